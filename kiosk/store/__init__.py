@@ -1,0 +1,27 @@
+"""The station's store (SQLite + image files) and the nightly export. No Qt here."""
+
+from kiosk.store.store import (
+    AlreadyAccepted,
+    Capture,
+    Counts,
+    NoAcceptedCapture,
+    Override,
+    RosterEntry,
+    Store,
+    StoredImage,
+    StoreError,
+    check_code,
+)
+
+__all__ = [
+    "AlreadyAccepted",
+    "Capture",
+    "Counts",
+    "NoAcceptedCapture",
+    "Override",
+    "RosterEntry",
+    "Store",
+    "StoredImage",
+    "StoreError",
+    "check_code",
+]

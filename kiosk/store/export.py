@@ -1,0 +1,316 @@
+"""The nightly export: every accepted photo handed over in exactly one batch.
+
+Captures are assigned to a batch in one transaction before any file is written, so a
+batch's contents never change. The batch is built under temporary names, flushed and
+renamed; only then is it marked complete. A run that finds a batch still `building`
+(the previous run was killed or failed) builds that same batch again first.
+"""
+
+import csv
+import errno
+import io
+import logging
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from kiosk.masking import mask_name
+from kiosk.store.files import fsync_dir, sha256_bytes, sha256_file, write_durably
+from kiosk.store.store import Capture, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.csv"
+SUMS = "SHA256SUMS"
+MANIFEST_COLUMNS = (
+    "code", "student_number", "name", "file", "sha256", "taken_at", "station", "operator", "overrides",
+)
+# Head room on top of the photos' own size: manifest, sums, zip directory, file system blocks.
+SPACE_MARGIN = 1 << 20
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    name: str
+    target: str
+    status: str
+    created_at: str
+    completed_at: str | None
+    count: int
+
+    def folder(self, target: Path | None = None) -> Path:
+        return Path(target or self.target) / self.name
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    batch: Batch | None  # None: nothing new to export
+    recovered: Batch | None = None  # a batch an earlier, interrupted run left unfinished
+
+
+def default_target(settings: Any) -> Path:
+    from kiosk.paths import data_dir
+
+    return Path(settings.export.folder).expanduser() if settings.export.folder else data_dir(settings) / "exports"
+
+
+def batches(store: Store) -> list[Batch]:
+    return [Batch(**r) for r in store.db.query("SELECT * FROM batches ORDER BY id")]
+
+
+def find_batch(store: Store, name_or_id: str) -> Batch:
+    for b in batches(store):
+        if name_or_id in (b.name, str(b.id)):
+            return b
+    raise StoreError(f"there is no batch {name_or_id!r}: `kiosk list --all --json` shows each capture's batch")
+
+
+def check_target(target: Path, needed: int) -> None:
+    """Refuse early, with a clear message, a target that is missing, read-only or full."""
+    if not target.exists():
+        raise StoreError(
+            f"the export folder {target} does not exist: connect or mount the drive, "
+            "create the folder, or give another with --to DIR"
+        )
+    if not target.is_dir():
+        raise StoreError(f"the export target {target} is not a folder: give a folder with --to DIR")
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise StoreError(f"the export folder {target} is not writable: fix its permissions or use --to DIR")
+    free = shutil.disk_usage(target).free
+    if free < needed:
+        raise StoreError(
+            f"the export folder {target} is full: the batch needs {needed / 1e6:.1f} MB, "
+            f"{free / 1e6:.1f} MB are free; free some space and run the export again"
+        )
+
+
+def export(
+    store: Store,
+    target: Path,
+    file_pattern: str,
+    operator: str,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Finish any interrupted batch, then put every accepted, unexported capture in a new one."""
+    check_pattern(file_pattern)
+    check_target(target, 0)
+    recovered = None
+    for b in batches(store):
+        if b.status == "building":
+            log.warning("batch %s was interrupted; building it again", b.name)
+            _build(store, b, target, file_pattern, operator, progress)
+            recovered = b
+    batch = _new_batch(store, target, operator)
+    if batch is not None:
+        _build(store, batch, target, file_pattern, operator, progress)
+    return ExportResult(
+        batch=find_batch(store, batch.name) if batch else None,
+        recovered=find_batch(store, recovered.name) if recovered else None,
+    )
+
+
+def export_again(
+    store: Store, batch: Batch, target: Path, file_pattern: str, operator: str, progress: Progress | None = None
+) -> Batch:
+    """Rebuild a finished batch (e.g. its folder was lost) with the same captures."""
+    check_pattern(file_pattern)
+    if batch.status != "complete":
+        raise StoreError(f"batch {batch.name} is not finished yet: run `kiosk export` to finish it")
+    _build(store, batch, target, file_pattern, operator, progress, again=True)
+    return find_batch(store, batch.name)
+
+
+def check_pattern(file_pattern: str) -> None:
+    if "{code}" not in file_pattern or not file_pattern.lower().endswith(".jpg") or "/" in file_pattern:
+        raise StoreError(
+            f"[export] file_pattern {file_pattern!r} must contain {{code}} and end in .jpg "
+            "(no folders), so every photo gets its own file name"
+        )
+
+
+def _new_batch(store: Store, target: Path, operator: str) -> Batch | None:
+    with store.write():
+        waiting = store.db.execute(
+            "SELECT count(*) FROM captures WHERE status = 'accepted' AND batch_id IS NULL"
+        ).fetchone()[0]
+        if not waiting:
+            return None
+        prefix = f"{store.station}-{store.today():%Y%m%d}-"
+        seq = store.db.execute(
+            "SELECT count(*) FROM batches WHERE name LIKE ?", [prefix + "%"]
+        ).fetchone()[0]
+        name = f"{prefix}{seq + 1:03d}"
+        batch_id = store.db["batches"].insert(
+            {"name": name, "target": str(target), "status": "building", "created_at": store.stamp(), "count": waiting}
+        ).last_pk
+        store.db.execute(
+            "UPDATE captures SET batch_id = ? WHERE status = 'accepted' AND batch_id IS NULL", [batch_id]
+        )
+        store.audit(operator, "export_start", None, batch=name, captures=waiting)
+    return find_batch(store, name)
+
+
+def _file_name(pattern: str, capture: Capture, student_number: str) -> str:
+    return pattern.format(code=capture.code, station=capture.station, student_number=student_number)
+
+
+def _build(
+    store: Store,
+    batch: Batch,
+    target: Path,
+    file_pattern: str,
+    operator: str,
+    progress: Progress | None,
+    again: bool = False,
+) -> None:
+    captures = sorted(store.captures(all_days=True, batch=batch.name), key=lambda c: c.code)
+    needed = sum(c.images["deliverable"].bytes for c in captures) * 2 + SPACE_MARGIN
+    check_target(target, needed)
+    if Path(batch.target) != target:
+        _remove_partials(Path(batch.target), batch.name)
+    work = target / f".{batch.name}.partial"
+    zip_tmp = target / f".{batch.name}.zip.partial"
+    try:
+        _remove_partials(target, batch.name)
+        work.mkdir()
+        sums, rows = [], []
+        for done, c in enumerate(captures, start=1):
+            image = c.images["deliverable"]
+            if image.purged_at:
+                raise StoreError(
+                    f"the photo of {c.code} was purged on {image.purged_at[:10]}: "
+                    f"batch {batch.name} cannot be rebuilt from this station"
+                )
+            data = image.path.read_bytes()
+            if sha256_bytes(data) != image.sha256:
+                raise StoreError(
+                    f"the stored photo of {c.code} no longer matches its SHA-256: "
+                    "run `kiosk verify`; nothing was marked exported"
+                )
+            entry = store.roster_entry(c.code)
+            name = _file_name(file_pattern, c, entry.student_number if entry else "")
+            write_durably(work / name, data, sync_dir=False)
+            sums.append(f"{image.sha256}  {name}\n")
+            rows.append(
+                {
+                    "code": c.code,
+                    "student_number": entry.student_number if entry else "",
+                    "name": mask_name(entry.name) if entry else "",
+                    "file": name,
+                    "sha256": image.sha256,
+                    "taken_at": c.taken_at,
+                    "station": c.station,
+                    "operator": c.operator,
+                    "overrides": "; ".join(f"{o.check}: {o.reason} ({o.operator})" for o in c.overrides),
+                }
+            )
+            if progress:
+                progress(done, len(captures))
+        manifest = io.StringIO(newline="")
+        writer = csv.DictWriter(manifest, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        # utf-8-sig: the BOM makes Excel read the Chinese text correctly
+        manifest_bytes = manifest.getvalue().encode("utf-8-sig")
+        write_durably(work / MANIFEST, manifest_bytes, sync_dir=False)
+        sums.append(f"{sha256_bytes(manifest_bytes)}  {MANIFEST}\n")
+        write_durably(work / SUMS, "".join(sums).encode(), sync_dir=False)
+        fsync_dir(work)
+        with zipfile.ZipFile(zip_tmp, "w") as z:
+            for f in sorted(work.iterdir()):
+                # JPEGs do not shrink; storing them keeps the zip fast
+                kind = zipfile.ZIP_STORED if f.suffix.lower() == ".jpg" else zipfile.ZIP_DEFLATED
+                z.write(f, f"{batch.name}/{f.name}", compress_type=kind)
+        with open(zip_tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        final = target / batch.name
+        if final.exists():  # an earlier attempt got this far; this one replaces it
+            shutil.rmtree(final)
+        os.replace(work, final)
+        os.replace(zip_tmp, target / f"{batch.name}.zip")
+        fsync_dir(target)
+    except OSError as e:
+        _remove_partials(target, batch.name)
+        raise _target_error(e, target) from e
+    except BaseException:
+        _remove_partials(target, batch.name)
+        raise
+    with store.write():
+        stamp = store.stamp()
+        store.db["batches"].update(
+            batch.id, {"status": "complete", "completed_at": stamp, "target": str(target), "count": len(captures)}
+        )
+        if not again:
+            store.db.execute("UPDATE captures SET exported_at = ? WHERE batch_id = ?", [stamp, batch.id])
+        store.audit(operator, "export_again" if again else "export", None, batch=batch.name, captures=len(captures), target=str(target))
+    log.info("batch %s: %d photos exported to %s", batch.name, len(captures), target)
+
+
+def _remove_partials(target: Path, name: str) -> None:
+    shutil.rmtree(target / f".{name}.partial", ignore_errors=True)
+    try:
+        (target / f".{name}.zip.partial").unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _target_error(e: OSError, target: Path) -> StoreError:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreError(
+            f"the export folder {target} became full while writing: free some space and run "
+            "the export again; nothing was marked exported"
+        )
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StoreError(
+            f"the export folder {target} is not writable ({e.strerror}): fix its permissions "
+            "or use --to DIR; nothing was marked exported"
+        )
+    if e.errno == errno.ENOENT and not target.exists():
+        return StoreError(f"the export folder {target} disappeared while writing (drive removed?): "
+                          "reconnect it and run the export again")
+    return StoreError(f"the export failed writing to {target}: {e}; nothing was marked exported")
+
+
+def verify_batches(store: Store) -> list[str]:
+    """Every finished batch checked against its SHA256SUMS and its zip; returns the problems."""
+    problems = []
+    for b in batches(store):
+        if b.status != "complete":
+            problems.append(f"batch {b.name}: interrupted, not finished: run `kiosk export`")
+            continue
+        folder = b.folder()
+        sums_file = folder / SUMS
+        if not sums_file.exists():
+            problems.append(f"batch {b.name}: {sums_file} is missing (moved, or drive not connected?)")
+            continue
+        listed = {}
+        for line in sums_file.read_text(encoding="utf-8").splitlines():
+            digest, _, name = line.partition("  ")
+            listed[name] = digest
+        for name, digest in listed.items():
+            path = folder / name
+            if not path.exists():
+                problems.append(f"batch {b.name}: {name} is missing")
+            elif sha256_file(path) != digest:
+                problems.append(f"batch {b.name}: {name} does not match SHA256SUMS")
+        photos = sum(1 for n in listed if n != MANIFEST)
+        if photos != b.count:
+            problems.append(f"batch {b.name}: SHA256SUMS lists {photos} photos, the store says {b.count}")
+        zip_path = folder.with_name(b.name + ".zip")
+        try:
+            with zipfile.ZipFile(zip_path) as z:
+                bad = z.testzip()
+                names = {Path(n).name for n in z.namelist()}
+            if bad:
+                problems.append(f"batch {b.name}: {bad} is damaged inside {zip_path.name}")
+            if names != set(listed) | {SUMS}:
+                problems.append(f"batch {b.name}: {zip_path.name} does not hold the same files as the folder")
+        except (OSError, zipfile.BadZipFile) as e:
+            problems.append(f"batch {b.name}: {zip_path.name} cannot be read ({e})")
+    return problems

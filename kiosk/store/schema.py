@@ -1,0 +1,85 @@
+"""Numbered schema migrations, run in order at start.
+
+PRAGMA user_version holds the number of the last migration applied; a new schema change
+is a new entry at the end of MIGRATIONS, never an edit of an old one.
+"""
+
+import sqlite_utils
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: roster, captures, images, export batches, audit log
+    """
+    CREATE TABLE roster (
+        code TEXT PRIMARY KEY,
+        student_number TEXT NOT NULL,
+        name TEXT NOT NULL,
+        id_number TEXT NOT NULL DEFAULT '',
+        college TEXT NOT NULL DEFAULT '',
+        major TEXT NOT NULL DEFAULT '',
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        target TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('building', 'complete')),
+        created_at TEXT NOT NULL,
+        completed_at TEXT,
+        count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE captures (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL,
+        station TEXT NOT NULL,
+        operator TEXT NOT NULL,
+        taken_at TEXT NOT NULL,
+        taken_day TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'replaced', 'voided')),
+        results TEXT NOT NULL,
+        overrides TEXT NOT NULL,
+        crop_box TEXT,
+        batch_id INTEGER REFERENCES batches(id),
+        exported_at TEXT,
+        ended_at TEXT,
+        end_reason TEXT
+    );
+    -- the rule "one accepted photo per capture code", kept by SQLite itself
+    CREATE UNIQUE INDEX captures_one_accepted ON captures(code) WHERE status = 'accepted';
+    CREATE INDEX captures_day ON captures(taken_day);
+    CREATE INDEX captures_code ON captures(code);
+    CREATE INDEX captures_batch ON captures(batch_id);
+    CREATE TABLE images (
+        capture_id TEXT NOT NULL REFERENCES captures(id),
+        kind TEXT NOT NULL CHECK (kind IN ('master', 'deliverable')),
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        purged_at TEXT,
+        PRIMARY KEY (capture_id, kind)
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        station TEXT NOT NULL,
+        operator TEXT NOT NULL,
+        action TEXT NOT NULL,
+        code TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX audit_code ON audit(code);
+    """,
+)
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this file has not seen yet; returns the schema version."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the store has schema version {version}, newer than this program knows "
+            f"({len(MIGRATIONS)}): update the station software"
+        )
+    for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+        # executescript commits first; each migration and its version bump go in together
+        db.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+    return len(MIGRATIONS)

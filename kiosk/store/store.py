@@ -1,0 +1,559 @@
+"""The station's store: one SQLite file (WAL) plus an image folder under the data folder.
+
+A capture is saved in this order, so that a crash at any instant leaves either the whole
+capture or nothing visible:
+  1. an intent file in incoming/ lists the image paths about to be written (and is locked
+     while the save runs);
+  2. each image is written to a temporary name, fsynced and renamed into place;
+  3. one transaction inserts the capture, its images and the audit rows;
+  4. the intent file is removed.
+On open, an intent whose capture never reached the database has its images deleted.
+"""
+
+import dataclasses
+import fcntl
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import sqlite_utils
+
+from kiosk.masking import mask_id_number, mask_name
+from kiosk.store.files import fsync_dir, sha256_bytes, sha256_file, write_durably
+from kiosk.store.schema import migrate
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "store.sqlite3"
+# Capture codes become file names in the export, so only these characters are allowed.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class StoreError(Exception):
+    """Something the operator must act on; the message says what and what to do."""
+
+
+class AlreadyAccepted(StoreError):
+    pass
+
+
+class NoAcceptedCapture(StoreError):
+    pass
+
+
+def check_code(code: str) -> str:
+    code = code.strip()
+    if not CODE_PATTERN.fullmatch(code):
+        raise StoreError(
+            f"capture code {code!r} is not valid: use 1-64 letters, digits, '-' or '_'"
+        )
+    return code
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    code: str
+    student_number: str
+    name: str
+    id_number: str = ""
+    college: str = ""
+    major: str = ""
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    def shown(self, full: bool = False) -> dict[str, str]:
+        """The entry as shown to a person: name and ID number masked unless `full`."""
+        row = dataclasses.asdict(self)
+        if not full:
+            row["name"] = self.masked_name
+            row["id_number"] = self.masked_id_number
+        return row
+
+
+@dataclass(frozen=True)
+class Override:
+    check: str
+    reason: str
+    operator: str
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    kind: str  # "master" or "deliverable"
+    path: Path
+    sha256: str
+    bytes: int
+    purged_at: str | None
+
+
+@dataclass(frozen=True)
+class Capture:
+    id: str
+    code: str
+    station: str
+    operator: str
+    taken_at: str
+    status: str  # "accepted", "replaced" or "voided"
+    results: tuple[dict[str, Any], ...]
+    overrides: tuple[Override, ...]
+    crop_box: tuple[int, int, int, int] | None
+    batch: str | None
+    exported_at: str | None
+    ended_at: str | None
+    end_reason: str | None
+    images: dict[str, StoredImage]
+
+    def summary(self) -> dict[str, Any]:
+        """What `kiosk list --json` prints: no personal data."""
+        return {
+            "code": self.code,
+            "status": self.status,
+            "taken_at": self.taken_at,
+            "batch": self.batch,
+            "station": self.station,
+            "operator": self.operator,
+            "overrides": [o.check for o in self.overrides],
+        }
+
+
+@dataclass(frozen=True)
+class Counts:
+    accepted: int  # accepted photos taken that day
+    retakes: int  # photos replaced by a retake that day
+    voided: int
+    waiting_export: int  # accepted photos (any day) not in a batch yet
+    roster: int  # students in the roster
+    roster_done: int  # roster students with an accepted photo (any day)
+
+
+def _result_dict(result: Any) -> dict[str, Any]:
+    """A checks.CheckResult (or a dict shaped like one) as plain JSON-able data."""
+    row = dataclasses.asdict(result) if dataclasses.is_dataclass(result) else dict(result)
+    if hasattr(row.get("verdict"), "value"):  # the Verdict enum
+        row["verdict"] = row["verdict"].value
+    return row
+
+
+def _image_ext(data: bytes) -> str:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    raise StoreError("an image to store is neither JPEG nor PNG: nothing was saved")
+
+
+class Store:
+    """Open with Store.from_settings(settings) (or Store(data_dir, station)); close() when done."""
+
+    def __init__(self, data_dir: Path, station: str, clock: Any = None):
+        self.data_dir = Path(data_dir)
+        self.station = station
+        self.clock = clock
+        self.images_dir = self.data_dir / "images"
+        self.incoming_dir = self.data_dir / "incoming"
+        try:
+            self.images_dir.mkdir(parents=True, exist_ok=True)
+            self.incoming_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(
+                f"cannot create the data folder {self.data_dir}: {e.strerror}; "
+                "set [store] data_dir or KIOSK_DATA to a writable folder"
+            ) from e
+        self.path = self.data_dir / DB_NAME
+        # The kiosk may save from a worker thread and list from the window's thread;
+        # write() serialises transactions between them.
+        self._lock = threading.RLock()
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute("PRAGMA busy_timeout = 30000")
+        self.db.enable_wal()
+        # FULL: a commit is on disk (WAL fsynced) before `saved` is reported
+        self.db.execute("PRAGMA synchronous = FULL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        migrate(self.db)
+        self._recover()
+
+    @classmethod
+    def from_settings(cls, settings: Any, clock: Any = None) -> "Store":
+        from kiosk.paths import data_dir
+
+        return cls(data_dir(settings), settings.station.id, clock)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- time -------------------------------------------------------------------
+    def now(self) -> datetime:
+        wall = self.clock.wall() if self.clock is not None else datetime.now()
+        return wall if wall.tzinfo else wall.astimezone()  # naive means local time
+
+    def stamp(self) -> str:
+        return self.now().isoformat(timespec="milliseconds")
+
+    def today(self) -> date:
+        return self.now().date()
+
+    # ---- transactions and audit -----------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One write transaction; IMMEDIATE so a second process waits instead of failing."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.conn.execute("ROLLBACK")
+                raise
+            self.db.conn.execute("COMMIT")
+
+    def audit(self, operator: str, action: str, code: str | None = None, **detail: Any) -> None:
+        """Record who did what; callers pass no names or ID numbers in `detail`."""
+        self.db["audit"].insert(
+            {
+                "at": self.stamp(),
+                "station": self.station,
+                "operator": operator,
+                "action": action,
+                "code": code,
+                "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            }
+        )
+
+    def audit_log(self, code: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE code = ?", [code]) if code else ("", [])
+        return list(self.db.query(f"SELECT * FROM audit {where} ORDER BY id", params))
+
+    # ---- roster -----------------------------------------------------------------------
+    def roster_entry(self, code: str) -> RosterEntry | None:
+        rows = list(self.db.query("SELECT * FROM roster WHERE code = ?", [code.strip()]))
+        if not rows:
+            return None
+        row = rows[0]
+        row.pop("imported_at")
+        return RosterEntry(**row)
+
+    def roster_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM roster").fetchone()[0]
+
+    def import_roster(self, entries: Sequence[RosterEntry], operator: str, source: str) -> int:
+        """Add or update students (by capture code) in one transaction."""
+        stamp = self.stamp()
+        rows = [dict(dataclasses.asdict(e), imported_at=stamp) for e in entries]
+        with self.write():
+            self.db["roster"].upsert_all(rows, pk="code")
+            self.audit(operator, "roster_import", None, file=source, students=len(rows))
+        return len(rows)
+
+    # ---- captures ---------------------------------------------------------------------
+    def save_capture(
+        self,
+        code: str,
+        master: bytes,
+        deliverable: bytes,
+        results: Iterable[Any],
+        *,
+        operator: str,
+        overrides: Sequence[Override] = (),
+        crop_box: Sequence[int] | None = None,
+        retake_reason: str | None = None,
+    ) -> Capture:
+        """Store an accepted photo durably; returns only once it is on disk.
+
+        `master` is the camera frame (JPEG or PNG bytes), `deliverable` the 480x640 JPEG.
+        A code that already has an accepted photo raises AlreadyAccepted unless
+        `retake_reason` is given: then the old photo is marked replaced, audited.
+        """
+        code = check_code(code)
+        if retake_reason is not None and not retake_reason.strip():
+            raise StoreError("a retake needs a reason: say why the photo is replaced")
+        if _image_ext(deliverable) != "jpg":
+            raise StoreError("the deliverable must be a JPEG: nothing was saved")
+        images = {"master": master, "deliverable": deliverable}
+        capture_id = uuid.uuid4().hex
+        folder = self.images_dir / capture_id[:2]
+        paths = {k: folder / f"{capture_id}.{k}.{_image_ext(v)}" for k, v in images.items()}
+        result_rows = [_result_dict(r) for r in results]
+
+        with self._intent(capture_id, list(paths.values())):
+            folder.mkdir(exist_ok=True)
+            for kind, data in images.items():
+                write_durably(paths[kind], data, sync_dir=False)
+            fsync_dir(folder)
+            stamp = self.stamp()
+            with self.write():
+                old = self._accepted_id(code)
+                if old is not None and retake_reason is None:
+                    raise AlreadyAccepted(
+                        f"{code} already has an accepted photo; a retake must be asked "
+                        "for explicitly (with a reason)"
+                    )
+                if old is not None:
+                    self.db["captures"].update(
+                        old, {"status": "replaced", "ended_at": stamp, "end_reason": retake_reason}
+                    )
+                    self.audit(operator, "retake", code, replaced=old, reason=retake_reason)
+                self.db["captures"].insert(
+                    {
+                        "id": capture_id,
+                        "code": code,
+                        "station": self.station,
+                        "operator": operator,
+                        "taken_at": stamp,
+                        "taken_day": stamp[:10],
+                        "status": "accepted",
+                        "results": json.dumps(result_rows, ensure_ascii=False),
+                        "overrides": json.dumps(
+                            [dataclasses.asdict(o) for o in overrides], ensure_ascii=False
+                        ),
+                        "crop_box": json.dumps(list(crop_box)) if crop_box else None,
+                    }
+                )
+                self.db["images"].insert_all(
+                    {
+                        "capture_id": capture_id,
+                        "kind": kind,
+                        "path": paths[kind].relative_to(self.data_dir).as_posix(),
+                        "sha256": sha256_bytes(data),
+                        "bytes": len(data),
+                    }
+                    for kind, data in images.items()
+                )
+                self.audit(operator, "capture", code, capture=capture_id)
+                for o in overrides:
+                    self.audit(o.operator, "override", code, capture=capture_id, check=o.check, reason=o.reason)
+        log.info("capture %s stored as %s", code, capture_id)
+        return self.capture(capture_id)
+
+    def void(self, code: str, operator: str, reason: str) -> Capture:
+        """Withdraw the accepted photo of `code` (kept on disk, marked voided), audited."""
+        if not reason.strip():
+            raise StoreError("voiding a photo needs a reason")
+        with self.write():
+            old = self._accepted_id(code)
+            if old is None:
+                raise NoAcceptedCapture(f"{code} has no accepted photo to void")
+            self.db["captures"].update(
+                old, {"status": "voided", "ended_at": self.stamp(), "end_reason": reason}
+            )
+            self.audit(operator, "void", code, capture=old, reason=reason)
+        return self.capture(old)
+
+    def _accepted_id(self, code: str) -> str | None:
+        row = self.db.execute(
+            "SELECT id FROM captures WHERE code = ? AND status = 'accepted'", [code]
+        ).fetchone()
+        return row[0] if row else None
+
+    def accepted(self, code: str) -> Capture | None:
+        found = self._captures("c.code = ? AND c.status = 'accepted'", [code.strip()])
+        return found[0] if found else None
+
+    def capture(self, capture_id: str) -> Capture:
+        return self._captures("c.id = ?", [capture_id])[0]
+
+    def history(self, code: str) -> list[Capture]:
+        """Every photo ever stored for `code`, oldest first."""
+        return self._captures("c.code = ?", [code.strip()])
+
+    def captures(
+        self,
+        day: date | None = None,
+        *,
+        all_days: bool = False,
+        status: str | None = None,
+        code: str | None = None,
+        batch: str | None = None,
+    ) -> list[Capture]:
+        """Captures of `day` (default today) or of all days, oldest first, filtered."""
+        where, params = [], []
+        if not all_days:
+            where.append("c.taken_day = ?")
+            params.append((day or self.today()).isoformat())
+        if status:
+            where.append("c.status = ?")
+            params.append(status)
+        if code:
+            where.append("c.code = ?")
+            params.append(code.strip())
+        if batch:
+            where.append("b.name = ?")
+            params.append(batch)
+        return self._captures(" AND ".join(where) or "1", params)
+
+    def _captures(self, where: str, params: list[Any]) -> list[Capture]:
+        rows = list(
+            self.db.query(
+                "SELECT c.*, b.name AS batch_name FROM captures c "
+                f"LEFT JOIN batches b ON b.id = c.batch_id WHERE {where} "
+                "ORDER BY c.taken_at, c.rowid",
+                params,
+            )
+        )
+        images: dict[str, dict[str, StoredImage]] = {r["id"]: {} for r in rows}
+        ids = list(images)
+        for start in range(0, len(ids), 500):  # SQLite caps the number of ? per query
+            chunk = ids[start : start + 500]
+            for img in self.db.query(
+                f"SELECT * FROM images WHERE capture_id IN ({','.join('?' * len(chunk))})", chunk
+            ):
+                images[img["capture_id"]][img["kind"]] = StoredImage(
+                    img["kind"], self.data_dir / img["path"], img["sha256"], img["bytes"], img["purged_at"]
+                )
+        return [
+            Capture(
+                id=r["id"],
+                code=r["code"],
+                station=r["station"],
+                operator=r["operator"],
+                taken_at=r["taken_at"],
+                status=r["status"],
+                results=tuple(json.loads(r["results"])),
+                overrides=tuple(Override(**o) for o in json.loads(r["overrides"])),
+                crop_box=tuple(json.loads(r["crop_box"])) if r["crop_box"] else None,
+                batch=r["batch_name"],
+                exported_at=r["exported_at"],
+                ended_at=r["ended_at"],
+                end_reason=r["end_reason"],
+                images=images[r["id"]],
+            )
+            for r in rows
+        ]
+
+    def counts(self, day: date | None = None) -> Counts:
+        day_s = (day or self.today()).isoformat()
+        by_status = dict(
+            self.db.execute(
+                "SELECT status, count(*) FROM captures WHERE taken_day = ? GROUP BY status", [day_s]
+            ).fetchall()
+        )
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        return Counts(
+            accepted=by_status.get("accepted", 0),
+            retakes=by_status.get("replaced", 0),
+            voided=by_status.get("voided", 0),
+            waiting_export=one(
+                "SELECT count(*) FROM captures WHERE status = 'accepted' AND batch_id IS NULL"
+            ),
+            roster=one("SELECT count(*) FROM roster"),
+            roster_done=one(
+                "SELECT count(*) FROM roster r JOIN captures c "
+                "ON c.code = r.code AND c.status = 'accepted'"
+            ),
+        )
+
+    # ---- integrity --------------------------------------------------------------------
+    def verify_images(self) -> list[str]:
+        """SQLite integrity check and every stored image re-hashed; returns the problems."""
+        problems = [
+            f"database: {row[0]}"
+            for row in self.db.execute("PRAGMA integrity_check").fetchall()
+            if row[0] != "ok"
+        ]
+        for img in self.db.query(
+            "SELECT i.*, c.code FROM images i JOIN captures c ON c.id = i.capture_id "
+            "WHERE i.purged_at IS NULL ORDER BY c.code"
+        ):
+            path = self.data_dir / img["path"]
+            if not path.exists():
+                problems.append(f"{img['code']}: {img['kind']} image missing ({img['path']})")
+            elif sha256_file(path) != img["sha256"]:
+                problems.append(f"{img['code']}: {img['kind']} image changed on disk ({img['path']})")
+        return problems
+
+    def purge_exported_before(self, day: date, operator: str) -> tuple[int, int]:
+        """Delete the image files of captures exported before `day`, keeping records and
+        hashes. Returns (captures, bytes freed)."""
+        with self.write():
+            rows = list(
+                self.db.query(
+                    "SELECT i.capture_id, i.kind, i.path, i.bytes, c.code FROM images i "
+                    "JOIN captures c ON c.id = i.capture_id JOIN batches b ON b.id = c.batch_id "
+                    "WHERE b.status = 'complete' AND c.exported_at < ? AND i.purged_at IS NULL",
+                    [day.isoformat()],
+                )
+            )
+            stamp = self.stamp()
+            for r in rows:
+                self.db["images"].update((r["capture_id"], r["kind"]), {"purged_at": stamp})
+            captures = {r["capture_id"] for r in rows}
+            freed = sum(r["bytes"] for r in rows)
+            self.audit(operator, "purge", None, exported_before=day.isoformat(), captures=len(captures), bytes=freed)
+        # Files go after the commit: a crash in between leaves files the next purge removes.
+        for r in self.db.query("SELECT path FROM images WHERE purged_at IS NOT NULL"):
+            (self.data_dir / r["path"]).unlink(missing_ok=True)
+        return len(captures), freed
+
+    # ---- crash safety -----------------------------------------------------------------
+    @contextmanager
+    def _intent(self, capture_id: str, paths: list[Path]) -> Iterator[None]:
+        """Hold a locked intent file while a capture's images are written and recorded;
+        if anything fails, the images written so far are removed."""
+        intent = self.incoming_dir / f"{capture_id}.intent"
+        tmp = intent.with_name(intent.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            rel = [p.relative_to(self.data_dir).as_posix() for p in paths]
+            os.write(fd, json.dumps({"capture": capture_id, "paths": rel}).encode())
+            os.fsync(fd)
+            os.replace(tmp, intent)
+            fsync_dir(self.incoming_dir)
+            try:
+                yield
+            except BaseException:
+                self._remove_images(paths)
+                intent.unlink(missing_ok=True)
+                raise
+            intent.unlink()
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _remove_images(paths: Iterable[Path]) -> None:
+        for p in paths:
+            p.unlink(missing_ok=True)
+            p.with_name(p.name + ".tmp").unlink(missing_ok=True)
+
+    def _recover(self) -> None:
+        """Finish or undo saves that a crash interrupted (skipping saves still running)."""
+        for entry in self.incoming_dir.iterdir():
+            try:
+                fd = os.open(entry, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # its save just finished
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # another process is saving right now
+                if entry.suffix == ".intent":
+                    intent = json.loads(Path(entry).read_text())
+                    if self.db.execute(
+                        "SELECT 1 FROM captures WHERE id = ?", [intent["capture"]]
+                    ).fetchone() is None:
+                        self._remove_images(self.data_dir / p for p in intent["paths"])
+                        log.warning("removed the images of an unfinished capture %s", intent["capture"])
+                entry.unlink(missing_ok=True)
+            finally:
+                os.close(fd)
