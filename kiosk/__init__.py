@@ -1,0 +1,1 @@
+"""The graduation photo station: capture codes, live checks, capture store and nightly export."""

@@ -1,0 +1,84 @@
+"""A camera that plays a video file or a folder of images: demo mode and every test's camera."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from kiosk.camera.base import CameraError
+from kiosk.clock import Clock
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+
+
+class FileCamera:
+    """Plays frames at `fps` on `clock`, looping, like a camera that never stops."""
+
+    def __init__(self, path: Path | str, fps: float, clock: Clock, loop: bool = True) -> None:
+        self.path = Path(path)
+        self.fps = fps
+        self.loop = loop
+        self._clock = clock
+        self._images: list[Path] = []
+        self._video: cv2.VideoCapture | None = None
+        self._position = 0
+        self._due: float | None = None
+
+    def describe(self) -> str:
+        return f"file camera {self.path}"
+
+    def open(self) -> None:
+        if self.path.is_dir():
+            self._images = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            if not self._images:
+                raise CameraError(f"{self.path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        elif self.path.is_file():
+            self._video = cv2.VideoCapture(str(self.path))
+            if not self._video.isOpened():
+                raise CameraError(f"{self.path} is not a video OpenCV can play")
+        else:
+            raise CameraError(f"{self.path} does not exist: give a video file or a folder of images")
+        self._position = 0
+        self._due = None
+
+    def read(self) -> np.ndarray:
+        self._pace()
+        image = self._next_image() if self._images else self._next_video_frame()
+        if image is None:
+            raise CameraError(f"{self.describe()} has no more frames")
+        return image
+
+    def close(self) -> None:
+        if self._video is not None:
+            self._video.release()
+            self._video = None
+        self._images = []
+
+    def _pace(self) -> None:
+        now = self._clock.now()
+        if self._due is not None and now < self._due:
+            self._clock.sleep(self._due - now)
+        self._due = max(now, self._due or now) + 1.0 / self.fps
+
+    def _next_image(self) -> np.ndarray | None:
+        if self._position >= len(self._images):
+            if not self.loop:
+                return None
+            self._position = 0
+        path = self._images[self._position]
+        self._position += 1
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise CameraError(f"cannot read {path}: the file is gone or not an image")
+        return image
+
+    def _next_video_frame(self) -> np.ndarray | None:
+        if self._video is None:
+            raise CameraError(f"{self.describe()} is not open")
+        ok, image = self._video.read()
+        if not ok and self.loop:
+            self._video.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, image = self._video.read()
+        return image if ok else None

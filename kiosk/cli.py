@@ -1,0 +1,62 @@
+"""`kiosk`: the station's one command. Each feature registers its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+from kiosk.config import ConfigError, load_settings
+
+# Each module has register(subparsers); handlers import their heavy parts themselves,
+# so `kiosk --help` answers at once.
+COMMAND_MODULES = (
+    "kiosk.station_commands",
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Graduation photo station: scan the capture code, check every rule live, "
+                    "store the accepted photo, export the day's batch.")
+    top.add_argument("--config", type=Path, metavar="FILE",
+                     help="station config file (default: KIOSK_CONFIG, the user config folder, "
+                          "then the project's config.toml)")
+    top.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = top.add_subparsers(title="commands", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not hasattr(args, "func"):
+        parser().print_help()
+        return 2
+    if getattr(args, "needs_settings", True):
+        try:
+            settings = load_settings(args.config)
+        except ConfigError as error:
+            print(f"config error: {error}", file=sys.stderr)
+            return 2
+    else:
+        settings = None
+    try:
+        return args.func(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `kiosk list | head` closed the pipe: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""What `kiosk doctor` checks: one item per thing a station needs, each OK or with a fix."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk import models, paths
+from kiosk.camera import CameraError, open_camera
+from kiosk.clock import SystemClock
+from kiosk.config import ConfigError, Settings, load_settings
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    ok: bool
+    detail: str
+
+
+def diagnose(config: Path | None, camera_path: str | None) -> list[Item]:
+    try:
+        settings = load_settings(config)
+    except ConfigError as error:
+        return [Item("config", False, str(error)), _zbar()]
+    return [
+        Item("config", True, str(settings.source)),
+        *_models(settings),
+        _zbar(),
+        _camera(settings, camera_path),
+        _data_folder(settings),
+    ]
+
+
+def _models(settings: Settings) -> list[Item]:
+    folder = paths.models_dir(settings)
+    items = []
+    for model in models.MODEL_FILES:
+        problem = models.check(folder, model)
+        items.append(Item(f"model {model.name}", problem is None, problem or "present, SHA-256 correct"))
+    return items
+
+
+def _zbar() -> Item:
+    try:
+        from pyzbar import pyzbar  # noqa: F401  (loads libzbar)
+    except ImportError as error:
+        return Item("zbar", False, f"cannot load the zbar library ({error}): sudo apt-get install libzbar0")
+    return Item("zbar", True, "libzbar loaded")
+
+
+def _camera(settings: Settings, camera_path: str | None) -> Item:
+    source = open_camera(settings, camera_path, SystemClock())
+    try:
+        source.open()
+        image = source.read()
+    except CameraError as error:
+        if camera_path:
+            return Item("camera", False, str(error))
+        return Item("camera", False, f"no camera ({error}): connect one, or run with --camera PATH")
+    finally:
+        source.close()
+    height, width = image.shape[:2]
+    return Item("camera", True, f"{source.describe()} gives {width}x{height} frames")
+
+
+def _data_folder(settings: Settings) -> Item:
+    folder = paths.data_dir(settings)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-") as probe:
+            probe.write(b"ok")
+            probe.flush()
+    except OSError as error:
+        return Item("data folder", False, f"{folder} is not writable ({error.strerror}): "
+                                          f"set [store] data_dir or KIOSK_DATA to a writable folder")
+    return Item("data folder", True, f"{folder} is writable")

@@ -1,0 +1,25 @@
+"""Small helpers shared by tests: run the real `kiosk` command, write config variants."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kiosk.config import REPO_CONFIG
+
+
+def kiosk(*args: str, env: dict | None = None, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """Run `python -m kiosk ARGS` as a real process, as the photographer or cron would."""
+    return subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout, **kwargs)
+
+
+def config_variant(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the repo config with one piece of text replaced."""
+    text = REPO_CONFIG.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in config.toml"
+    path = tmp_path / "station.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path

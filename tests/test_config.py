@@ -1,0 +1,64 @@
+import pytest
+
+from kiosk import paths
+from kiosk.config import REPO_CONFIG, ConfigError, load_settings
+from tests.helpers import config_variant, kiosk
+
+
+def test_default_config_carries_the_spec_numbers(settings):
+    capture = settings.capture
+    assert (capture.width, capture.height, capture.dpi) == (480, 640, 300)
+    assert capture.crown_px == (50, 110) and capture.eyes_px == (200, 300)
+    assert capture.face_width_px == (180, 300)
+    assert settings.station.language == "zh"
+    assert settings.source == REPO_CONFIG
+
+
+@pytest.mark.parametrize("old, new, says", [
+    ('fps = 30', 'fps = 30\nframerate = 25', "camera.framerate is not a known key"),
+    ('width = 1280', 'width = "1280"', "camera.width must be a whole number, got str '1280'"),
+    ('dpi = 300', 'dpi = 5', "capture.dpi = 5 is out of range; allowed 72 to 1200"),
+    ('language = "zh"', 'language = "fr"', "station.language = 'fr' is not allowed; choose one of zh, en"),
+    ('eyes_px = [200, 300]', 'eyes_px = [300, 200]', "capture.eyes_px: the first number (300) must not exceed"),
+    ('[kiosk]', '[kiosks]', "[kiosks] is not a known section"),
+    ('device = "0"', 'device = "0', "not valid TOML"),
+])
+def test_a_broken_config_names_the_file_the_key_and_what_is_allowed(tmp_path, old, new, says):
+    path = config_variant(tmp_path, old, new)
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert str(path) in str(error.value)
+    assert says in str(error.value)
+
+
+def test_the_command_stops_on_a_broken_config_without_a_traceback(tmp_path, data_dir):
+    path = config_variant(tmp_path, 'dpi = 300', 'dpi = "high"')
+    done = kiosk("--config", str(path), "models", "fetch", "--offline")
+    assert done.returncode == 2
+    assert "capture.dpi must be a whole number" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_config_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nowhere.toml")
+
+
+def test_data_folder_comes_from_kiosk_data_then_the_config(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIOSK_DATA", raising=False)
+    configured = load_settings(config_variant(tmp_path, 'data_dir = ""', f'data_dir = "{tmp_path / "station"}"'))
+    assert paths.data_dir(configured) == tmp_path / "station"
+    monkeypatch.setenv("KIOSK_DATA", str(tmp_path / "override"))
+    assert paths.data_dir(configured) == tmp_path / "override"
+    assert paths.models_dir(configured) == tmp_path / "override" / "models"
+
+
+def test_station_file_in_user_config_folder_is_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    own = config_variant(tmp_path, 'id = "HK-01"', 'id = "HK-07"')
+    target = tmp_path / "xdg" / "graduation-photo-station" / "config.toml"
+    target.parent.mkdir(parents=True)
+    own.rename(target)
+    assert load_settings().station.id == "HK-07"
+    assert load_settings().source == target

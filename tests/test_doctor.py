@@ -1,0 +1,58 @@
+import cv2
+import numpy as np
+
+from tests.helpers import config_variant, kiosk
+
+
+def _frames(folder):
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0001.png"), np.full((720, 1280, 3), 200, np.uint8))
+    return folder
+
+
+def _lines(done):
+    return {line.split(":")[0].split(None, 1)[1]: line for line in done.stdout.splitlines() if ":" in line}
+
+
+def test_doctor_passes_a_station_that_can_take_photos(tmp_path, data_dir):
+    done = kiosk("doctor", "--camera", str(_frames(tmp_path / "camera")))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = _lines(done)
+    for item in ("config", "model face_landmarker.task", "model pose_landmarker_full.task",
+                 "model selfie_segmenter.tflite", "zbar", "camera", "data folder"):
+        assert lines[item].startswith("OK"), lines[item]
+    assert "1280x720" in lines["camera"]
+
+
+def test_doctor_without_a_camera_points_to_the_file_camera(tmp_path, data_dir):
+    config = config_variant(tmp_path, 'device = "0"', 'device = "/dev/video-absent"')
+    done = kiosk("--config", str(config), "doctor")
+    assert done.returncode == 1
+    camera = _lines(done)["camera"]
+    assert camera.startswith("FAIL") and "no camera" in camera and "--camera PATH" in camera
+
+
+def test_doctor_fails_on_a_corrupted_model(tmp_path, data_dir, models):
+    (data_dir / "models").unlink()
+    (data_dir / "models").mkdir()
+    for path in models.iterdir():
+        (data_dir / "models" / path.name).write_bytes(path.read_bytes())
+    (data_dir / "models" / "selfie_segmenter.tflite").write_bytes(b"truncated")
+    done = kiosk("doctor", "--camera", str(_frames(tmp_path / "camera")))
+    assert done.returncode == 1
+    line = _lines(done)["model selfie_segmenter.tflite"]
+    assert line.startswith("FAIL") and "SHA-256" in line and "kiosk models fetch" in line
+
+
+def test_doctor_reports_a_broken_config_as_a_line(tmp_path, data_dir):
+    config = config_variant(tmp_path, "fps = 30", "fps = 0")
+    done = kiosk("--config", str(config), "doctor")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    line = _lines(done)["config"]
+    assert line.startswith("FAIL") and "camera.fps = 0 is out of range" in line
+
+
+def test_help_lists_the_commands():
+    done = kiosk("--help")
+    assert done.returncode == 0
+    assert "doctor" in done.stdout and "models" in done.stdout

