@@ -1,0 +1,84 @@
+"""Capture codes: the demo codec, the roster fallback, and `kiosk codes make` read back by
+the real zbar, as the station's camera would read them."""
+
+from __future__ import annotations
+
+import argparse
+
+import cv2
+import pytest
+from pyzbar.pyzbar import decode
+
+from kiosk.codec import CodeProblem, DemoCodec, load_codec, new_code, read_code, valid_code
+from kiosk.ui_commands import make_codes, register
+
+
+def test_a_demo_code_carries_the_masked_name_and_id():
+    codec = DemoCodec()
+    code = new_code()
+    info = codec.decode(codec.encode(code, "张*三", "3101**********1234"))
+    assert (info.code, info.name_masked, info.id_masked) == (code, "张*三", "3101**********1234")
+
+
+def test_a_damaged_demo_code_is_unreadable_not_someone_else():
+    codec = DemoCodec()
+    text = codec.encode(new_code(), "张*三", "3101**********1234")
+    prefix, code, payload, mac = text.split(":")
+    other = code[:-2] + ("0" if code[-2] != "0" else "1") + code[-1]  # one character misread
+    for bad in (f"{prefix}:{other}:{payload}:{mac}", f"{prefix}:{code}:{payload[:-3]}:{mac}", text[:-5]):
+        with pytest.raises(CodeProblem) as problem:
+            codec.decode(bad)
+        assert problem.value.kind == "unreadable"
+
+
+def test_the_check_character_catches_a_typo():
+    code = new_code()
+    assert valid_code(code)
+    typo = ("1" if code[0] != "1" else "2") + code[1:]
+    assert not valid_code(typo)
+
+
+def test_a_bare_code_is_accepted_only_when_the_roster_knows_it():
+    codec = DemoCodec()
+    roster = {"2026SH000123"}
+    assert read_code("2026SH000123\n", codec, roster.__contains__).code == "2026SH000123"
+    with pytest.raises(CodeProblem) as unknown:
+        read_code("2026SH999999", codec, roster.__contains__)
+    assert unknown.value.kind == "unknown" and unknown.value.params == {"code": "2026SH999999"}
+
+
+@pytest.mark.parametrize("text", ["https://weixin.qq.com/some/page", "hello world", "x"])
+def test_a_qr_that_is_not_a_capture_code_has_the_wrong_format(text):
+    with pytest.raises(CodeProblem) as problem:
+        read_code(text, DemoCodec(), lambda code: True)
+    assert problem.value.kind == "format"
+
+
+def test_binary_garbage_is_unreadable():
+    with pytest.raises(CodeProblem) as problem:
+        read_code("\ufffd\x00", DemoCodec(), lambda code: True)
+    assert problem.value.kind == "unreadable"
+
+
+def test_the_authorised_units_codec_plugs_in_by_name():
+    assert isinstance(load_codec("demo"), DemoCodec)
+    assert isinstance(load_codec("kiosk.codec:DemoCodec"), DemoCodec)
+    with pytest.raises(ValueError, match="package.module:factory"):
+        load_codec("chsi")
+    with pytest.raises(ValueError, match="cannot load"):
+        load_codec("no_such_module_here:Codec")
+
+
+def test_codes_make_writes_qr_images_zbar_reads_back(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["codes", "make", "--count", "3", "--out", str(tmp_path / "codes")])
+    assert make_codes(args, None) == 0
+    printed = capsys.readouterr().out.split()
+    assert len(printed) == 3 and len(set(printed)) == 3
+    codec = DemoCodec()
+    for code in printed:
+        image = cv2.imread(str(tmp_path / "codes" / f"{code}.png"), cv2.IMREAD_GRAYSCALE)
+        symbols = decode(image)
+        assert len(symbols) == 1
+        assert codec.decode(symbols[0].data.decode()).code == code
