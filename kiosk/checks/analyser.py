@@ -1,0 +1,44 @@
+"""The Analyser: MediaPipe once per frame into a FrameContext, then every registered check."""
+from __future__ import annotations
+
+import numpy as np
+
+from kiosk import paths
+from kiosk.checks.context import Engines, FrameContext
+from kiosk.checks.registry import checks
+from kiosk.checks.result import Report
+
+FACE_MODEL, POSE_MODEL, SEGMENTER_MODEL = "face_landmarker.task", "pose_landmarker_full.task", "selfie_segmenter.tflite"
+
+
+class Analyser:
+    """Judges camera frames ("video": live, frames in time order) or unrelated stills ("image")."""
+
+    def __init__(self, settings, mode: str = "image"):
+        if mode not in ("image", "video"):
+            raise ValueError(f"mode must be 'image' or 'video', not {mode!r}")
+        self.settings = settings
+        self.engines = Engines(paths.model_path(settings, FACE_MODEL), paths.model_path(settings, POSE_MODEL),
+                               paths.model_path(settings, SEGMENTER_MODEL), video=mode == "video")
+        self.checks = [(cls(), settings.checks[check_id]) for check_id, cls in checks().items()]
+        self.last_context: FrameContext | None = None  # kept for timing and for drawing guidance
+        self._next_ms = 0
+
+    def analyse(self, image_bgr: np.ndarray, timestamp_ms: int | None = None) -> Report:
+        if timestamp_ms is None:  # MediaPipe's video mode needs increasing timestamps
+            timestamp_ms = self._next_ms
+        self._next_ms = int(timestamp_ms) + 33
+        ctx = self.engines.run(image_bgr, int(timestamp_ms))
+        ctx.capture = self.settings.capture
+        results = tuple(check.judge(ctx, params) for check, params in self.checks)
+        self.last_context = ctx
+        return Report(results, ctx.layout.box if ctx.faces else None)
+
+    def close(self) -> None:
+        self.engines.close()
+
+    def __enter__(self) -> "Analyser":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

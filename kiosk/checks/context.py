@@ -1,0 +1,382 @@
+"""The shared frame context: every expensive measurement is made once per frame here.
+
+MediaPipe runs three models (face landmarker with blendshapes and head pose, pose
+landmarker for the shoulders, selfie segmenter for person vs backdrop); then the frame is
+cut to the 480x640 portrait the deliverable will show, and the checks read small crops of
+that portrait instead of the full camera frame.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import cv2
+import mediapipe as mp
+import numpy as np
+from mediapipe.tasks.python import vision
+from mediapipe.tasks.python.core.base_options import BaseOptions
+
+from kiosk.checks.landmarks import CHEEK_L, CHEEK_R, CHIN, FACE_OVAL, FOREHEAD, IRIS_L, IRIS_R, OUT_H, OUT_W, box
+
+# Pose and segmentation change slowly between video frames while the face must be fresh
+# for guidance, so in video mode they run on every second frame, on a copy at most this
+# wide (both models work on 256 px inputs internally): this keeps 1280x720 at 25 fps on 2 cores.
+SLOW_MODELS_EVERY = 2
+SLOW_MODELS_WIDTH = 640
+
+
+
+class Engines:
+    """The three MediaPipe tasks, created once per Analyser."""
+
+    def __init__(self, face_model, pose_model, segmenter_model, video: bool):
+        mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
+        self.video = video
+        # Two faces, so a second person near the first is seen (the one-face rule).
+        self.face = vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(face_model)), running_mode=mode,
+            num_faces=2, output_face_blendshapes=True, output_facial_transformation_matrixes=True))
+        self.pose = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(pose_model)), running_mode=mode))
+        self.segmenter = vision.ImageSegmenter.create_from_options(vision.ImageSegmenterOptions(
+            base_options=BaseOptions(model_asset_path=str(segmenter_model)), running_mode=mode,
+            output_confidence_masks=True))
+        self.frames = 0
+        self._slow: tuple | None = None  # last pose + mask, reused between slow-model frames
+
+    def close(self) -> None:
+        for task in (self.face, self.pose, self.segmenter):
+            task.close()
+
+    def run(self, image_bgr: np.ndarray, timestamp_ms: int) -> "FrameContext":
+        h, w = image_bgr.shape[:2]
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        mp_ms = 0.0
+        t = time.perf_counter()
+        if self.video:
+            faces = self.face.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb),
+                                               timestamp_ms)
+        else:
+            faces = self.face.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+        mp_ms += time.perf_counter() - t
+
+        if self._slow is None or not self.video or self.frames % SLOW_MODELS_EVERY == 0:
+            small = rgb
+            if w > SLOW_MODELS_WIDTH:
+                small = cv2.resize(rgb, (SLOW_MODELS_WIDTH, round(h * SLOW_MODELS_WIDTH / w)),
+                                   interpolation=cv2.INTER_AREA)
+            small = np.ascontiguousarray(small)
+            t = time.perf_counter()
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
+            if self.video:
+                pose = self.pose.detect_for_video(image, timestamp_ms)
+                seg = self.segmenter.segment_for_video(image, timestamp_ms)
+            else:
+                pose = self.pose.detect(image)
+                seg = self.segmenter.segment(image)
+            mp_ms += time.perf_counter() - t
+            mask = seg.confidence_masks[0].numpy_view()
+            mask = mask.reshape(mask.shape[:2]).copy()
+            self._slow = (_pose_points(pose, w, h), mask)
+        self.frames += 1
+
+        ctx = FrameContext(image=image_bgr, faces=_face_points(faces, w, h),
+                           pose=self._slow[0], mask=self._slow[1], mediapipe_ms=mp_ms * 1000)
+        if faces.face_landmarks:
+            main = ctx.main_index
+            ctx.blendshapes = {c.category_name: c.score for c in faces.face_blendshapes[main]}
+            ctx.matrix = np.asarray(faces.facial_transformation_matrixes[main])
+        return ctx
+
+
+def _face_points(result, w: int, h: int) -> list[np.ndarray]:
+    return [np.array([(p.x * w, p.y * h, p.z * w) for p in lms], dtype=np.float32)
+            for lms in result.face_landmarks]
+
+
+def _pose_points(result, w: int, h: int) -> np.ndarray | None:
+    if not result.pose_landmarks:
+        return None
+    return np.array([(p.x * w, p.y * h, p.visibility or 0.0, p.presence or 0.0)
+                     for p in result.pose_landmarks[0]], dtype=np.float32)
+
+
+@dataclass
+class FrameContext:
+    image: np.ndarray  # the camera frame, BGR
+    faces: list[np.ndarray]  # per face: 478 x (x px, y px, z px)
+    pose: np.ndarray | None  # 33 x (x px, y px, visibility, presence)
+    mask: np.ndarray  # person probability, at the segmenter's (smaller) resolution
+    mediapipe_ms: float = 0.0
+    blendshapes: dict[str, float] | None = None
+    matrix: np.ndarray | None = None  # facial transformation matrix of the main face
+    capture: object = None  # CaptureSettings, set by the Analyser before the checks run
+    cache: dict = field(default_factory=dict)  # measurements two checks share
+
+    @cached_property
+    def main_index(self) -> int:
+        """The largest face is the person being photographed."""
+        widths = [np.ptp(f[:, 0]) for f in self.faces]
+        return int(np.argmax(widths))
+
+    @property
+    def face(self) -> np.ndarray | None:
+        return self.faces[self.main_index] if self.faces else None
+
+    @cached_property
+    def face_width(self) -> float:
+        """Cheek to cheek in camera pixels (the spec's face width)."""
+        f = self.face
+        return float(np.linalg.norm(f[CHEEK_L, :2] - f[CHEEK_R, :2]))
+
+    @cached_property
+    def eyes_centre(self) -> np.ndarray:
+        f = self.face
+        return (f[IRIS_R, :2] + f[IRIS_L, :2]) / 2
+
+    @cached_property
+    def mask_full(self) -> np.ndarray:
+        """Person mask at camera resolution (only computed when a check needs it)."""
+        h, w = self.image.shape[:2]
+        return cv2.resize(self.mask, (w, h), interpolation=cv2.INTER_LINEAR)
+
+    @cached_property
+    def crown_y(self) -> float:
+        """Top of the hair in camera pixels: the highest person-mask row above the forehead.
+
+        Walks up from the forehead in the band the face covers, so a second person or a
+        backdrop stand beside the head does not lift the crown.
+        """
+        f = self.face
+        mh, mw = self.mask.shape
+        h, w = self.image.shape[:2]
+        sx, sy = mw / w, mh / h
+        x0 = int(max(0, (f[CHEEK_R, 0] + 0.25 * self.face_width) * sx))
+        x1 = int(min(mw, (f[CHEEK_L, 0] - 0.25 * self.face_width) * sx)) + 1
+        y = int(min(mh - 1, max(0, f[FOREHEAD, 1] * sy)))
+        band = self.mask[: y + 1, x0:x1] > 0.5
+        if band.size == 0:
+            return float(f[FOREHEAD, 1])
+        rows = band.mean(axis=1)
+        empty = np.nonzero(rows[::-1] < 0.2)[0]  # first row going up that is mostly backdrop
+        top = y - empty[0] + 1 if len(empty) else 0
+        return float(min(top / sy, f[FOREHEAD, 1]))
+
+    @cached_property
+    def layout(self) -> "Layout":
+        return plan_layout(self, self.capture)
+
+    @cached_property
+    def portrait(self) -> np.ndarray:
+        """The frame cut and scaled exactly as the deliverable (480x640), edges replicated."""
+        return cv2.warpAffine(self.image, self.layout.affine, (OUT_W, OUT_H),
+                              flags=cv2.INTER_AREA if self.layout.scale < 1 else cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+
+    @cached_property
+    def portrait_mask(self) -> np.ndarray:
+        """Person probability on the portrait (0 outside the camera frame)."""
+        h, w = self.image.shape[:2]
+        mh, mw = self.mask.shape
+        a = self.layout.affine.copy()
+        a[:, 0] *= w / mw  # mask px -> camera px -> portrait px
+        a[:, 1] *= h / mh
+        return cv2.warpAffine(self.mask, a, (OUT_W, OUT_H), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+
+    @cached_property
+    def pts(self) -> np.ndarray:
+        """Main face landmarks in portrait pixels (x, y)."""
+        return self.layout.to_portrait(self.face[:, :2])
+
+    @cached_property
+    def pose_pts(self) -> np.ndarray | None:
+        return None if self.pose is None else self.layout.to_portrait(self.pose[:, :2])
+
+    @cached_property
+    def tools(self) -> "Toolbox":
+        return Toolbox(self)
+
+    @cached_property
+    def head_pose(self) -> tuple[float, float, float]:
+        """(yaw, pitch, roll) in degrees from the facial transformation matrix.
+
+        yaw > 0: turned to the person's left; pitch > 0: chin up; roll > 0: head tilted
+        toward the person's right shoulder (signs checked on turned, raised and rotated photos).
+        """
+        r = self.matrix[:3, :3]
+        yaw = math.degrees(math.asin(max(-1.0, min(1.0, -r[2, 0]))))
+        pitch = -math.degrees(math.atan2(r[2, 1], r[2, 2]))
+        roll = math.degrees(math.atan2(r[1, 0], r[0, 0]))
+        return yaw, pitch, roll
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the 480x640 deliverable sits in the camera frame."""
+    scale: float  # output px per camera px
+    x: float  # top-left of the crop box in camera px
+    y: float
+    crown_out: float  # where crown, eyes and face width land in the output
+    eyes_out: float
+    face_width_out: float
+    overflow: dict  # camera-frame shortfall per side, in output px (0 = inside the frame)
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (round(self.x), round(self.y), round(OUT_W / self.scale), round(OUT_H / self.scale))
+
+    @property
+    def affine(self) -> np.ndarray:
+        s = self.scale
+        return np.array([[s, 0, -self.x * s], [0, s, -self.y * s]], dtype=np.float64)
+
+    def to_portrait(self, xy: np.ndarray) -> np.ndarray:
+        return (xy - np.array([self.x, self.y])) * self.scale
+
+
+def plan_layout(ctx: FrameContext, capture) -> Layout:
+    """Choose scale and position of the deliverable inside the camera frame.
+
+    Tries every face width and eye height inside the configured ranges and keeps the one
+    that, in this order: puts the crown in its range, needs no pixels from outside the
+    camera frame, does not enlarge camera pixels, and sits nearest the middle of the ranges
+    (the middle leaves room for the error of the crown estimate).
+    The face is always centred horizontally.
+    """
+    fw = ctx.face_width
+    ex, ey = ctx.eyes_centre
+    crown_to_eyes = max(1.0, ey - ctx.crown_y)
+    (c_lo, c_hi), (e_lo, e_hi), (w_lo, w_hi) = capture.crown_px, capture.eyes_px, capture.face_width_px
+    h, w = ctx.image.shape[:2]
+    cx = float(ctx.face[CHEEK_R, 0] + ctx.face[CHEEK_L, 0]) / 2
+    width_out = np.linspace(w_lo, w_hi, 31)[:, None]
+    eyes_out = np.linspace(e_lo, e_hi, 26)[None, :]
+    s = width_out / fw
+    crown_out = eyes_out - crown_to_eyes * s
+    x0, y0 = cx - OUT_W / 2 / s + 0 * eyes_out, ey - eyes_out / s  # both on the full grid
+    overflow = {"left": np.maximum(0, -x0 * s), "top": np.maximum(0, -y0 * s),
+                "right": np.maximum(0, (x0 - w) * s + OUT_W), "bottom": np.maximum(0, (y0 - h) * s + OUT_H)}
+    crown_miss = np.maximum(0, c_lo - crown_out) + np.maximum(0, crown_out - c_hi)
+    cost = (1e6 * crown_miss + 1e3 * sum(overflow.values()) + 1e2 * np.maximum(0, s - 1)
+            + np.abs(width_out - (w_lo + w_hi) / 2) / (w_hi - w_lo + 1)
+            + np.abs(eyes_out - (e_lo + e_hi) / 2) / (e_hi - e_lo + 1)
+            + np.abs(crown_out - (c_lo + c_hi) / 2) / (c_hi - c_lo + 1))
+    i, j = np.unravel_index(np.argmin(cost), cost.shape)
+    sc = float(s[i, 0])
+    return Layout(sc, float(x0[i, j]), float(y0[i, j]), float(crown_out[i, j]), float(eyes_out[0, j]),
+                  float(width_out[i, 0]), {side: float(v[i, j]) for side, v in overflow.items()})
+
+
+class Toolbox:
+    """Image measures on the portrait, shared by the checks (cv2 lives here, not in the checks)."""
+
+    def __init__(self, ctx: FrameContext):
+        self.ctx = ctx
+
+    @cached_property
+    def lab(self) -> np.ndarray:
+        return to_lab(self.ctx.portrait)
+
+    @cached_property
+    def gray(self) -> np.ndarray:
+        return cv2.cvtColor(self.ctx.portrait, cv2.COLOR_BGR2GRAY)
+
+    @cached_property
+    def inside(self) -> np.ndarray:
+        """Portrait pixels that come from the camera frame (not the replicated edge)."""
+        h, w = self.ctx.image.shape[:2]
+        ones = np.full((h, w), 255, np.uint8)
+        return cv2.warpAffine(ones, self.ctx.layout.affine, (OUT_W, OUT_H), flags=cv2.INTER_NEAREST,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 0
+
+    def polygon(self, ids) -> np.ndarray:
+        m = np.zeros((OUT_H, OUT_W), np.uint8)
+        cv2.fillPoly(m, [np.round(self.ctx.pts[list(ids)]).astype(np.int32)], 1)
+        return m > 0
+
+    @cached_property
+    def face_oval(self) -> np.ndarray:
+        return self.polygon(FACE_OVAL)
+
+    @cached_property
+    def skin_colour(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and spread of Lab on both cheeks (below the eyes, never covered by hair)."""
+        pts, r = self.ctx.pts, max(3, int(0.06 * self.ctx.layout.face_width_out))
+        patches = [self.lab[box(pts[i], r)].reshape(-1, 3) for i in (50, 280)]
+        skin = np.concatenate(patches)
+        return np.median(skin, axis=0), np.maximum(skin.std(axis=0), (6.0, 3.5, 3.5))
+
+    def skin_distance(self, region: tuple[slice, slice]) -> np.ndarray:
+        """How far each pixel is from the cheek colour, in cheek spreads (L counts half)."""
+        mean, spread = self.skin_colour
+        d = (self.lab[region] - mean) / spread
+        return np.sqrt((0.5 * d[..., 0]) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2)
+
+    @cached_property
+    def skin(self) -> np.ndarray:
+        """Portrait pixels of skin colour (within 3 cheek spreads)."""
+        return self.skin_distance((slice(None), slice(None))) < 3.0
+
+    @cached_property
+    def backdrop(self) -> np.ndarray:
+        """Surely-backdrop portrait pixels: far from the person, inside the camera frame."""
+        free = ((self.ctx.portrait_mask < 0.1) & self.inside).astype(np.uint8)
+        return cv2.erode(free, np.ones((9, 9), np.uint8)) > 0
+
+    @cached_property
+    def clothing(self) -> np.ndarray:
+        """The top the person wears: person, not skin, in the bottom eighth of the portrait."""
+        m = np.zeros((OUT_H, OUT_W), bool)
+        rows = slice(OUT_H - OUT_H // 8, OUT_H)
+        m[rows] = (self.ctx.portrait_mask[rows] > 0.5) & ~self.skin[rows] & self.inside[rows]
+        return m
+
+    @cached_property
+    def hair_map(self) -> np.ndarray:
+        """Hair: person pixels that are neither skin, nor face, nor clothing colour, nor neck shadow."""
+        pts, fw = self.ctx.pts, self.ctx.layout.face_width_out
+        hair = (self.ctx.portrait_mask > 0.5) & ~self.skin & ~self.face_oval & self.inside
+        if self.clothing.sum() > 50:
+            top = np.median(self.lab[self.clothing], axis=0)
+            hair &= np.linalg.norm(self.lab - top, axis=2) > 15
+        yy, xx = np.mgrid[0:OUT_H, 0:OUT_W]
+        # The shadow under the chin is skin in shade, not hair.
+        hair &= ~((yy > pts[CHIN, 1]) & (np.abs(xx - pts[CHIN, 0]) < 0.35 * fw))
+        return hair
+
+    @cached_property
+    def near_person(self) -> np.ndarray:
+        """A band about 15 px wide around the person's outline."""
+        person = (self.ctx.portrait_mask > 0.5).astype(np.uint8)
+        return cv2.dilate(person, np.ones((31, 31), np.uint8)) > 0
+
+    def mean_abs_laplacian(self, where: np.ndarray) -> float:
+        """Fine texture (stripes, prints) under a mask; plain cloth stays low."""
+        lap = np.abs(cv2.Laplacian(self.gray, cv2.CV_32F))
+        return float(lap[where].mean()) if where.any() else 0.0
+
+    def laplacian_var(self, region: tuple[slice, slice]) -> float:
+        return float(cv2.Laplacian(self.gray[region], cv2.CV_32F).var())
+
+    def small_spots(self, region: tuple[slice, slice], size: int) -> np.ndarray:
+        """Colour contrast (Delta E) of spots smaller than `size` px against their surroundings.
+
+        Earrings, studs and piercings are small, shiny or coloured; skin and hair around them
+        are smooth at that scale, so a median of the surroundings removes only them.
+        """
+        patch = np.ascontiguousarray(self.ctx.portrait[region])
+        if min(patch.shape[:2]) < 3:
+            return np.zeros(patch.shape[:2], np.float32)
+        around = cv2.medianBlur(patch, max(3, size | 1))
+        return np.sqrt(((to_lab(patch) - to_lab(around)) ** 2).sum(axis=2))
+
+
+def to_lab(bgr: np.ndarray) -> np.ndarray:
+    """CIE Lab with L 0-100 and a, b signed, so distances are Delta E (CIE76)."""
+    lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
+    lab[..., 0] *= 100 / 255
+    lab[..., 1:] -= 128
+    return lab

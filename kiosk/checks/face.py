@@ -1,0 +1,106 @@
+"""Checks on the face itself: eyes open, gaze, mouth closed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kiosk.checks.landmarks import EYE_L, EYE_R, IRIS_L, IRIS_R, LIP_BOTTOM, LIP_TOP, MOUTH_L, MOUTH_R
+from kiosk.checks.geometry import need_face
+from kiosk.checks.registry import Check, register
+from kiosk.checks.result import Verdict
+
+
+def eye_opening(face: np.ndarray, eye: dict) -> float:
+    """Lid gap over eye width (about 0.3 for an open eye, under 0.1 when closed)."""
+    gap = np.linalg.norm(face[eye["top"], :2] - face[eye["bottom"], :2])
+    width = np.linalg.norm(face[eye["outer"], :2] - face[eye["inner"], :2])
+    return float(gap / max(width, 1e-6))
+
+
+@register
+class EyesOpen(Check):
+    id, rule, priority = "eyes_open", "eyes_open", 40
+
+    @dataclass(frozen=True)
+    class Params:
+        # Lid gap / eye width of the less open eye; ICAO asks for eyes "open normally".
+        min_opening: float = field(metadata={"range": (0.0, 1.0)})
+        # MediaPipe eyeBlink blendshape of the more closed eye.
+        max_blink: float = field(metadata={"range": (0.0, 1.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"lid gap/eye width >= {p.min_opening:g}, blink <= {p.max_blink:g}"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        opening = min(eye_opening(ctx.face, EYE_R), eye_opening(ctx.face, EYE_L))
+        blink = max(ctx.blendshapes["eyeBlinkLeft"], ctx.blendshapes["eyeBlinkRight"])
+        if opening >= p.min_opening and blink <= p.max_blink:
+            return self.result(Verdict.PASS, opening, threshold)
+        return self.result(Verdict.FAIL, opening, threshold, "请自然睁开双眼", "open both eyes naturally")
+
+
+@register
+class Gaze(Check):
+    id, rule, priority = "gaze", "gaze", 41
+
+    @dataclass(frozen=True)
+    class Params:
+        # Iris centre offset from the middle of the eye corners, as a fraction of eye width.
+        max_offset: float = field(metadata={"range": (0.0, 0.5)})
+        # eyeLook* blendshapes (MediaPipe's own gaze estimate), largest of the eight.
+        max_look: float = field(metadata={"range": (0.0, 1.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"iris offset <= {p.max_offset:g} eye width, eyeLook <= {p.max_look:g}"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        f = ctx.face
+        offsets = []
+        for eye, iris in ((EYE_R, IRIS_R), (EYE_L, IRIS_L)):
+            outer, inner = f[eye["outer"], :2], f[eye["inner"], :2]
+            axis = inner - outer
+            width = np.linalg.norm(axis)
+            # Signed along the line from the image-left corner to the image-right corner.
+            along = float(np.dot(f[iris, :2] - (outer + inner) / 2, axis) / width ** 2)
+            offsets.append(along if axis[0] > 0 else -along)
+        # Both eyes move together when looking away; averaging cancels landmark noise.
+        offset = float(np.mean(offsets))
+        b = ctx.blendshapes
+        look = max(b[f"eyeLook{d}{s}"] for d in ("In", "Out", "Up", "Down") for s in ("Left", "Right"))
+        if abs(offset) <= p.max_offset and look <= p.max_look:
+            return self.result(Verdict.PASS, offset, threshold)
+        if abs(offset) > p.max_offset:
+            # Irises towards the image right = looking to the person's left.
+            zh, en = (("请把视线稍向右移，看镜头", "look a little to your right, into the lens") if offset > 0
+                      else ("请把视线稍向左移，看镜头", "look a little to your left, into the lens"))
+        else:
+            vertical = max(b["eyeLookUpLeft"], b["eyeLookUpRight"]) - max(b["eyeLookDownLeft"], b["eyeLookDownRight"])
+            zh, en = (("请把视线稍微放低，看镜头", "look a little lower, into the lens") if vertical > 0
+                      else ("请把视线稍微抬高，看镜头", "look a little higher, into the lens"))
+        return self.result(Verdict.FAIL, offset, threshold, zh, en)
+
+
+@register
+class MouthClosed(Check):
+    id, rule, priority = "mouth_closed", "mouth_closed", 42
+
+    @dataclass(frozen=True)
+    class Params:
+        # Gap between the inner lips over mouth width (OFIQ MouthClosed works the same way).
+        max_lip_gap: float = field(metadata={"range": (0.0, 1.0)})
+        max_jaw_open: float = field(metadata={"range": (0.0, 1.0)})
+        # A broad smile is allowed but not natural: warn so the person relaxes.
+        warn_smile: float = field(metadata={"range": (0.0, 1.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"lip gap/mouth width <= {p.max_lip_gap:g}, jawOpen <= {p.max_jaw_open:g}"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        f, b = ctx.face, ctx.blendshapes
+        gap = np.linalg.norm(f[LIP_TOP, :2] - f[LIP_BOTTOM, :2]) / np.linalg.norm(f[MOUTH_L, :2] - f[MOUTH_R, :2])
+        if gap > p.max_lip_gap or b["jawOpen"] > p.max_jaw_open:
+            return self.result(Verdict.FAIL, gap, threshold, "请自然闭合嘴唇，不要露齿", "close your lips naturally, no teeth showing")
+        if max(b["mouthSmileLeft"], b["mouthSmileRight"]) > p.warn_smile:
+            return self.result(Verdict.WARN, gap, threshold, "请放松表情，不要大笑", "relax your face, no broad smile")
+        return self.result(Verdict.PASS, gap, threshold)

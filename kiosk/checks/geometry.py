@@ -1,0 +1,181 @@
+"""Checks on where the head and body are: one face, head pose, shoulders, framing."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from kiosk.checks.registry import Check, register
+from kiosk.checks.result import Verdict
+
+NO_FACE = ("未检测到人脸，请正对镜头", "no face found: face the camera")
+
+
+def need_face(check: Check, ctx, threshold: str):
+    """The UNKNOWN result every face check gives when there is no face to judge."""
+    return None if ctx.faces else check.unknown(threshold, *NO_FACE)
+
+
+@register
+class OneFace(Check):
+    id, rule, priority = "one_face", "one_face", 0
+
+    @dataclass(frozen=True)
+    class Params:
+        # A second face counts when it is at least this fraction of the main face's width:
+        # people passing far behind are tiny; anyone close enough to appear in the photo is not.
+        min_face_ratio: float = field(metadata={"range": (0.05, 1.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"exactly 1 face (others count from {p.min_face_ratio:.0%} of its width)"
+        if not ctx.faces:
+            return self.result(Verdict.FAIL, 0, threshold, *NO_FACE)
+        main = ctx.face_width
+        count = sum(1 for f in ctx.faces
+                    if (f[:, 0].max() - f[:, 0].min()) >= p.min_face_ratio * main * 0.9)
+        if count > 1:
+            return self.result(Verdict.FAIL, count, threshold,
+                               "画面中只能有一个人，请其他人离开镜头", "only one person may be in view: others step away")
+        return self.result(Verdict.PASS, count, threshold)
+
+
+class _Angle(Check):
+    """Head pose angle from the facial transformation matrix against a limit in degrees."""
+    axis: int  # index into ctx.head_pose (yaw, pitch, roll)
+    advice: dict  # sign of the angle -> (zh, en) telling the person which way to move
+
+    @dataclass(frozen=True)
+    class Params:
+        max_deg: float = field(metadata={"range": (1.0, 30.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"|angle| <= {p.max_deg:g} deg"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        angle = ctx.head_pose[self.axis]
+        if abs(angle) <= p.max_deg:
+            return self.result(Verdict.PASS, angle, threshold)
+        return self.result(Verdict.FAIL, angle, threshold, *self.advice[angle > 0])
+
+
+@register
+class Yaw(_Angle):
+    id, rule, priority, axis = "yaw", "yaw", 20, 0
+    advice = {True: ("请向右稍转头，正对镜头", "turn your head a little to your right, face the lens"),
+              False: ("请向左稍转头，正对镜头", "turn your head a little to your left, face the lens")}
+
+
+@register
+class Pitch(_Angle):
+    id, rule, priority, axis = "pitch", "pitch", 22, 1
+    advice = {True: ("请稍微低一点下巴", "lower your chin a little"),
+              False: ("请稍微抬起下巴，眼睛平视镜头", "raise your chin a little, eyes level with the lens")}
+
+
+@register
+class Roll(_Angle):
+    id, rule, priority, axis = "roll", "roll", 21, 2
+    advice = {True: ("头向右肩歪了，请向左摆正", "your head leans to your right: straighten it to the left"),
+              False: ("头向左肩歪了，请向右摆正", "your head leans to your left: straighten it to the right")}
+
+    @dataclass(frozen=True)
+    class Params:
+        max_deg: float = field(metadata={"range": (1.0, 30.0)})
+        # The spec's separate rule "pupils level": the line through both irises.
+        max_eye_line_deg: float = field(metadata={"range": (1.0, 30.0)})
+
+    def judge(self, ctx, p):
+        result = super().judge(ctx, p)
+        if result.verdict is not Verdict.PASS:
+            return result
+        right, left = ctx.face[468, :2], ctx.face[473, :2]
+        # Positive when the person's left eye (image right) is lower: leaning to the left.
+        eye_line = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+        threshold = f"{result.threshold}, pupils level within {p.max_eye_line_deg:g} deg"
+        if abs(eye_line) > p.max_eye_line_deg:
+            return self.result(Verdict.FAIL, -eye_line, threshold, *self.advice[eye_line < 0])
+        return self.result(Verdict.PASS, result.value, threshold)
+
+
+@register
+class Shoulders(Check):
+    id, rule, priority = "shoulders", "shoulders", 30
+
+    @dataclass(frozen=True)
+    class Params:
+        max_tilt_deg: float = field(metadata={"range": (1.0, 30.0)})
+        min_visibility: float = field(metadata={"range": (0.0, 1.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"both in view, tilt <= {p.max_tilt_deg:g} deg"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        pose = ctx.pose
+        if pose is None:
+            return self.unknown(threshold, "看不到肩膀，请坐正，双肩入镜", "shoulders not found: sit up, both shoulders in view")
+        h, w = ctx.image.shape[:2]
+        left, right = pose[11], pose[12]  # the person's left and right shoulder
+        for point in (left, right):
+            inside = 0 <= point[0] < w and 0 <= point[1] < h
+            if not inside or point[2] < p.min_visibility:
+                return self.result(Verdict.FAIL, None, threshold, "双肩需完整入镜，请后退一点或坐低一点",
+                                   "both shoulders must be in view: step back or sit a little lower")
+        # Positive when the person's left shoulder (image right) is lower.
+        tilt = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+        if abs(tilt) <= p.max_tilt_deg:
+            return self.result(Verdict.PASS, tilt, threshold)
+        if tilt > 0:
+            return self.result(Verdict.FAIL, tilt, threshold, "请把左肩稍微抬高，双肩放平", "raise your left shoulder a little, keep shoulders level")
+        return self.result(Verdict.FAIL, tilt, threshold, "请把右肩稍微抬高，双肩放平", "raise your right shoulder a little, keep shoulders level")
+
+
+@register
+class Framing(Check):
+    """Can the 480x640 deliverable be cut with crown, eyes and face width in their ranges?
+
+    The layout puts them mid-range; this check fails when that cut would need pixels the
+    camera does not have (head too high, too low, off to a side, or too small in pixels).
+    """
+    id, rule, priority = "framing", "framing", 10
+
+    @dataclass(frozen=True)
+    class Params:
+        # Output pixels the cut may reach past the camera frame (edge rounding only).
+        max_overflow_px: float = field(metadata={"range": (0.0, 50.0)})
+        # Largest enlargement of camera pixels: above it the deliverable turns soft.
+        max_upscale: float = field(metadata={"range": (1.0, 3.0)})
+
+    def judge(self, ctx, p):
+        cap = ctx.capture
+        threshold = (f"crown {cap.crown_px[0]}-{cap.crown_px[1]} px, eyes {cap.eyes_px[0]}-{cap.eyes_px[1]} px, "
+                     f"face {cap.face_width_px[0]}-{cap.face_width_px[1]} px, no enlarging over {p.max_upscale:g}x")
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        lay = ctx.layout
+        value = lay.face_width_out / lay.scale  # face width in camera pixels
+        if lay.scale > p.max_upscale:
+            return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
+        off = {side: px > p.max_overflow_px for side, px in lay.overflow.items()}
+        if off["top"] and off["bottom"]:
+            return self.result(Verdict.FAIL, value, threshold, "请离镜头远一点", "move a little further from the camera")
+        if off["top"]:
+            return self.result(Verdict.FAIL, value, threshold, "头顶超出画面，请坐低一点", "the top of your head is cut off: sit a little lower")
+        if off["bottom"]:
+            return self.result(Verdict.FAIL, value, threshold, "肩膀超出画面，请坐高一点", "your shoulders are cut off: sit up a little higher")
+        # The camera image is not mirrored: image left is the person's right.
+        if off["left"] and off["right"]:
+            return self.result(Verdict.FAIL, value, threshold, "请离镜头远一点", "move a little further from the camera")
+        if off["left"]:
+            return self.result(Verdict.FAIL, value, threshold, "请向右移一点", "move a little to your right")
+        if off["right"]:
+            return self.result(Verdict.FAIL, value, threshold, "请向左移一点", "move a little to your left")
+        (c_lo, c_hi), (e_lo, e_hi), (w_lo, w_hi) = cap.crown_px, cap.eyes_px, cap.face_width_px
+        if not w_lo <= lay.face_width_out <= w_hi:
+            zh, en = (("请靠近一点", "come a little closer") if lay.face_width_out < w_lo
+                      else ("请离远一点", "move a little further away"))
+            return self.result(Verdict.FAIL, value, threshold, zh, en)
+        if not (c_lo <= lay.crown_out <= c_hi and e_lo <= lay.eyes_out <= e_hi):
+            # Crown and eyes cannot both fit: the head is unusually long or short in the frame,
+            # typically a hat, a hood or big hair.
+            return self.result(Verdict.FAIL, value, threshold, "头顶与眼睛位置无法同时符合要求，请整理头发或摘下帽子",
+                               "crown and eyes cannot both fit: tidy your hair or take off any hat")
+        return self.result(Verdict.PASS, value, threshold)

@@ -1,0 +1,34 @@
+"""Landmark ids of the MediaPipe face mesh and pose models, and portrait regions (light: the
+checks import it)."""
+
+# Face mesh landmark ids (MediaPipe canonical face model). "right" = the person's right,
+# which is on the LEFT of the image.
+CHEEK_R, CHEEK_L = 234, 454
+FOREHEAD, CHIN, NOSE_TIP = 10, 152, 1
+NOSE_BOTTOM, NOSE_R, NOSE_L = 2, 129, 358  # below the nose tip, and the nostril wings
+EYE_R = dict(outer=33, inner=133, top=159, bottom=145)
+EYE_L = dict(outer=263, inner=362, top=386, bottom=374)
+IRIS_R, IRIS_L = 468, 473  # iris centres; 469-472 / 474-477 are the iris rim
+BROW_R = (70, 63, 105, 66, 107)
+BROW_L = (300, 293, 334, 296, 336)
+LIP_TOP, LIP_BOTTOM, MOUTH_R, MOUTH_L = 13, 14, 61, 291
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
+             400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21,
+             54, 103, 67, 109)
+# Pose landmark ids (BlazePose).
+P_EAR_L, P_EAR_R, P_SHOULDER_L, P_SHOULDER_R = 7, 8, 11, 12
+
+OUT_W, OUT_H = 480, 640  # the deliverable size; the portrait is cut at exactly this size
+
+
+def box(centre, r: int) -> tuple[slice, slice]:
+    """Square region of radius r around a portrait point, clipped to the portrait."""
+    x, y = int(round(centre[0])), int(round(centre[1]))
+    return (slice(max(0, y - r), max(0, min(OUT_H, y + r + 1))),
+            slice(max(0, x - r), max(0, min(OUT_W, x + r + 1))))
+
+
+def rect(x0: float, y0: float, x1: float, y1: float) -> tuple[slice, slice]:
+    """Region between two portrait corners, clipped to the portrait."""
+    return (slice(int(max(0, min(OUT_H, y0))), int(max(0, min(OUT_H, y1)))),
+            slice(int(max(0, min(OUT_W, x0))), int(max(0, min(OUT_W, x1)))))

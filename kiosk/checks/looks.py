@@ -1,0 +1,240 @@
+"""Checks on what the person wears and how the hair falls: glasses, hair, ears, hats, jewellery.
+
+All of them read small regions of the 480x640 portrait around face landmarks, so their
+sizes are those of the deliverable, whatever the camera resolution. "Skin" means close to
+the colour of the cheeks (FrameContext.tools.skin_distance), so it adapts to every skin tone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kiosk.checks.geometry import need_face
+from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, IRIS_L, IRIS_R, NOSE_BOTTOM,
+                                    NOSE_L, NOSE_R, NOSE_TIP, rect)
+from kiosk.checks.registry import Check, register
+from kiosk.checks.result import Verdict
+
+SKIN = 3.0  # pixels within this many cheek spreads of the cheek colour count as skin
+
+
+def lens_regions(ctx):
+    """Where glasses lenses sit: a box around each eye, about a lens wide."""
+    pts, fw = ctx.pts, ctx.layout.face_width_out
+    return [rect(pts[i, 0] - 0.15 * fw, pts[i, 1] - 0.09 * fw, pts[i, 0] + 0.15 * fw, pts[i, 1] + 0.09 * fw)
+            for i in (IRIS_R, IRIS_L)]
+
+
+@register
+class GlassesGlare(Check):
+    """Flash reflections on lenses: near-white, colourless blobs beside the eyes.
+
+    The iris disc is left out: every eye shows a small catch-light of the lamps there.
+    """
+    id, rule, priority = "glasses_glare", "glasses_glare", 50
+
+    @dataclass(frozen=True)
+    class Params:
+        min_lightness: float = field(metadata={"range": (50.0, 100.0)})  # L* of a reflection
+        min_above_skin: float = field(metadata={"range": (0.0, 50.0)})  # and this much above the cheeks
+        max_fraction: float = field(metadata={"range": (0.0, 1.0)})  # of the lens area
+
+    def judge(self, ctx, p):
+        threshold = f"reflections <= {p.max_fraction:.1%} of the lens area"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        tools, pts = ctx.tools, ctx.pts
+        skin_l = tools.skin_colour[0][0]
+        worst = 0.0
+        for region, iris in zip(lens_regions(ctx), (IRIS_R, IRIS_L)):
+            lab = tools.lab[region]
+            if lab.size == 0:
+                return self.unknown(threshold, "看不到眼睛，请正对镜头", "eyes not in view: face the camera")
+            yy, xx = np.mgrid[region[0], region[1]]
+            radius = 1.6 * np.linalg.norm(pts[iris] - pts[iris + 1])  # iris rim point
+            off_iris = np.hypot(xx - pts[iris, 0], yy - pts[iris, 1]) > radius
+            chroma = np.hypot(lab[..., 1], lab[..., 2])
+            glare = (lab[..., 0] > max(p.min_lightness, skin_l + p.min_above_skin)) & (chroma < 15) & off_iris
+            worst = max(worst, float(glare.mean()))
+        if worst <= p.max_fraction:
+            return self.result(Verdict.PASS, worst, threshold)
+        return self.result(Verdict.FAIL, worst, threshold, "镜片有反光，请稍低头或调整眼镜角度",
+                           "your glasses reflect the light: tilt them slightly or lower your chin a little")
+
+
+@register
+class TintedGlasses(Check):
+    """Tinted lenses or sunglasses: the eye region much darker than the cheeks."""
+    id, rule, priority = "tinted_glasses", "tinted_glasses", 51
+
+    @dataclass(frozen=True)
+    class Params:
+        # Median lightness around the eyes over cheek lightness, darker eye of the two.
+        min_ratio: float = field(metadata={"range": (0.0, 1.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"eye area / cheek lightness >= {p.min_ratio:g}"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        skin_l = max(1.0, float(ctx.tools.skin_colour[0][0]))
+        ratios = [float(np.median(ctx.tools.lab[r][..., 0])) / skin_l for r in lens_regions(ctx)
+                  if ctx.tools.lab[r].size]
+        if len(ratios) < 2:
+            return self.unknown(threshold, "看不到眼睛，请正对镜头", "eyes not in view: face the camera")
+        ratio = min(ratios)
+        if ratio >= p.min_ratio:
+            return self.result(Verdict.PASS, ratio, threshold)
+        return self.result(Verdict.FAIL, ratio, threshold, "请摘下有色眼镜或墨镜", "take off tinted glasses or sunglasses")
+
+
+@register
+class HairOverEyes(Check):
+    """Hair over the eyebrows: the forehead strip just above each brow is not skin."""
+    id, rule, priority = "hair_eyes", "hair_eyes", 52
+
+    @dataclass(frozen=True)
+    class Params:
+        max_covered: float = field(metadata={"range": (0.0, 1.0)})  # share of the strip not skin
+
+    def judge(self, ctx, p):
+        threshold = f"strip above the brows covered <= {p.max_covered:.0%}"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        pts, fw = ctx.pts, ctx.layout.face_width_out
+        covered = 0.0
+        for brow in (BROW_R, BROW_L):
+            b = pts[list(brow)]
+            top = b[:, 1].min()
+            region = rect(b[:, 0].min(), top - 0.10 * fw, b[:, 0].max(), top - 0.02 * fw)
+            if ctx.tools.lab[region].size == 0:
+                return self.unknown(threshold, "看不到眉毛，请正对镜头", "eyebrows not in view: face the camera")
+            covered = max(covered, float((ctx.tools.skin_distance(region) >= SKIN).mean()))
+        if covered <= p.max_covered:
+            return self.result(Verdict.PASS, covered, threshold)
+        return self.result(Verdict.FAIL, covered, threshold, "请把刘海拨开，露出眉毛和眼睛",
+                           "move your fringe aside: eyebrows and eyes must show")
+
+
+@register
+class EarsVisible(Check):
+    """Both ears show: beside each cheek, at ear height, the person is skin, not hair."""
+    id, rule, priority = "ears_visible", "ears_visible", 53
+
+    @dataclass(frozen=True)
+    class Params:
+        # Share of the person's pixels beside the cheek that are not skin (hair over the ear).
+        max_hair: float = field(metadata={"range": (0.0, 1.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"hair beside the cheeks <= {p.max_hair:.0%}"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        pts, fw, person = ctx.pts, ctx.layout.face_width_out, ctx.portrait_mask > 0.5
+        top, bottom = (pts[IRIS_R, 1] + pts[IRIS_L, 1]) / 2, pts[NOSE_BOTTOM, 1]
+        worst, worst_side = 0.0, 0
+        for side, (cheek, outward) in enumerate(((CHEEK_R, -1), (CHEEK_L, 1))):
+            x0, x1 = sorted((pts[cheek, 0] + outward * 0.03 * fw, pts[cheek, 0] + outward * 0.16 * fw))
+            region = rect(x0, top, x1, bottom)
+            mine = person[region] & ctx.tools.inside[region]
+            if mine.size == 0:
+                return self.unknown(threshold, "耳朵不在画面内，请居中", "an ear is outside the picture: move to the centre")
+            hair = mine & (ctx.tools.skin_distance(region) >= SKIN)
+            # A flat ear shows as a thin sliver: count against at least a fifth of the zone.
+            share = float(hair.sum() / max(mine.sum(), 0.2 * mine.size))
+            if share > worst:
+                worst, worst_side = share, side
+        if worst <= p.max_hair:
+            return self.result(Verdict.PASS, worst, threshold)
+        # side 0 is the person's right ear (image left).
+        zh, en = (("请把右侧头发拨到耳后，露出右耳", "tuck your hair behind your right ear") if worst_side == 0
+                  else ("请把左侧头发拨到耳后，露出左耳", "tuck your hair behind your left ear"))
+        return self.result(Verdict.FAIL, worst, threshold, zh, en)
+
+
+@register
+class HeadCovering(Check):
+    """Hats, caps, hoods: the outline of the head rises far above the forehead.
+
+    A photographer may override this check with a recorded religious or medical reason.
+    """
+    id, rule, priority = "head_covering", "head_covering", 54
+
+    @dataclass(frozen=True)
+    class Params:
+        # Crown-to-eyes distance over face width; bare heads stay near 0.8-1.05.
+        max_crown_height: float = field(metadata={"range": (0.5, 3.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"crown-to-eyes <= {p.max_crown_height:g} x face width"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        height = float((ctx.eyes_centre[1] - ctx.crown_y) / ctx.face_width)
+        if ctx.crown_y <= 0:
+            return self.unknown(threshold, "头顶不在画面内，请坐低一点", "the top of your head is out of view: sit a little lower", height)
+        if height <= p.max_crown_height:
+            return self.result(Verdict.PASS, height, threshold)
+        return self.result(Verdict.FAIL, height, threshold, "请摘下帽子或头巾（宗教或医疗原因请告知摄影师）",
+                           "take off any hat or hood (tell the photographer if you wear it for religious or medical reasons)")
+
+
+@register
+class HairArea(Check):
+    """The seed rule: hair may not cover more area in the photo than the face."""
+    id, rule, priority = "hair_area", "hair_area", 56
+
+    @dataclass(frozen=True)
+    class Params:
+        max_ratio: float = field(metadata={"range": (0.0, 5.0)})  # hair area / face area
+        # Long hair lying on the shoulders, as a share of the face area, below the chin.
+        max_below_chin: float = field(metadata={"range": (0.0, 5.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"hair <= {p.max_ratio:g} x face area, below chin <= {p.max_below_chin:g}"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        hair = ctx.tools.hair_map
+        face_area = max(1, int(ctx.tools.face_oval.sum()))
+        ratio = float(hair.sum() / face_area)
+        below = float(hair[int(max(0, ctx.pts[CHIN, 1])):].sum() / face_area)
+        if ratio <= p.max_ratio and below <= p.max_below_chin:
+            return self.result(Verdict.PASS, ratio, threshold)
+        return self.result(Verdict.FAIL, ratio, threshold, "头发面积过大，请把头发扎起或拨到肩后",
+                           "too much hair in the picture: tie it back or put it behind your shoulders")
+
+
+@register
+class Jewellery(Check):
+    """Earrings, studs, necklaces, facial piercings: small shiny or coloured spots."""
+    id, rule, priority = "jewellery", "jewellery", 55
+
+    @dataclass(frozen=True)
+    class Params:
+        min_contrast: float = field(metadata={"range": (1.0, 100.0)})  # Delta E of a spot
+        max_spot_px: int = field(metadata={"range": (0, 10000)})  # portrait pixels allowed
+
+    def judge(self, ctx, p):
+        threshold = f"spots of Delta E > {p.min_contrast:g}: <= {p.max_spot_px} px"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        pts, fw, person = ctx.pts, ctx.layout.face_width_out, ctx.portrait_mask
+        top, chin = pts[BROW_R[2], 1], pts[CHIN, 1]
+        zones = {
+            # Beside each cheek from brow to chin: lobes, helix studs and hanging earrings.
+            "ears": [rect(*sorted((pts[c, 0] - o * 0.02 * fw, pts[c, 0] + o * 0.22 * fw)), top, chin)
+                     for c, o in ((CHEEK_R, -1), (CHEEK_L, 1))],
+            "nose": [rect(pts[NOSE_R, 0] - 0.06 * fw, pts[NOSE_TIP, 1] - 0.02 * fw,
+                          pts[NOSE_L, 0] + 0.06 * fw, pts[NOSE_BOTTOM, 1] + 0.03 * fw)],
+            "neck": [rect(pts[CHIN, 0] - 0.35 * fw, chin + 0.05 * fw, pts[CHIN, 0] + 0.35 * fw, chin + 0.6 * fw)],
+        }
+        counts = {}
+        for zone, regions in zones.items():
+            counts[zone] = max(int(((ctx.tools.small_spots(r, 9) > p.min_contrast) & (person[r] > 0.3)).sum())
+                               for r in regions)
+        zone, count = max(counts.items(), key=lambda kv: kv[1])
+        if count <= p.max_spot_px:
+            return self.result(Verdict.PASS, count, threshold)
+        zh, en = {"ears": ("请摘下耳环或耳钉", "take off your earrings or studs"),
+                  "neck": ("请摘下项链", "take off your necklace"),
+                  "nose": ("请摘下面部饰物（鼻钉等）", "take off facial piercings such as a nose stud")}[zone]
+        return self.result(Verdict.FAIL, count, threshold, zh, en)

@@ -1,0 +1,47 @@
+"""What a check returns and what a whole frame's judgement looks like (no heavy imports)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Verdict(str, Enum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    UNKNOWN = "cannot tell"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    rule: str  # the LABELS.tsv column this check serves
+    verdict: Verdict
+    value: float | None  # the raw measurement, None when it could not be measured
+    threshold: str  # the limit from [checks.<id>], readable
+    message_zh: str  # what the person should do; empty when nothing to do
+    message_en: str
+    priority: int  # lower = more important, so guidance shows one thing at a time
+
+
+@dataclass(frozen=True)
+class Report:
+    results: tuple[CheckResult, ...]
+    crop_box: tuple[int, int, int, int] | None  # x, y, width, height in the camera frame
+
+    @property
+    def accepted(self) -> bool:
+        # "cannot tell" is not a pass: a photo is accepted only when every check could judge it.
+        return all(r.verdict in (Verdict.PASS, Verdict.WARN) for r in self.results)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        bad = [r for r in self.results if r.verdict in (Verdict.FAIL, Verdict.UNKNOWN)]
+        return sorted(bad, key=lambda r: r.priority)
+
+    def rule_kept(self, rule: str) -> bool | None:
+        """True/False when the rule's checks judged it, None when no check serves the rule."""
+        mine = [r for r in self.results if r.rule == rule]
+        if not mine:
+            return None
+        return all(r.verdict in (Verdict.PASS, Verdict.WARN) for r in mine)

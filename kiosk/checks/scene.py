@@ -1,0 +1,159 @@
+"""Checks on the whole picture: backdrop, clothing, light, sharpness."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kiosk.checks.geometry import need_face
+from kiosk.checks.landmarks import CHEEK_L, CHEEK_R, CHIN, FOREHEAD, NOSE_TIP, rect
+from kiosk.checks.registry import Check, register
+from kiosk.checks.result import Verdict
+
+
+def srgb_to_lab(rgb: tuple[int, int, int]) -> np.ndarray:
+    """CIE Lab (D65) of an sRGB colour, for comparing configured backdrop colours."""
+    c = np.asarray(rgb, dtype=np.float64) / 255
+    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ c
+    xyz /= (0.95047, 1.0, 1.08883)
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@register
+class Background(Check):
+    """Uniform backdrop close to one of the station's colours, no shadow beside the head."""
+    id, rule, priority = "background", "background", 60
+
+    @dataclass(frozen=True)
+    class Params:
+        colours: tuple[tuple[int, int, int], ...] = field(metadata={"range": (0, 255)})  # sRGB
+        max_delta_e: float = field(metadata={"range": (1.0, 100.0)})  # median backdrop vs nearest colour
+        max_spread: float = field(metadata={"range": (1.0, 100.0)})  # 90th percentile Delta E from the median
+        max_shadow: float = field(metadata={"range": (0.0, 100.0)})  # L* darker next to the head
+        min_fraction: float = field(metadata={"range": (0.0, 1.0)})  # backdrop share needed to judge
+
+    def judge(self, ctx, p):
+        threshold = (f"Delta E to backdrop colour <= {p.max_delta_e:g}, spread <= {p.max_spread:g}, "
+                     f"shadow <= {p.max_shadow:g} L*")
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        tools = ctx.tools
+        backdrop = tools.backdrop
+        if backdrop.mean() < p.min_fraction:
+            return self.unknown(threshold, "背景露出太少，请后退一点", "too little backdrop in view: step back a little")
+        lab = tools.lab[backdrop]
+        median = np.median(lab, axis=0)
+        distance = min(float(np.linalg.norm(median - srgb_to_lab(c))) for c in p.colours)
+        spread = float(np.percentile(np.linalg.norm(lab - median, axis=1), 90))
+        if distance > p.max_delta_e:
+            return self.result(Verdict.FAIL, distance, threshold, "背景颜色不符合要求，请站到规定背景前",
+                               "the backdrop colour is wrong: stand in front of the station's backdrop")
+        if spread > p.max_spread:
+            return self.result(Verdict.FAIL, distance, threshold, "背景不均匀，请移开背景中的物品或站到背景布中央",
+                               "the backdrop is not plain: clear it or stand in the middle of it")
+        # Shadow: backdrop beside the head (above the chin, near the outline) darker than the rest.
+        pts = ctx.pts
+        near = tools.near_person & backdrop
+        near[int(max(0, pts[CHIN, 1])):] = False
+        if near.sum() > 100 and median[0] - float(np.median(tools.lab[near][:, 0])) > p.max_shadow:
+            return self.result(Verdict.FAIL, distance, threshold, "头部后面有阴影，请离背景远一点",
+                               "there is a shadow behind your head: move a little away from the backdrop")
+        return self.result(Verdict.PASS, distance, threshold)
+
+
+@register
+class Clothing(Check):
+    """A plain top that clearly differs from the backdrop."""
+    id, rule, priority = "clothing", "clothing", 61
+
+    @dataclass(frozen=True)
+    class Params:
+        min_contrast: float = field(metadata={"range": (0.0, 100.0)})  # Delta E top vs backdrop
+        max_pattern: float = field(metadata={"range": (0.0, 255.0)})  # mean |Laplacian| on the top
+        min_fraction: float = field(metadata={"range": (0.0, 1.0)})  # share of the bottom rows
+
+    def judge(self, ctx, p):
+        threshold = f"Delta E to backdrop >= {p.min_contrast:g}, pattern <= {p.max_pattern:g}"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        tools = ctx.tools
+        top = tools.clothing
+        rows = top[-top.shape[0] // 8:]
+        if rows.mean() < p.min_fraction or tools.backdrop.sum() < 500:
+            return self.unknown(threshold, "看不清上衣，请确认上衣与背景颜色不同并坐正",
+                                "your top cannot be told from the backdrop: wear a top of another colour, sit up")
+        contrast = float(np.linalg.norm(np.median(tools.lab[top], axis=0) - np.median(tools.lab[tools.backdrop], axis=0)))
+        if contrast < p.min_contrast:
+            return self.result(Verdict.FAIL, contrast, threshold, "上衣颜色与背景太接近，请换一件颜色不同的上衣",
+                               "your top is too close to the backdrop colour: wear a top of another colour")
+        pattern = tools.mean_abs_laplacian(top)
+        if pattern > p.max_pattern:
+            return self.result(Verdict.FAIL, contrast, threshold, "请穿纯色上衣，不要条纹或花纹",
+                               "wear a plain top, without stripes or patterns")
+        return self.result(Verdict.PASS, contrast, threshold)
+
+
+@register
+class Lighting(Check):
+    """Face neither too dark nor washed out, both halves evenly lit (OFIQ illumination)."""
+    id, rule, priority = "lighting", "lighting", 62
+
+    @dataclass(frozen=True)
+    class Params:
+        # The brightest 5 % of the face (lit skin, even on dark skin) must reach this L*.
+        min_highlight: float = field(metadata={"range": (0.0, 100.0)})
+        max_clipped: float = field(metadata={"range": (0.0, 1.0)})  # share of face at L* > 97
+        max_side_difference: float = field(metadata={"range": (0.0, 100.0)})  # median L*, left vs right
+
+    def judge(self, ctx, p):
+        threshold = (f"highlights >= {p.min_highlight:g} L*, clipped <= {p.max_clipped:.0%}, "
+                     f"halves differ <= {p.max_side_difference:g} L*")
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        face = ctx.tools.face_oval
+        lightness = ctx.tools.lab[..., 0]
+        values = lightness[face]
+        if values.size < 100:
+            return self.unknown(threshold, "看不清脸部，请正对镜头", "your face cannot be seen: face the camera")
+        highlight = float(np.percentile(values, 95))
+        clipped = float((values > 97).mean())
+        mid = ctx.pts[NOSE_TIP, 0]
+        xx = np.arange(face.shape[1])[None, :]
+        right, left = lightness[face & (xx < mid)], lightness[face & (xx >= mid)]
+        difference = float(abs(np.median(right) - np.median(left))) if right.size and left.size else 0.0
+        if highlight < p.min_highlight:
+            return self.result(Verdict.FAIL, highlight, threshold, "脸部太暗，请调亮灯光", "your face is too dark: more light is needed")
+        if clipped > p.max_clipped:
+            return self.result(Verdict.FAIL, highlight, threshold, "脸部过亮，请调暗灯光", "your face is too bright: less light is needed")
+        if difference > p.max_side_difference:
+            # Image left is the person's right.
+            zh, en = (("右脸偏暗，请把灯光调均匀", "the right side of your face is darker: even out the lamps")
+                      if np.median(right) < np.median(left) else
+                      ("左脸偏暗，请把灯光调均匀", "the left side of your face is darker: even out the lamps"))
+            return self.result(Verdict.FAIL, highlight, threshold, zh, en)
+        return self.result(Verdict.PASS, highlight, threshold)
+
+
+@register
+class Sharpness(Check):
+    """No motion or focus blur: Laplacian variance of the face at deliverable size."""
+    id, rule, priority = "sharpness", "sharpness", 63
+
+    @dataclass(frozen=True)
+    class Params:
+        min_laplacian_var: float = field(metadata={"range": (0.0, 10000.0)})
+
+    def judge(self, ctx, p):
+        threshold = f"Laplacian variance >= {p.min_laplacian_var:g}"
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        pts = ctx.pts
+        region = rect(pts[CHEEK_R, 0], pts[FOREHEAD, 1], pts[CHEEK_L, 0], pts[CHIN, 1])
+        if ctx.tools.gray[region].size < 400:
+            return self.unknown(threshold, "脸部不在画面内，请居中", "your face is not in the picture: move to the centre")
+        value = ctx.tools.laplacian_var(region)
+        if value >= p.min_laplacian_var:
+            return self.result(Verdict.PASS, value, threshold)
+        return self.result(Verdict.FAIL, value, threshold, "照片模糊，请保持不动", "the picture is blurred: hold still")
