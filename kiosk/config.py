@@ -80,6 +80,19 @@ class ExportSettings:
 @dataclass(frozen=True)
 class KioskSettings:
     inactivity_s: float = field(metadata=_range(5, 3600))
+    codec: str  # "demo", or "package.module:factory" from the authorised unit
+    qr_scan_width: int = field(metadata=_range(320, 1920))
+    instructions: int = field(metadata=_range(1, 2))
+    hold_grace_s: float = field(metadata=_range(0, 2))
+    saved_screen_s: float = field(metadata=_range(2, 120))
+
+
+@dataclass(frozen=True)
+class OperatorSettings:
+    pin_hash: str
+    pin_attempts: int = field(metadata=_range(1, 20))
+    lockout_s: float = field(metadata=_range(0, 3600))
+    timeout_s: float = field(metadata=_range(30, 36000))
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class Settings:
     store: StoreSettings
     export: ExportSettings
     kiosk: KioskSettings
+    operator: OperatorSettings
 
 
 def user_config_file() -> Path:

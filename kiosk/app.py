@@ -1,0 +1,86 @@
+"""The entry point that builds the kiosk: camera grabber, session worker, window."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from kiosk.clock import SystemClock
+
+
+def qt_application():
+    """The QApplication, made safe from OpenCV: importing cv2 points Qt at cv2's own Qt
+    plugins (QT_QPA_PLATFORM_PLUGIN_PATH), which do not match PySide6 and crash it."""
+    import cv2  # noqa: F401  (imported first on purpose, so its setting can be undone)
+
+    os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(sys.argv[:1])
+
+
+@dataclass
+class Kiosk:
+    session: object
+    worker: object
+    grabber: object
+    window: object
+
+    def start(self) -> None:
+        self.grabber.start()
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.grabber.stop()
+
+
+def build(settings, source, clock=None, camera_clock=None, analyser_factory=None) -> Kiosk:
+    """Wire a kiosk around a frame source. `clock` drives the session (tests pass a
+    FakeClock), `camera_clock` paces the camera (real time unless given)."""
+    from kiosk.camera import Grabber
+    from kiosk.session import OperatorLock, Session
+    from kiosk.station import CodeReader, StationDesk, Worker
+    from kiosk.store import Store
+    from kiosk.ui.window import KioskWindow
+
+    clock = clock or SystemClock()
+    camera_clock = camera_clock or SystemClock()
+    qt_application()
+
+    def open_store():
+        return Store.from_settings(settings, clock)
+
+    if analyser_factory is None:
+        def analyser_factory():
+            from kiosk.checks import Analyser
+
+            return Analyser(settings, mode="video")
+
+    session = Session(settings, clock, StationDesk(settings, open_store))
+    grabber = Grabber(source, camera_clock, settings.camera.reconnect_min_s, settings.camera.reconnect_max_s)
+    worker = Worker(session, grabber, analyser_factory, CodeReader(settings.kiosk.qr_scan_width), camera_clock)
+    op = settings.operator
+    lock = OperatorLock(op.pin_hash, op.pin_attempts, op.lockout_s, clock)
+    window = KioskWindow(settings, worker.post, grabber.latest, lock, open_store, source.fps)
+    session.subscribe(window.bridge.changed.emit)
+    window.show_view(session.view())
+    return Kiosk(session, worker, grabber, window)
+
+
+def run(settings, camera_path: str | None, windowed: bool = False) -> int:
+    """`kiosk run`: the full-screen kiosk until the photographer closes it."""
+    from kiosk.camera import open_camera
+
+    app = qt_application()
+    clock = SystemClock()
+    kiosk = build(settings, open_camera(settings, camera_path, clock), clock, clock)
+    app.aboutToQuit.connect(kiosk.stop)
+    kiosk.start()
+    if windowed:
+        kiosk.window.resize(1280, 800)
+        kiosk.window.show()
+    else:
+        kiosk.window.showFullScreen()
+    return app.exec()

@@ -1,0 +1,598 @@
+"""The capture session: one student from scanning the capture code to a saved photo.
+
+A state machine without Qt. Events come in through Session.handle(); time comes from the
+Clock (Tick events make it look at the time); the work that needs the outside world
+(reading a code against the roster, rendering the deliverable, saving) goes through a
+Desk. Screens are drawn from Session.view(), an immutable snapshot of the state.
+
+    waiting -> scanning -> confirming -> guiding <-> holding -> capturing -> reviewing
+            -> saved -> waiting
+    any state -> error (retry or cancel); inactivity -> waiting, the student forgotten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from kiosk.codec import CodeProblem
+
+# Verdicts that stop a photo (the checks' Verdict values, compared by value so this
+# module needs neither mediapipe nor cv2).
+BLOCKING = ("fail", "cannot tell")
+
+
+class State(str, Enum):
+    WAITING = "waiting"
+    SCANNING = "scanning"
+    CONFIRMING = "confirming"
+    GUIDING = "guiding"
+    HOLDING = "holding"
+    CAPTURING = "capturing"
+    REVIEWING = "reviewing"
+    SAVED = "saved"
+    ERROR = "error"
+
+
+# --- what the session works with ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Student:
+    """The person a capture code belongs to, as far as the screen may show it."""
+
+    code: str
+    name_masked: str | None = None
+    id_masked: str | None = None
+    college: str | None = None
+    replace: str | None = None  # the operator's reason to replace an accepted photo
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A photo taken and waiting for review: the frame, its checks, the deliverable."""
+
+    student: Student
+    image: Any = field(compare=False)  # full camera frame (BGR), the master; never mirrored
+    report: Any  # kiosk.checks.Report of that frame
+    jpeg: bytes  # the 480x640 deliverable
+    taken_at: datetime
+    manual: bool = False  # taken with the operator's shutter, not automatically
+    overrides: tuple[tuple[str, str], ...] = ()  # (check id, reason)
+    confirmations: tuple[str, ...] = ()  # what the operator confirmed: dyed_hair, makeup
+    operator: str | None = None
+
+    @property
+    def blocking(self) -> list:
+        """Checks that failed or could not tell, in order of importance."""
+        found = [r for r in self.report.results if _verdict(r) in BLOCKING]
+        return sorted(found, key=lambda r: r.priority)
+
+    @property
+    def open_failures(self) -> list:
+        overridden = {check for check, _ in self.overrides}
+        return [r for r in self.blocking if r.id not in overridden]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    code: str
+    saved_at: datetime
+    qr_text: str
+
+
+class Desk(Protocol):
+    """The outside world the session needs; each call may raise."""
+
+    def resolve(self, text: str, replace: str | None) -> Student:
+        """The student of a scanned text; raises CodeProblem("taken") for a code with an
+        accepted photo unless `replace` gives the operator's reason to replace it."""
+
+    def render(self, image: Any, report: Any) -> bytes:
+        """The 480x640 deliverable JPEG; raises ValueError saying why it cannot."""
+
+    def save(self, capture: Capture) -> Receipt:
+        """Store the capture durably; raises when it could not."""
+
+    def sharpness(self, image: Any) -> float: ...
+
+
+# --- events ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeRead:
+    text: str  # what the camera's QR reader or the handheld scanner read
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """The student confirms it is them (Enter / Space / the button)."""
+
+
+@dataclass(frozen=True)
+class Deny:
+    """Not me: back to waiting."""
+
+
+@dataclass(frozen=True)
+class Analysed:
+    image: Any
+    report: Any
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Look at the clock: countdowns, timeouts."""
+
+
+@dataclass(frozen=True)
+class Shutter:
+    """The operator takes the picture now, whatever the checks say."""
+
+
+@dataclass(frozen=True)
+class Accept:
+    pass
+
+
+@dataclass(frozen=True)
+class Retake:
+    pass
+
+
+@dataclass(frozen=True)
+class Void:
+    """The operator throws the photo under review away and ends the session."""
+
+
+@dataclass(frozen=True)
+class Override:
+    check_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConfirmAppearance:
+    """The operator confirms what no check can judge: item is dyed_hair or makeup."""
+
+    item: str
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class Retry:
+    reason: str = ""  # replacing an accepted photo needs the operator's reason
+
+
+@dataclass(frozen=True)
+class Cancel:
+    pass
+
+
+@dataclass(frozen=True)
+class CameraStatus:
+    status: str  # running | lost | reconnecting (the Grabber's status)
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    language: str
+
+
+@dataclass(frozen=True)
+class OperatorOn:
+    name: str
+
+
+@dataclass(frozen=True)
+class OperatorOff:
+    pass
+
+
+APPEARANCE = ("dyed_hair", "makeup")
+
+# Events a state listens to; any other event is ignored there. Tick, SetLanguage,
+# OperatorOn/Off and CameraStatus are heard in every state.
+LISTENS: dict[type, set[State]] = {
+    CodeRead: {State.WAITING},
+    Confirm: {State.CONFIRMING, State.REVIEWING, State.SAVED},
+    Deny: {State.CONFIRMING},
+    Analysed: {State.WAITING, State.GUIDING, State.HOLDING},
+    Shutter: {State.GUIDING, State.HOLDING},
+    Accept: {State.REVIEWING},
+    Retake: {State.REVIEWING},
+    Void: {State.REVIEWING},
+    Override: {State.REVIEWING},
+    ConfirmAppearance: {State.REVIEWING},
+    Retry: {State.ERROR},
+    Cancel: {State.CONFIRMING, State.GUIDING, State.HOLDING, State.REVIEWING, State.ERROR},
+}
+# Events that mean a person is there (anything but the clock and the machinery).
+PASSIVE = (Tick, Analysed, CameraStatus)
+
+
+# --- what the screens draw -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str  # message key, error.*
+    params: dict = field(default_factory=dict)
+    retry_key: str = "error.retry"
+
+
+@dataclass(frozen=True)
+class View:
+    state: State
+    language: str
+    operator: str | None
+    student: Student | None = None
+    results: tuple = ()  # every check result of the newest analysed frame
+    instructions: tuple = ()  # the one or two most important failures to show
+    face_seen: bool = False
+    crop_box: tuple | None = None  # where the deliverable would be cut from the newest frame
+    hold: float = 0.0  # 0..1 of the steady time passed
+    countdown: int | None = None
+    capture: Capture | None = None
+    receipt: Receipt | None = None
+    problem: Problem | None = None
+    notice: str | None = None  # a message key shown under the review buttons
+    camera: str = "running"
+
+
+def _verdict(result) -> str:
+    return getattr(result.verdict, "value", result.verdict)
+
+
+# --- the operator's PIN ----------------------------------------------------------------
+
+
+def hash_pin(pin: str, iterations: int = 200_000, salt: str | None = None) -> str:
+    """A PIN hash for [operator] pin_hash: pbkdf2_sha256$iterations$salt$hex."""
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), iterations)
+    return f"pbkdf2_sha256${iterations}${salt}${digest.hex()}"
+
+
+def pin_matches(pin: str, pin_hash: str) -> bool:
+    try:
+        scheme, iterations, salt, _ = pin_hash.split("$")
+    except ValueError:
+        return False
+    if scheme != "pbkdf2_sha256":
+        return False
+    expected = hash_pin(pin, int(iterations), salt)
+    return hmac.compare_digest(expected, pin_hash)
+
+
+class OperatorLock:
+    """Checks PINs, and locks out for a while after too many wrong ones."""
+
+    def __init__(self, pin_hash: str, attempts: int, lockout_s: float, clock) -> None:
+        self.pin_hash = pin_hash
+        self.attempts = attempts
+        self.lockout_s = lockout_s
+        self.clock = clock
+        self.wrong = 0
+        self.locked_until = -math.inf
+
+    def try_pin(self, pin: str) -> tuple[bool, str | None, dict]:
+        """(ok, message key, params) for the PIN dialog."""
+        now = self.clock.now()
+        if now < self.locked_until:
+            return False, "operator.pin_locked", {"seconds": math.ceil(self.locked_until - now)}
+        if pin_matches(pin, self.pin_hash):
+            self.wrong = 0
+            return True, None, {}
+        self.wrong += 1
+        if self.wrong >= self.attempts:
+            self.wrong = 0
+            self.locked_until = now + self.lockout_s
+            return False, "operator.pin_locked", {"seconds": math.ceil(self.lockout_s)}
+        return False, "operator.pin_wrong", {"left": self.attempts - self.wrong}
+
+
+# --- the session -----------------------------------------------------------------------
+
+
+class Session:
+    def __init__(self, settings, clock, desk: Desk) -> None:
+        self.clock = clock
+        self.desk = desk
+        self.steady_s = settings.capture.steady_s
+        self.countdown_s = settings.capture.countdown_s
+        self.kiosk = settings.kiosk
+        self.operator_timeout_s = settings.operator.timeout_s
+        self.default_language = settings.station.language
+        self.listeners: list[Callable[[View], None]] = []
+        self.operator: str | None = None
+        self.operator_seen = 0.0
+        self.camera = "running"
+        self._reset()
+
+    # -- plumbing
+
+    def subscribe(self, listener: Callable[[View], None]) -> None:
+        self.listeners.append(listener)
+
+    def handle(self, event) -> bool:
+        """Apply one event; False when the current state does not listen to it."""
+        states = LISTENS.get(type(event))
+        if states is not None and self.state not in states:
+            return False
+        now = self.clock.now()
+        if not isinstance(event, PASSIVE):
+            self.last_activity = now
+            if self.operator:
+                self.operator_seen = now
+        before = self._view
+        getattr(self, "_on_" + type(event).__name__)(event)
+        self._publish(before)
+        return True
+
+    @property
+    def wants_analysis(self) -> bool:
+        """Whether the worker should run the checks on frames now (the operator also
+        sees the backdrop status while nobody is being photographed)."""
+        return self.state in (State.GUIDING, State.HOLDING) or (
+            self.operator is not None and self.state is State.WAITING
+        )
+
+    @property
+    def wants_codes(self) -> bool:
+        return self.state is State.WAITING
+
+    def view(self) -> View:
+        return self._view
+
+    def _publish(self, before: View | None = None) -> None:
+        self._view = self._make_view()
+        if self._view != before:
+            for listener in self.listeners:
+                listener(self._view)
+
+    def _enter(self, state: State) -> None:
+        self.state = state
+        self._publish(self._view)
+
+    def _reset(self) -> None:
+        """Back to waiting; forget the student and everything about them."""
+        self.state = State.WAITING
+        self.language = self.default_language
+        self.student: Student | None = None
+        self.report = None
+        self.image = None
+        self.capture: Capture | None = None
+        self.receipt: Receipt | None = None
+        self.problem: Problem | None = None
+        self.retry: Callable | None = None
+        self.notice: str | None = None
+        self.hold_start: float | None = None
+        self.failing_since: float | None = None
+        self.best: tuple[float, Any, Any] | None = None  # (sharpness, image, report)
+        self.saved_at = 0.0
+        self.last_activity = self.clock.now()
+        self._view = None
+        self._view = self._make_view()
+
+    def _fail(self, problem: Problem, retry: Callable) -> None:
+        self.problem = problem
+        self.retry = retry
+        self.state = State.ERROR
+
+    # -- events
+
+    def _on_CodeRead(self, event: CodeRead) -> None:
+        self._scan(event.text, None)
+
+    def _scan(self, text: str, replace: str | None) -> None:
+        self._enter(State.SCANNING)
+        try:
+            self.student = self.desk.resolve(text, replace)
+        except CodeProblem as problem:
+            retry, retry_key = self._reset, "error.retry"  # scan again
+            if problem.kind == "taken" and self.operator:
+                retry, retry_key = (lambda reason: self._scan(text, reason)), "error.code_taken_retry"
+            self._fail(Problem("error.code_" + problem.kind, problem.params, retry_key), retry)
+            return
+        self.state = State.CONFIRMING
+
+    def _on_Confirm(self, event: Confirm) -> None:
+        if self.state is State.CONFIRMING:
+            self.state = State.GUIDING
+        elif self.state is State.REVIEWING:
+            self._on_Accept(Accept())
+        else:  # saved: the next student may start at once
+            self._reset()
+
+    def _on_Deny(self, event: Deny) -> None:
+        self._reset()
+
+    def _on_Analysed(self, event: Analysed) -> None:
+        self.report, self.image = event.report, event.image
+        if self.state is State.WAITING:
+            return
+        if event.report.crop_box is not None:  # somebody is in front of the camera
+            self.last_activity = self.clock.now()
+        now = self.clock.now()
+        if event.report.accepted:
+            self.failing_since = None
+            if self.state is State.GUIDING:
+                self.state, self.hold_start, self.best = State.HOLDING, now, None
+            sharpness = self.desk.sharpness(event.image)
+            if self.best is None or sharpness > self.best[0]:
+                self.best = (sharpness, event.image, event.report)
+        elif self.state is State.HOLDING:
+            # A blink or a twitch shorter than the grace time does not start over.
+            self.failing_since = self.failing_since or now
+            if now - self.failing_since > self.kiosk.hold_grace_s:
+                self.state, self.hold_start, self.best = State.GUIDING, None, None
+        self._advance(now)
+
+    def _on_Tick(self, event: Tick) -> None:
+        now = self.clock.now()
+        if self.operator and now - self.operator_seen > self.operator_timeout_s:
+            self.operator = None
+        if self.state is State.SAVED:
+            if now - self.saved_at >= self.kiosk.saved_screen_s:
+                self._reset()
+            return
+        if self.state is not State.WAITING and now - self.last_activity > self.kiosk.inactivity_s:
+            self._reset()
+            return
+        self._advance(now)
+
+    def _advance(self, now: float) -> None:
+        if self.state is State.HOLDING and now - self.hold_start >= self.steady_s + self.countdown_s:
+            _, image, report = self.best
+            self._shoot(image, report, manual=False)
+
+    def _on_Shutter(self, event: Shutter) -> None:
+        if self.operator and self.image is not None:
+            self._shoot(self.image, self.report, manual=True)
+
+    def _shoot(self, image, report, manual: bool) -> None:
+        self._enter(State.CAPTURING)
+        self.hold_start, self.best, self.failing_since = None, None, None
+        if report.crop_box is None:
+            self._fail(Problem("error.no_face_photo"), self._guide)
+            return
+        try:
+            jpeg = self.desk.render(image, report)
+        except ValueError as exc:
+            self._fail(Problem("error.render_failed", {"why": str(exc)}), self._guide)
+            return
+        self.capture = Capture(
+            student=self.student,
+            image=image,
+            report=report,
+            jpeg=jpeg,
+            taken_at=self.clock.wall(),
+            manual=manual,
+            operator=self.operator,
+        )
+        self.notice = None
+        self.state = State.REVIEWING
+
+    def _guide(self) -> None:
+        self.capture, self.notice = None, None
+        self.state = State.GUIDING
+
+    def _on_Retake(self, event: Retake) -> None:
+        self._guide()
+
+    def _on_Void(self, event: Void) -> None:
+        if self.operator:
+            self._reset()
+
+    def _on_Override(self, event: Override) -> None:
+        reason = event.reason.strip()
+        ids = {r.id for r in self.capture.blocking}
+        if not self.operator or not reason or event.check_id not in ids:
+            return
+        kept = tuple(o for o in self.capture.overrides if o[0] != event.check_id)
+        self.capture = replace(self.capture, overrides=kept + ((event.check_id, reason),))
+        self.notice = None
+
+    def _on_ConfirmAppearance(self, event: ConfirmAppearance) -> None:
+        if not self.operator or event.item not in APPEARANCE:
+            return
+        items = set(self.capture.confirmations) - {event.item}
+        if event.confirmed:
+            items.add(event.item)
+        self.capture = replace(
+            self.capture, confirmations=tuple(i for i in APPEARANCE if i in items)
+        )
+
+    def _on_Accept(self, event: Accept) -> None:
+        capture = self.capture
+        if capture.open_failures:
+            self.notice = "review.needs_confirm" if self.operator else "review.needs_operator"
+            return
+        if self.operator and set(capture.confirmations) != set(APPEARANCE):
+            self.notice = "review.needs_confirm"
+            return
+        if self.operator:
+            capture = self.capture = replace(capture, operator=self.operator)
+        self._save()
+
+    def _save(self) -> None:
+        try:
+            self.receipt = self.desk.save(self.capture)
+        except Exception as exc:  # the capture stays in memory: nothing is lost
+            self._fail(Problem("error.save_failed", {"why": str(exc)}), self._save)
+            return
+        self.saved_at = self.clock.now()
+        self.state = State.SAVED
+
+    def _on_Retry(self, event: Retry) -> None:
+        retry = self.retry
+        if self.problem.retry_key == "error.code_taken_retry":
+            if not event.reason.strip():
+                return
+            self.problem, self.retry = None, None
+            retry(event.reason.strip())
+            return
+        self.problem, self.retry = None, None
+        retry()
+
+    def _on_Cancel(self, event: Cancel) -> None:
+        self._reset()
+
+    def _on_CameraStatus(self, event: CameraStatus) -> None:
+        self.camera = event.status
+        camera_states = (State.WAITING, State.GUIDING, State.HOLDING)
+        if event.status != "running" and self.state in camera_states:
+            resume = self._guide if self.state is not State.WAITING else self._reset
+            self._fail(Problem("error.camera_lost", {}), resume)
+        elif event.status == "running" and self.problem and self.problem.key == "error.camera_lost":
+            self._on_Retry(Retry())
+
+    def _on_SetLanguage(self, event: SetLanguage) -> None:
+        self.language = event.language
+
+    def _on_OperatorOn(self, event: OperatorOn) -> None:
+        self.operator = event.name
+        self.operator_seen = self.clock.now()
+
+    def _on_OperatorOff(self, event: OperatorOff) -> None:
+        self.operator = None
+
+    # -- the view
+
+    def _make_view(self) -> View:
+        results = tuple(self.report.results) if self.report is not None else ()
+        failures = sorted(
+            (r for r in results if _verdict(r) in BLOCKING), key=lambda r: r.priority
+        )
+        hold, countdown = 0.0, None
+        if self.state is State.HOLDING:
+            elapsed = self.clock.now() - self.hold_start
+            hold = min(1.0, elapsed / self.steady_s) if self.steady_s > 0 else 1.0
+            if elapsed >= self.steady_s:
+                countdown = max(1, math.ceil(self.steady_s + self.countdown_s - elapsed))
+        return View(
+            state=self.state,
+            language=self.language,
+            operator=self.operator,
+            student=self.student,
+            results=results,
+            instructions=tuple(failures[: self.kiosk.instructions]),
+            face_seen=self.report is not None and self.report.crop_box is not None,
+            crop_box=self.report.crop_box if self.report is not None else None,
+            hold=round(hold, 2),
+            countdown=countdown,
+            capture=self.capture,
+            receipt=self.receipt,
+            problem=self.problem,
+            notice=self.notice,
+            camera=self.camera,
+        )

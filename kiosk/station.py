@@ -1,0 +1,216 @@
+"""The station behind the screen, without Qt: the desk the session works through (codes,
+roster, rendering, the store) and the worker thread that feeds the session frames.
+
+The worker owns the session: every event, from the camera or from the screen, is handled
+on its thread, one at a time. Reading codes and running the checks happen there too, so
+the preview (painted by the window from the grabber's newest frame) never waits for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import datetime
+
+from kiosk.codec import CodeProblem, load_codec, read_code
+from kiosk.session import (
+    Analysed,
+    CameraStatus,
+    Capture,
+    CodeRead,
+    Receipt,
+    Session,
+    Student,
+    Tick,
+)
+
+log = logging.getLogger(__name__)
+
+# Who the store names as operator when the student took the photo alone.
+SELF_SERVICE = "self-service"
+
+
+def short_time(stamp: str) -> str:
+    """'2026-06-01T09:05:12.345+08:00' -> '2026-06-01 09:05'."""
+    return stamp[:16].replace("T", " ")
+
+
+def receipt_text(code: str, saved_at: datetime, deliverable_sha256: str) -> str:
+    """What the receipt QR says: enough to find and verify the photo later."""
+    return f"GPRECEIPT1:{code}:{saved_at.isoformat(timespec='seconds')}:{deliverable_sha256[:16]}"
+
+
+class StationDesk:
+    """The session's Desk: capture codes through the codec and roster, the deliverable
+    through the checks, captures into the store."""
+
+    def __init__(self, settings, open_store) -> None:
+        self.settings = settings
+        self.open_store = open_store
+        self._store = None
+        self.codec = load_codec(settings.kiosk.codec)
+
+    @property
+    def store(self):
+        # Opened on first use, on the worker's thread: a SQLite connection stays in the
+        # thread that made it.
+        if self._store is None:
+            self._store = self.open_store()
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def resolve(self, text: str, replace: str | None) -> Student:
+        info = read_code(text, self.codec, lambda code: self.store.roster_entry(code) is not None)
+        old = self.store.accepted(info.code)
+        if old is not None and not replace:
+            raise CodeProblem("taken", code=info.code, time=short_time(old.taken_at))
+        entry = self.store.roster_entry(info.code)
+        if entry is None:
+            return Student(info.code, info.name_masked, info.id_masked, None, replace)
+        return Student(info.code, entry.masked_name, entry.masked_id_number, entry.college, replace)
+
+    def render(self, image, report) -> bytes:
+        from kiosk.checks import render_deliverable
+
+        return render_deliverable(image, report, self.settings.capture)
+
+    def sharpness(self, image) -> float:
+        from kiosk.checks import sharpness
+
+        return sharpness(image)
+
+    def save(self, capture: Capture) -> Receipt:
+        import cv2
+
+        from kiosk.store import Override
+
+        operator = capture.operator or SELF_SERVICE
+        # PNG keeps the master lossless, so a batch can be re-rendered if the spec changes;
+        # level 1 because the student is waiting and size matters less than time.
+        ok, master = cv2.imencode(".png", capture.image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not ok:
+            raise ValueError("the camera frame could not be encoded")
+        results = list(capture.report.results) + [
+            {
+                "id": f"confirmed_{item}",
+                "rule": item,
+                "verdict": "pass",
+                "value": None,
+                "threshold": f"confirmed by the photographer ({operator})",
+                "message_zh": "",
+                "message_en": "",
+                "priority": 1000,
+            }
+            for item in capture.confirmations
+        ]
+        stored = self.store.save_capture(
+            capture.student.code,
+            master.tobytes(),
+            capture.jpeg,
+            results,
+            operator=operator,
+            overrides=[Override(check, reason, operator) for check, reason in capture.overrides],
+            crop_box=capture.report.crop_box,
+            retake_reason=capture.student.replace,
+        )
+        saved_at = datetime.fromisoformat(stored.taken_at)
+        sha = stored.images["deliverable"].sha256
+        return Receipt(stored.code, saved_at, receipt_text(stored.code, saved_at, sha))
+
+
+class CodeReader:
+    """Reads capture codes from camera frames with zbar, on a smaller copy (zbar takes
+    about 20 ms on a 1280x720 frame, a few on a 640-wide one)."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+
+    def read(self, image) -> str | None:
+        import cv2
+        from pyzbar.pyzbar import ZBarSymbol, decode
+
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        if gray.shape[1] > self.width:
+            height = round(gray.shape[0] * self.width / gray.shape[1])
+            gray = cv2.resize(gray, (self.width, height), interpolation=cv2.INTER_AREA)
+        for symbol in decode(gray, symbols=[ZBarSymbol.QRCODE]):
+            try:
+                return symbol.data.decode("utf-8")
+            except UnicodeDecodeError:
+                return "\ufffd"  # read, but not text: the session says it is unreadable
+        return None
+
+
+class Worker:
+    """Runs the session on its own thread: frames in, views out (through listeners)."""
+
+    def __init__(self, session: Session, grabber, analyser_factory, reader: CodeReader, clock) -> None:
+        self.session = session
+        self.grabber = grabber
+        self.analyser_factory = analyser_factory
+        self.reader = reader
+        self.clock = clock  # the camera's clock: frame times are on it
+        self.events: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._camera_status: str | None = None
+        self.analysed = 0  # frames the checks have judged, for the measurement commands
+        self.ready = threading.Event()  # set once the models are loaded
+
+    def post(self, event) -> None:
+        """Hand an event from the screen to the session (any thread)."""
+        self.events.put(event)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="session-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        analyser = self.analyser_factory()  # MediaPipe graphs live on the thread that uses them
+        self.ready.set()
+        last_index = -1
+        last_ms = -1
+        try:
+            while not self._stop.is_set():
+                self._drain()
+                frame = self.grabber.wait_next(last_index, timeout=0.05)
+                status = self.grabber.status
+                if status != self._camera_status and status in ("running", "lost", "reconnecting"):
+                    self._camera_status = status
+                    self.session.handle(CameraStatus(status))
+                if frame is not None:
+                    last_index = frame.index
+                    if self.session.wants_codes:
+                        text = self.reader.read(frame.image)
+                        if text is not None:
+                            self.session.handle(CodeRead(text))
+                    elif self.session.wants_analysis:
+                        # VIDEO mode wants strictly increasing timestamps.
+                        last_ms = max(last_ms + 1, int(frame.time * 1000))
+                        report = analyser.analyse(frame.image, timestamp_ms=last_ms)
+                        self.analysed += 1
+                        self.session.handle(Analysed(frame.image, report))
+                self.session.handle(Tick())
+        except Exception:
+            log.exception("the session worker stopped")
+            raise
+        finally:
+            analyser.close()
+            self.session.desk.close()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return
+            self.session.handle(event)
