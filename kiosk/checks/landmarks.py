@@ -18,6 +18,7 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
 # Pose landmark ids (BlazePose).
 P_EAR_L, P_EAR_R, P_SHOULDER_L, P_SHOULDER_R = 7, 8, 11, 12
 
+SKIN = 3.0  # within this many cheek spreads of the cheek colour counts as skin
 OUT_W, OUT_H = 480, 640  # the deliverable size; the portrait is cut at exactly this size
 
 

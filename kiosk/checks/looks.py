@@ -12,12 +12,9 @@ import numpy as np
 
 from kiosk.checks.geometry import need_face
 from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, IRIS_L, IRIS_R, NOSE_BOTTOM,
-                                    NOSE_L, NOSE_R, NOSE_TIP, rect)
+                                    NOSE_L, NOSE_R, NOSE_TIP, SKIN, rect)
 from kiosk.checks.registry import Check, register
 from kiosk.checks.result import Verdict
-
-SKIN = 3.0  # pixels within this many cheek spreads of the cheek colour count as skin
-
 
 def lens_regions(ctx):
     """Where glasses lenses sit: a box around each eye, about a lens wide."""
@@ -33,6 +30,7 @@ class GlassesGlare(Check):
     The iris disc is left out: every eye shows a small catch-light of the lamps there.
     """
     id, rule, priority = "glasses_glare", "glasses_glare", 50
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:
@@ -48,7 +46,7 @@ class GlassesGlare(Check):
         skin_l = tools.skin_colour[0][0]
         worst = 0.0
         for region, iris in zip(lens_regions(ctx), (IRIS_R, IRIS_L)):
-            lab = tools.lab[region]
+            lab = tools.lab(region)
             if lab.size == 0:
                 return self.unknown(threshold, "看不到眼睛，请正对镜头", "eyes not in view: face the camera")
             yy, xx = np.mgrid[region[0], region[1]]
@@ -67,6 +65,7 @@ class GlassesGlare(Check):
 class TintedGlasses(Check):
     """Tinted lenses or sunglasses: the eye region much darker than the cheeks."""
     id, rule, priority = "tinted_glasses", "tinted_glasses", 51
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:
@@ -78,8 +77,8 @@ class TintedGlasses(Check):
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         skin_l = max(1.0, float(ctx.tools.skin_colour[0][0]))
-        ratios = [float(np.median(ctx.tools.lab[r][..., 0])) / skin_l for r in lens_regions(ctx)
-                  if ctx.tools.lab[r].size]
+        lenses = [ctx.tools.lab(r) for r in lens_regions(ctx)]
+        ratios = [float(np.median(lab[..., 0])) / skin_l for lab in lenses if lab.size]
         if len(ratios) < 2:
             return self.unknown(threshold, "看不到眼睛，请正对镜头", "eyes not in view: face the camera")
         ratio = min(ratios)
@@ -92,6 +91,7 @@ class TintedGlasses(Check):
 class HairOverEyes(Check):
     """Hair over the eyebrows: the forehead strip just above each brow is not skin."""
     id, rule, priority = "hair_eyes", "hair_eyes", 52
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:
@@ -107,9 +107,10 @@ class HairOverEyes(Check):
             b = pts[list(brow)]
             top = b[:, 1].min()
             region = rect(b[:, 0].min(), top - 0.10 * fw, b[:, 0].max(), top - 0.02 * fw)
-            if ctx.tools.lab[region].size == 0:
+            distance = ctx.tools.skin_distance(region)
+            if distance.size == 0:
                 return self.unknown(threshold, "看不到眉毛，请正对镜头", "eyebrows not in view: face the camera")
-            covered = max(covered, float((ctx.tools.skin_distance(region) >= SKIN).mean()))
+            covered = max(covered, float((distance >= SKIN).mean()))
         if covered <= p.max_covered:
             return self.result(Verdict.PASS, covered, threshold)
         return self.result(Verdict.FAIL, covered, threshold, "请把刘海拨开，露出眉毛和眼睛",
@@ -120,6 +121,7 @@ class HairOverEyes(Check):
 class EarsVisible(Check):
     """Both ears show: beside each cheek, at ear height, the person is skin, not hair."""
     id, rule, priority = "ears_visible", "ears_visible", 53
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:
@@ -136,7 +138,7 @@ class EarsVisible(Check):
         for side, (cheek, outward) in enumerate(((CHEEK_R, -1), (CHEEK_L, 1))):
             x0, x1 = sorted((pts[cheek, 0] + outward * 0.03 * fw, pts[cheek, 0] + outward * 0.16 * fw))
             region = rect(x0, top, x1, bottom)
-            mine = person[region] & ctx.tools.inside[region]
+            mine = person[region]
             if mine.size == 0:
                 return self.unknown(threshold, "耳朵不在画面内，请居中", "an ear is outside the picture: move to the centre")
             hair = mine & (ctx.tools.skin_distance(region) >= SKIN)
@@ -182,6 +184,7 @@ class HeadCovering(Check):
 class HairArea(Check):
     """The seed rule: hair may not cover more area in the photo than the face."""
     id, rule, priority = "hair_area", "hair_area", 56
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:
@@ -193,10 +196,10 @@ class HairArea(Check):
         threshold = f"hair <= {p.max_ratio:g} x face area, below chin <= {p.max_below_chin:g}"
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
-        hair = ctx.tools.hair_map
-        face_area = max(1, int(ctx.tools.face_oval.sum()))
+        hair = ctx.tools.hair_half
+        face_area = max(1, int(ctx.tools.face_oval_half.sum()))
         ratio = float(hair.sum() / face_area)
-        below = float(hair[int(max(0, ctx.pts[CHIN, 1])):].sum() / face_area)
+        below = float(hair[int(max(0, ctx.pts[CHIN, 1])) // 2:].sum() / face_area)
         if ratio <= p.max_ratio and below <= p.max_below_chin:
             return self.result(Verdict.PASS, ratio, threshold)
         return self.result(Verdict.FAIL, ratio, threshold, "头发面积过大，请把头发扎起或拨到肩后",
@@ -207,6 +210,7 @@ class HairArea(Check):
 class Jewellery(Check):
     """Earrings, studs, necklaces, facial piercings: small shiny or coloured spots."""
     id, rule, priority = "jewellery", "jewellery", 55
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:

@@ -18,6 +18,9 @@ class Check:
     rule: ClassVar[str]
     priority: ClassVar[int]  # lower = said first to the person
     Params: ClassVar[type]
+    # False for checks that read many portrait pixels: in video mode they take turns, one per
+    # frame, because backdrop, clothing or jewellery do not change between two frames.
+    every_frame: ClassVar[bool] = True
 
     def judge(self, ctx: Any, params: Any) -> CheckResult:
         raise NotImplementedError

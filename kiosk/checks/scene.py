@@ -25,6 +25,7 @@ def srgb_to_lab(rgb: tuple[int, int, int]) -> np.ndarray:
 class Background(Check):
     """Uniform backdrop close to one of the station's colours, no shadow beside the head."""
     id, rule, priority = "background", "background", 60
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:
@@ -40,10 +41,10 @@ class Background(Check):
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         tools = ctx.tools
-        backdrop = tools.backdrop
+        backdrop = tools.backdrop_half
         if backdrop.mean() < p.min_fraction:
             return self.unknown(threshold, "背景露出太少，请后退一点", "too little backdrop in view: step back a little")
-        lab = tools.lab[backdrop]
+        lab = tools.lab_half[backdrop]
         median = np.median(lab, axis=0)
         distance = min(float(np.linalg.norm(median - srgb_to_lab(c))) for c in p.colours)
         spread = float(np.percentile(np.linalg.norm(lab - median, axis=1), 90))
@@ -55,9 +56,9 @@ class Background(Check):
                                "the backdrop is not plain: clear it or stand in the middle of it")
         # Shadow: backdrop beside the head (above the chin, near the outline) darker than the rest.
         pts = ctx.pts
-        near = tools.near_person & backdrop
-        near[int(max(0, pts[CHIN, 1])):] = False
-        if near.sum() > 100 and median[0] - float(np.median(tools.lab[near][:, 0])) > p.max_shadow:
+        near = tools.near_person_half & backdrop
+        near[int(max(0, pts[CHIN, 1])) // 2:] = False
+        if near.sum() > 25 and median[0] - float(np.median(tools.lab_half[near][:, 0])) > p.max_shadow:
             return self.result(Verdict.FAIL, distance, threshold, "头部后面有阴影，请离背景远一点",
                                "there is a shadow behind your head: move a little away from the backdrop")
         return self.result(Verdict.PASS, distance, threshold)
@@ -67,6 +68,7 @@ class Background(Check):
 class Clothing(Check):
     """A plain top that clearly differs from the backdrop."""
     id, rule, priority = "clothing", "clothing", 61
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:
@@ -79,16 +81,17 @@ class Clothing(Check):
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         tools = ctx.tools
-        top = tools.clothing
+        top = tools.clothing_half
         rows = top[-top.shape[0] // 8:]
-        if rows.mean() < p.min_fraction or tools.backdrop.sum() < 500:
+        if rows.mean() < p.min_fraction or tools.backdrop_half.sum() < 125:
             return self.unknown(threshold, "看不清上衣，请确认上衣与背景颜色不同并坐正",
                                 "your top cannot be told from the backdrop: wear a top of another colour, sit up")
-        contrast = float(np.linalg.norm(np.median(tools.lab[top], axis=0) - np.median(tools.lab[tools.backdrop], axis=0)))
+        contrast = float(np.linalg.norm(np.median(tools.lab_half[top], axis=0)
+                                        - np.median(tools.lab_half[tools.backdrop_half], axis=0)))
         if contrast < p.min_contrast:
             return self.result(Verdict.FAIL, contrast, threshold, "上衣颜色与背景太接近，请换一件颜色不同的上衣",
                                "your top is too close to the backdrop colour: wear a top of another colour")
-        pattern = tools.mean_abs_laplacian(top)
+        pattern = tools.pattern(top)
         if pattern > p.max_pattern:
             return self.result(Verdict.FAIL, contrast, threshold, "请穿纯色上衣，不要条纹或花纹",
                                "wear a plain top, without stripes or patterns")
@@ -99,6 +102,7 @@ class Clothing(Check):
 class Lighting(Check):
     """Face neither too dark nor washed out, both halves evenly lit (OFIQ illumination)."""
     id, rule, priority = "lighting", "lighting", 62
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:
@@ -112,14 +116,14 @@ class Lighting(Check):
                      f"halves differ <= {p.max_side_difference:g} L*")
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
-        face = ctx.tools.face_oval
-        lightness = ctx.tools.lab[..., 0]
+        face = ctx.tools.face_oval_half
+        lightness = ctx.tools.lab_half[..., 0]
         values = lightness[face]
         if values.size < 100:
             return self.unknown(threshold, "看不清脸部，请正对镜头", "your face cannot be seen: face the camera")
         highlight = float(np.percentile(values, 95))
         clipped = float((values > 97).mean())
-        mid = ctx.pts[NOSE_TIP, 0]
+        mid = ctx.pts[NOSE_TIP, 0] / 2  # on the half grid
         xx = np.arange(face.shape[1])[None, :]
         right, left = lightness[face & (xx < mid)], lightness[face & (xx >= mid)]
         difference = float(abs(np.median(right) - np.median(left))) if right.size and left.size else 0.0
@@ -140,6 +144,8 @@ class Lighting(Check):
 class Sharpness(Check):
     """No motion or focus blur: Laplacian variance of the face at deliverable size."""
     id, rule, priority = "sharpness", "sharpness", 63
+    # The kiosk picks the sharpest frame of the steady second itself (kiosk.checks.sharpness).
+    every_frame = False
 
     @dataclass(frozen=True)
     class Params:
@@ -151,7 +157,7 @@ class Sharpness(Check):
             return missing
         pts = ctx.pts
         region = rect(pts[CHEEK_R, 0], pts[FOREHEAD, 1], pts[CHEEK_L, 0], pts[CHIN, 1])
-        if ctx.tools.gray[region].size < 400:
+        if (region[0].stop - region[0].start) * (region[1].stop - region[1].start) < 400:
             return self.unknown(threshold, "脸部不在画面内，请居中", "your face is not in the picture: move to the centre")
         value = ctx.tools.laplacian_var(region)
         if value >= p.min_laplacian_var:
