@@ -169,7 +169,11 @@ def _build(
     progress: Progress | None,
     again: bool = False,
 ) -> None:
-    captures = sorted(store.captures(all_days=True, batch=batch.name), key=lambda c: c.code)
+    # A photo voided while its batch waited (an interrupted export) does not leave the machine.
+    captures = sorted(
+        (c for c in store.captures(all_days=True, batch=batch.name) if c.status != "voided"),
+        key=lambda c: c.code,
+    )
     needed = sum(c.images["deliverable"].bytes for c in captures) * 2 + SPACE_MARGIN
     check_target(target, needed)
     if Path(batch.target) != target:
@@ -247,7 +251,11 @@ def _build(
             batch.id, {"status": "complete", "completed_at": stamp, "target": str(target), "count": len(captures)}
         )
         if not again:
-            store.db.execute("UPDATE captures SET exported_at = ? WHERE batch_id = ?", [stamp, batch.id])
+            written = [c.id for c in captures]
+            store.db.execute("UPDATE captures SET batch_id = NULL WHERE batch_id = ? AND status = 'voided'",
+                             [batch.id])
+            store.db.conn.executemany("UPDATE captures SET exported_at = ? WHERE id = ?",
+                                      [(stamp, cid) for cid in written])
         store.audit(operator, "export_again" if again else "export", None, batch=batch.name, captures=len(captures), target=str(target))
     log.info("batch %s: %d photos exported to %s", batch.name, len(captures), target)
 

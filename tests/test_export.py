@@ -1,0 +1,224 @@
+"""`kiosk export`, `verify` and `purge`: each accepted photo handed over exactly once, in a
+batch Excel and sha256sum can read, with clear refusals for a bad target."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from helpers import config_variant, kiosk
+from test_store import RESULTS, make_jpeg
+
+from kiosk.store import Override, RosterEntry, Store
+from kiosk.store.export import _new_batch
+
+
+def populate(settings, codes: list[str], seed: int = 0) -> dict[str, bytes]:
+    """Accepted captures for `codes` (student 欧阳娜娜 each time), as the kiosk would store them."""
+    deliverables = {}
+    with Store.from_settings(settings) as store:
+        store.import_roster(
+            [RosterEntry(c, f"2023{c[1:]}", "欧阳娜娜", f"310101199001{c[1:].zfill(6)[-6:]}") for c in codes],
+            "wang", "roster.csv")
+        for i, code in enumerate(codes):
+            deliverables[code] = make_jpeg(seed + i)
+            overrides = [Override("glasses_glare", "medical glasses", "li")] if i == 0 else []
+            store.save_capture(code, make_jpeg(seed + i + 5000, (640, 360)), deliverables[code], RESULTS,
+                               operator="wang", overrides=overrides)
+    return deliverables
+
+
+def listed(*args: str) -> list[dict]:
+    run = kiosk("list", "--all", "--json", *args)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def batch_folders(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def test_export_writes_photos_manifest_sums_and_zip_once(settings, tmp_path):
+    photos = populate(settings, ["C0001", "C0002", "C0003"])
+    out = tmp_path / "usb"
+    out.mkdir()
+    run = kiosk("export", "--to", str(out))
+    assert run.returncode == 0, run.stderr
+    [folder] = batch_folders(out)
+    assert folder.name.startswith(f"{settings.station.id}-{date.today():%Y%m%d}-001")
+    assert f"batch {folder.name}: 3 photos" in run.stdout
+    assert "export: 3/3 photos" in run.stderr  # plain progress lines when not at a terminal
+    for code, data in photos.items():
+        assert (folder / f"{code}.jpg").read_bytes() == data
+    raw = (folder / "manifest.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for Chinese text
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [r["code"] for r in rows] == ["C0001", "C0002", "C0003"]
+    assert rows[0]["name"] == "欧**娜" and rows[0]["student_number"] == "20230001"
+    assert rows[0]["sha256"] == hashlib.sha256(photos["C0001"]).hexdigest()
+    assert rows[0]["overrides"] == "glasses_glare: medical glasses (li)" and rows[1]["overrides"] == ""
+    assert "欧阳娜娜" not in raw.decode("utf-8-sig")
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.count(": OK") == 4
+    with zipfile.ZipFile(out / f"{folder.name}.zip") as z:
+        assert sorted(z.namelist()) == sorted(f"{folder.name}/{p.name}" for p in folder.iterdir())
+        assert z.read(f"{folder.name}/C0002.jpg") == photos["C0002"]
+    assert {c["batch"] for c in listed()} == {folder.name}
+
+    again = kiosk("export", "--to", str(out))
+    assert again.returncode == 0 and "nothing new to export" in again.stdout
+    assert batch_folders(out) == [folder]
+
+    populate(settings, ["C0004"], seed=50)
+    kiosk("export", "--to", str(out))
+    assert [sorted(p.name for p in f.glob("*.jpg")) for f in batch_folders(out)] == [
+        ["C0001.jpg", "C0002.jpg", "C0003.jpg"], ["C0004.jpg"]]
+    assert kiosk("verify").returncode == 0
+
+
+def test_file_pattern_from_config_names_the_photos(settings, tmp_path):
+    populate(settings, ["C0001"])
+    config = config_variant(tmp_path, 'file_pattern = "{code}.jpg"', 'file_pattern = "{student_number}_{code}.jpg"')
+    out = tmp_path / "out"
+    out.mkdir()
+    assert kiosk("--config", str(config), "export", "--to", str(out)).returncode == 0
+    assert [p.name for p in batch_folders(out)[0].glob("*.jpg")] == ["20230001_C0001.jpg"]
+    bad = config_variant(tmp_path, 'file_pattern = "{code}.jpg"', 'file_pattern = "photo.jpg"')
+    run = kiosk("--config", str(bad), "export", "--to", str(out))
+    assert run.returncode == 1 and "must contain {code}" in run.stderr
+
+
+def test_again_rebuilds_a_lost_batch_with_the_same_photos(settings, tmp_path):
+    populate(settings, ["C0001", "C0002"])
+    out = tmp_path / "out"
+    out.mkdir()
+    kiosk("export", "--to", str(out))
+    [folder] = batch_folders(out)
+    sums = (folder / "SHA256SUMS").read_text()
+    subprocess.run(["rm", "-r", str(folder), f"{folder}.zip"], check=True)
+    assert kiosk("verify").returncode == 1
+    run = kiosk("export", "--to", str(out), "--batch", folder.name, "--again")
+    assert run.returncode == 0, run.stderr
+    assert (folder / "SHA256SUMS").read_text() == sums
+    assert kiosk("verify").returncode == 0
+    assert "--batch NAME --again" in kiosk("export", "--again").stderr
+    assert "there is no batch" in kiosk("export", "--batch", "nope", "--again").stderr
+
+
+def test_missing_target_is_refused_and_nothing_is_marked(settings, tmp_path):
+    populate(settings, ["C0001"])
+    run = kiosk("export", "--to", str(tmp_path / "no-such-drive"))
+    assert run.returncode == 1
+    assert "does not exist: connect or mount the drive" in run.stderr and "Traceback" not in run.stderr
+    assert [c["batch"] for c in listed()] == [None]
+
+
+def test_verify_names_a_changed_batch_file_and_a_changed_image(settings, tmp_path):
+    populate(settings, ["C0001", "C0002"])
+    out = tmp_path / "out"
+    out.mkdir()
+    kiosk("export", "--to", str(out))
+    assert kiosk("verify").returncode == 0
+    [folder] = batch_folders(out)
+    (folder / "C0002.jpg").write_bytes(make_jpeg(77))
+    with Store.from_settings(settings) as store:
+        store.accepted("C0001").images["master"].path.write_bytes(make_jpeg(78))
+    run = kiosk("verify")
+    assert run.returncode == 1
+    assert f"batch {folder.name}: C0002.jpg does not match SHA256SUMS" in run.stdout
+    assert "C0001: master image changed on disk" in run.stdout
+
+
+def test_purge_deletes_old_images_but_keeps_records_and_is_audited(settings, tmp_path):
+    populate(settings, ["C0001", "C0002"])
+    out = tmp_path / "out"
+    out.mkdir()
+    kiosk("export", "--to", str(out))
+    populate(settings, ["C0003"], seed=10)  # not exported: must survive any purge
+    assert "purged the images of 0 captures" in kiosk("purge", "--exported-before", str(date.today())).stdout
+    run = kiosk("purge", "--exported-before", str(date.today() + timedelta(days=1)), "--operator", "admin")
+    assert run.returncode == 0 and "purged the images of 2 captures" in run.stdout
+    with Store.from_settings(settings) as store:
+        gone = store.accepted("C0001").images
+        assert all(img.purged_at and not img.path.exists() and len(img.sha256) == 64 for img in gone.values())
+        assert all(img.path.exists() for img in store.accepted("C0003").images.values())
+        assert [a["operator"] for a in store.audit_log() if a["action"] == "purge"][-1] == "admin"
+    assert len(listed()) == 3
+    assert kiosk("verify").returncode == 0  # purged images are expected to be gone
+    batch = batch_folders(out)[0].name
+    rebuild = kiosk("export", "--to", str(tmp_path), "--batch", batch, "--again")
+    assert rebuild.returncode == 1 and "was purged" in rebuild.stderr
+
+
+# ---- a real small or read-only file system, mounted in a private mount namespace ----
+
+def _can_mount() -> bool:
+    try:
+        return subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+                              capture_output=True).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+needs_mount = pytest.mark.skipif(not _can_mount(), reason="needs `unshare -rm` to mount a small tmpfs")
+
+
+def export_onto_tmpfs(target: Path, options: str) -> subprocess.CompletedProcess:
+    """Run `kiosk export --to target` with a tmpfs mounted there with `options`."""
+    target.mkdir(exist_ok=True)
+    script = 'mount -t tmpfs -o "$1" tmpfs "$2" && exec "$3" -m kiosk export --to "$2"'
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", options, str(target), sys.executable],
+                          capture_output=True, text=True, timeout=120)
+
+
+@needs_mount
+def test_read_only_target_is_refused_clearly(settings, tmp_path):
+    populate(settings, ["C0001"])
+    run = export_onto_tmpfs(tmp_path / "ro", "ro,size=1m")
+    assert run.returncode == 1 and "is not writable" in run.stderr and "Traceback" not in run.stderr
+    assert [c["batch"] for c in listed()] == [None]
+
+
+@needs_mount
+def test_full_target_is_refused_before_writing(settings, tmp_path):
+    populate(settings, [f"C{i:04d}" for i in range(10)])
+    run = export_onto_tmpfs(tmp_path / "small", "size=200k")
+    assert run.returncode == 1 and "is full: the batch needs" in run.stderr, run.stderr
+
+
+@needs_mount
+def test_target_filling_up_while_writing_loses_nothing(settings, tmp_path):
+    """Too few inodes: the kernel answers ENOSPC part-way, though free space looked ample."""
+    populate(settings, [f"C{i:04d}" for i in range(10)])
+    run = export_onto_tmpfs(tmp_path / "tiny", "size=50m,nr_inodes=6")
+    assert run.returncode == 1 and "became full while writing" in run.stderr, run.stderr
+    assert "nothing was marked exported" in run.stderr
+    out = tmp_path / "big"
+    out.mkdir()
+    retry = kiosk("export", "--to", str(out))
+    assert retry.returncode == 0 and "finished interrupted batch" in retry.stdout
+    [folder] = batch_folders(out)
+    assert len(list(folder.glob("*.jpg"))) == 10
+    assert {c["batch"] for c in listed()} == {folder.name}
+
+
+def test_a_photo_voided_while_its_batch_was_interrupted_is_not_exported(settings, tmp_path):
+    populate(settings, ["C0001", "C0002"])
+    out = tmp_path / "out"
+    out.mkdir()
+    with Store.from_settings(settings) as store:
+        batch = _new_batch(store, out, "wang")  # where an export killed right after starting stops
+        store.void("C0002", "wang", "wrong student scanned")
+    run = kiosk("export", "--to", str(out))
+    assert run.returncode == 0 and f"finished interrupted batch {batch.name}: 1 photos" in run.stdout
+    assert [p.name for p in (out / batch.name).glob("*.jpg")] == ["C0001.jpg"]
+    assert {c["code"]: c["batch"] for c in listed()} == {"C0001": batch.name, "C0002": None}
+    assert kiosk("verify").returncode == 0
