@@ -296,7 +296,11 @@ class Store:
         result_rows = [_result_dict(r) for r in results]
 
         with self._intent(capture_id, list(paths.values())):
-            folder.mkdir(exist_ok=True)
+            try:
+                folder.mkdir()
+                fsync_dir(self.images_dir)  # the new folder itself must survive a power cut
+            except FileExistsError:
+                pass
             for kind, data in images.items():
                 write_durably(paths[kind], data, sync_dir=False)
             fsync_dir(folder)
