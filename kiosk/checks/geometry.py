@@ -98,34 +98,45 @@ class Roll(_Angle):
 
 @register
 class Shoulders(Check):
+    """Both shoulders in the deliverable and level.
+
+    In view: at the height of the deliverable's bottom edge the person is much wider than
+    the face in the camera frame (the row must exist in the frame). Level: the line through the pose landmarker's
+    shoulder points, when it sees both.
+    """
     id, rule, priority = "shoulders", "shoulders", 30
 
     @dataclass(frozen=True)
     class Params:
+        min_width: float = field(metadata={"range": (1.0, 5.0)})  # person width / face width
         max_tilt_deg: float = field(metadata={"range": (1.0, 30.0)})
-        min_visibility: float = field(metadata={"range": (0.0, 1.0)})
+        min_visibility: float = field(metadata={"range": (0.0, 1.0)})  # pose points trusted from
 
     def judge(self, ctx, p):
-        threshold = f"both in view, tilt <= {p.max_tilt_deg:g} deg"
+        threshold = f"person {p.min_width:g}x face width at the bottom edge, tilt <= {p.max_tilt_deg:g} deg"
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
+        lay = ctx.layout
+        h = ctx.image.shape[0]
+        bottom = lay.y + 0.98 * lay.box[3]  # camera row just above the deliverable's bottom edge
+        mask_row = int(bottom * ctx.mask.shape[0] / h)
+        width = 0.0
+        if 0 <= bottom < h:
+            width = float((ctx.mask[mask_row] > 0.5).sum() * ctx.image.shape[1] / ctx.mask.shape[1] / ctx.face_width)
+        if width < p.min_width:
+            return self.result(Verdict.FAIL, width, threshold, "双肩需完整入镜，请坐正并后退一点",
+                               "both shoulders must be in the picture: sit up straight and move back a little")
         pose = ctx.pose
-        if pose is None:
-            return self.unknown(threshold, "看不到肩膀，请坐正，双肩入镜", "shoulders not found: sit up, both shoulders in view")
-        h, w = ctx.image.shape[:2]
+        if pose is None or min(pose[11, 2], pose[12, 2]) < p.min_visibility:
+            return self.unknown(threshold, "看不清肩膀，请坐正，双肩入镜", "shoulders not clear: sit up, both shoulders in view", width)
         left, right = pose[11], pose[12]  # the person's left and right shoulder
-        for point in (left, right):
-            inside = 0 <= point[0] < w and 0 <= point[1] < h
-            if not inside or point[2] < p.min_visibility:
-                return self.result(Verdict.FAIL, None, threshold, "双肩需完整入镜，请后退一点或坐低一点",
-                                   "both shoulders must be in view: step back or sit a little lower")
         # Positive when the person's left shoulder (image right) is lower.
         tilt = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
         if abs(tilt) <= p.max_tilt_deg:
-            return self.result(Verdict.PASS, tilt, threshold)
+            return self.result(Verdict.PASS, width, threshold)
         if tilt > 0:
-            return self.result(Verdict.FAIL, tilt, threshold, "请把左肩稍微抬高，双肩放平", "raise your left shoulder a little, keep shoulders level")
-        return self.result(Verdict.FAIL, tilt, threshold, "请把右肩稍微抬高，双肩放平", "raise your right shoulder a little, keep shoulders level")
+            return self.result(Verdict.FAIL, width, threshold, "请把左肩稍微抬高，双肩放平", "raise your left shoulder a little, keep shoulders level")
+        return self.result(Verdict.FAIL, width, threshold, "请把右肩稍微抬高，双肩放平", "raise your right shoulder a little, keep shoulders level")
 
 
 @register

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.checks.geometry import need_face
-from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, IRIS_L, IRIS_R, NOSE_BOTTOM,
-                                    NOSE_L, NOSE_R, NOSE_TIP, SKIN, rect)
+from kiosk.checks.landmarks import BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, IRIS_L, IRIS_R, NOSE_BOTTOM, SKIN, rect
 from kiosk.checks.registry import Check, register
 from kiosk.checks.result import Verdict
 
@@ -208,37 +207,45 @@ class HairArea(Check):
 
 @register
 class Jewellery(Check):
-    """Earrings, studs, necklaces, facial piercings: small shiny or coloured spots."""
+    """Earrings and studs: small shiny (silver, crystal) or gold blobs on the ears.
+
+    A stud is a compact spot much brighter than the skin around it; gold is brighter than the
+    cheeks and at least twice as saturated. Skin highlights are larger and softer, hair
+    strands long and thin. Necklaces and facial piercings are not measured (see the
+    photographer's review screen).
+    """
     id, rule, priority = "jewellery", "jewellery", 55
     every_frame = False
 
     @dataclass(frozen=True)
     class Params:
-        min_contrast: float = field(metadata={"range": (1.0, 100.0)})  # Delta E of a spot
-        max_spot_px: int = field(metadata={"range": (0, 10000)})  # portrait pixels allowed
+        min_brighter: float = field(metadata={"range": (0.0, 100.0)})  # L* above the surroundings
+        min_above_cheeks: float = field(metadata={"range": (0.0, 100.0)})  # L* above the cheeks
+        min_contrast: float = field(metadata={"range": (0.0, 100.0)})  # Delta E to the surroundings
+        max_stud_px: int = field(metadata={"range": (1, 400)})  # larger bright spots are skin shine
+        min_skin_around: float = field(metadata={"range": (0.0, 1.0)})  # a stud sits on the ear
+        min_gold_saturation: float = field(metadata={"range": (1.0, 10.0)})  # x cheek saturation
+        min_person: float = field(metadata={"range": (0.0, 1.0)})  # backdrop through hair is not a stud
 
     def judge(self, ctx, p):
-        threshold = f"spots of Delta E > {p.min_contrast:g}: <= {p.max_spot_px} px"
+        threshold = (f"no spot on the ears brighter by {p.min_brighter:g} L* (Delta E {p.min_contrast:g}, "
+                     f"<= {p.max_stud_px} px) or gold (>= {p.min_gold_saturation:g}x skin saturation)")
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
-        pts, fw, person = ctx.pts, ctx.layout.face_width_out, ctx.portrait_mask
+        pts, fw = ctx.pts, ctx.layout.face_width_out
         top, chin = pts[BROW_R[2], 1], pts[CHIN, 1]
-        zones = {
+        found = 0
+        for side, (cheek, outward) in enumerate(((CHEEK_R, -1), (CHEEK_L, 1))):
             # Beside each cheek from brow to chin: lobes, helix studs and hanging earrings.
-            "ears": [rect(*sorted((pts[c, 0] - o * 0.02 * fw, pts[c, 0] + o * 0.22 * fw)), top, chin)
-                     for c, o in ((CHEEK_R, -1), (CHEEK_L, 1))],
-            "nose": [rect(pts[NOSE_R, 0] - 0.06 * fw, pts[NOSE_TIP, 1] - 0.02 * fw,
-                          pts[NOSE_L, 0] + 0.06 * fw, pts[NOSE_BOTTOM, 1] + 0.03 * fw)],
-            "neck": [rect(pts[CHIN, 0] - 0.35 * fw, chin + 0.05 * fw, pts[CHIN, 0] + 0.35 * fw, chin + 0.6 * fw)],
-        }
-        counts = {}
-        for zone, regions in zones.items():
-            counts[zone] = max(int(((ctx.tools.small_spots(r, 9) > p.min_contrast) & (person[r] > 0.3)).sum())
-                               for r in regions)
-        zone, count = max(counts.items(), key=lambda kv: kv[1])
-        if count <= p.max_spot_px:
-            return self.result(Verdict.PASS, count, threshold)
-        zh, en = {"ears": ("请摘下耳环或耳钉", "take off your earrings or studs"),
-                  "neck": ("请摘下项链", "take off your necklace"),
-                  "nose": ("请摘下面部饰物（鼻钉等）", "take off facial piercings such as a nose stud")}[zone]
-        return self.result(Verdict.FAIL, count, threshold, zh, en)
+            x0, x1 = sorted((pts[cheek, 0] - outward * 0.02 * fw, pts[cheek, 0] + outward * 0.22 * fw))
+            for spot in ctx.tools.spots(rect(x0, top, x1, chin)):
+                if spot["person"] < p.min_person:
+                    continue
+                stud = (spot["area"] <= p.max_stud_px and spot["brighter"] >= p.min_brighter
+                        and spot["lightness"] >= p.min_above_cheeks and spot["contrast"] >= p.min_contrast
+                        and spot["skin_around"] >= p.min_skin_around)
+                gold = spot["lightness"] >= 0 and spot["saturation"] >= p.min_gold_saturation
+                found += stud or gold
+        if not found:
+            return self.result(Verdict.PASS, found, threshold)
+        return self.result(Verdict.FAIL, found, threshold, "请摘下耳环或耳钉", "take off your earrings or studs")
