@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -175,3 +177,14 @@ def test_names_and_id_numbers_never_reach_the_log(store, caplog, tmp_path):
     assert "C0001" in text
     for secret in (ZHANG.name, ZHANG.id_number, LI.name, LI.id_number):
         assert secret not in text
+
+
+def test_programs_starting_together_on_a_new_store_all_open_it(tmp_path):
+    """The kiosk and the nightly export may both be first to open a fresh data folder."""
+    code = "import sys; from kiosk.store import Store; Store(sys.argv[1], 'hk-01').close()"
+    starts = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stderr=subprocess.PIPE, text=True)
+              for _ in range(4)]
+    for p in starts:
+        assert p.wait(timeout=60) == 0, p.stderr.read()
+    with Store(tmp_path, "hk-01") as s:
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.store.store import AlreadyAccepted, Capture, Override, Store, StoreError, _image_ext
+from kiosk.store.store import AlreadyAccepted, Capture, Override, Store, StoreError, image_format
 
 
 @dataclass
@@ -67,7 +67,7 @@ def add_photo(
         raise StoreError(f"no face was found in {image_path}: a graduation photo cannot be cut from it")
     deliverable = render_deliverable(image, report, settings.capture)
     try:
-        _image_ext(raw)
+        image_format(raw)
         master = raw  # keep the original file exactly as it came
     except StoreError:
         master = cv2.imencode(".png", image)[1].tobytes()

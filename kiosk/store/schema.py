@@ -73,13 +73,23 @@ MIGRATIONS: tuple[str, ...] = (
 
 def migrate(db: sqlite_utils.Database) -> int:
     """Apply the migrations this file has not seen yet; returns the schema version."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise RuntimeError(
-            f"the store has schema version {version}, newer than this program knows "
-            f"({len(MIGRATIONS)}): update the station software"
-        )
-    for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-        # executescript commits first; each migration and its version bump go in together
-        db.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+    for number, sql in enumerate(MIGRATIONS, start=1):
+        # IMMEDIATE, and the version read inside: two programs starting on a new store
+        # (the kiosk and the nightly export) apply each migration once between them.
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"the store has schema version {version}, newer than this program knows "
+                    f"({len(MIGRATIONS)}): update the station software"
+                )
+            if version < number:
+                for statement in sql.split(";"):  # no ';' inside the statements themselves
+                    db.conn.execute(statement)
+                db.conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
     return len(MIGRATIONS)

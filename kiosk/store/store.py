@@ -149,7 +149,7 @@ def _result_dict(result: Any) -> dict[str, Any]:
     return row
 
 
-def _image_ext(data: bytes) -> str:
+def image_format(data: bytes) -> str:
     if data.startswith(b"\xff\xd8\xff"):
         return "jpg"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -287,12 +287,12 @@ class Store:
         code = check_code(code)
         if retake_reason is not None and not retake_reason.strip():
             raise StoreError("a retake needs a reason: say why the photo is replaced")
-        if _image_ext(deliverable) != "jpg":
+        if image_format(deliverable) != "jpg":
             raise StoreError("the deliverable must be a JPEG: nothing was saved")
         images = {"master": master, "deliverable": deliverable}
         capture_id = uuid.uuid4().hex
         folder = self.images_dir / capture_id[:2]
-        paths = {k: folder / f"{capture_id}.{k}.{_image_ext(v)}" for k, v in images.items()}
+        paths = {k: folder / f"{capture_id}.{k}.{image_format(v)}" for k, v in images.items()}
         result_rows = [_result_dict(r) for r in results]
 
         with self._intent(capture_id, list(paths.values())):
