@@ -1,0 +1,118 @@
+"""`kiosk add IMAGE --code CODE`: a photo taken elsewhere is judged by the real checks and
+stored like a live capture; `saved CODE` is printed only once it is durable."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import cv2
+import pytest
+from helpers import kiosk
+
+from kiosk.store import Store
+
+PASSING = "london_synthetic__blue_005.jpg"  # compliant: every check passes (tests/photos/ATTRIBUTION.md)
+BLURRED = "london_synthetic__blur_gauss_007.jpg"  # Gaussian blur: sharpness fails
+
+
+@pytest.fixture
+def roster(settings, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("采集码,学号,姓名,身份证号\n" + "".join(
+        f"A{i:04d},2023{i:04d},张三丰,31010119900101{i:04d}\n" for i in range(20)), encoding="gbk")
+    assert kiosk("roster", "import", str(path)).returncode == 0
+    return path
+
+
+def test_a_passing_photo_is_checked_and_saved(settings, roster, photos):
+    original = photos / PASSING
+    run = kiosk("add", str(original), "--code", "A0001", "--operator", "wang")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "saved A0001"
+    with Store.from_settings(settings) as store:
+        capture = store.accepted("A0001")
+        assert capture.images["master"].path.read_bytes() == original.read_bytes()
+        deliverable = cv2.imread(str(capture.images["deliverable"].path))
+        assert deliverable.shape == (settings.capture.height, settings.capture.width, 3)
+        assert capture.results and all(r["verdict"] in ("pass", "warn") for r in capture.results)
+        assert capture.crop_box is not None and capture.operator == "wang" and capture.overrides == ()
+    assert "张三丰" not in run.stdout + run.stderr
+
+
+def test_a_failing_photo_is_refused_with_reasons_unless_overridden(settings, roster, photos):
+    run = kiosk("add", str(photos / BLURRED), "--code", "A0002")
+    assert run.returncode == 1
+    assert "sharpness" in run.stderr and "nothing was saved" in run.stderr and "--override" in run.stderr
+    with Store.from_settings(settings) as store:
+        assert store.history("A0002") == []
+    run = kiosk("add", str(photos / BLURRED), "--code", "A0002", "--override", "student cannot hold still",
+                "--operator", "li")
+    assert run.returncode == 0 and "saved A0002" in run.stdout
+    with Store.from_settings(settings) as store:
+        overrides = store.accepted("A0002").overrides
+        assert "sharpness" in {o.check for o in overrides}
+        assert {(o.reason, o.operator) for o in overrides} == {("student cannot hold still", "li")}
+        assert "override" in [a["action"] for a in store.audit_log("A0002")]
+
+
+def test_a_second_photo_for_a_code_needs_an_explicit_retake(settings, roster, photos):
+    assert kiosk("add", str(photos / PASSING), "--code", "A0003").returncode == 0
+    again = kiosk("add", str(photos / PASSING), "--code", "A0003")
+    assert again.returncode == 1 and "already has an accepted photo" in again.stderr and "--retake" in again.stderr
+    retake = kiosk("add", str(photos / PASSING), "--code", "A0003", "--retake", "student blinked")
+    assert retake.returncode == 0
+    with Store.from_settings(settings) as store:
+        assert [c.status for c in store.history("A0003")] == ["replaced", "accepted"]
+
+
+def test_unknown_code_and_unreadable_file_are_refused_clearly(settings, roster, photos, tmp_path):
+    run = kiosk("add", str(photos / PASSING), "--code", "Z9999")
+    assert run.returncode == 1 and "not in the roster" in run.stderr
+    text = tmp_path / "note.jpg"
+    text.write_text("not a photo")
+    run = kiosk("add", str(text), "--code", "A0004")
+    assert run.returncode == 1 and "not an image" in run.stderr
+    run = kiosk("add", str(tmp_path / "missing.jpg"), "--code", "A0004")
+    assert run.returncode == 1 and "cannot read" in run.stderr
+    assert "Traceback" not in run.stderr
+    bad_code = kiosk("add", str(photos / PASSING), "--code", "A/1")
+    assert bad_code.returncode == 1 and "capture code 'A/1' is not valid" in bad_code.stderr
+
+
+def test_a_killed_burst_of_adds_loses_nothing_and_doubles_nothing(settings, roster, photos):
+    """The operator adds a folder of photos in a shell loop; the machine dies part-way;
+    after the restart the operator runs the same loop again."""
+    codes = [f"A{i:04d}" for i in range(5, 13)]
+    loop = " ; ".join(f'"$1" -m kiosk add "$2" --code {c}' for c in codes)
+    reported: list[str] = []
+    for kill_after in (2, None):
+        burst = subprocess.Popen(["sh", "-c", loop, "sh", sys.executable, str(photos / PASSING)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                 start_new_session=True, env=os.environ.copy())
+        for line in burst.stdout:
+            reported.append(line.split()[1])
+            if kill_after and len(reported) >= kill_after:
+                time.sleep(random.uniform(0, 1.0))  # somewhere inside the next add
+                os.killpg(burst.pid, signal.SIGKILL)
+                break
+        burst.wait()
+        if kill_after:
+            assert burst.returncode == -signal.SIGKILL
+            with Store.from_settings(settings) as store:  # restart
+                kept = {c.code for c in store.captures()}
+                assert set(reported) <= kept, "a photo reported saved was lost"
+                assert len(kept) < len(codes), "the burst finished before it was killed"
+    with Store.from_settings(settings) as store:
+        captures = store.captures()
+        assert Counter(c.code for c in captures) == Counter(codes), "a photo is missing or doubled"
+        assert all(c.status == "accepted" for c in captures)
+        assert store.verify_images() == []
+        on_disk = {p for p in (store.data_dir / "images").rglob("*") if p.is_file()}
+        assert on_disk == {img.path for c in captures for img in c.images.values()}
+        assert list((store.data_dir / "incoming").iterdir()) == []
