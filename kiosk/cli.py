@@ -14,6 +14,9 @@ from kiosk.config import ConfigError, load_settings
 # Each module has register(subparsers); handlers import their heavy parts themselves,
 # so `kiosk --help` answers at once.
 COMMAND_MODULES = (
+    "kiosk.ui_commands",
+    "kiosk.checks.commands",
+    "kiosk.store.commands",
     "kiosk.station_commands",
 )
 
