@@ -26,7 +26,7 @@ def test_unknown_check_section_is_named(tmp_path):
 def test_missing_check_section_is_named(tmp_path):
     path = config_variant(tmp_path, "[checks.sharpness]\n", "[other_table_for_test]\n")
     text = path.read_text(encoding="utf-8").replace("[other_table_for_test]\n", "").replace(
-        "min_laplacian_var = 50.0\n", "")
+        "min_laplacian_var = 22.0\n", "")
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[checks\.sharpness\] is missing"):
         load_settings(path)
