@@ -211,7 +211,6 @@ def _value(kind: Any, value: Any, key: str, meta: Mapping) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        value = float(value) if ok else value
     elif kind is str:
         ok = isinstance(value, str)
     else:
@@ -224,7 +223,7 @@ def _value(kind: Any, value: Any, key: str, meta: Mapping) -> Any:
             raise ConfigError(f"{key} = {value} is out of range; allowed {lo} to {hi}")
     if "choices" in meta and value not in meta["choices"]:
         raise ConfigError(f"{key} = {value!r} is not allowed; choose one of {', '.join(meta['choices'])}")
-    return value
+    return float(value) if kind is float else value
 
 
 _KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a text in quotes"}
