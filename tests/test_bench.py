@@ -1,0 +1,23 @@
+"""`kiosk bench` prints its figures; the figures themselves are read by people, not asserted."""
+from __future__ import annotations
+
+import json
+
+from tests.test_eval import run
+
+
+def test_bench_json_has_every_figure(settings, capsys):
+    assert run(settings, "bench", "--frames", "20", "--json") == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert set(figures) == {"fps", "latency_ms_p50", "latency_ms_p95", "pipeline_ms_per_frame",
+                            "mediapipe_ms_per_frame", "frames"}
+    assert figures["frames"] == 20
+    assert figures["latency_ms_p95"] >= figures["latency_ms_p50"] > 0
+    assert figures["pipeline_ms_per_frame"] >= figures["mediapipe_ms_per_frame"] > 0
+
+
+def test_bench_plays_a_folder_and_explains_a_bad_path(settings, photos, tmp_path, capsys):
+    assert run(settings, "bench", str(photos), "--frames", "12") == 0
+    assert "frames per second" in capsys.readouterr().out
+    assert run(settings, "bench", str(tmp_path / "nothing-here")) == 2
+    assert "does not exist" in capsys.readouterr().err

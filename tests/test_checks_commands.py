@@ -1,0 +1,34 @@
+"""`kiosk check`: photos taken elsewhere, judged with a table or JSON, deliverables written."""
+from __future__ import annotations
+
+import json
+
+import cv2
+
+from tests.test_eval import run
+
+
+def test_check_json_judges_good_files_and_names_bad_ones(settings, photos, tmp_path, capsys):
+    junk = tmp_path / "notes.jpg"
+    junk.write_text("not a photo")
+    code = run(settings, "check", str(photos / "london_synthetic__blue_005.jpg"), str(junk),
+               str(tmp_path / "missing.jpg"), "--json", "--crop", str(tmp_path / "out"))
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1  # not every file was accepted
+    good, bad, missing = out
+    assert good["accepted"] is True and len(good["checks"]) == 20
+    assert {"id", "verdict", "value", "threshold", "message_zh", "message_en"} <= set(good["checks"][0])
+    assert bad["error"].startswith("not an image") and missing["error"] == "file not found"
+    written = cv2.imread(good["deliverable"])
+    assert written.shape == (640, 480, 3)
+
+
+def test_check_table_gives_reasons_and_a_clear_line_without_a_face(settings, photos, tmp_path, capsys):
+    backdrop = tmp_path / "backdrop.jpg"
+    cv2.imwrite(str(backdrop), cv2.imread(str(photos / "london_synthetic__blue_005.jpg"))[:200, :200])
+    code = run(settings, "check", str(photos / "london__smiling_009.jpg"), str(backdrop))
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "london__smiling_009.jpg: REJECTED" in out
+    assert "close your lips naturally" in out and "请自然闭合嘴唇" in out
+    assert "no face found" in out
