@@ -28,16 +28,20 @@ class Analyser:
         self._last: dict[str, object] = {}  # latest result per check id
 
     def analyse(self, image_bgr: np.ndarray, timestamp_ms: int | None = None, full: bool = False) -> Report:
-        """Judge one frame. In video mode the picture checks take turns (one per frame; the
-        others keep their latest result) unless `full`: use full=True on the frame to be saved."""
+        """Judge one frame. In video mode the picture checks take turns (one on every frame
+        that does not run pose and segmenter; the others keep their latest result, at most
+        about 0.7 s old at 30 fps) unless `full`: use full=True on the frame to be saved."""
         if timestamp_ms is None:  # MediaPipe's video mode needs increasing timestamps
             timestamp_ms = self._next_ms
         self._next_ms = int(timestamp_ms) + 33
         ctx = self.engines.run(image_bgr, int(timestamp_ms))
         ctx.capture = self.settings.capture
+        # One picture check per frame without pose and segmenter, so no frame does both.
         slow = [i for i, (check, _) in enumerate(self.checks) if not check.every_frame]
-        due = slow[self._turn % len(slow)]
-        self._turn += 1
+        due = None
+        if not self.engines.slow_ran:
+            due = slow[self._turn % len(slow)]
+            self._turn += 1
         results = []
         for i, (check, params) in enumerate(self.checks):
             # Without a face every check answers at once (no stale "pass" for a person who left).

@@ -45,6 +45,7 @@ class Engines:
             output_confidence_masks=True))
         self.frames = 0
         self._slow: tuple | None = None  # last pose + mask, reused between slow-model frames
+        self.slow_ran = False  # whether this frame ran pose and segmenter
 
     def close(self) -> None:
         for task in (self.face, self.pose, self.segmenter):
@@ -62,7 +63,8 @@ class Engines:
             faces = self.face.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
         mp_ms += time.perf_counter() - t
 
-        if self._slow is None or not self.video or self.frames % SLOW_MODELS_EVERY == 0:
+        self.slow_ran = self._slow is None or not self.video or self.frames % SLOW_MODELS_EVERY == 0
+        if self.slow_ran:
             small = rgb
             if w > SLOW_MODELS_WIDTH:
                 small = cv2.resize(rgb, (SLOW_MODELS_WIDTH, round(h * SLOW_MODELS_WIDTH / w)),

@@ -222,7 +222,9 @@ class Jewellery(Check):
         min_brighter: float = field(metadata={"range": (0.0, 100.0)})  # L* above the surroundings
         min_above_cheeks: float = field(metadata={"range": (0.0, 100.0)})  # L* above the cheeks
         min_contrast: float = field(metadata={"range": (0.0, 100.0)})  # Delta E to the surroundings
+        min_stud_px: int = field(metadata={"range": (1, 400)})  # smaller: pores, single hairs
         max_stud_px: int = field(metadata={"range": (1, 400)})  # larger bright spots are skin shine
+        min_saturation: float = field(metadata={"range": (0.0, 10.0)})  # x cheek; grey backdrop ~0.1
         min_skin_around: float = field(metadata={"range": (0.0, 1.0)})  # a stud sits on the ear
         min_gold_saturation: float = field(metadata={"range": (1.0, 10.0)})  # x cheek saturation
         min_person: float = field(metadata={"range": (0.0, 1.0)})  # backdrop through hair is not a stud
@@ -241,10 +243,12 @@ class Jewellery(Check):
             for spot in ctx.tools.spots(rect(x0, top, x1, chin)):
                 if spot["person"] < p.min_person:
                     continue
-                stud = (spot["area"] <= p.max_stud_px and spot["brighter"] >= p.min_brighter
+                stud = (p.min_stud_px <= spot["area"] <= p.max_stud_px and spot["brighter"] >= p.min_brighter
+                        and spot["saturation"] >= p.min_saturation
                         and spot["lightness"] >= p.min_above_cheeks and spot["contrast"] >= p.min_contrast
                         and spot["skin_around"] >= p.min_skin_around)
-                gold = spot["lightness"] >= 0 and spot["saturation"] >= p.min_gold_saturation
+                gold = (spot["area"] >= p.min_stud_px and spot["lightness"] >= 0
+                        and spot["saturation"] >= p.min_gold_saturation)
                 found += stud or gold
         if not found:
             return self.result(Verdict.PASS, found, threshold)
