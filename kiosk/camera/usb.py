@@ -19,7 +19,13 @@ class UsbCamera:
 
     def open(self) -> None:
         device: int | str = int(self.device) if self.device.isdigit() else self.device
-        capture = cv2.VideoCapture(device)
+        # OpenCV prints its backends' probing errors itself; we say what is wrong below.
+        previous = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            capture = cv2.VideoCapture(device)
+        finally:
+            cv2.utils.logging.setLogLevel(previous)
         if not capture.isOpened():
             capture.release()
             raise CameraError(f"no camera at {self.device}: connect one, or run with --camera PATH")
