@@ -56,9 +56,7 @@ def _camera(settings: Settings, camera_path: str | None) -> Item:
         source.open()
         image = source.read()
     except CameraError as error:
-        if camera_path:
-            return Item("camera", False, str(error))
-        return Item("camera", False, f"no camera ({error}): connect one, or run with --camera PATH")
+        return Item("camera", False, str(error))
     finally:
         source.close()
     height, width = image.shape[:2]
