@@ -28,8 +28,10 @@ class Kiosk:
     window: object
 
     def start(self) -> None:
-        self.grabber.start()
         self.worker.start()
+        # The models load first (about a second), so no frame goes unread at the start.
+        self.worker.ready.wait(120)
+        self.grabber.start()
 
     def stop(self) -> None:
         self.worker.stop()

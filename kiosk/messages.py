@@ -47,7 +47,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "review.retake": ("重拍", "Retake"),
     "review.void": ("作废", "Void"),
     "review.checks": ("检查结果", "Checks"),
-    "review.overridden": ("已由摄影师放行：{reason}", "Overridden by photographer: {reason}"),
+    "review.overridden": ("已由摄影师放行", "overridden by photographer"),
     "review.override": ("放行…", "Override…"),
     "review.override_reason": (
         "请输入放行“{rule}”的原因：", "Reason for overriding “{rule}”:"
@@ -147,10 +147,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "错误次数过多，请 {seconds} 秒后再试", "Too many wrong PINs; try again in {seconds} s"
     ),
     "operator.badge": ("摄影师模式", "Photographer mode"),
-    "operator.shutter": ("手动拍照", "Manual shutter"),
+    "operator.shutter": ("手动拍照", "Shutter"),
     "operator.today": ("今日列表", "Today's list"),
-    "operator.leave": ("退出摄影师模式", "Leave photographer mode"),
-    "operator.exit": ("关闭采集站", "Close the station"),
+    "operator.leave": ("退出摄影师模式", "Leave"),
+    "operator.exit": ("关闭采集站", "Close station"),
     "operator.camera": ("摄像头：{status}", "Camera: {status}"),
     "operator.backdrop": ("背景：{verdict}", "Backdrop: {verdict}"),
     "operator.counts": (
@@ -162,6 +162,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "operator.column_code": ("采集码", "Code"),
     "operator.column_time": ("时间", "Time"),
     "operator.column_status": ("状态", "Status"),
+    "status.accepted": ("已保存", "saved"),
+    "status.replaced": ("已被重拍替换", "replaced by a retake"),
+    "status.voided": ("已作废", "voided"),
     "camera.running": ("正常", "running"),
     "camera.lost": ("无画面", "no picture"),
     "camera.reconnecting": ("重新连接中", "reconnecting"),

@@ -41,7 +41,7 @@ class PinDialog(QDialog):
         self.message.setProperty("role", "notice")
         layout.addWidget(self.message)
         keys = QGridLayout()
-        for i, key in enumerate("123456789") :
+        for i, key in enumerate("123456789"):
             keys.addWidget(self._key(key), i // 3, i % 3)
         keys.addWidget(self._key("⌫"), 3, 0)
         keys.addWidget(self._key("0"), 3, 1)
@@ -149,15 +149,19 @@ class TodayDialog(QDialog):
         self.counts.setText(text("operator.counts", self.language, saved=counts.accepted, voided=counts.voided))
         self.table.setRowCount(len(captures))
         for row, capture in enumerate(reversed(captures)):  # newest first
-            for col, value in enumerate((capture.code, capture.taken_at[11:19], capture.status)):
-                self.table.setItem(row, col, QTableWidgetItem(value))
+            status = text("status." + capture.status, self.language)
+            for col, value in enumerate((capture.code, capture.taken_at[11:19], status)):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, capture.status)
+                self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
 
     def selected_code(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
         row = rows[0].row()
-        if self.table.item(row, 2).text() != "accepted":
+        if self.table.item(row, 2).data(Qt.ItemDataRole.UserRole) != "accepted":
             return None
         return self.table.item(row, 0).text()
 

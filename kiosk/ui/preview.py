@@ -16,6 +16,11 @@ from kiosk.session import State
 from kiosk.ui import style
 
 
+def _sentence(line: str) -> str:
+    """Instructions are shown as sentences: the first letter capitalised."""
+    return line[:1].upper() + line[1:]
+
+
 class Preview(QWidget):
     def __init__(self, capture_settings, parent=None) -> None:
         super().__init__(parent)
@@ -99,14 +104,22 @@ class Preview(QWidget):
     def _banner(self, painter: QPainter, lines: list[tuple[str, QColor]], top: float, size: int) -> None:
         """Big lines of text on a dark band, readable from 1.5 m."""
         self.shown_lines = [line for line, _ in lines]
-        painter.setFont(style.font(size, bold=True))
         line_h = size * 1.5
         band = QRectF(0, top, self.width(), line_h * len(lines) + size * 0.4)
         painter.fillRect(band, QColor(0, 0, 0, 170))
+        room = self.width() - size
         for i, (line, colour) in enumerate(lines):
+            # A long line (English runs longer) shrinks to fit, down to 60 % of the size.
+            font = style.font(size, bold=True)
+            painter.setFont(font)
+            advance = painter.fontMetrics().horizontalAdvance(line)
+            if advance > room:
+                font = style.font(max(size * 0.6, size * room / advance), bold=True)
+                painter.setFont(font)
             painter.setPen(colour)
-            r = QRectF(size * 0.5, top + size * 0.2 + i * line_h, self.width() - size, line_h)
-            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, line)
+            r = QRectF(size * 0.5, top + size * 0.2 + i * line_h, room, line_h)
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter,
+                             painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, int(room)))
 
     def _paint_waiting(self, painter: QPainter, rect: QRectF, view) -> None:
         size = style.big(self.height())
@@ -155,7 +168,7 @@ class Preview(QWidget):
         # Instructions: the most important first, at most one or two.
         if view.state is State.GUIDING:
             if view.instructions:
-                lines = [(pick(language, r.message_zh, r.message_en) or rule_name(r.rule, language),
+                lines = [(_sentence(pick(language, r.message_zh, r.message_en) or rule_name(r.rule, language)),
                           style.TEXT_LIGHT) for r in view.instructions]
             elif not view.face_seen:
                 lines = [(text("guide.no_result", language), style.TEXT_LIGHT)]

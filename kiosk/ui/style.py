@@ -65,9 +65,10 @@ def sheet(height: int) -> str:
     QCheckBox {{ font-size: {s}px; color: {TEXT.name()}; spacing: {s // 2}px; }}
     QCheckBox::indicator {{ width: {s}px; height: {s}px; }}
     QLineEdit {{ font-size: {s}px; padding: {s // 3}px; }}
-    QTableWidget {{ font-size: {int(s * 0.8)}px; }}
+    QTableWidget, QHeaderView::section {{ font-size: {int(s * 0.8)}px; }}
     QWidget#topbar {{ background: {BACKGROUND_DARK.name()}; }}
     QWidget#topbar QLabel {{ color: white; }}
     QWidget#operatorbar {{ background: #3a2f12; }}
-    QWidget#operatorbar QLabel {{ color: #ffd76a; }}
+    QWidget#operatorbar QLabel {{ color: #ffd76a; font-size: {int(s * 0.8)}px; }}
+    QWidget#operatorbar QPushButton {{ font-size: {int(s * 0.8)}px; padding: {s // 5}px {s // 2}px; }}
     """

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -107,6 +108,9 @@ class KioskWindow(QWidget):
 
     def _build(self) -> None:
         root = QVBoxLayout(self)
+        # The screen decides the window's size, never its contents (text is sized from
+        # the height, so a growing window would grow its text and itself again).
+        root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         top = QWidget()
@@ -150,6 +154,7 @@ class KioskWindow(QWidget):
         self.leave_button.clicked.connect(lambda: self.post(s.OperatorOff()))
         self.exit_button = button("danger")
         self.exit_button.clicked.connect(self._exit)
+        ops.setSpacing(24)
         for w in (self.camera_status, self.backdrop_status):
             ops.addWidget(w)
         ops.addStretch()
@@ -163,7 +168,7 @@ class KioskWindow(QWidget):
         page.setObjectName("panel")
         page.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         layout = QVBoxLayout(page)
-        layout.setContentsMargins(60, 40, 60, 40)
+        layout.setContentsMargins(60, 24, 60, 24)
         return page, layout
 
     def _confirm_page(self) -> QWidget:
@@ -205,10 +210,13 @@ class KioskWindow(QWidget):
         self.review_photo.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         body.addWidget(self.review_photo)
         side = QVBoxLayout()
-        self.review_checks_title = label(role="value")
+        self.review_checks_title = label(role="label")
         side.addWidget(self.review_checks_title)
         self.review_list = QGridLayout()
-        self.review_list.setVerticalSpacing(2)
+        self.review_list.setVerticalSpacing(4)
+        self.review_list.setHorizontalSpacing(10)
+        self.review_list.setColumnStretch(2, 1)
+        self.review_list.setColumnStretch(5, 1)
         side.addLayout(self.review_list)
         self.confirm_hair = QCheckBox()
         self.confirm_makeup = QCheckBox()
@@ -360,36 +368,42 @@ class KioskWindow(QWidget):
     def _fill_checks(self, capture, view: s.View, lang: str) -> None:
         """One line per rule: its mark and colour, and for a photographer an override."""
         while self.review_list.count():
-            item = self.review_list.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = self.review_list.takeAt(0).widget()
+            widget.hide()
+            widget.deleteLater()
         overrides = dict(capture.overrides)
         by_rule: dict[str, list] = {}
         for r in capture.report.results:
             by_rule.setdefault(r.rule, []).append(r)
         size = style.small(self.height())
-        for row, (rule, results) in enumerate(by_rule.items()):
+        half = (len(by_rule) + 1) // 2  # two columns, so twenty rules fit beside the photo
+        for i, (rule, results) in enumerate(by_rule.items()):
+            row, col = i % half, (i // half) * 3
             worst = max(results, key=lambda r: style.SEVERITY[getattr(r.verdict, "value", r.verdict)])
             verdict = getattr(worst.verdict, "value", worst.verdict)
             mark = label(style.SYMBOL[verdict], wrap=False)
             mark.setStyleSheet(f"color: {style.VERDICT[verdict].name()}; font-weight: bold; font-size: {size}px;")
             name = label(rule_name(rule, lang), wrap=False)
-            name.setStyleSheet(f"font-size: {int(size * 0.8)}px;")
-            self.review_list.addWidget(mark, row, 0)
-            self.review_list.addWidget(name, row, 1)
+            name.setStyleSheet(f"font-size: {int(size * 0.75)}px;")
+            self.review_list.addWidget(mark, row, col)
+            self.review_list.addWidget(name, row, col + 1)
             blocking = [r for r in results if getattr(r.verdict, "value", r.verdict) in s.BLOCKING]
             if blocking and blocking[0].id in overrides:
-                note = label(text("review.overridden", lang, reason=overrides[blocking[0].id]), wrap=False)
+                reason = overrides[blocking[0].id]
+                note = label(text("review.overridden", lang), wrap=False)
+                note.setToolTip(reason)
+                mark.setText(style.SYMBOL["warn"])
+                mark.setStyleSheet(f"color: {style.WARN.name()}; font-weight: bold; font-size: {size}px;")
                 note.setStyleSheet(f"color: {style.WARN.name()}; font-size: {int(size * 0.7)}px;")
-                self.review_list.addWidget(note, row, 2)
+                self.review_list.addWidget(note, row, col + 2)
             elif blocking and view.operator:
                 override = button()
                 override.setText(text("review.override", lang))
-                override.setStyleSheet(f"font-size: {int(size * 0.7)}px; padding: 2px 8px;")
+                override.setStyleSheet(f"font-size: {int(size * 0.65)}px; padding: 0px 8px; min-height: {size}px;")
                 override.clicked.connect(lambda _=False, r=blocking[0]: self._ask_override(r))
-                self.review_list.addWidget(override, row, 2)
+                self.review_list.addWidget(override, row, col + 2)
             elif blocking:
-                self.review_list.addWidget(label(text("verdict." + verdict, lang), wrap=False), row, 2)
+                self.review_list.addWidget(label(text("verdict." + verdict, lang), wrap=False), row, col + 2)
 
     def _show_saved(self, view: s.View, lang: str) -> None:
         receipt = view.receipt

@@ -1,0 +1,327 @@
+"""The capture session without Qt: real checks on real photos, a real store, a fake clock.
+
+Each frame's report comes from the real Analyser on a licensed photo (tests/photos); the
+session is driven event by event and time moves only when the test says so.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.codec import DemoCodec, new_code
+from kiosk.session import (
+    Accept,
+    Analysed,
+    CameraStatus,
+    Cancel,
+    CodeRead,
+    Confirm,
+    ConfirmAppearance,
+    OperatorLock,
+    OperatorOn,
+    Override,
+    Retake,
+    Retry,
+    Session,
+    SetLanguage,
+    Shutter,
+    State,
+    Tick,
+    hash_pin,
+)
+from kiosk.station import StationDesk
+from kiosk.store import RosterEntry, Store
+
+PHOTOS = Path(__file__).parent / "photos"
+PASSING = "london_synthetic__blue_005.jpg"  # compliant: light-blue backdrop, straight, eyes open
+FAILING = "london_synthetic__roll12_005.jpg"  # the same person with the head tilted 12 degrees
+
+
+def load_photo(name: str):
+    image = cv2.imread(str(PHOTOS / name))
+    assert image is not None, f"tests/photos/{name} is missing"
+    return image
+
+
+@pytest.fixture(scope="module")
+def judged(models, tmp_path_factory):
+    """(image, report) for a compliant and a non-compliant photo, judged once."""
+    from kiosk.checks import Analyser
+    from kiosk.config import load_settings
+
+    settings = load_settings()
+    analyser = Analyser(settings, mode="image")
+    try:
+        out = {}
+        for name, file in (("pass", PASSING), ("fail", FAILING)):
+            image = load_photo(file)
+            out[name] = (image, analyser.analyse(image))
+    finally:
+        analyser.close()
+    assert out["pass"][1].accepted, out["pass"][1].failures
+    assert not out["fail"][1].accepted
+    return out
+
+
+@pytest.fixture
+def store_factory(settings, fake_clock):
+    return lambda: Store.from_settings(settings, fake_clock)
+
+
+@pytest.fixture
+def session(settings, fake_clock, store_factory):
+    desk = StationDesk(settings, store_factory)
+    yield Session(settings, fake_clock, desk)
+    desk.close()
+
+
+def demo_code(code: str | None = None) -> tuple[str, str]:
+    code = code or new_code()
+    return code, DemoCodec().encode(code, "张*三", "3101**********1234")
+
+
+def frames(session, clock, image, report, seconds: float, step: float = 0.1) -> None:
+    """Feed the same judged frame for `seconds` of fake time, ticking as the worker does."""
+    for _ in range(round(seconds / step)):
+        clock.advance(step)
+        session.handle(Analysed(image, report))
+        session.handle(Tick())
+
+
+def to_guiding(session) -> str:
+    code, text = demo_code()
+    session.handle(CodeRead(text))
+    session.handle(Confirm())
+    assert session.state is State.GUIDING
+    return code
+
+
+def test_scanning_a_demo_code_shows_the_masked_student_to_confirm(session):
+    code, text = demo_code()
+    seen = []
+    session.subscribe(lambda view: seen.append(view.state))
+    session.handle(CodeRead(text))
+    view = session.view()
+    assert view.state is State.CONFIRMING
+    assert seen == [State.SCANNING, State.CONFIRMING]
+    assert (view.student.code, view.student.name_masked, view.student.id_masked) == (
+        code, "张*三", "3101**********1234")
+
+
+def test_a_bare_code_from_the_roster_shows_the_roster_masked(session, store_factory):
+    with store_factory() as store:
+        store.import_roster([RosterEntry("2026SH0001", "S001", "欧阳明日", "310101200001011234", "数学学院")],
+                            "test", "roster.csv")
+    session.handle(CodeRead("2026SH0001"))  # typed by a keyboard-wedge scanner
+    student = session.view().student
+    assert (student.name_masked, student.id_masked, student.college) == ("欧**日", "3101**********1234", "数学学院")
+
+
+@pytest.mark.parametrize("text, key", [
+    ("https://example.com/not-a-code", "error.code_format"),
+    ("GPDEMO1:7KQ2M9XD3FTP:e30:0000000000000000", "error.code_unreadable"),
+    ("2026NOTLISTED", "error.code_unknown"),
+])
+def test_bad_codes_say_what_is_wrong_and_retry_scans_again(session, text, key):
+    session.handle(CodeRead(text))
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == key
+    session.handle(Retry())
+    assert session.state is State.WAITING
+
+
+def test_guidance_shows_the_two_most_important_failures_and_never_shoots(session, fake_clock, judged):
+    to_guiding(session)
+    image, report = judged["fail"]
+    frames(session, fake_clock, image, report, seconds=20)
+    view = session.view()
+    assert view.state is State.GUIDING
+    assert view.capture is None
+    expected = sorted(report.failures, key=lambda r: r.priority)[:2]
+    assert [r.id for r in view.instructions] == [r.id for r in expected]
+
+
+def test_passing_frames_hold_count_down_and_take_the_sharpest(session, fake_clock, judged, settings):
+    to_guiding(session)
+    image, report = judged["pass"]
+    soft = cv2.GaussianBlur(image, (0, 0), 2.0)  # the same pose, a little out of focus
+    session.handle(Analysed(soft, report))
+    assert session.state is State.HOLDING
+    countdowns = []
+    for i in range(int((settings.capture.steady_s + settings.capture.countdown_s) / 0.1) + 2):
+        fake_clock.advance(0.1)
+        session.handle(Analysed(image if i == 5 else soft, report))
+        if session.state is State.HOLDING and session.view().countdown is not None:
+            countdowns.append(session.view().countdown)
+    assert session.state is State.REVIEWING
+    assert sorted(set(countdowns), reverse=True) == list(range(settings.capture.countdown_s, 0, -1))
+    assert session.view().capture.image is image  # the sharp frame, not the last one
+    jpeg = session.view().capture.jpeg
+    decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert decoded.shape[:2] == (settings.capture.height, settings.capture.width)
+
+
+def test_a_blink_keeps_the_hold_a_longer_failure_starts_over(session, fake_clock, judged, settings):
+    to_guiding(session)
+    good, bad = judged["pass"], judged["fail"]
+    frames(session, fake_clock, *good, seconds=0.5)
+    assert session.state is State.HOLDING
+    frames(session, fake_clock, *bad, seconds=settings.kiosk.hold_grace_s / 2)
+    assert session.state is State.HOLDING
+    frames(session, fake_clock, *bad, seconds=settings.kiosk.hold_grace_s * 2)
+    assert session.state is State.GUIDING
+
+
+def test_accepting_stores_the_capture_with_both_images(session, fake_clock, judged, store_factory, settings):
+    code = to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    session.handle(Accept())
+    view = session.view()
+    assert view.state is State.SAVED and view.receipt.code == code
+    assert view.receipt.qr_text.startswith(f"GPRECEIPT1:{code}:")
+    with store_factory() as store:
+        stored = store.accepted(code)
+        assert stored.operator == "self-service"
+        assert set(stored.images) == {"master", "deliverable"}
+        assert stored.images["deliverable"].path.read_bytes() == view.capture.jpeg
+        master = cv2.imread(str(stored.images["master"].path))
+        assert master.shape == judged["pass"][0].shape  # the whole frame, not mirrored
+        assert (master == judged["pass"][0]).all()
+    fake_clock.advance(settings.kiosk.saved_screen_s + 0.1)
+    session.handle(Tick())
+    assert session.state is State.WAITING and session.view().student is None
+
+
+def test_a_code_already_photographed_is_refused_until_the_photographer_replaces_it(
+        session, fake_clock, judged, store_factory, settings):
+    code = to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    session.handle(Accept())
+    session.handle(Confirm())  # next student
+    _, text = demo_code(code)
+    session.handle(CodeRead(text))
+    view = session.view()
+    assert view.problem.key == "error.code_taken" and view.problem.retry_key == "error.retry"
+    session.handle(Cancel())
+    session.handle(OperatorOn("op"))
+    session.handle(CodeRead(text))
+    assert session.view().problem.retry_key == "error.code_taken_retry"
+    session.handle(Retry(""))  # a replacement needs a reason
+    assert session.state is State.ERROR
+    session.handle(Retry("student blinked"))
+    assert session.state is State.CONFIRMING and session.view().student.replace == "student blinked"
+    session.handle(Confirm())
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    session.handle(ConfirmAppearance("dyed_hair", True))
+    session.handle(ConfirmAppearance("makeup", True))
+    session.handle(Accept())
+    assert session.state is State.SAVED
+    with store_factory() as store:
+        assert [c.status for c in store.history(code)] == ["replaced", "accepted"]
+
+
+def test_a_student_cannot_shoot_or_accept_a_failing_photo(session, fake_clock, judged):
+    to_guiding(session)
+    frames(session, fake_clock, *judged["fail"], seconds=1)
+    session.handle(Shutter())
+    assert session.state is State.GUIDING
+
+
+def test_the_photographer_overrides_with_reasons_and_confirms_hair_and_makeup(
+        session, fake_clock, judged, store_factory):
+    code = to_guiding(session)
+    session.handle(OperatorOn("op"))
+    frames(session, fake_clock, *judged["fail"], seconds=0.3)
+    session.handle(Shutter())
+    view = session.view()
+    assert view.state is State.REVIEWING and view.capture.manual
+    failed = [r.id for r in view.capture.blocking]
+    session.handle(Accept())
+    assert session.state is State.REVIEWING and session.view().notice == "review.needs_confirm"
+    for check in failed:
+        session.handle(Override(check, "religious head covering, face fully visible"))
+    session.handle(Accept())
+    assert session.state is State.REVIEWING  # hair and make-up not confirmed yet
+    session.handle(ConfirmAppearance("dyed_hair", True))
+    session.handle(ConfirmAppearance("makeup", True))
+    session.handle(Accept())
+    assert session.state is State.SAVED
+    with store_factory() as store:
+        stored = store.accepted(code)
+    assert sorted(o.check for o in stored.overrides) == sorted(failed)
+    assert {r["id"] for r in stored.results} >= {"confirmed_dyed_hair", "confirmed_makeup"}
+
+
+def test_retake_goes_back_to_guidance(session, fake_clock, judged, settings):
+    to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    session.handle(Retake())
+    assert session.state is State.GUIDING and session.view().capture is None
+
+
+def test_inactivity_forgets_the_student(session, fake_clock, settings):
+    code, text = demo_code()
+    session.handle(SetLanguage("en"))
+    session.handle(CodeRead(text))
+    fake_clock.advance(settings.kiosk.inactivity_s - 1)
+    session.handle(Tick())
+    assert session.state is State.CONFIRMING
+    fake_clock.advance(2)
+    session.handle(Tick())
+    view = session.view()
+    assert view.state is State.WAITING and view.student is None
+    assert view.language == settings.station.language  # the next student starts in the default
+
+
+def test_a_person_in_the_picture_is_activity(session, fake_clock, judged, settings):
+    to_guiding(session)
+    frames(session, fake_clock, *judged["fail"], seconds=settings.kiosk.inactivity_s + 5, step=1.0)
+    assert session.state is State.GUIDING
+
+
+def test_a_lost_camera_is_an_error_that_clears_when_it_returns(session):
+    to_guiding(session)
+    session.handle(CameraStatus("lost"))
+    assert session.view().problem.key == "error.camera_lost"
+    session.handle(CameraStatus("running"))
+    assert session.state is State.GUIDING
+
+
+def test_a_failed_save_keeps_the_photo_and_retry_saves_it(session, fake_clock, judged, data_dir, settings,
+                                                           store_factory):
+    code = to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    images = data_dir / "images"
+    shutil.rmtree(images)
+    images.write_text("not a folder")  # the disk refuses the images
+    session.handle(Accept())
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == "error.save_failed"
+    images.unlink()
+    images.mkdir()
+    session.handle(Retry())
+    assert session.state is State.SAVED
+    with store_factory() as store:
+        assert store.accepted(code) is not None
+
+
+def test_the_pin_locks_after_too_many_wrong_tries(fake_clock):
+    lock = OperatorLock(hash_pin("2468", iterations=1000), attempts=3, lockout_s=60, clock=fake_clock)
+    assert lock.try_pin("1111") == (False, "operator.pin_wrong", {"left": 2})
+    assert lock.try_pin("2222")[0] is False
+    assert lock.try_pin("3333") == (False, "operator.pin_locked", {"seconds": 60})
+    assert lock.try_pin("2468")[0] is False  # even the right PIN waits out the lock
+    fake_clock.advance(61)
+    assert lock.try_pin("2468") == (True, None, {})
+
+
+def test_the_photographer_mode_ends_by_itself(session, fake_clock, settings):
+    session.handle(OperatorOn("op"))
+    fake_clock.advance(settings.operator.timeout_s + 1)
+    session.handle(Tick())
+    assert session.view().operator is None

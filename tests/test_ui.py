@@ -1,0 +1,258 @@
+"""The kiosk end to end, as a student meets it: a real window (offscreen), a file camera
+playing a capture code and then a real photo, the real checks in VIDEO mode on the
+worker thread, a real SQLite store. The session's clock is fake, so the hold-still
+time and the countdown pass when the test says; the camera plays in real time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from kiosk.camera import FileCamera
+from kiosk.clock import SystemClock
+from kiosk.codec import DemoCodec, new_code
+from kiosk.session import State
+from kiosk.store import RosterEntry, Store
+from kiosk.ui_commands import write_code_image
+
+PHOTOS = Path(__file__).parent / "photos"
+PASSING = "london_synthetic__blue_005.jpg"  # compliant: light-blue backdrop, straight, eyes open
+FAILING = "london_synthetic__roll12_005.jpg"  # the same person with the head tilted 12 degrees
+BACKDROP = (255, 197, 100)  # BGR of the spec's light blue
+WAIT_MS = 30_000  # generous: two cores also run the checks
+
+
+def canvas() -> np.ndarray:
+    return np.full((720, 1280, 3), BACKDROP, np.uint8)
+
+
+def person_frame(name: str) -> np.ndarray:
+    """A photo as the station camera would frame it: 1280x720, the person in the middle."""
+    photo = cv2.imread(str(PHOTOS / name))
+    assert photo is not None, f"tests/photos/{name} is missing"
+    side = 712
+    scale = side / photo.shape[0]
+    photo = cv2.resize(photo, (round(photo.shape[1] * scale), side), interpolation=cv2.INTER_AREA)
+    frame = canvas()
+    x = (1280 - photo.shape[1]) // 2
+    frame[4:4 + side, x:x + photo.shape[1]] = photo
+    return frame
+
+
+def code_frame(text: str, tmp_path: Path) -> np.ndarray:
+    """A phone held up to the camera showing the capture code."""
+    write_code_image(text, tmp_path / "card.png")
+    card = cv2.imread(str(tmp_path / "card.png"))
+    frame = canvas()
+    y, x = 150, (1280 - card.shape[1]) // 2
+    frame[y:y + card.shape[0], x:x + card.shape[1]] = card
+    return frame
+
+
+def footage(tmp_path: Path, code_text: str, photo: str, code_frames: int = 10, person_frames: int = 600) -> Path:
+    """Camera frames: the code held up briefly, then the person for long enough (40 s at
+    15 fps) that no test sees the footage loop back to the code."""
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    cv2.imwrite(str(tmp_path / "code.png"), code_frame(code_text, tmp_path))
+    cv2.imwrite(str(tmp_path / "person.png"), person_frame(photo))
+    for i in range(code_frames + person_frames):
+        (folder / f"{i:04d}.png").symlink_to(tmp_path / ("code.png" if i < code_frames else "person.png"))
+    return folder
+
+
+@pytest.fixture
+def kiosk_for(qtbot, settings, fake_clock):
+    made = []
+
+    def make(folder: Path, fps: float = 15):
+        from kiosk import app
+
+        kiosk = app.build(settings, FileCamera(folder, fps, SystemClock()), clock=fake_clock,
+                          camera_clock=SystemClock())
+        qtbot.addWidget(kiosk.window)
+        kiosk.window.resize(1280, 800)
+        kiosk.window.show()
+        kiosk.start()
+        made.append(kiosk)
+        return kiosk
+
+    yield make
+    for kiosk in made:
+        kiosk.stop()
+        kiosk.window.allow_close = True
+
+
+def state_is(kiosk, state):
+    return lambda: kiosk.window.view is not None and kiosk.window.view.state is state
+
+
+def test_scan_confirm_guide_capture_review_accept_and_store(qtbot, kiosk_for, tmp_path, fake_clock, settings):
+    code = new_code()
+    kiosk = kiosk_for(footage(tmp_path, DemoCodec().encode(code, "张*三", "3101**********1234"), PASSING))
+    window = kiosk.window
+
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    assert window.confirm_rows["confirm.name"][1].text() == "张*三"
+    assert window.confirm_rows["confirm.id"][1].text() == "3101**********1234"
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # "that's me"
+
+    # The checks pass on the real photo: the station holds, and the preview kept painting.
+    qtbot.waitUntil(state_is(kiosk, State.HOLDING), timeout=WAIT_MS)
+    assert window.preview.painted > 3
+    assert all(getattr(r.verdict, "value", r.verdict) in ("pass", "warn") for r in window.view.results)
+    fake_clock.advance(settings.capture.steady_s + settings.capture.countdown_s + 0.1)
+    qtbot.waitUntil(state_is(kiosk, State.REVIEWING), timeout=WAIT_MS)
+    assert window.pages.currentWidget() is window.review_page
+    assert window.review_photo.pixmap().height() > 0
+    assert window.review_list.count() > 0
+
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # accept
+    qtbot.waitUntil(state_is(kiosk, State.SAVED), timeout=WAIT_MS)
+    assert window.pages.currentWidget() is window.saved_page
+    assert code in window.saved_lines.text()
+    kiosk.stop()
+    with Store.from_settings(settings) as store:
+        stored = store.accepted(code)
+        assert stored is not None and stored.status == "accepted"
+        deliverable = cv2.imread(str(stored.images["deliverable"].path))
+        assert deliverable.shape[:2] == (settings.capture.height, settings.capture.width)
+        assert cv2.imread(str(stored.images["master"].path)).shape[:2] == (720, 1280)
+
+
+def test_a_failing_frame_gets_its_instruction_and_nothing_is_taken(qtbot, kiosk_for, tmp_path, fake_clock,
+                                                                   settings):
+    code = new_code()
+    kiosk = kiosk_for(footage(tmp_path, DemoCodec().encode(code, "李*", "1101**********002X"), FAILING))
+    window = kiosk.window
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+
+    def tilt_instruction_shown():
+        view = window.view
+        return bool(view.instructions) and view.instructions[0].rule == "roll"
+
+    qtbot.waitUntil(tilt_instruction_shown, timeout=WAIT_MS)
+    instruction = window.view.instructions[0]
+    assert instruction.message_zh in window.preview.shown_lines
+    for _ in range(10):  # ten seconds of the person staying tilted
+        fake_clock.advance(1.0)
+        qtbot.wait(100)
+    assert window.view.state is State.GUIDING
+    kiosk.stop()
+    with Store.from_settings(settings) as store:
+        assert store.history(code) == []
+
+
+def test_a_handheld_scanner_types_the_code_and_esc_means_not_me(qtbot, kiosk_for, tmp_path, settings):
+    with Store.from_settings(settings) as store:
+        store.import_roster([RosterEntry("2026SH0042", "S042", "王小明", "440301200101015678", "物理学院")],
+                            "test", "roster.csv")
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0.png"), canvas())
+    kiosk = kiosk_for(folder)
+    window = kiosk.window
+    qtbot.waitUntil(lambda: window.view is not None)
+    qtbot.keyClicks(window, "2026SH0042")
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    assert window.confirm_rows["confirm.name"][1].text() == "王*明"
+    assert window.confirm_rows["confirm.college"][1].text() == "物理学院"
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(state_is(kiosk, State.WAITING), timeout=WAIT_MS)
+    qtbot.keyClicks(window, "not a code!")
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.ERROR), timeout=WAIT_MS)
+    assert window.error_text.text() == "这不是图像采集码。请在学信网 App 中打开“图像采集码”。"
+
+
+def test_the_photographer_unlocks_with_the_pin_and_the_screen_switches_to_english(qtbot, kiosk_for, tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0.png"), canvas())
+    kiosk = kiosk_for(folder)
+    window = kiosk.window
+    qtbot.waitUntil(lambda: window.view is not None)
+    window.language_button.click()
+    qtbot.waitUntil(lambda: window.view.language == "en", timeout=WAIT_MS)
+    assert window.title.text() == "Graduation photo station"
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    dialog = window.dialog
+    dialog.entry.setText("1111")
+    dialog.submit()
+    assert "Wrong PIN" in dialog.message.text()
+    dialog.entry.setText("2468")  # the demo PIN of config.toml
+    dialog.submit()
+    qtbot.waitUntil(lambda: window.view.operator is not None, timeout=WAIT_MS)
+    assert window.operator_bar.isVisible()
+    window.close()
+    assert window.isVisible()  # students cannot close the kiosk
+
+
+def empty_camera(tmp_path: Path) -> Path:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0.png"), canvas())
+    return folder
+
+
+def test_a_student_who_walks_away_is_forgotten(qtbot, kiosk_for, tmp_path, fake_clock, settings):
+    kiosk = kiosk_for(empty_camera(tmp_path))
+    window = kiosk.window
+    qtbot.waitUntil(lambda: window.view is not None)
+    qtbot.keyClicks(window, DemoCodec().encode(new_code(), "张*三", "3101**********1234"))
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    fake_clock.advance(settings.kiosk.inactivity_s + 1)
+    qtbot.waitUntil(state_is(kiosk, State.WAITING), timeout=WAIT_MS)
+    assert window.pages.currentWidget() is window.preview
+    assert window.view.student is None
+
+
+def test_the_photographer_shoots_a_failing_frame_overrides_and_the_store_records_why(
+        qtbot, kiosk_for, tmp_path, settings):
+    code = new_code()
+    kiosk = kiosk_for(footage(tmp_path, DemoCodec().encode(code, "张*三", "3101**********1234"), FAILING))
+    window = kiosk.window
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    for _ in range(3):  # three taps in the top-left corner open the PIN entry on a touch screen
+        qtbot.mouseClick(window, Qt.MouseButton.LeftButton, pos=window.rect().topLeft() + QPoint(10, 10))
+    window.dialog.entry.setText("2468")
+    window.dialog.submit()
+    qtbot.waitUntil(lambda: window.view.operator is not None and window.view.face_seen, timeout=WAIT_MS)
+    qtbot.mouseClick(window.shutter_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(state_is(kiosk, State.REVIEWING), timeout=WAIT_MS)
+    failed = {r.id for r in window.view.capture.blocking}
+    assert failed
+    window.accept_button.click()
+    qtbot.waitUntil(lambda: window.review_notice.text() != "", timeout=WAIT_MS)
+    assert window.view.state is State.REVIEWING  # nothing saved without reasons
+
+    def override_buttons():
+        return [window.review_list.itemAt(i).widget() for i in range(window.review_list.count())
+                if window.review_list.itemAt(i).widget().text() == "放行…"]
+
+    while override_buttons():
+        before = len(window.view.capture.overrides)
+        override_buttons()[0].click()
+        window.dialog.entry.setText("宗教头巾，面部完整可见")
+        window.dialog.submit()
+        qtbot.waitUntil(lambda: len(window.view.capture.overrides) == before + 1, timeout=WAIT_MS)
+    window.confirm_hair.click()
+    window.confirm_makeup.click()
+    qtbot.waitUntil(lambda: len(window.view.capture.confirmations) == 2, timeout=WAIT_MS)
+    window.accept_button.click()
+    qtbot.waitUntil(state_is(kiosk, State.SAVED), timeout=WAIT_MS)
+    kiosk.stop()
+    with Store.from_settings(settings) as store:
+        stored = store.accepted(code)
+    assert {o.check for o in stored.overrides} == failed
+    assert {o.reason for o in stored.overrides} == {"宗教头巾，面部完整可见"}
+    assert stored.operator == f"{settings.station.id} photographer"
