@@ -392,37 +392,48 @@ class Toolbox:
         return float(cv2.Laplacian(self.gray(region), cv2.CV_32F).var())
 
     def spots(self, region: tuple[slice, slice]) -> list[dict]:
-        """Small blobs that stand out from their surroundings on the person (earring candidates).
+        """Small blobs that stand out from their surroundings on the person (earring candidates),
+        on the portrait; sizes in deliverable pixels."""
+        return self._spots(self.ctx.portrait[region], self.ctx.portrait_mask[region], 11, 1.0)
 
-        Studs and earrings are small, shiny or coloured; skin and hair around them are smooth
-        at that scale, so an 11 px median of the surroundings removes only them. Each spot:
-        area (px), brighter (L* above its surroundings), contrast (Delta E), lightness over the
-        cheeks (L*), saturation relative to the cheeks, the skin share of a ring around it, and
-        how surely it belongs to the person (segmenter, 0-1; backdrop seen through hair is low).
-        """
-        patch = np.ascontiguousarray(self.ctx.portrait[region])
-        if min(patch.shape[:2]) < 11:
+    def camera_spots(self, centre, radius: float) -> list[dict]:
+        """The same at camera resolution around a face point (a nose stud is 1-3 deliverable
+        px across, too small for the portrait); areas still in deliverable pixels."""
+        x, y, r = int(centre[0]), int(centre[1]), max(3, int(radius))
+        region = (slice(max(0, y - r), max(0, y + r)), slice(max(0, x - r), max(0, x + r)))
+        per_px = 1.0 / self.ctx.layout.scale  # camera px per deliverable px
+        return self._spots(self.ctx.image[region], np.ones(self.ctx.image[region].shape[:2], np.float32),
+                           max(5, int(6 * per_px) | 1), per_px)
+
+    def _spots(self, patch: np.ndarray, person: np.ndarray, median: int, per_px: float) -> list[dict]:
+        """Studs and earrings are small, shiny or coloured; skin and hair around them are
+        smooth at that scale, so a median of the surroundings removes only them. Each spot:
+        area (deliverable px), brighter (L* above its surroundings), contrast (Delta E),
+        lightness over the cheeks (L*), saturation relative to the cheeks, the skin share of
+        a ring around it, and how surely it belongs to the person (segmenter, 0-1; backdrop
+        seen through hair is low)."""
+        patch = np.ascontiguousarray(patch)
+        if min(patch.shape[:2]) < median:
             return []
-        lab, around = to_lab(patch), to_lab(cv2.medianBlur(patch, 11))
+        lab, around = to_lab(patch), to_lab(cv2.medianBlur(patch, median))
         contrast = np.sqrt(((lab - around) ** 2).sum(axis=2))
         brighter = lab[..., 0] - around[..., 0]
         skin_lab = self.skin_colour[0]
         chroma = np.hypot(lab[..., 1], lab[..., 2])
         skin_chroma = max(1.0, float(np.hypot(skin_lab[1], skin_lab[2])))
-        person = self.ctx.portrait_mask[region]
-        candidate = (contrast > 12) & (person > 0.3) & (
-            (brighter > 8) | (lab[..., 2] - skin_lab[2] > 12))
+        candidate = (contrast > 12) & (person > 0.3) & ((brighter > 8) | (lab[..., 2] - skin_lab[2] > 12))
         n, labels, stats, _ = cv2.connectedComponentsWithStats(candidate.astype(np.uint8), connectivity=8)
         skin = self.skin_distance_of(lab) < SKIN
+        ring_size = max(3, int(7 * per_px) | 1)
         found = []
         for i in range(1, n):
             x, y, w, h, area = stats[i]
             # Compact blobs only: hair strands are long and thin.
-            if not 3 <= area <= 400 or max(w, h) > 3 * min(w, h) + 1 or area < 0.35 * w * h:
+            if max(w, h) > 3 * min(w, h) + 1 or area < 0.35 * w * h:
                 continue
             blob = labels == i
-            ring = cv2.dilate(blob.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) & ~blob
-            found.append({"area": int(area), "brighter": float(brighter[blob].max()),
+            ring = cv2.dilate(blob.astype(np.uint8), np.ones((ring_size, ring_size), np.uint8)).astype(bool) & ~blob
+            found.append({"area": float(area / per_px ** 2), "brighter": float(brighter[blob].max()),
                           "contrast": float(contrast[blob].max()),
                           "lightness": float(lab[..., 0][blob].max() - skin_lab[0]),
                           "saturation": float(chroma[blob].mean() / skin_chroma),

@@ -5,7 +5,8 @@ checks import it)."""
 # which is on the LEFT of the image.
 CHEEK_R, CHEEK_L = 234, 454
 FOREHEAD, CHIN, NOSE_TIP = 10, 152, 1
-NOSE_BOTTOM, NOSE_R, NOSE_L = 2, 129, 358  # below the nose tip, and the nostril wings
+NOSE_BOTTOM = 2  # below the nose tip
+NOSE_WINGS = (129, 358, 49, 279)  # sides and tops of both nostril wings, where nose studs sit
 EYE_R = dict(outer=33, inner=133, top=159, bottom=145)
 EYE_L = dict(outer=263, inner=362, top=386, bottom=374)
 IRIS_R, IRIS_L = 468, 473  # iris centres; 469-472 / 474-477 are the iris rim

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.checks.geometry import need_face
-from kiosk.checks.landmarks import BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, IRIS_L, IRIS_R, NOSE_BOTTOM, SKIN, rect
+from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, IRIS_L, IRIS_R, NOSE_BOTTOM, NOSE_WINGS,
+                                    SKIN, rect)
 from kiosk.checks.registry import Check, register
 from kiosk.checks.result import Verdict
 
@@ -207,12 +208,12 @@ class HairArea(Check):
 
 @register
 class Jewellery(Check):
-    """Earrings and studs: small shiny (silver, crystal) or gold blobs on the ears.
+    """Earrings and studs: small shiny (silver, crystal) or gold blobs on the ears, and nose studs.
 
     A stud is a compact spot much brighter than the skin around it; gold is brighter than the
     cheeks and at least twice as saturated. Skin highlights are larger and softer, hair
-    strands long and thin. Necklaces and facial piercings are not measured (see the
-    photographer's review screen).
+    strands long and thin. Nose studs sit on the nose wings and are looked for at camera
+    resolution. Necklaces and other piercings are not measured (the photographer's review).
     """
     id, rule, priority = "jewellery", "jewellery", 55
     every_frame = False
@@ -228,6 +229,9 @@ class Jewellery(Check):
         min_skin_around: float = field(metadata={"range": (0.0, 1.0)})  # a stud sits on the ear
         min_gold_saturation: float = field(metadata={"range": (1.0, 10.0)})  # x cheek saturation
         min_person: float = field(metadata={"range": (0.0, 1.0)})  # backdrop through hair is not a stud
+        min_nose_stud_px: float = field(metadata={"range": (0.0, 100.0)})  # single bright pixels are noise
+        max_nose_stud_px: float = field(metadata={"range": (0.0, 100.0)})  # nose shine is larger
+        min_nose_contrast: float = field(metadata={"range": (0.0, 100.0)})  # noses shine: stand out more
 
     def judge(self, ctx, p):
         threshold = (f"no spot on the ears brighter by {p.min_brighter:g} L* (Delta E {p.min_contrast:g}, "
@@ -250,6 +254,14 @@ class Jewellery(Check):
                 gold = (spot["area"] >= p.min_stud_px and spot["lightness"] >= 0
                         and spot["saturation"] >= p.min_gold_saturation)
                 found += stud or gold
-        if not found:
-            return self.result(Verdict.PASS, found, threshold)
-        return self.result(Verdict.FAIL, found, threshold, "请摘下耳环或耳钉", "take off your earrings or studs")
+        if found:
+            return self.result(Verdict.FAIL, found, threshold, "请摘下耳环或耳钉", "take off your earrings or studs")
+        face, radius = ctx.face, 0.05 * ctx.face_width
+        for wing in NOSE_WINGS:
+            for spot in ctx.tools.camera_spots(face[wing, :2], radius):
+                found += (p.min_nose_stud_px <= spot["area"] <= p.max_nose_stud_px
+                          and spot["brighter"] >= p.min_brighter
+                          and spot["lightness"] >= p.min_above_cheeks and spot["contrast"] >= p.min_nose_contrast)
+        if found:
+            return self.result(Verdict.FAIL, found, threshold, "请摘下鼻钉等面部饰物", "take off your nose stud")
+        return self.result(Verdict.PASS, found, threshold)
