@@ -203,9 +203,10 @@ class KioskWindow(QWidget):
 
     def _review_page(self) -> QWidget:
         page, layout = self._panel()
-        self.review_title = label(role="title")
+        self.review_title = label(role="big")
         layout.addWidget(self.review_title)
         body = QHBoxLayout()
+        body.setSpacing(30)
         self.review_photo = QLabel()
         self.review_photo.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         body.addWidget(self.review_photo)
