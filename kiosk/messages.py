@@ -134,6 +134,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The photo could not be saved: {why}. The photo is kept: press Try again; "
         "if it fails again, ask the photographer.",
     ),
+    "error.fault": (
+        "采集站内部出错：{why}。请按重试重新开始；如反复出现，请联系摄影师。",
+        "The station had an internal error: {why}. Press Try again to start over; "
+        "if it keeps happening, ask the photographer.",
+    ),
     "error.no_face_photo": (
         "画面中没有人脸，无法生成照片。请站到摄像头前后重拍。",
         "There is no face in the picture, so no photo can be made. Stand in front of the "

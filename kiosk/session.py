@@ -183,6 +183,13 @@ class CameraStatus:
 
 
 @dataclass(frozen=True)
+class Fault:
+    """Something broke behind the screen (a bug, a failing disk): say so, start over."""
+
+    why: str
+
+
+@dataclass(frozen=True)
 class SetLanguage:
     language: str
 
@@ -216,7 +223,7 @@ LISTENS: dict[type, set[State]] = {
     Cancel: {State.CONFIRMING, State.GUIDING, State.HOLDING, State.REVIEWING, State.ERROR},
 }
 # Events that mean a person is there (anything but the clock and the machinery).
-PASSIVE = (Tick, Analysed, CameraStatus)
+PASSIVE = (Tick, Analysed, CameraStatus, Fault)
 
 
 # --- what the screens draw -----------------------------------------------------------
@@ -555,6 +562,9 @@ class Session:
             self._fail(Problem("error.camera_lost", {}), resume)
         elif event.status == "running" and self.problem and self.problem.key == "error.camera_lost":
             self._on_Retry(Retry())
+
+    def _on_Fault(self, event: Fault) -> None:
+        self._fail(Problem("error.fault", {"why": event.why}), self._reset)
 
     def _on_SetLanguage(self, event: SetLanguage) -> None:
         self.language = event.language

@@ -19,6 +19,7 @@ from kiosk.session import (
     CameraStatus,
     Capture,
     CodeRead,
+    Fault,
     Receipt,
     Session,
     Student,
@@ -181,31 +182,36 @@ class Worker:
         last_ms = -1
         try:
             while not self._stop.is_set():
-                self._drain()
-                frame = self.grabber.wait_next(last_index, timeout=0.05)
-                status = self.grabber.status
-                if status != self._camera_status and status in ("running", "lost", "reconnecting"):
-                    self._camera_status = status
-                    self.session.handle(CameraStatus(status))
-                if frame is not None:
-                    last_index = frame.index
-                    if self.session.wants_codes:
-                        text = self.reader.read(frame.image)
-                        if text is not None:
-                            self.session.handle(CodeRead(text))
-                    elif self.session.wants_analysis:
-                        # VIDEO mode wants strictly increasing timestamps.
-                        last_ms = max(last_ms + 1, int(frame.time * 1000))
-                        report = analyser.analyse(frame.image, timestamp_ms=last_ms)
-                        self.analysed += 1
-                        self.session.handle(Analysed(frame.image, report))
-                self.session.handle(Tick())
-        except Exception:
-            log.exception("the session worker stopped")
-            raise
+                try:
+                    last_index, last_ms = self._step(analyser, last_index, last_ms)
+                except Exception as exc:  # a bug or a broken disk must not freeze the kiosk
+                    log.exception("the session worker hit an error")
+                    self.session.handle(Fault(str(exc)[:200] or type(exc).__name__))
         finally:
             analyser.close()
             self.session.desk.close()
+
+    def _step(self, analyser, last_index: int, last_ms: int) -> tuple[int, int]:
+        self._drain()
+        frame = self.grabber.wait_next(last_index, timeout=0.05)
+        status = self.grabber.status
+        if status != self._camera_status and status in ("running", "lost", "reconnecting"):
+            self._camera_status = status
+            self.session.handle(CameraStatus(status))
+        if frame is not None:
+            last_index = frame.index
+            if self.session.wants_codes:
+                text = self.reader.read(frame.image)
+                if text is not None:
+                    self.session.handle(CodeRead(text))
+            elif self.session.wants_analysis:
+                # VIDEO mode wants strictly increasing timestamps.
+                last_ms = max(last_ms + 1, int(frame.time * 1000))
+                report = analyser.analyse(frame.image, timestamp_ms=last_ms)
+                self.analysed += 1
+                self.session.handle(Analysed(frame.image, report))
+        self.session.handle(Tick())
+        return last_index, last_ms
 
     def _drain(self) -> None:
         while True:

@@ -256,3 +256,33 @@ def test_the_photographer_shoots_a_failing_frame_overrides_and_the_store_records
     assert {o.check for o in stored.overrides} == failed
     assert {o.reason for o in stored.overrides} == {"宗教头巾，面部完整可见"}
     assert stored.operator == f"{settings.station.id} photographer"
+
+
+def test_a_broken_data_folder_is_shown_not_a_frozen_kiosk(qtbot, kiosk_for, tmp_path, data_dir):
+    (data_dir / "images").write_text("not a folder")  # the store cannot keep images here
+    kiosk = kiosk_for(empty_camera(tmp_path))
+    window = kiosk.window
+    qtbot.waitUntil(lambda: window.view is not None)
+    qtbot.keyClicks(window, DemoCodec().encode(new_code(), "张*三", "3101**********1234"))
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.ERROR), timeout=WAIT_MS)
+    assert "data_dir" in window.error_text.text()  # the store's own advice reaches the screen
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # try again: back to waiting, still running
+    qtbot.waitUntil(state_is(kiosk, State.WAITING), timeout=WAIT_MS)
+
+
+def test_the_command_line_refuses_a_missing_camera_file(tmp_path):
+    from helpers import kiosk
+
+    done = kiosk("run", "--camera", str(tmp_path / "nothing-here.mp4"))
+    assert done.returncode == 2
+    assert "give a video file or a folder of images" in done.stderr
+
+
+def test_kiosk_codes_make_from_the_command_line(tmp_path):
+    from helpers import kiosk
+
+    done = kiosk("codes", "make", "--count", "2", "--out", str(tmp_path / "codes"))
+    assert done.returncode == 0
+    codes = done.stdout.split()
+    assert sorted(p.stem for p in (tmp_path / "codes").glob("*.png")) == sorted(codes)
