@@ -209,7 +209,7 @@ APPEARANCE = ("dyed_hair", "makeup")
 # Events a state listens to; any other event is ignored there. Tick, SetLanguage,
 # OperatorOn/Off and CameraStatus are heard in every state.
 LISTENS: dict[type, set[State]] = {
-    CodeRead: {State.WAITING},
+    CodeRead: {State.WAITING, State.ERROR},
     Confirm: {State.CONFIRMING, State.REVIEWING, State.SAVED},
     Deny: {State.CONFIRMING},
     Analysed: {State.WAITING, State.GUIDING, State.HOLDING},
@@ -355,7 +355,12 @@ class Session:
 
     @property
     def wants_codes(self) -> bool:
-        return self.state is State.WAITING
+        """Codes are read while waiting, and after a bad code (so the next one just works)."""
+        return self.state is State.WAITING or self._code_problem
+
+    @property
+    def _code_problem(self) -> bool:
+        return self.state is State.ERROR and self.problem.key.startswith("error.code_")
 
     def view(self) -> View:
         return self._view
@@ -381,6 +386,7 @@ class Session:
         self.receipt: Receipt | None = None
         self.problem: Problem | None = None
         self.retry: Callable | None = None
+        self.bad_code: str | None = None
         self.notice: str | None = None
         self.hold_start: float | None = None
         self.failing_since: float | None = None
@@ -398,6 +404,9 @@ class Session:
     # -- events
 
     def _on_CodeRead(self, event: CodeRead) -> None:
+        if self.state is State.ERROR and (not self._code_problem or event.text == self.bad_code):
+            return  # the same bad code still held up: keep saying what is wrong with it
+        self.problem, self.retry = None, None
         self._scan(event.text, None)
 
     def _scan(self, text: str, replace: str | None) -> None:
@@ -409,6 +418,7 @@ class Session:
             if problem.kind == "taken" and self.operator:
                 retry, retry_key = (lambda reason: self._scan(text, reason)), "error.code_taken_retry"
             self._fail(Problem("error.code_" + problem.kind, problem.params, retry_key), retry)
+            self.bad_code = text
             return
         self.state = State.CONFIRMING
 

@@ -135,6 +135,19 @@ def test_bad_codes_say_what_is_wrong_and_retry_scans_again(session, text, key):
     assert session.state is State.WAITING
 
 
+def test_after_a_bad_code_the_next_good_code_just_works(session):
+    seen = []
+    session.subscribe(lambda view: seen.append(view.state))
+    session.handle(CodeRead("https://example.com/poster"))
+    assert session.wants_codes and session.view().problem.key == "error.code_format"
+    session.handle(CodeRead("https://example.com/poster"))  # still in the picture
+    assert seen == [State.SCANNING, State.ERROR]  # no flicker back to "reading"
+    code, text = demo_code()
+    session.handle(CodeRead(text))
+    assert session.state is State.CONFIRMING and session.view().student.code == code
+    assert session.view().problem is None
+
+
 def test_guidance_shows_the_two_most_important_failures_and_never_shoots(session, fake_clock, judged):
     to_guiding(session)
     image, report = judged["fail"]

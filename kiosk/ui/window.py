@@ -308,7 +308,7 @@ class KioskWindow(QWidget):
             self._show_saved(view, lang)
         elif state is State.ERROR:
             self._show_error(view, lang)
-        if state is not State.WAITING:
+        if not self._reads_codes():
             self.typed = ""
 
     def _show_operator(self, view: s.View, lang: str) -> None:
@@ -478,10 +478,16 @@ class KioskWindow(QWidget):
             self._go_on(state)
         elif key == Qt.Key.Key_Escape:
             self._go_back(state)
-        elif state is State.WAITING and event.text() and event.text().isprintable():
+        elif self._reads_codes() and event.text() and event.text().isprintable():
             self.typed += event.text()
         else:
             super().keyPressEvent(event)
+
+    def _reads_codes(self) -> bool:
+        """A scanner may type a code while waiting, or right after a bad code."""
+        view = self.view
+        return view is not None and (view.state is State.WAITING or (
+            view.state is State.ERROR and view.problem.key.startswith("error.code_")))
 
     def _go_on(self, state: State) -> None:
         if state in (State.CONFIRMING, State.REVIEWING, State.SAVED):
