@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import cv2
@@ -25,7 +25,6 @@ from kiosk.checks.landmarks import CHEEK_L, CHEEK_R, CHIN, FACE_OVAL, FOREHEAD, 
 # wide (both models work on 256 px inputs internally): this keeps 1280x720 at 25 fps on 2 cores.
 SLOW_MODELS_EVERY = 2
 SLOW_MODELS_WIDTH = 640
-
 
 
 class Engines:
@@ -115,7 +114,6 @@ class FrameContext:
     blendshapes: dict[str, float] | None = None
     matrix: np.ndarray | None = None  # facial transformation matrix of the main face
     capture: object = None  # CaptureSettings, set by the Analyser before the checks run
-    cache: dict = field(default_factory=dict)  # measurements two checks share
 
     @cached_property
     def main_index(self) -> int:
@@ -137,12 +135,6 @@ class FrameContext:
     def eyes_centre(self) -> np.ndarray:
         f = self.face
         return (f[IRIS_R, :2] + f[IRIS_L, :2]) / 2
-
-    @cached_property
-    def mask_full(self) -> np.ndarray:
-        """Person mask at camera resolution (only computed when a check needs it)."""
-        h, w = self.image.shape[:2]
-        return cv2.resize(self.mask, (w, h), interpolation=cv2.INTER_LINEAR)
 
     @cached_property
     def crown_y(self) -> float:
@@ -186,10 +178,6 @@ class FrameContext:
         return self.layout.to_portrait(self.face[:, :2])
 
     @cached_property
-    def pose_pts(self) -> np.ndarray | None:
-        return None if self.pose is None else self.layout.to_portrait(self.pose[:, :2])
-
-    @cached_property
     def tools(self) -> "Toolbox":
         return Toolbox(self)
 
@@ -221,11 +209,6 @@ class Layout:
     @property
     def box(self) -> tuple[int, int, int, int]:
         return (round(self.x), round(self.y), round(OUT_W / self.scale), round(OUT_H / self.scale))
-
-    @property
-    def affine(self) -> np.ndarray:
-        s = self.scale
-        return np.array([[s, 0, -self.x * s], [0, s, -self.y * s]], dtype=np.float64)
 
     def to_portrait(self, xy: np.ndarray) -> np.ndarray:
         return (xy - np.array([self.x, self.y])) * self.scale

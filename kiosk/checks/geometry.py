@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from kiosk.checks.landmarks import IRIS_L, IRIS_R, P_SHOULDER_L, P_SHOULDER_R
 from kiosk.checks.registry import Check, register
 from kiosk.checks.result import Verdict
 
@@ -87,7 +88,7 @@ class Roll(_Angle):
         result = super().judge(ctx, p)
         if result.verdict is not Verdict.PASS:
             return result
-        right, left = ctx.face[468, :2], ctx.face[473, :2]
+        right, left = ctx.face[IRIS_R, :2], ctx.face[IRIS_L, :2]
         # Positive when the person's left eye (image right) is lower: leaning to the left.
         eye_line = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
         threshold = f"{result.threshold}, pupils level within {p.max_eye_line_deg:g} deg"
@@ -132,9 +133,9 @@ class Shoulders(Check):
             return self.result(Verdict.FAIL, width, threshold, "双肩需完整入镜，请坐正并后退一点",
                                "both shoulders must be in the picture: sit up straight and move back a little")
         pose = ctx.pose
-        if pose is None or min(pose[11, 2], pose[12, 2]) < p.min_visibility:
+        if pose is None or min(pose[P_SHOULDER_L, 2], pose[P_SHOULDER_R, 2]) < p.min_visibility:
             return self.unknown(threshold, "看不清肩膀，请坐正，双肩入镜", "shoulders not clear: sit up, both shoulders in view", width)
-        left, right = pose[11], pose[12]  # the person's left and right shoulder
+        left, right = pose[P_SHOULDER_L], pose[P_SHOULDER_R]
         # Positive when the person's left shoulder (image right) is lower.
         tilt = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
         if abs(tilt) <= p.max_tilt_deg:

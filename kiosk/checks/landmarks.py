@@ -17,7 +17,7 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
              400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21,
              54, 103, 67, 109)
 # Pose landmark ids (BlazePose).
-P_EAR_L, P_EAR_R, P_SHOULDER_L, P_SHOULDER_R = 7, 8, 11, 12
+P_SHOULDER_L, P_SHOULDER_R = 11, 12  # the person's left and right shoulder
 
 SKIN = 3.0  # within this many cheek spreads of the cheek colour counts as skin
 OUT_W, OUT_H = 480, 640  # the deliverable size; the portrait is cut at exactly this size
