@@ -1,7 +1,8 @@
 """Every check on real labelled photos (tests/photos, see ATTRIBUTION.md): a pass and a fail each.
 
-Yaw, pitch, eyes open, gaze, glasses and head covering have no failing photo whose licence
-allows a copy here; they are covered on ../shared/faces by `kiosk eval`.
+Yaw, pitch, eyes open, gaze and head covering have no failing photo whose licence allows a
+copy here; `kiosk eval` measures them on ../shared/faces. Glasses are painted onto a real
+photo (last test).
 """
 from __future__ import annotations
 
@@ -99,3 +100,25 @@ def test_live_mode_reaches_the_same_verdicts_and_full_judges_at_once(settings, p
     assert verdicts(first) == verdicts(still)
     assert verdicts(live) == verdicts(still)
     assert by_id(live)["lighting"].verdict == Verdict.FAIL
+
+
+def test_lens_reflection_and_tinted_lenses_are_caught(settings, photos):
+    """No licensed photo shows glasses, so the compliant photo gets them painted on: a white
+    flash reflection beside one eye, then dark lenses over both eyes."""
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings) as analyser:
+        analyser.analyse(image)
+        face = analyser.last_context.face
+        width = analyser.last_context.face_width
+        glare = image.copy()
+        x, y = face[468, :2]  # the person's right iris
+        cv2.ellipse(glare, (int(x + 0.08 * width), int(y - 0.02 * width)), (int(0.03 * width), int(0.015 * width)),
+                    0, 0, 360, (255, 255, 255), -1)
+        glare_result = by_id(analyser.analyse(glare))["glasses_glare"]
+        tinted = image.copy()
+        for iris in (468, 473):
+            cx, cy = face[iris, :2]
+            cv2.ellipse(tinted, (int(cx), int(cy)), (int(0.14 * width), int(0.09 * width)), 0, 0, 360, (25, 20, 20), -1)
+        tinted_result = by_id(analyser.analyse(tinted))["tinted_glasses"]
+    assert glare_result.verdict == Verdict.FAIL and "reflect" in glare_result.message_en
+    assert tinted_result.verdict == Verdict.FAIL and "tinted" in tinted_result.message_en

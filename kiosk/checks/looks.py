@@ -16,6 +16,7 @@ from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, IRIS
 from kiosk.checks.registry import Check, register
 from kiosk.checks.result import Verdict
 
+
 def lens_regions(ctx):
     """Where glasses lenses sit: a box around each eye, about a lens wide."""
     pts, fw = ctx.pts, ctx.layout.face_width_out
