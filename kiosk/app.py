@@ -80,9 +80,16 @@ def run(settings, camera_path: str | None, windowed: bool = False) -> int:
     kiosk = build(settings, open_camera(settings, camera_path, clock), clock, clock)
     app.aboutToQuit.connect(kiosk.stop)
     kiosk.start()
+    window = kiosk.window
     if windowed:
-        kiosk.window.resize(1280, 800)
-        kiosk.window.show()
+        window.resize(1280, 800)
+        window.show()
     else:
-        kiosk.window.showFullScreen()
+        from PySide6.QtCore import Qt
+
+        # Without a window manager (a bare X session, as kiosks often run) full screen
+        # is only a request: size the window to the screen ourselves, without a frame.
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+        window.setGeometry(app.primaryScreen().geometry())
+        window.showFullScreen()
     return app.exec()
