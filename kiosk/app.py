@@ -9,13 +9,26 @@ from dataclasses import dataclass
 from kiosk.clock import SystemClock
 
 
+class QtProblem(RuntimeError):
+    """The installed Qt cannot run the kiosk; the message says what to install."""
+
+
 def qt_application():
     """The QApplication, made safe from OpenCV: importing cv2 points Qt at cv2's own Qt
     plugins (QT_QPA_PLATFORM_PLUGIN_PATH), which do not match PySide6 and crash it."""
     import cv2  # noqa: F401  (imported first on purpose, so its setting can be undone)
 
     os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
+    import PySide6
     from PySide6.QtWidgets import QApplication
+
+    if PySide6.__version__.startswith("6.12.") and sys.version_info < (3, 12):
+        # Its methods that return nothing release Python's None once too often; on 3.11
+        # None is not immortal and the kiosk dies within seconds ("deallocating None").
+        raise QtProblem(
+            f"PySide6 {PySide6.__version__} crashes on Python {sys.version.split()[0]}: "
+            "install PySide6-Essentials<6.12 (pip install 'PySide6-Essentials<6.12') "
+            "or use Python 3.12 or newer")
 
     return QApplication.instance() or QApplication(sys.argv[:1])
 

@@ -58,6 +58,9 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
     except CameraError as error:
         print(f"camera: {error}", file=sys.stderr)
         return 1
+    except app.QtProblem as error:
+        print(error, file=sys.stderr)
+        return 1
 
 
 def _camera_present(settings) -> bool:
@@ -79,7 +82,11 @@ def run_demo(args: argparse.Namespace, settings) -> int:
     if not DEMO_FOOTAGE.exists():
         print(f"{DEMO_FOOTAGE} is missing: rebuild it with `python tools/make_demo.py`", file=sys.stderr)
         return 1
-    return app.run(settings, str(DEMO_FOOTAGE), args.windowed)
+    try:
+        return app.run(settings, str(DEMO_FOOTAGE), args.windowed)
+    except app.QtProblem as error:
+        print(error, file=sys.stderr)
+        return 1
 
 
 def write_code_image(text: str, path: Path) -> None:
