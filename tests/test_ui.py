@@ -6,6 +6,7 @@ time and the countdown pass when the test says; the camera plays in real time.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
@@ -19,6 +20,10 @@ from kiosk.codec import DemoCodec, new_code
 from kiosk.session import State
 from kiosk.store import RosterEntry, Store
 from kiosk.ui_commands import write_code_image
+
+# cv2 points Qt at its own (Qt 5) plugins on import; pytest-qt makes the QApplication
+# later, so undo it here as kiosk.app does (offscreen happens to work, xcb would not).
+os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
 
 PHOTOS = Path(__file__).parent / "photos"
 PASSING = "london_synthetic__blue_005.jpg"  # compliant: light-blue backdrop, straight, eyes open
