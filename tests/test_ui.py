@@ -291,3 +291,22 @@ def test_kiosk_codes_make_from_the_command_line(tmp_path):
     assert done.returncode == 0
     codes = done.stdout.split()
     assert sorted(p.stem for p in (tmp_path / "codes").glob("*.png")) == sorted(codes)
+
+
+def test_an_unplugged_camera_is_reported_and_the_session_resumes_when_it_returns(
+        qtbot, kiosk_for, tmp_path):
+    folder = empty_camera(tmp_path)
+    kiosk = kiosk_for(folder)
+    window = kiosk.window
+    qtbot.waitUntil(lambda: window.view is not None)
+    qtbot.keyClicks(window, DemoCodec().encode(new_code(), "张*三", "3101**********1234"))
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.GUIDING), timeout=WAIT_MS)
+    (folder / "0.png").rename(tmp_path / "unplugged.png")  # the camera stops giving pictures
+    qtbot.waitUntil(state_is(kiosk, State.ERROR), timeout=WAIT_MS)
+    assert window.error_text.text().startswith("摄像头没有画面")
+    (tmp_path / "unplugged.png").rename(folder / "0.png")
+    qtbot.waitUntil(state_is(kiosk, State.GUIDING), timeout=WAIT_MS)  # the same student goes on
+    assert window.view.student is not None
