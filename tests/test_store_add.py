@@ -43,6 +43,9 @@ def test_a_passing_photo_is_checked_and_saved(settings, roster, photos):
         assert capture.results and all(r["verdict"] in ("pass", "warn") for r in capture.results)
         assert capture.crop_box is not None and capture.operator == "wang" and capture.overrides == ()
     assert "张三丰" not in run.stdout + run.stderr
+    shown = kiosk("list")
+    assert "A0001" in shown.stdout and "张*丰" in shown.stdout and "张三丰" not in shown.stdout
+    assert "1 shown" in shown.stdout and "roster 1/20 done" in shown.stdout
 
 
 def test_a_failing_photo_is_refused_with_reasons_unless_overridden(settings, roster, photos):
