@@ -36,7 +36,8 @@ def footage(folder: Path, code_text: str, fps: int) -> int:
     return fps
 
 
-def measure(settings, folder: Path, code_start: int, seconds: float) -> tuple[float, float, float]:
+def measure(settings, folder: Path, code_start: int, seconds: float,
+            size: tuple[int, int]) -> tuple[float, float, float]:
     from kiosk import app
     from kiosk.camera import FileCamera
     from kiosk.clock import SystemClock
@@ -66,7 +67,7 @@ def measure(settings, folder: Path, code_start: int, seconds: float) -> tuple[fl
             kiosk.worker.post(Confirm())
 
     kiosk.window.bridge.changed.connect(on_view)
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     qt = app.qt_application()
     kiosk.start()
@@ -100,6 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10, help="how long to count preview frames")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--size", default="1920x1080", help="window size, WxH (the station's screen)")
     args = parser.parse_args()
     from kiosk import models, paths
     from kiosk.codec import DemoCodec, new_code
@@ -117,11 +119,12 @@ def main() -> None:
             settings = load_settings()
             code_start = footage(Path(frames), DemoCodec().encode(new_code(), "张*三", "3101**********1234"),
                                  int(settings.camera.fps))
-            latency, preview_fps, analysis_fps = measure(settings, Path(frames), code_start, args.seconds)
+            size = tuple(int(n) for n in args.size.split("x"))
+            latency, preview_fps, analysis_fps = measure(settings, Path(frames), code_start, args.seconds, size)
             results.append((latency, preview_fps, analysis_fps))
             print(f"run {run + 1}: code in picture -> confirm screen {latency * 1000:.0f} ms; "
                   f"preview {preview_fps:.1f} fps, checks {analysis_fps:.1f} fps "
-                  f"(camera {settings.camera.fps:g} fps, 1280x720)")
+                  f"(camera {settings.camera.fps:g} fps, 1280x720; window {args.size})")
     latencies = [r[0] * 1000 for r in results]
     print(f"code -> confirm: median {statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms; "
           f"preview median {statistics.median(r[1] for r in results):.1f} fps while the checks ran at "
