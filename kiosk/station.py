@@ -204,7 +204,7 @@ class Worker:
                 text = self.reader.read(frame.image)
                 if text is not None:
                     self.session.handle(CodeRead(text))
-            elif self.session.wants_analysis:
+            if self.session.wants_analysis:
                 # VIDEO mode wants strictly increasing timestamps.
                 last_ms = max(last_ms + 1, int(frame.time * 1000))
                 report = analyser.analyse(frame.image, timestamp_ms=last_ms)

@@ -178,9 +178,9 @@ def test_a_handheld_scanner_types_the_code_and_esc_means_not_me(qtbot, kiosk_for
 
 
 def test_the_photographer_unlocks_with_the_pin_and_the_screen_switches_to_english(qtbot, kiosk_for, tmp_path):
-    folder = tmp_path / "empty"
+    folder = tmp_path / "camera"
     folder.mkdir()
-    cv2.imwrite(str(folder / "0.png"), canvas())
+    cv2.imwrite(str(folder / "0.png"), person_frame(PASSING))  # the photographer tries the backdrop
     kiosk = kiosk_for(folder)
     window = kiosk.window
     qtbot.waitUntil(lambda: window.view is not None)
@@ -196,6 +196,8 @@ def test_the_photographer_unlocks_with_the_pin_and_the_screen_switches_to_englis
     dialog.submit()
     qtbot.waitUntil(lambda: window.view.operator is not None, timeout=WAIT_MS)
     assert window.operator_bar.isVisible()
+    # While nobody is being photographed the photographer still sees the backdrop judged.
+    qtbot.waitUntil(lambda: window.backdrop_status.text() == "Backdrop: pass", timeout=WAIT_MS)
     window.close()
     assert window.isVisible()  # students cannot close the kiosk
 
