@@ -83,6 +83,7 @@ class KioskSettings:
     codec: str  # "demo", or "package.module:factory" from the authorised unit
     qr_scan_width: int = field(metadata=_range(320, 1920))
     instructions: int = field(metadata=_range(1, 2))
+    instruction_delay_s: float = field(metadata=_range(0, 2))
     hold_grace_s: float = field(metadata=_range(0, 2))
     saved_screen_s: float = field(metadata=_range(2, 120))
 

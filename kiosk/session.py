@@ -388,6 +388,11 @@ class Session:
         self.retry: Callable | None = None
         self.bad_code: str | None = None
         self.notice: str | None = None
+        # Instructions on screen by check id; a check must fail (or pass) for the
+        # instruction delay before its instruction appears (or goes).
+        self.shown: dict[str, Any] = {}
+        self.fail_since: dict[str, float] = {}
+        self.clear_since: dict[str, float] = {}
         self.hold_start: float | None = None
         self.failing_since: float | None = None
         self.best: tuple[float, Any, Any] | None = None  # (sharpness, image, report)
@@ -437,9 +442,10 @@ class Session:
         self.report, self.image = event.report, event.image
         if self.state is State.WAITING:
             return
-        if event.report.crop_box is not None:  # somebody is in front of the camera
-            self.last_activity = self.clock.now()
         now = self.clock.now()
+        if event.report.crop_box is not None:  # somebody is in front of the camera
+            self.last_activity = now
+        self._settle_instructions(event.report, now)
         if event.report.accepted:
             self.failing_since = None
             if self.state is State.GUIDING:
@@ -453,6 +459,19 @@ class Session:
             if now - self.failing_since > self.kiosk.hold_grace_s:
                 self.state, self.hold_start, self.best = State.GUIDING, None, None
         self._advance(now)
+
+    def _settle_instructions(self, report, now: float) -> None:
+        """Debounce: a measurement wavering at its limit must not blink its instruction."""
+        delay = self.kiosk.instruction_delay_s
+        failing = {r.id: r for r in report.results if _verdict(r) in BLOCKING}
+        self.fail_since = {i: t for i, t in self.fail_since.items() if i in failing}
+        for check, result in failing.items():
+            self.clear_since.pop(check, None)
+            if check in self.shown or now - self.fail_since.setdefault(check, now) >= delay:
+                self.shown[check] = result
+        for check in [c for c in self.shown if c not in failing]:
+            if now - self.clear_since.setdefault(check, now) >= delay:
+                del self.shown[check], self.clear_since[check]
 
     def _on_Tick(self, event: Tick) -> None:
         now = self.clock.now()
@@ -590,9 +609,7 @@ class Session:
 
     def _make_view(self) -> View:
         results = tuple(self.report.results) if self.report is not None else ()
-        failures = sorted(
-            (r for r in results if _verdict(r) in BLOCKING), key=lambda r: r.priority
-        )
+        instructions = sorted(self.shown.values(), key=lambda r: r.priority)
         hold, countdown = 0.0, None
         if self.state is State.HOLDING:
             elapsed = self.clock.now() - self.hold_start
@@ -605,7 +622,7 @@ class Session:
             operator=self.operator,
             student=self.student,
             results=results,
-            instructions=tuple(failures[: self.kiosk.instructions]),
+            instructions=tuple(instructions[: self.kiosk.instructions]),
             face_seen=self.report is not None and self.report.crop_box is not None,
             crop_box=self.report.crop_box if self.report is not None else None,
             hold=round(hold, 2),

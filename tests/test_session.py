@@ -159,6 +159,22 @@ def test_guidance_shows_the_two_most_important_failures_and_never_shoots(session
     assert [r.id for r in view.instructions] == [r.id for r in expected]
 
 
+def test_an_instruction_neither_blinks_on_nor_off_for_a_single_frame(session, fake_clock, judged, settings):
+    to_guiding(session)
+    good, bad = judged["pass"], judged["fail"]
+    delay = settings.kiosk.instruction_delay_s
+    session.handle(Analysed(*bad))  # one wavering frame
+    assert session.view().instructions == ()
+    frames(session, fake_clock, *bad, seconds=delay + 0.1)
+    shown = [r.id for r in session.view().instructions]
+    assert shown
+    fake_clock.advance(0.05)
+    session.handle(Analysed(*good))  # one good frame: the instruction stays
+    assert [r.id for r in session.view().instructions] == shown
+    frames(session, fake_clock, *good, seconds=delay + 0.1)
+    assert session.view().instructions == ()
+
+
 def test_passing_frames_hold_count_down_and_take_the_sharpest(session, fake_clock, judged, settings):
     to_guiding(session)
     image, report = judged["pass"]

@@ -127,6 +127,9 @@ def render_all(settings, language: str, out: Path) -> list[str]:
     session.handle(s.Confirm())
     image, report = judged[FAILING]
     show(image)
+    for _ in range(2):  # instructions appear once their check failed for the delay
+        session.handle(s.Analysed(image, report))
+        clock.advance(settings.kiosk.instruction_delay_s + 0.05)
     session.handle(s.Analysed(image, report))
     shot("guiding")
     image, report = judged[PASSING]
@@ -167,6 +170,8 @@ def render_all(settings, language: str, out: Path) -> list[str]:
     session.handle(s.Confirm())
     image, report = judged[FAILING]
     show(image)
+    session.handle(s.Analysed(image, report))
+    clock.advance(settings.kiosk.instruction_delay_s + 0.05)
     session.handle(s.Analysed(image, report))
     shot("operator-guiding")
     session.handle(s.Shutter())

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from kiosk.messages import pick, rule_name, text
-from kiosk.session import State
+from kiosk.session import BLOCKING, State
 from kiosk.ui import style
 
 
@@ -172,12 +172,15 @@ class Preview(QWidget):
                           style.TEXT_LIGHT) for r in view.instructions]
             elif not view.face_seen:
                 lines = [(text("guide.no_result", language), style.TEXT_LIGHT)]
+            elif any(getattr(r.verdict, "value", r.verdict) in BLOCKING for r in view.results):
+                lines = []  # a failure too new to name yet: say nothing rather than "good"
             else:
                 lines = [(text("guide.all_pass", language), style.PASS_LIGHT)]
         else:
             lines = [(text("holding.title" if view.state is State.HOLDING else "capturing.title",
                            language), style.PASS_LIGHT)]
-        self._banner(painter, lines, rect.top() + size * 0.3, size)
+        if lines:
+            self._banner(painter, lines, rect.top() + size * 0.3, size)
         if view.state is State.HOLDING:
             self._paint_hold(painter, target, view, size)
         if view.state is State.CAPTURING:
