@@ -46,8 +46,12 @@ FAILURES = [
     ("london_synthetic__small_009.jpg", "framing", Verdict.FAIL, "closer"),
     ("london__neutral_003.jpg", "hair_eyes", Verdict.FAIL, "fringe"),
     ("london__neutral_003.jpg", "ears_visible", Verdict.FAIL, "behind your"),
+    # Hair over her left ear (image right) only; the right ear shows.
+    ("london_synthetic__blue_039.jpg", "ears_visible", Verdict.FAIL, "behind your left ear"),
     ("london__neutral_135.jpg", "jewellery", Verdict.FAIL, "earrings"),
     ("london_synthetic__blue_smiling_120.jpg", "hair_area", Verdict.FAIL, "hair"),
+    # Long straight hair hanging down both sides of the neck, on the light-grey studio backdrop.
+    ("london__neutral_120.jpg", "hair_area", Verdict.FAIL, "behind your shoulders"),
     ("london_synthetic__busy_022_forest.jpg", "background", Verdict.FAIL, "backdrop"),
     ("canada__010f.jpg", "background", Verdict.FAIL, "backdrop colour"),
     ("london_synthetic__over_034.jpg", "lighting", Verdict.FAIL, "too bright"),

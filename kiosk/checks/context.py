@@ -18,7 +18,8 @@ import numpy as np
 from mediapipe.tasks.python import vision
 from mediapipe.tasks.python.core.base_options import BaseOptions
 
-from kiosk.checks.landmarks import CHEEK_L, CHEEK_R, CHIN, FACE_OVAL, FOREHEAD, IRIS_L, IRIS_R, OUT_H, OUT_W, SKIN, box
+from kiosk.checks.landmarks import (CHEEK_L, CHEEK_R, CHIN, FACE_OVAL, FOREHEAD, IRIS_L, IRIS_R, OUT_H, OUT_W, SKIN, box,
+                                   rect)
 
 # Pose and segmentation change slowly between video frames while the face must be fresh
 # for guidance, so in video mode they run on every second frame, on a copy at most this
@@ -312,15 +313,45 @@ class Toolbox:
         pts, r = self.ctx.pts, max(3, int(0.06 * self.ctx.layout.face_width_out))
         skin = np.concatenate([self.lab(box(pts[i], r)).reshape(-1, 3) for i in (50, 280)])
         # Floors keep a very even cheek from making every other skin pixel "not skin".
-        return np.median(skin, axis=0), np.maximum(skin.std(axis=0), (6.0, 3.5, 3.5))
+        return np.median(skin, axis=0), np.maximum(skin.std(axis=0), SPREAD_FLOOR)
 
     def skin_distance_of(self, lab: np.ndarray) -> np.ndarray:
         """Distance from the cheek colour in cheek spreads; L counts half, so shading matters
         less than hue."""
-        mean, spread = self.skin_colour
-        d = (lab - mean) / spread
-        d[..., 0] *= 0.5
-        return np.sqrt((d * d).sum(axis=2))
+        return colour_distance(lab, *self.skin_colour)
+
+    @cached_property
+    def hair_colour(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Median and spread of Lab on the top of the head (upper half between crown and
+        forehead), the person's own hair colour; None where that is skin (bald, shaved) or
+        too little shows."""
+        ctx, pts, fw = self.ctx, self.ctx.pts, self.ctx.layout.face_width_out
+        crown = (ctx.crown_y - ctx.layout.y) * ctx.layout.scale
+        top = max(0.0, crown)
+        region = rect(pts[CHEEK_R, 0] + 0.2 * fw, top, pts[CHEEK_L, 0] - 0.2 * fw, (top + pts[FOREHEAD, 1]) / 2)
+        person = self.ctx.portrait_mask[region] > 0.5
+        if person.sum() < 30:
+            return None
+        lab = self.lab(region)[person]
+        mean = np.median(lab, axis=0)
+        if self.skin_distance_of(mean[None, None])[0, 0] < BALD:
+            return None
+        return mean, np.maximum(lab.std(axis=0), SPREAD_FLOOR)
+
+    def hair_of(self, lab: np.ndarray) -> np.ndarray:
+        """Pixels whose colour is more likely the person's hair than their skin.
+
+        Both colours are Gaussian: the squared distance plus the log of the spread, so the
+        broad hair model does not swallow skin that is merely shaded or redder (ears). Blond
+        and red hair, close to skin in colour, are told apart this way where a plain skin
+        distance calls them skin. Without a hair colour: whatever is not skin.
+        """
+        ds = self.skin_distance_of(lab)
+        if self.hair_colour is None:
+            return ds >= SKIN
+        (_, skin_spread), (_, hair_spread) = self.skin_colour, self.hair_colour
+        dh = colour_distance(lab, *self.hair_colour)
+        return dh ** 2 + _log_spread(hair_spread) <= ds ** 2 + _log_spread(skin_spread)
 
     def skin_distance(self, region: tuple[slice, slice]) -> np.ndarray:
         return self.skin_distance_of(self.lab(region))
@@ -345,9 +376,10 @@ class Toolbox:
 
     @cached_property
     def hair_half(self) -> np.ndarray:
-        """Hair: person pixels that are neither skin, nor face, nor clothing colour, nor neck shadow."""
+        """Hair: person pixels of the hair colour (see hair_of), outside the face, not clothing
+        colour, not neck shadow."""
         pts, fw = self.ctx.pts / 2, self.ctx.layout.face_width_out / 2
-        hair = self.person_half & ~self.skin_half & ~self.face_oval_half & self.inside_half
+        hair = self.person_half & self.hair_of(self.lab_half) & ~self.face_oval_half & self.inside_half
         if self.clothing_half.sum() > 20:
             top = np.median(self.lab_half[self.clothing_half], axis=0)
             hair &= np.linalg.norm(self.lab_half - top, axis=2) > 15
@@ -426,6 +458,20 @@ class Toolbox:
 
 
 HALF = (slice(None, None, 2), slice(None, None, 2))
+BALD = 1.5  # a head top this near the cheek colour (in cheek spreads) is skin: bald or shaved
+SPREAD_FLOOR = (6.0, 3.5, 3.5)  # smallest Lab spread of a colour model (camera noise, even skin)
+
+
+def colour_distance(lab: np.ndarray, mean: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """Distance from a colour model in its own spreads; L counts half (shading matters less than hue)."""
+    d = (lab - mean) / spread
+    d[..., 0] *= 0.5
+    return np.sqrt((d * d).sum(axis=-1))
+
+
+def _log_spread(spread: np.ndarray) -> float:
+    """The Gaussian normalising term of colour_distance's model (L's spread doubled as it counts half)."""
+    return float(2 * np.log(np.asarray(spread) * (2.0, 1.0, 1.0)).sum())
 
 
 def to_lab(bgr: np.ndarray) -> np.ndarray:

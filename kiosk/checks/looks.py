@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.checks.geometry import need_face
-from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, IRIS_L, IRIS_R, NOSE_BOTTOM, NOSE_WINGS,
-                                    SKIN, rect)
+from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, FACE_OVAL, IRIS_L, IRIS_R, MOUTH_L,
+                                    MOUTH_R, NOSE_WINGS, OUT_W, OUT_H, SKIN, rect)
 from kiosk.checks.registry import Check, register
 from kiosk.checks.result import Verdict
 
@@ -120,34 +120,54 @@ class HairOverEyes(Check):
 
 @register
 class EarsVisible(Check):
-    """Both ears show: beside each cheek, at ear height, the person is skin, not hair."""
+    """Both ears show: just outside the face oval, from eye to mouth height, where the ears
+    lie, the pixels are not hair.
+
+    Hair is told from skin by the person's own hair colour (taken from the top of the head),
+    so blond or red hair over an ear counts as hair, and a red, shaded ear still counts as
+    ear. Hair combed behind the ear shows only further out, beyond the ear.
+    """
     id, rule, priority = "ears_visible", "ears_visible", 53
     every_frame = False
 
     @dataclass(frozen=True)
     class Params:
-        # Share of the person's pixels beside the cheek that are not skin (hair over the ear).
-        max_hair: float = field(metadata={"range": (0.0, 1.0)})
+        band: float = field(metadata={"range": (0.02, 0.5)})  # band width, x face width
+        max_hair: float = field(metadata={"range": (0.0, 1.0)})  # hair share of the band, worse ear
+        min_ear: float = field(metadata={"range": (0.0, 0.1)})  # ear (not hair) in the band, x face width squared
 
     def judge(self, ctx, p):
-        threshold = f"hair beside the cheeks <= {p.max_hair:.0%}"
+        threshold = f"hair over the ear zone <= {p.max_hair:.0%}, ear showing >= {p.min_ear:g} x face width squared"
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
-        pts, fw, person = ctx.pts, ctx.layout.face_width_out, ctx.portrait_mask > 0.5
-        top, bottom = (pts[IRIS_R, 1] + pts[IRIS_L, 1]) / 2, pts[NOSE_BOTTOM, 1]
-        worst, worst_side = 0.0, 0
-        for side, (cheek, outward) in enumerate(((CHEEK_R, -1), (CHEEK_L, 1))):
-            x0, x1 = sorted((pts[cheek, 0] + outward * 0.03 * fw, pts[cheek, 0] + outward * 0.16 * fw))
-            region = rect(x0, top, x1, bottom)
-            mine = person[region]
-            if mine.size == 0:
-                return self.unknown(threshold, "耳朵不在画面内，请居中", "an ear is outside the picture: move to the centre")
-            hair = mine & (ctx.tools.skin_distance(region) >= SKIN)
-            # A flat ear shows as a thin sliver: count against at least a fifth of the zone.
-            share = float(hair.sum() / max(mine.sum(), 0.2 * mine.size))
-            if share > worst:
-                worst, worst_side = share, side
-        if worst <= p.max_hair:
+        pts, tools = ctx.pts, ctx.tools
+        width = max(2, int(p.band * ctx.layout.face_width_out))
+        top = int((pts[IRIS_R, 1] + pts[IRIS_L, 1]) / 2)
+        bottom = int((pts[MOUTH_R, 1] + pts[MOUTH_L, 1]) / 2)
+        rows = slice(max(0, top), max(0, min(OUT_H, bottom)))
+        oval = tools.polygon(FACE_OVAL)[rows]
+        has_oval = oval.any(axis=1)
+        if not has_oval.any():
+            return self.unknown(threshold, "看不到耳朵，请正对镜头", "ears not in view: face the camera")
+        # Per row, the oval's left and right edge; the ear bands lie just outside them.
+        left = np.argmax(oval, axis=1)
+        right = OUT_W - 1 - np.argmax(oval[:, ::-1], axis=1)
+        xx = np.arange(OUT_W)[None, :]
+        bands = ((xx >= left[:, None] - width) & (xx < left[:, None]) & has_oval[:, None],
+                 (xx > right[:, None]) & (xx <= right[:, None] + width) & has_oval[:, None])
+        if any(b.sum() < width * has_oval.sum() // 2 for b in bands):
+            return self.unknown(threshold, "耳朵不在画面内，请居中", "an ear is outside the picture: move to the centre")
+        x0, x1 = max(0, int(left.min()) - width), min(OUT_W, int(right.max()) + width + 1)
+        person = ctx.portrait_mask[rows, x0:x1] > 0.5
+        hair = person & tools.hair_of(tools.lab((rows, slice(x0, x1))))
+        shares = [float(hair[b[:, x0:x1]].mean()) for b in bands]
+        # Person but not hair is the ear itself; none at all on a side: that ear is hidden.
+        ears = [float((person & ~hair)[b[:, x0:x1]].sum()) / ctx.layout.face_width_out ** 2 for b in bands]
+        worst_side = int(np.argmax(shares))
+        worst = shares[worst_side]
+        if min(ears) < p.min_ear:
+            worst_side = int(np.argmin(ears))
+        elif worst <= p.max_hair:
             return self.result(Verdict.PASS, worst, threshold)
         # side 0 is the person's right ear (image left).
         zh, en = (("请把右侧头发拨到耳后，露出右耳", "tuck your hair behind your right ear") if worst_side == 0
@@ -183,27 +203,41 @@ class HeadCovering(Check):
 
 @register
 class HairArea(Check):
-    """The seed rule: hair may not cover more area in the photo than the face."""
+    """The seed rule: hair may not cover more area in the photo than the face.
+
+    Two measures: all hair over the face-oval area, and how far loose hair hangs below the
+    chin on both sides of the neck (long hair onto the shoulders; a ponytail or a strand
+    shows on one side only).
+    """
     id, rule, priority = "hair_area", "hair_area", 56
     every_frame = False
 
     @dataclass(frozen=True)
     class Params:
         max_ratio: float = field(metadata={"range": (0.0, 5.0)})  # hair area / face area
-        # Long hair lying on the shoulders, as a share of the face area, below the chin.
-        max_below_chin: float = field(metadata={"range": (0.0, 5.0)})
+        # Length of hair hanging below the chin on both sides, x face width.
+        max_hanging: float = field(metadata={"range": (0.0, 2.0)})
 
     def judge(self, ctx, p):
-        threshold = f"hair <= {p.max_ratio:g} x face area, below chin <= {p.max_below_chin:g}"
+        threshold = f"hair <= {p.max_ratio:g} x face area, hanging below the chin <= {p.max_hanging:g} x face width"
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         hair = ctx.tools.hair_half
-        face_area = max(1, int(ctx.tools.face_oval_half.sum()))
-        ratio = float(hair.sum() / face_area)
-        below = float(hair[int(max(0, ctx.pts[CHIN, 1])) // 2:].sum() / face_area)
-        if ratio <= p.max_ratio and below <= p.max_below_chin:
+        ratio = float(hair.sum() / max(1, int(ctx.tools.face_oval_half.sum())))
+        pts, fw = ctx.pts / 2, ctx.layout.face_width_out / 2  # on the half grid
+        centre = (pts[CHEEK_R, 0] + pts[CHEEK_L, 0]) / 2
+        rows = hair[int(max(0, pts[CHIN, 1])):int(max(0, pts[CHIN, 1] + fw))]
+        hanging = []
+        for outward in (-1, 1):
+            # Beside the neck, out to the shoulders; a row counts when a lock of hair crosses it.
+            x0, x1 = sorted((centre + outward * 0.3 * fw, centre + outward * 1.1 * fw))
+            locks = rows[:, int(max(0, x0)):int(max(0, x1))].sum(axis=1) >= 0.08 * fw
+            hanging.append(float(locks.sum() / fw))
+        both = min(hanging)
+        if ratio <= p.max_ratio and both <= p.max_hanging:
             return self.result(Verdict.PASS, ratio, threshold)
-        return self.result(Verdict.FAIL, ratio, threshold, "头发面积过大，请把头发扎起或拨到肩后",
+        return self.result(Verdict.FAIL, ratio if ratio > p.max_ratio else both, threshold,
+                           "头发面积过大，请把头发扎起或拨到肩后",
                            "too much hair in the picture: tie it back or put it behind your shoulders")
 
 
