@@ -54,6 +54,8 @@ FAILURES = [
     ("london__neutral_120.jpg", "hair_area", Verdict.FAIL, "behind your shoulders"),
     ("london_synthetic__busy_022_forest.jpg", "background", Verdict.FAIL, "backdrop"),
     ("canada__010f.jpg", "background", Verdict.FAIL, "backdrop colour"),
+    # A blue t-shirt, darker than the light-blue backdrop but of its hue.
+    ("canada_synthetic__blue_119m.jpg", "clothing", Verdict.FAIL, "another colour"),
     ("london_synthetic__over_034.jpg", "lighting", Verdict.FAIL, "too bright"),
     ("london_synthetic__over_034.jpg", "clothing", Verdict.UNKNOWN, "top"),
     ("london_synthetic__under_011.jpg", "lighting", Verdict.FAIL, "too dark"),

@@ -75,9 +75,14 @@ class Clothing(Check):
         min_contrast: float = field(metadata={"range": (0.0, 100.0)})  # Delta E top vs backdrop
         max_pattern: float = field(metadata={"range": (0.0, 255.0)})  # mean |Laplacian| on the top
         min_fraction: float = field(metadata={"range": (0.0, 1.0)})  # share of the bottom rows
+        # A top of the backdrop's own hue (blue on the blue backdrop) does not stand out even
+        # when darker: both this colourful (Lab chroma) and hues this close (degrees) fail.
+        min_same_hue_chroma: float = field(metadata={"range": (0.0, 100.0)})
+        max_same_hue_deg: float = field(metadata={"range": (0.0, 180.0)})
 
     def judge(self, ctx, p):
-        threshold = f"Delta E to backdrop >= {p.min_contrast:g}, pattern <= {p.max_pattern:g}"
+        threshold = (f"Delta E to backdrop >= {p.min_contrast:g}, not the backdrop's hue "
+                     f"(within {p.max_same_hue_deg:g} deg), pattern <= {p.max_pattern:g}")
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         tools = ctx.tools
@@ -86,9 +91,13 @@ class Clothing(Check):
         if rows.mean() < p.min_fraction or tools.backdrop_half.sum() < 125:
             return self.unknown(threshold, "看不清上衣，请确认上衣与背景颜色不同并坐正",
                                 "your top cannot be told from the backdrop: wear a top of another colour, sit up")
-        contrast = float(np.linalg.norm(np.median(tools.lab_half[top], axis=0)
-                                        - np.median(tools.lab_half[tools.backdrop_half], axis=0)))
-        if contrast < p.min_contrast:
+        top_lab = np.median(tools.lab_half[top], axis=0)
+        backdrop_lab = np.median(tools.lab_half[tools.backdrop_half], axis=0)
+        contrast = float(np.linalg.norm(top_lab - backdrop_lab))
+        hues = [np.degrees(np.arctan2(c[2], c[1])) for c in (top_lab, backdrop_lab)]
+        same_hue = (min(np.hypot(top_lab[1], top_lab[2]), np.hypot(backdrop_lab[1], backdrop_lab[2]))
+                    >= p.min_same_hue_chroma and abs((hues[0] - hues[1] + 180) % 360 - 180) <= p.max_same_hue_deg)
+        if contrast < p.min_contrast or same_hue:
             return self.result(Verdict.FAIL, contrast, threshold, "上衣颜色与背景太接近，请换一件颜色不同的上衣",
                                "your top is too close to the backdrop colour: wear a top of another colour")
         pattern = tools.pattern(top)
