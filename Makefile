@@ -23,6 +23,7 @@ models: $(INSTALLED)
 	@$(BIN)/kiosk models fetch
 
 screens: $(INSTALLED) models
+	@PYTHON=$(PYTHON) tools/system-packages.sh run
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py
 
 $(INSTALLED): pyproject.toml tools/system-packages.sh
