@@ -92,6 +92,7 @@ def render_all(settings, language: str, out: Path) -> list[str]:
     current = {"frame": None}
     window = KioskWindow(settings, session.handle, lambda: current["frame"], lock, open_store, 30)
     session.subscribe(window.show_view)
+    window.show_view(session.view())  # as kiosk.app does: the first screen before any event
     window.resize(*SIZE)
     window.show()
     analyser = Analyser(settings, mode="image")

@@ -376,8 +376,11 @@ class KioskWindow(QWidget):
         by_rule: dict[str, list] = {}
         for r in capture.report.results:
             by_rule.setdefault(r.rule, []).append(r)
-        size = style.small(self.height())
         half = (len(by_rule) + 1) // 2  # two columns, so twenty rules fit beside the photo
+        # Rows shrink to the room the page leaves them (title, buttons, the photographer's
+        # confirmations), so on a short screen they never overlap.
+        room = self.height() - 400 - (120 if view.operator else 0)
+        size = max(12, min(style.small(self.height()), int(room / (half * 1.3))))
         for i, (rule, results) in enumerate(by_rule.items()):
             row, col = i % half, (i // half) * 3
             worst = max(results, key=lambda r: style.SEVERITY[getattr(r.verdict, "value", r.verdict)])
@@ -386,6 +389,8 @@ class KioskWindow(QWidget):
             mark.setStyleSheet(f"color: {style.VERDICT[verdict].name()}; font-weight: bold; font-size: {size}px;")
             name = label(rule_name(rule, lang), wrap=False)
             name.setStyleSheet(f"font-size: {int(size * 0.75)}px;")
+            for cell in (mark, name):
+                cell.setMinimumHeight(int(size * 1.25))
             self.review_list.addWidget(mark, row, col)
             self.review_list.addWidget(name, row, col + 1)
             blocking = [r for r in results if getattr(r.verdict, "value", r.verdict) in s.BLOCKING]
