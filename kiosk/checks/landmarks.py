@@ -9,6 +9,9 @@ NOSE_BOTTOM = 2  # below the nose tip
 NOSE_WINGS = (129, 358, 49, 279)  # sides and tops of both nostril wings, where nose studs sit
 EYE_R = dict(outer=33, inner=133, top=159, bottom=145)
 EYE_L = dict(outer=263, inner=362, top=386, bottom=374)
+# The opening between the lids (white of the eye, iris, catch-lights), around each eye.
+EYE_OPENING_R = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
+EYE_OPENING_L = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
 IRIS_R, IRIS_L = 468, 473  # iris centres; 469-472 / 474-477 are the iris rim
 BROW_R = (70, 63, 105, 66, 107)
 BROW_L = (300, 293, 334, 296, 336)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.checks.geometry import need_face
-from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, FACE_OVAL, IRIS_L, IRIS_R, MOUTH_L,
-                                    MOUTH_R, NOSE_WINGS, OUT_W, OUT_H, SKIN, rect)
+from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, EYE_OPENING_L, EYE_OPENING_R, FACE_OVAL,
+                                    IRIS_L, IRIS_R, MOUTH_L, MOUTH_R, NOSE_WINGS, OUT_H, OUT_W, SKIN, rect)
 from kiosk.checks.registry import Check, register
 from kiosk.checks.result import Verdict
 
@@ -28,7 +28,8 @@ def lens_regions(ctx):
 class GlassesGlare(Check):
     """Flash reflections on lenses: near-white, colourless blobs beside the eyes.
 
-    The iris disc is left out: every eye shows a small catch-light of the lamps there.
+    The eye opening is left out: the white of the eye is near-white and colourless too, and
+    every eye shows a small catch-light of the lamps.
     """
     id, rule, priority = "glasses_glare", "glasses_glare", 50
     every_frame = False
@@ -43,18 +44,16 @@ class GlassesGlare(Check):
         threshold = f"reflections <= {p.max_fraction:.1%} of the lens area"
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
-        tools, pts = ctx.tools, ctx.pts
+        tools = ctx.tools
         skin_l = tools.skin_colour[0][0]
+        eyes = tools.polygon(EYE_OPENING_R) | tools.polygon(EYE_OPENING_L)
         worst = 0.0
-        for region, iris in zip(lens_regions(ctx), (IRIS_R, IRIS_L)):
+        for region in lens_regions(ctx):
             lab = tools.lab(region)
             if lab.size == 0:
                 return self.unknown(threshold, "看不到眼睛，请正对镜头", "eyes not in view: face the camera")
-            yy, xx = np.mgrid[region[0], region[1]]
-            radius = 1.6 * np.linalg.norm(pts[iris] - pts[iris + 1])  # iris rim point
-            off_iris = np.hypot(xx - pts[iris, 0], yy - pts[iris, 1]) > radius
             chroma = np.hypot(lab[..., 1], lab[..., 2])
-            glare = (lab[..., 0] > max(p.min_lightness, skin_l + p.min_above_skin)) & (chroma < 15) & off_iris
+            glare = (lab[..., 0] > max(p.min_lightness, skin_l + p.min_above_skin)) & (chroma < 15) & ~eyes[region]
             worst = max(worst, float(glare.mean()))
         if worst <= p.max_fraction:
             return self.result(Verdict.PASS, worst, threshold)
