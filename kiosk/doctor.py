@@ -12,11 +12,15 @@ from kiosk.clock import SystemClock
 from kiosk.config import ConfigError, Settings, load_settings
 
 
+DEMO_PIN = "2468"  # the PIN whose hash the shipped config.toml holds
+
+
 @dataclass(frozen=True)
 class Item:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # the station works, but should not open to students like this
 
 
 def diagnose(config: Path | None, camera_path: str | None) -> list[Item]:
@@ -30,7 +34,21 @@ def diagnose(config: Path | None, camera_path: str | None) -> list[Item]:
         _zbar(),
         _camera(settings, camera_path),
         _data_folder(settings),
+        _operator_pin(settings),
     ]
+
+
+def _operator_pin(settings: Settings) -> Item:
+    from kiosk.session import pin_matches
+
+    pin_hash = settings.operator.pin_hash
+    if not pin_hash.startswith("pbkdf2_sha256$") or pin_hash.count("$") != 3:
+        return Item("photographer PIN", False, "[operator] pin_hash is not a PIN hash, so no PIN opens photographer "
+                                               "mode: make one with `kiosk pin`")
+    if pin_matches(DEMO_PIN, pin_hash):
+        return Item("photographer PIN", True, f"the demo PIN {DEMO_PIN} is still set: choose your own with "
+                                              "`kiosk pin` before students use the station", warning=True)
+    return Item("photographer PIN", True, "set")
 
 
 def _models(settings: Settings) -> list[Item]:

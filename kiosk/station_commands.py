@@ -27,7 +27,8 @@ def run_doctor(args: argparse.Namespace, _settings: None) -> int:
     ok = True
     for item in diagnose(args.config, args.camera):
         ok &= item.ok
-        print(f"{'OK  ' if item.ok else 'FAIL'}  {item.name}: {item.detail}")
+        mark = "FAIL" if not item.ok else "WARN" if item.warning else "OK  "
+        print(f"{mark}  {item.name}: {item.detail}")
     print("the station can take photos" if ok else "the station cannot take photos yet: fix the FAIL lines above")
     return 0 if ok else 1
 

@@ -22,6 +22,15 @@ def test_doctor_passes_a_station_that_can_take_photos(tmp_path, data_dir):
                  "model selfie_segmenter.tflite", "zbar", "camera", "data folder"):
         assert lines[item].startswith("OK"), lines[item]
     assert "1280x720" in lines["camera"]
+    assert lines["photographer PIN"].startswith("WARN") and "kiosk pin" in lines["photographer PIN"], \
+        "the shipped demo PIN works but is called out"
+
+
+def test_doctor_fails_a_pin_hash_that_no_pin_can_match(tmp_path, data_dir):
+    config = config_variant(tmp_path, 'pin_hash = "pbkdf2_sha256$', 'pin_hash = "sha1$')
+    done = kiosk("--config", str(config), "doctor", "--camera", str(_frames(tmp_path / "camera")))
+    assert done.returncode == 1
+    assert _lines(done)["photographer PIN"].startswith("FAIL")
 
 
 def test_doctor_without_a_camera_points_to_the_file_camera(tmp_path, data_dir):
