@@ -12,7 +12,7 @@ import numpy as np
 
 from kiosk.checks.geometry import need_face
 from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, CHIN, EYE_OPENING_L, EYE_OPENING_R, FACE_OVAL,
-                                    IRIS_L, IRIS_R, MOUTH_L, MOUTH_R, NOSE_WINGS, OUT_H, OUT_W, SKIN, rect)
+                                    FOREHEAD, IRIS_L, IRIS_R, MOUTH_L, MOUTH_R, NOSE_WINGS, OUT_H, OUT_W, SKIN, rect)
 from kiosk.checks.registry import Check, register
 from kiosk.checks.result import Verdict
 
@@ -176,8 +176,14 @@ class EarsVisible(Check):
 
 @register
 class HeadCovering(Check):
-    """Hats, caps, hoods: the outline of the head rises far above the forehead.
+    """Hats, caps, hoods: the outline of the head rises far above the forehead, or a brim
+    covers the forehead in a colour unlike the person's hair.
 
+    A brim pulled down (beanie, bucket hat) leaves the head outline low, so the second
+    measure looks at the strip just above the face mesh's top: a fringe there has the
+    colour of the hair at the temples, a hat does not. When the frame cuts the top of the
+    head the framing check says so; this check still judges from what shows, as long as
+    the forehead and hairline are in view.
     A photographer may override this check with a recorded religious or medical reason.
     """
     id, rule, priority = "head_covering", "head_covering", 54
@@ -186,18 +192,57 @@ class HeadCovering(Check):
     class Params:
         # Crown-to-eyes distance over face width; bare heads stay near 0.8-1.05.
         max_crown_height: float = field(metadata={"range": (0.5, 3.0)})
+        # With the head top cut off: judged only when this much shows above the eyes, x face width.
+        min_visible: float = field(metadata={"range": (0.0, 1.5)})
+        # Brim: share of the forehead strip that is not skin, and its colour distance (Delta E)
+        # from the hair beside the temples.
+        min_brim_cover: float = field(metadata={"range": (0.0, 1.0)})
+        min_brim_colour: float = field(metadata={"range": (0.0, 150.0)})
+        # Hair at the temples needed to compare with, x face width squared.
+        min_temple_hair: float = field(metadata={"range": (0.0, 0.2)})
 
     def judge(self, ctx, p):
-        threshold = f"crown-to-eyes <= {p.max_crown_height:g} x face width"
+        threshold = (f"crown-to-eyes <= {p.max_crown_height:g} x face width; no brim over the forehead "
+                     f"(>= {p.min_brim_cover:.0%} covered, Delta E >= {p.min_brim_colour:g} from the hair)")
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         height = float((ctx.eyes_centre[1] - ctx.crown_y) / ctx.face_width)
-        if ctx.crown_y <= 0:
+        cut = ctx.crown_y <= 0
+        if height > p.max_crown_height or self.brim(ctx, p):
+            return self.result(Verdict.FAIL, height, threshold, "请摘下帽子或头巾（宗教或医疗原因请告知摄影师）",
+                               "take off any hat or hood (tell the photographer if you wear it for religious or "
+                               "medical reasons)")
+        if cut and height < p.min_visible:
             return self.unknown(threshold, "头顶不在画面内，请坐低一点", "the top of your head is out of view: sit a little lower", height)
-        if height <= p.max_crown_height:
-            return self.result(Verdict.PASS, height, threshold)
-        return self.result(Verdict.FAIL, height, threshold, "请摘下帽子或头巾（宗教或医疗原因请告知摄影师）",
-                           "take off any hat or hood (tell the photographer if you wear it for religious or medical reasons)")
+        return self.result(Verdict.PASS, height, threshold)
+
+    @staticmethod
+    def brim(ctx, p) -> bool:
+        """Something other than skin covers the forehead strip, far in colour from the hair at the temples."""
+        pts, fw, tools = ctx.pts, ctx.layout.face_width_out, ctx.tools
+        top = pts[FOREHEAD, 1]
+        strip = rect(pts[CHEEK_R, 0] + 0.3 * fw, top - 0.15 * fw, pts[CHEEK_L, 0] - 0.3 * fw, top)
+        if _empty(strip):
+            return False
+        lab = tools.lab(strip)
+        covered = (ctx.portrait_mask[strip] > 0.5) & (tools.skin_distance_of(lab) >= SKIN)
+        if covered.mean() < p.min_brim_cover:
+            return False
+        temples = []
+        y0, y1 = pts[BROW_R[2], 1], pts[IRIS_R, 1]
+        for x0, x1 in ((pts[CHEEK_R, 0] - 0.12 * fw, pts[CHEEK_R, 0]), (pts[CHEEK_L, 0], pts[CHEEK_L, 0] + 0.12 * fw)):
+            region = rect(x0, y0, x1, y1)
+            if not _empty(region):
+                side = tools.lab(region)
+                temples.append(side[(ctx.portrait_mask[region] > 0.5) & (tools.skin_distance_of(side) >= SKIN)])
+        hair = np.concatenate(temples) if temples else np.zeros((0, 3))
+        if len(hair) < p.min_temple_hair * fw ** 2:
+            return False  # no hair beside the face to compare with (short hair, bald)
+        return float(np.linalg.norm(np.median(lab[covered], axis=0) - np.median(hair, axis=0))) >= p.min_brim_colour
+
+
+def _empty(region: tuple[slice, slice]) -> bool:
+    return any(s.stop <= s.start for s in region)
 
 
 @register
