@@ -187,6 +187,7 @@ class HeadCovering(Check):
     A photographer may override this check with a recorded religious or medical reason.
     """
     id, rule, priority = "head_covering", "head_covering", 54
+    every_frame = False  # the brim needs the skin colour; a hat stays on between two frames
 
     @dataclass(frozen=True)
     class Params:
