@@ -79,6 +79,14 @@ def check(folder: Path, model: ModelFile) -> str | None:
     return None
 
 
+def require(folder: Path) -> None:
+    """Raise ModelError unless every model file is present and correct: a file whose hash
+    differs is never used, not only refused by fetch."""
+    problems = [problem for m in MODEL_FILES if (problem := check(folder, m)) is not None]
+    if problems:
+        raise ModelError("the station cannot judge photos:\n  " + "\n  ".join(problems))
+
+
 def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], None] = print,
           offline: bool = False) -> None:
     """Put every model file into `folder`, verified; files already correct are left alone.

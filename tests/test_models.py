@@ -61,3 +61,12 @@ def test_offline_fetch_without_a_source_says_where_to_put_the_files(tmp_path):
     assert done.returncode == 1
     assert "kiosk models fetch --from DIR" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_require_refuses_a_damaged_model(tmp_path, models):
+    shutil.copytree(models, tmp_path / "models")
+    model_files.require(tmp_path / "models")
+    with (tmp_path / "models" / FACE.name).open("ab") as f:
+        f.write(b"\0")
+    with pytest.raises(model_files.ModelError, match="face_landmarker.task has SHA-256"):
+        model_files.require(tmp_path / "models")
