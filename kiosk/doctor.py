@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,22 +36,37 @@ def diagnose(config: Path | None, camera_path: str | None) -> list[Item]:
         _camera(settings, camera_path),
         _data_folder(settings),
         _operator_pin(settings),
+        _codec(settings),
     ]
 
 
 def _operator_pin(settings: Settings) -> Item:
     from kiosk.session import pin_matches
 
-    pin_hash = settings.operator.pin_hash
-    if not pin_hash.startswith("pbkdf2_sha256$") or pin_hash.count("$") != 3:
+    if not _PIN_HASH.fullmatch(settings.operator.pin_hash):
         return Item("photographer PIN", False, "[operator] pin_hash is not a PIN hash, so no PIN opens photographer "
                                                "mode: make one with `kiosk pin`")
-    if pin_matches(DEMO_PIN, pin_hash):
+    if pin_matches(DEMO_PIN, settings.operator.pin_hash):
         return Item("photographer PIN", True, f"the demo PIN {DEMO_PIN} is still set: choose your own with "
                                               "`kiosk pin` before students use the station", warning=True)
     return Item("photographer PIN", True, "set")
 
 
+# What `kiosk pin` writes: pbkdf2_sha256$iterations$salt (hex)$digest (hex, 32 bytes).
+_PIN_HASH = re.compile(r"pbkdf2_sha256\$[1-9][0-9]*\$(?:[0-9a-f]{2})+\$[0-9a-f]{64}")
+
+
+def _codec(settings: Settings) -> Item:
+    from kiosk.codec import load_codec
+
+    if settings.kiosk.codec == "demo":
+        return Item("capture codes", True, 'the demo codec is set ([kiosk] codec = "demo"): it reads demo codes, '
+                                           "not CHSI's; install the authorised unit's codec", warning=True)
+    try:
+        load_codec(settings.kiosk.codec)
+    except Exception as error:  # the authorised unit's code: any failure means no codes can be read
+        return Item("capture codes", False, str(error))
+    return Item("capture codes", True, f"codec {settings.kiosk.codec} loaded")
 def _models(settings: Settings) -> list[Item]:
     folder = paths.models_dir(settings)
     items = []

@@ -1,4 +1,5 @@
 import cv2
+import pytest
 import numpy as np
 
 from tests.helpers import config_variant, kiosk
@@ -24,13 +25,26 @@ def test_doctor_passes_a_station_that_can_take_photos(tmp_path, data_dir):
     assert "1280x720" in lines["camera"]
     assert lines["photographer PIN"].startswith("WARN") and "kiosk pin" in lines["photographer PIN"], \
         "the shipped demo PIN works but is called out"
+    assert lines["capture codes"].startswith("WARN"), "demo codes are no CHSI codes"
 
 
-def test_doctor_fails_a_pin_hash_that_no_pin_can_match(tmp_path, data_dir):
-    config = config_variant(tmp_path, 'pin_hash = "pbkdf2_sha256$', 'pin_hash = "sha1$')
+@pytest.mark.parametrize("old, new", [
+    ('pin_hash = "pbkdf2_sha256$', 'pin_hash = "sha1$'),
+    ('pin_hash = "pbkdf2_sha256$200000$', 'pin_hash = "pbkdf2_sha256$200000$salt'),
+])
+def test_doctor_fails_a_pin_hash_that_no_pin_can_match(tmp_path, data_dir, old, new):
+    config = config_variant(tmp_path, old, new)
+    done = kiosk("--config", str(config), "doctor", "--camera", str(_frames(tmp_path / "camera")))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert _lines(done)["photographer PIN"].startswith("FAIL")
+
+
+def test_doctor_fails_a_codec_that_does_not_load(tmp_path, data_dir):
+    config = config_variant(tmp_path, 'codec = "demo"', 'codec = "chsi_unit.codec:Decoder"')
     done = kiosk("--config", str(config), "doctor", "--camera", str(_frames(tmp_path / "camera")))
     assert done.returncode == 1
-    assert _lines(done)["photographer PIN"].startswith("FAIL")
+    line = _lines(done)["capture codes"]
+    assert line.startswith("FAIL") and "chsi_unit" in line
 
 
 def test_doctor_without_a_camera_points_to_the_file_camera(tmp_path, data_dir):
