@@ -14,6 +14,9 @@ class Clock(Protocol):
 
     def sleep(self, seconds: float) -> None: ...
 
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        """Sleep that ends early when `event` is set; True when it was."""
+
     def wall(self) -> datetime:
         """Aware local wall-clock time, for records and receipts."""
 
@@ -24,6 +27,9 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(max(0.0, seconds))
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        return event.wait(max(0.0, seconds))
 
     def wall(self) -> datetime:
         return datetime.now().astimezone()
@@ -48,6 +54,11 @@ class FakeClock:
 
     def sleep(self, seconds: float) -> None:
         self.advance(max(0.0, seconds))
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        if not event.is_set():
+            self.advance(max(0.0, seconds))
+        return event.is_set()
 
     def wall(self) -> datetime:
         return self._wall_start + timedelta(seconds=self.now() - self._start)

@@ -87,10 +87,10 @@ class _PacedClock(FakeClock):
         super().__init__()
         self.waits = []
 
-    def sleep(self, seconds):
+    def wait(self, event, seconds):
         self.waits.append(seconds)
-        super().sleep(seconds)
         time.sleep(0.002)  # let the test thread run between retries
+        return super().wait(event, seconds)
 
 
 def test_grabber_reports_a_lost_camera_and_reconnects_with_backoff(tmp_path):
@@ -118,3 +118,17 @@ def test_grabber_reports_a_lost_camera_and_reconnects_with_backoff(tmp_path):
     assert LOST in statuses and RECONNECTING in statuses and statuses[-2] == RUNNING
     retries = [w for w in clock.waits if w >= 0.5]
     assert retries[:4] == [0.5, 1.0, 2.0, 4.0], "retries back off, doubling up to the maximum"
+
+
+def test_stopping_does_not_wait_out_a_reconnect_delay(tmp_path):
+    from kiosk.clock import SystemClock
+
+    grabber = Grabber(FileCamera(tmp_path / "unplugged", fps=30, clock=SystemClock()), SystemClock(),
+                      reconnect_min_s=30, reconnect_max_s=60)
+    grabber.start()
+    deadline = time.monotonic() + 5
+    while grabber.status != RECONNECTING and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    grabber.stop()
+    assert time.monotonic() - started < 2, "closing the kiosk must not hang on a camera that is away"

@@ -70,7 +70,7 @@ class Grabber:
                     self.source.open()
                 except CameraError as error:
                     self._set_status(RECONNECTING, f"{error}; retrying in {delay:.1f} s")
-                    self._clock.sleep(delay)
+                    self._clock.wait(self._stop, delay)  # stop() must not wait out a long retry
                     delay = min(delay * 2, self._backoff[1])
                     continue
                 opened = True
