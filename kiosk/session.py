@@ -276,8 +276,12 @@ def pin_matches(pin: str, pin_hash: str) -> bool:
         return False
     if scheme != "pbkdf2_sha256":
         return False
-    expected = hash_pin(pin, int(iterations), salt)
-    return hmac.compare_digest(expected, pin_hash)
+    try:
+        expected = hash_pin(pin, int(iterations), salt)
+    except (ValueError, OverflowError):  # a malformed hash (doctor fails it) matches no PIN
+        return False
+    # As bytes: compare_digest refuses str with non-ASCII characters.
+    return hmac.compare_digest(expected.encode(), pin_hash.encode())
 
 
 class OperatorLock:

@@ -349,6 +349,17 @@ def test_the_pin_locks_after_too_many_wrong_tries(fake_clock):
     assert lock.try_pin("2468") == (True, None, {})
 
 
+@pytest.mark.parametrize("pin_hash", [
+    "pbkdf2_sha256$1000$not-hex$00",  # salt that is not hex
+    "pbkdf2_sha256$many$abcd$00",  # iterations that are not a number
+    "pbkdf2_sha256$0$abcd$00",  # iterations pbkdf2 refuses
+    "pbkdf2_sha256$1000$abcd$é",  # a digest with a character compare_digest refuses
+])
+def test_a_malformed_pin_hash_is_a_wrong_pin_not_a_crash(fake_clock, pin_hash):
+    lock = OperatorLock(pin_hash, attempts=3, lockout_s=60, clock=fake_clock)
+    assert lock.try_pin("2468") == (False, "operator.pin_wrong", {"left": 2})
+
+
 def test_the_photographer_mode_ends_by_itself(session, fake_clock, settings):
     session.handle(OperatorOn("op"))
     fake_clock.advance(settings.operator.timeout_s + 1)
