@@ -485,7 +485,9 @@ class Session:
             if now - self.saved_at >= self.kiosk.saved_screen_s:
                 self._reset()
             return
-        if self.state is not State.WAITING and now - self.last_activity > self.kiosk.inactivity_s:
+        # A photo that could not be saved waits for Retry or an explicit Cancel, not the timer.
+        unsaved = self.state is State.ERROR and self.problem.key == "error.save_failed"
+        if self.state is not State.WAITING and not unsaved and now - self.last_activity > self.kiosk.inactivity_s:
             self._reset()
             return
         self._advance(now)

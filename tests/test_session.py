@@ -339,6 +339,26 @@ def test_a_failed_save_keeps_the_photo_and_retry_saves_it(session, fake_clock, j
         assert store.accepted(code) is not None
 
 
+def test_a_photo_that_failed_to_save_outlasts_the_inactivity_timer(session, fake_clock, judged, data_dir,
+                                                                    settings, store_factory):
+    code = to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    images = data_dir / "images"
+    shutil.rmtree(images)
+    images.write_text("not a folder")  # the disk refuses the images (a full disk, say)
+    session.handle(Accept())
+    fake_clock.advance(settings.kiosk.inactivity_s * 3)  # the photographer is fetching help
+    session.handle(Tick())
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == "error.save_failed"
+    images.unlink()
+    images.mkdir()
+    session.handle(Retry())
+    assert session.state is State.SAVED
+    with store_factory() as store:
+        assert store.accepted(code) is not None
+
+
 def test_the_pin_locks_after_too_many_wrong_tries(fake_clock):
     lock = OperatorLock(hash_pin("2468", iterations=1000), attempts=3, lockout_s=60, clock=fake_clock)
     assert lock.try_pin("1111") == (False, "operator.pin_wrong", {"left": 2})
