@@ -402,6 +402,7 @@ class Session:
         self.best: tuple[float, Any, Any] | None = None  # (sharpness, image, report)
         self.saved_at = 0.0
         self.last_activity = self.clock.now()
+        self._check_camera()
         self._view = None
         self._view = self._make_view()
 
@@ -409,6 +410,13 @@ class Session:
         self.problem = problem
         self.retry = retry
         self.state = State.ERROR
+
+    def _check_camera(self) -> None:
+        """In a state that watches the camera, a camera that is down is an error now: the
+        worker reports each status once, perhaps while another screen was up."""
+        if self.camera != "running":
+            resume = self._reset if self.state is State.WAITING else self._guide
+            self._fail(Problem("error.camera_lost", {}), resume)
 
     # -- events
 
@@ -433,7 +441,7 @@ class Session:
 
     def _on_Confirm(self, event: Confirm) -> None:
         if self.state is State.CONFIRMING:
-            self.state = State.GUIDING
+            self._guide()
         elif self.state is State.REVIEWING:
             self._on_Accept(Accept())
         else:  # saved: the next student may start at once
@@ -527,6 +535,7 @@ class Session:
     def _guide(self) -> None:
         self.capture, self.notice = None, None
         self.state = State.GUIDING
+        self._check_camera()
 
     def _on_Retake(self, event: Retake) -> None:
         self._guide()
@@ -591,10 +600,8 @@ class Session:
 
     def _on_CameraStatus(self, event: CameraStatus) -> None:
         self.camera = event.status
-        camera_states = (State.WAITING, State.GUIDING, State.HOLDING)
-        if event.status != "running" and self.state in camera_states:
-            resume = self._guide if self.state is not State.WAITING else self._reset
-            self._fail(Problem("error.camera_lost", {}), resume)
+        if self.state in (State.WAITING, State.GUIDING, State.HOLDING):
+            self._check_camera()
         elif event.status == "running" and self.problem and self.problem.key == "error.camera_lost":
             self._on_Retry(Retry())
 

@@ -321,6 +321,31 @@ def test_a_lost_camera_is_an_error_that_clears_when_it_returns(session):
     assert session.state is State.GUIDING
 
 
+def test_a_camera_lost_on_the_confirm_screen_is_reported_when_guidance_would_start(session):
+    code, text = demo_code()
+    session.handle(CodeRead(text))
+    session.handle(CameraStatus("lost"))  # the cable is pulled while the student reads
+    session.handle(Confirm())
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == "error.camera_lost"
+    session.handle(CameraStatus("running"))
+    assert session.state is State.GUIDING and session.view().student.code == code
+
+
+def test_retry_or_cancel_while_the_camera_is_still_down_keeps_saying_so(session):
+    to_guiding(session)
+    session.handle(CameraStatus("lost"))
+    session.handle(CameraStatus("reconnecting"))
+    session.handle(Retry())
+    assert session.view().problem.key == "error.camera_lost"
+    session.handle(Cancel())
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == "error.camera_lost"
+    assert view.student is None  # cancelled: the student is forgotten all the same
+    session.handle(CameraStatus("running"))
+    assert session.state is State.WAITING
+
+
 def test_a_failed_save_keeps_the_photo_and_retry_saves_it(session, fake_clock, judged, data_dir, settings,
                                                            store_factory):
     code = to_guiding(session)
