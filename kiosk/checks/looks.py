@@ -183,7 +183,7 @@ class HeadCovering(Check):
     measure looks at the strip just above the face mesh's top: a fringe there has the
     colour of the hair at the temples, a hat does not. When the frame cuts the top of the
     head the framing check says so; this check still judges from what shows, as long as
-    the forehead and hairline are in view.
+    the strip where a brim sits is in view.
     A photographer may override this check with a recorded religious or medical reason.
     """
     id, rule, priority = "head_covering", "head_covering", 54
@@ -193,8 +193,8 @@ class HeadCovering(Check):
     class Params:
         # Crown-to-eyes distance over face width; bare heads stay near 0.8-1.05.
         max_crown_height: float = field(metadata={"range": (0.5, 3.0)})
-        # With the head top cut off: judged only when this much shows above the eyes, x face width.
-        min_visible: float = field(metadata={"range": (0.0, 1.5)})
+        # Height of the forehead strip where a brim sits, above the face mesh's top, x face width.
+        brim_strip: float = field(metadata={"range": (0.05, 0.5)})
         # Brim: share of the forehead strip that is not skin, and its colour distance (Delta E)
         # from the hair beside the temples.
         min_brim_cover: float = field(metadata={"range": (0.0, 1.0)})
@@ -213,7 +213,7 @@ class HeadCovering(Check):
             return self.result(Verdict.FAIL, height, threshold, "请摘下帽子或头巾（宗教或医疗原因请告知摄影师）",
                                "take off any hat or hood (tell the photographer if you wear it for religious or "
                                "medical reasons)")
-        if cut and height < p.min_visible:
+        if cut and ctx.face[FOREHEAD, 1] - p.brim_strip * ctx.face_width < 0:  # where a brim sits is cut off
             return self.unknown(threshold, "头顶不在画面内，请坐低一点", "the top of your head is out of view: sit a little lower", height)
         return self.result(Verdict.PASS, height, threshold)
 
@@ -222,7 +222,7 @@ class HeadCovering(Check):
         """Something other than skin covers the forehead strip, far in colour from the hair at the temples."""
         pts, fw, tools = ctx.pts, ctx.layout.face_width_out, ctx.tools
         top = pts[FOREHEAD, 1]
-        strip = rect(pts[CHEEK_R, 0] + 0.3 * fw, top - 0.15 * fw, pts[CHEEK_L, 0] - 0.3 * fw, top)
+        strip = rect(pts[CHEEK_R, 0] + 0.3 * fw, top - p.brim_strip * fw, pts[CHEEK_L, 0] - 0.3 * fw, top)
         if _empty(strip):
             return False
         lab = tools.lab(strip)
