@@ -60,6 +60,12 @@ def test_masking_keeps_only_what_identifies_the_row():
     assert ZHANG.shown()["name"] == "张*丰" and ZHANG.shown(full=True)["name"] == "张三丰"
 
 
+def test_a_roster_entry_printed_in_a_traceback_or_log_carries_no_name_or_id_number():
+    for text in (repr(ZHANG), str(ZHANG), f"{[ZHANG]}"):
+        assert "C0001" in text
+        assert ZHANG.name not in text and ZHANG.id_number not in text
+
+
 def test_a_saved_capture_is_listed_with_its_images_and_hashes(store, fake_clock):
     capture = save(store, "C0001", 1, crop_box=(10, 20, 300, 400))
     listed = store.captures()

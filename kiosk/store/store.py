@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -63,8 +63,9 @@ def check_code(code: str) -> str:
 class RosterEntry:
     code: str
     student_number: str
-    name: str
-    id_number: str = ""
+    # Kept out of repr, so a traceback or a debug log never carries them.
+    name: str = field(repr=False)
+    id_number: str = field(default="", repr=False)
     college: str = ""
     major: str = ""
 
