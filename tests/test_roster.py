@@ -26,7 +26,7 @@ BAD = (
     ",2,钱二,440301200001011235\n"  # line 3: no capture code
     "B0001,3,孙三,440301200001011236\n"  # line 4: repeated code
     "B0004,4,,440301200001011237\n"  # line 5: no name
-    "B0005,5,周五,4403012000\n"  # line 6: short ID number
+    "B0005,5,周五,44030120000101123\n"  # line 6: a resident ID number one digit short
     "B0006,6,吴六,440301200001011238\n"
 )
 
@@ -68,10 +68,25 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(settings, tmp_pat
     assert "line 3: missing capture code" in run.stderr
     assert "line 4: capture code B0001 repeated (first on line 2)" in run.stderr
     assert "line 5: missing name" in run.stderr
-    assert "line 6: resident ID number has 10 characters, not 18" in run.stderr
+    assert "line 6: resident ID number has 17 characters, not 18" in run.stderr
     assert "--skip-bad" in run.stderr
     assert stored(settings, "B0001") == (None, 0)
     assert "钱二" not in run.stderr and "440301200001011235" not in run.stderr
+
+
+def test_passport_and_other_document_numbers_are_accepted(settings, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("capture_code,student_number,name,id_number\n"
+                    "P0001,1,Anna Schmidt,123456789\n"  # a 9-digit passport number
+                    "P0002,2,陈美玲,12345678\n"  # an 8-digit 台胞证 number
+                    "P0003,3,John Smith,E12345678\n"
+                    "P0004,4,李四,1234\n", encoding="utf-8")  # line 5: too short for any document
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 1
+    assert run.stderr.count("line ") == 1 and "line 5: ID number must be 5-20 letters or digits" in run.stderr
+    assert kiosk("roster", "import", str(path), "--skip-bad").returncode == 0
+    assert stored(settings, "P0001")[0].id_number == "123456789"
+    assert stored(settings, "P0002")[0].id_number == "12345678"
 
 
 def test_skip_bad_imports_the_good_rows(settings, tmp_path):

@@ -25,9 +25,10 @@ COLUMNS = {
     "专业": "major",
 }
 REQUIRED = ("capture_code", "student_number", "name")
-# Resident ID numbers have 18 characters; passports and other documents vary.
-RESIDENT_ID = re.compile(r"\d+[Xx]?")
-ID_NUMBER = re.compile(r"[0-9A-Za-z]{6,20}")
+# Resident ID numbers have 18 characters (the last may be X); a value of 15-18 such
+# characters is taken for one. Passports, 台胞证 and other documents vary.
+RESIDENT_ID = re.compile(r"\d{14,17}[\dXx]")
+ID_NUMBER = re.compile(r"[0-9A-Za-z]{5,20}")
 
 
 class RosterFileError(Exception):
@@ -94,7 +95,7 @@ def read_roster(path: Path) -> RosterFile:
             why.append("missing name")
         id_number = values.get("id_number", "")
         if id_number and not ID_NUMBER.fullmatch(id_number):
-            why.append("ID number must be 6-20 letters or digits")
+            why.append("ID number must be 5-20 letters or digits")
         elif RESIDENT_ID.fullmatch(id_number) and len(id_number) != 18:
             why.append(f"resident ID number has {len(id_number)} characters, not 18")
         if len(row) > len(columns):
