@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from kiosk.config import ConfigError, load_settings
+from kiosk.models import ModelError
 
 # Each module has register(subparsers); handlers import their heavy parts themselves,
 # so `kiosk --help` answers at once.
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = None
     try:
         return args.func(args, settings)
+    except ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -70,3 +70,13 @@ def test_require_refuses_a_damaged_model(tmp_path, models):
         f.write(b"\0")
     with pytest.raises(model_files.ModelError, match="face_landmarker.task has SHA-256"):
         model_files.require(tmp_path / "models")
+
+
+def test_a_damaged_model_is_never_used_to_judge_a_photo(tmp_path, models, data_dir, photos):
+    (data_dir / "models").unlink()
+    shutil.copytree(models, data_dir / "models")
+    with (data_dir / "models" / "pose_landmarker_full.task").open("ab") as f:
+        f.write(b"\0")
+    done = kiosk("check", str(photos / "london_synthetic__blue_005.jpg"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "pose_landmarker_full.task has SHA-256" in done.stderr and "kiosk models fetch" in done.stderr

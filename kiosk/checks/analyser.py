@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kiosk import paths
+from kiosk import models, paths
 from kiosk.checks.context import Engines, FrameContext
 from kiosk.checks.registry import checks
 from kiosk.checks.result import Report
@@ -18,6 +18,7 @@ class Analyser:
         if mode not in ("image", "video"):
             raise ValueError(f"mode must be 'image' or 'video', not {mode!r}")
         self.settings = settings
+        models.require(paths.models_dir(settings))  # a file whose hash differs is never used
         self.engines = Engines(paths.model_path(settings, FACE_MODEL), paths.model_path(settings, POSE_MODEL),
                                paths.model_path(settings, SEGMENTER_MODEL), video=mode == "video")
         self.checks = [(cls(), settings.checks[check_id]) for check_id, cls in checks().items()]
