@@ -222,3 +222,11 @@ def test_a_photo_voided_while_its_batch_was_interrupted_is_not_exported(settings
     assert [p.name for p in (out / batch.name).glob("*.jpg")] == ["C0001.jpg"]
     assert {c["code"]: c["batch"] for c in listed()} == {"C0001": batch.name, "C0002": None}
     assert kiosk("verify").returncode == 0
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "C0001"], ["verify"], ["export"],
+                                     ["purge", "--exported-before", "2026-01-01"]])
+def test_an_unusable_data_folder_is_a_clear_message_not_a_traceback(settings, command):
+    run = kiosk(*command, env={"KIOSK_DATA": "/proc/nope"})
+    assert run.returncode == 1
+    assert "cannot create the" in run.stderr and "/proc/nope" in run.stderr and "Traceback" not in run.stderr

@@ -136,6 +136,16 @@ def test_bad_input_is_refused_before_anything_is_written(store):
     assert store.captures(all_days=True) == [] and image_files(store.data_dir) == set()
 
 
+def test_a_full_database_is_a_clear_store_error_and_nothing_is_half_saved(store):
+    """SQLite's own 'database or disk is full', reached through a page limit on the real file."""
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreError, match="is full: free some space"):
+        store.save_capture("C0001", make_jpeg(1), make_jpeg(2), RESULTS * 2000, operator="wang")
+    assert store.captures(all_days=True) == [] and image_files(store.data_dir) == set()
+    assert list((store.data_dir / "incoming").iterdir()) == []
+
+
 def test_migrations_run_once_and_a_newer_store_is_refused(tmp_path, fake_clock):
     with Store(tmp_path, "hk-01", fake_clock) as s:
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

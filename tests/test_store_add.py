@@ -14,6 +14,7 @@ from collections import Counter
 import cv2
 import pytest
 from helpers import kiosk
+from test_export import needs_mount
 
 from kiosk.store import Store
 
@@ -118,4 +119,20 @@ def test_a_killed_burst_of_adds_loses_nothing_and_doubles_nothing(settings, rost
         assert store.verify_images() == []
         on_disk = {p for p in (store.data_dir / "images").rglob("*") if p.is_file()}
         assert on_disk == {img.path for c in captures for img in c.images.values()}
+        assert list((store.data_dir / "incoming").iterdir()) == []
+
+
+@needs_mount
+def test_a_full_disk_is_reported_clearly_and_nothing_is_half_saved(settings, data_dir, roster, photos):
+    """The image folder on a real, nearly full file system (a 4 KB tmpfs mounted over it)."""
+    images = data_dir / "images"
+    assert images.is_dir()
+    script = 'mount -t tmpfs -o size=4k tmpfs "$1" && exec "$2" -m kiosk add "$3" --code A0001'
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(images), sys.executable,
+                          str(photos / PASSING)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert "is full: free some space" in run.stderr and "nothing of this photo was saved" in run.stderr
+    assert "Traceback" not in run.stderr and "saved A0001" not in run.stdout
+    with Store.from_settings(settings) as store:
+        assert store.history("A0001") == []
         assert list((store.data_dir / "incoming").iterdir()) == []

@@ -4,6 +4,7 @@ Names and ID numbers are printed masked unless `show --full` is asked for (and a
 """
 
 import argparse
+import functools
 import getpass
 import json
 import sys
@@ -67,6 +68,21 @@ def _error(message: str) -> int:
     return 1
 
 
+def _store_errors(handler):
+    """A StoreError is a message for the operator (exit 1), not a traceback."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace, settings) -> int:
+        from kiosk.store import StoreError
+
+        try:
+            return handler(args, settings)
+        except StoreError as e:
+            return _error(str(e))
+
+    return run
+
+
 def _open(settings):
     from kiosk.store import Store
 
@@ -117,6 +133,7 @@ def run_add(args: argparse.Namespace, settings) -> int:
     return 0
 
 
+@_store_errors
 def run_list(args: argparse.Namespace, settings) -> int:
     with _open(settings) as store:
         found = store.captures(args.day, all_days=args.all, status=args.status, code=args.code, batch=args.batch)
@@ -141,6 +158,7 @@ def run_list(args: argparse.Namespace, settings) -> int:
     return 0
 
 
+@_store_errors
 def run_show(args: argparse.Namespace, settings) -> int:
     with _open(settings) as store:
         entry = store.roster_entry(args.code)
@@ -173,6 +191,7 @@ def run_show(args: argparse.Namespace, settings) -> int:
     return 0
 
 
+@_store_errors
 def run_export(args: argparse.Namespace, settings) -> int:
     from kiosk.store import StoreError
     from kiosk.store.export import default_target, export, export_again, find_batch
@@ -181,7 +200,11 @@ def run_export(args: argparse.Namespace, settings) -> int:
         return _error("--again and --batch NAME go together: `kiosk export --batch NAME --again`")
     target = args.to or default_target(settings)
     if args.to is None and not settings.export.folder:
-        target.mkdir(parents=True, exist_ok=True)  # the station's own default folder
+        try:
+            target.mkdir(parents=True, exist_ok=True)  # the station's own default folder
+        except OSError as e:
+            return _error(f"cannot create the export folder {target}: {e.strerror}; "
+                          "set [export] folder or give one with --to DIR")
     with _open(settings) as store, _progress() as progress:
         try:
             if args.again:
@@ -228,6 +251,7 @@ class _progress:
             self.bar.close()
 
 
+@_store_errors
 def run_verify(args: argparse.Namespace, settings) -> int:
     from kiosk.store.export import verify_batches
 
@@ -244,6 +268,7 @@ def run_verify(args: argparse.Namespace, settings) -> int:
     return 0
 
 
+@_store_errors
 def run_purge(args: argparse.Namespace, settings) -> int:
     with _open(settings) as store:
         captures, freed = store.purge_exported_before(args.exported_before, args.operator)

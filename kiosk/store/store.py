@@ -11,6 +11,7 @@ On open, an intent whose capture never reached the database has its images delet
 """
 
 import dataclasses
+import errno
 import fcntl
 import json
 import logging
@@ -224,7 +225,8 @@ class Store:
             try:
                 yield self.db
             except BaseException:
-                self.db.conn.execute("ROLLBACK")
+                if self.db.conn.in_transaction:  # SQLite has already rolled back e.g. on a full disk
+                    self.db.conn.execute("ROLLBACK")
                 raise
             self.db.conn.execute("COMMIT")
 
@@ -296,7 +298,7 @@ class Store:
         paths = {k: folder / f"{capture_id}.{k}.{image_format(v)}" for k, v in images.items()}
         result_rows = [_result_dict(r) for r in results]
 
-        with self._intent(capture_id, list(paths.values())):
+        with self._save_errors(), self._intent(capture_id, list(paths.values())):
             try:
                 folder.mkdir()
                 fsync_dir(self.images_dir)  # the new folder itself must survive a power cut
@@ -349,6 +351,21 @@ class Store:
                     self.audit(o.operator, "override", code, capture=capture_id, check=o.check, reason=o.reason)
         log.info("capture %s stored as %s", code, capture_id)
         return self.capture(capture_id)
+
+    @contextmanager
+    def _save_errors(self) -> Iterator[None]:
+        """A disk or database failure while saving, as a StoreError saying what to do (the
+        intent has already removed whatever was written of the photo)."""
+        try:
+            yield
+        except (OSError, sqlite3.OperationalError) as e:
+            full = (getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+                    or getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL)
+            if full:
+                raise StoreError(f"the data folder {self.data_dir} is full: free some space on that disk "
+                                 "and save the photo again; nothing of this photo was saved") from e
+            raise StoreError(f"the photo could not be saved in {self.data_dir} ({e}): nothing of it was "
+                             "saved; check the disk with `kiosk verify` and save the photo again") from e
 
     def void(self, code: str, operator: str, reason: str) -> Capture:
         """Withdraw the accepted photo of `code` (kept on disk, marked voided), audited."""
