@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,6 +88,19 @@ def test_unknown_code_and_unreadable_file_are_refused_clearly(settings, roster, 
     assert "Traceback" not in run.stderr
     bad_code = kiosk("add", str(photos / PASSING), "--code", "A/1")
     assert bad_code.returncode == 1 and "capture code 'A/1' is not valid" in bad_code.stderr
+
+
+def test_a_damaged_model_file_is_never_used_to_judge(settings, data_dir, models, roster, photos):
+    (data_dir / "models").unlink()  # the fixture's link to the shared, verified models
+    shutil.copytree(models, data_dir / "models")
+    with (data_dir / "models" / "face_landmarker.task").open("r+b") as f:
+        f.write(b"\0\0\0\0")  # a damaged block, as a bad disk would leave it
+    run = kiosk("add", str(photos / PASSING), "--code", "A0001")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "face_landmarker.task has SHA-256" in run.stderr and "kiosk models fetch" in run.stderr
+    assert "saved" not in run.stdout
+    with Store.from_settings(settings) as store:
+        assert store.history("A0001") == []
 
 
 def test_a_killed_burst_of_adds_loses_nothing_and_doubles_nothing(settings, roster, photos):
