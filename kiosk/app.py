@@ -33,6 +33,10 @@ def qt_application():
     return QApplication.instance() or QApplication(sys.argv[:1])
 
 
+class StartProblem(RuntimeError):
+    """The kiosk cannot start (the photo checks would not load); the message says why."""
+
+
 @dataclass
 class Kiosk:
     session: object
@@ -44,6 +48,9 @@ class Kiosk:
         self.worker.start()
         # The models load first (about a second), so no frame goes unread at the start.
         self.worker.ready.wait(120)
+        if self.worker.failed is not None:
+            raise StartProblem(f"the photo checks could not start: {self.worker.failed}; "
+                               "`kiosk doctor` checks the model files") from self.worker.failed
         self.grabber.start()
 
     def stop(self) -> None:

@@ -160,7 +160,8 @@ class Worker:
         self._thread: threading.Thread | None = None
         self._camera_status: str | None = None
         self.analysed = 0  # frames the checks have judged, for the measurement commands
-        self.ready = threading.Event()  # set once the models are loaded
+        self.ready = threading.Event()  # set once the models are loaded, or failed to load
+        self.failed: Exception | None = None  # why they failed to load
 
     def post(self, event) -> None:
         """Hand an event from the screen to the session (any thread)."""
@@ -176,7 +177,12 @@ class Worker:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        analyser = self.analyser_factory()  # MediaPipe graphs live on the thread that uses them
+        try:
+            analyser = self.analyser_factory()  # MediaPipe graphs live on the thread that uses them
+        except Exception as exc:  # e.g. a damaged model: Kiosk.start says so, nothing runs
+            self.failed = exc
+            self.ready.set()
+            return
         self.ready.set()
         last_index = -1
         last_ms = -1

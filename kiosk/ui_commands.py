@@ -49,6 +49,9 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
         print(f"--camera {args.camera}: no such file or folder; give a video file or a folder of images",
               file=sys.stderr)
         return 2
+    if (problem := _models_problem(settings)) is not None:
+        print(problem, file=sys.stderr)
+        return 1
     if not args.camera and not _camera_present(settings):
         print(f"no camera at {settings.camera.device}: connect one, or try `make demo` "
               "(the kiosk with demo footage) or `kiosk run --camera PATH`", file=sys.stderr)
@@ -58,9 +61,20 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
     except CameraError as error:
         print(f"camera: {error}", file=sys.stderr)
         return 1
-    except app.QtProblem as error:
+    except (app.QtProblem, app.StartProblem) as error:
         print(error, file=sys.stderr)
         return 1
+
+
+def _models_problem(settings) -> str | None:
+    """What is wrong with the model files, said before any window opens."""
+    from kiosk import models, paths
+
+    try:
+        models.require(paths.models_dir(settings))
+    except models.ModelError as error:
+        return str(error)
+    return None
 
 
 def _camera_present(settings) -> bool:
@@ -82,9 +96,12 @@ def run_demo(args: argparse.Namespace, settings) -> int:
     if not DEMO_FOOTAGE.exists():
         print(f"{DEMO_FOOTAGE} is missing: rebuild it with `python tools/make_demo.py`", file=sys.stderr)
         return 1
+    if (problem := _models_problem(settings)) is not None:
+        print(problem, file=sys.stderr)
+        return 1
     try:
         return app.run(settings, str(DEMO_FOOTAGE), args.windowed)
-    except app.QtProblem as error:
+    except (app.QtProblem, app.StartProblem) as error:
         print(error, file=sys.stderr)
         return 1
 

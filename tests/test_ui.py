@@ -290,6 +290,37 @@ def test_the_command_line_refuses_a_missing_camera_file(tmp_path):
     assert "give a video file or a folder of images" in done.stderr
 
 
+@pytest.mark.parametrize("command", [["run", "--camera", "CAMERA"], ["demo"]])
+def test_run_and_demo_refuse_missing_models_with_what_to_do(tmp_path, command):
+    from helpers import kiosk
+
+    camera = empty_camera(tmp_path)
+    done = kiosk(*[str(camera) if word == "CAMERA" else word for word in command],
+                 env={"KIOSK_DATA": str(tmp_path / "no-models-yet")}, timeout=60)
+    assert done.returncode == 1
+    assert "face_landmarker.task missing: run `kiosk models fetch`" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_model_that_will_not_load_stops_the_start_with_what_to_do(qtbot, settings, data_dir, models, tmp_path):
+    from kiosk import app
+    from kiosk.models import MODEL_FILES
+
+    (data_dir / "models").unlink()
+    (data_dir / "models").mkdir()
+    for model in MODEL_FILES:
+        (data_dir / "models" / model.name).symlink_to(models / model.name)
+    (data_dir / "models" / "face_landmarker.task").unlink()
+    (data_dir / "models" / "face_landmarker.task").write_bytes(b"not a model")
+    kiosk = app.build(settings, FileCamera(empty_camera(tmp_path), 15, SystemClock()))
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.allow_close = True
+    with pytest.raises(app.StartProblem, match="kiosk doctor"):
+        kiosk.start()
+    assert kiosk.grabber.status == "stopped"  # no live picture that would never read a code
+    kiosk.stop()
+
+
 def test_kiosk_codes_make_from_the_command_line(tmp_path):
     from helpers import kiosk
 
