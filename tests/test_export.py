@@ -230,3 +230,25 @@ def test_an_unusable_data_folder_is_a_clear_message_not_a_traceback(settings, co
     run = kiosk(*command, env={"KIOSK_DATA": "/proc/nope"})
     assert run.returncode == 1
     assert "cannot create the" in run.stderr and "/proc/nope" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_photo_retaken_while_its_batch_was_interrupted_is_exported_once_the_new_one(settings, tmp_path):
+    populate(settings, ["C0001", "C0002"])
+    out = tmp_path / "out"
+    out.mkdir()
+    new_photo = make_jpeg(4242)
+    with Store.from_settings(settings) as store:
+        batch = _new_batch(store, out, "wang")  # where an export killed right after starting stops
+        store.save_capture("C0002", make_jpeg(4243, (640, 360)), new_photo, RESULTS, operator="wang",
+                           retake_reason="eyes closed")
+    run = kiosk("export", "--to", str(out))
+    assert run.returncode == 0, run.stderr
+    assert f"finished interrupted batch {batch.name}: 1 photos" in run.stdout
+    exported = [p for folder in batch_folders(out) for p in folder.glob("*.jpg")]
+    assert sorted(p.name for p in exported) == ["C0001.jpg", "C0002.jpg"], "a code exported twice"
+    [c2] = [p for p in exported if p.name == "C0002.jpg"]
+    assert c2.read_bytes() == new_photo and c2.parent.name != batch.name
+    with Store.from_settings(settings) as store:
+        assert [(c.status, c.batch) for c in store.history("C0002")] == [("replaced", None),
+                                                                          ("accepted", c2.parent.name)]
+    assert kiosk("verify").returncode == 0

@@ -169,9 +169,11 @@ def _build(
     progress: Progress | None,
     again: bool = False,
 ) -> None:
-    # A photo voided while its batch waited (an interrupted export) does not leave the machine.
+    # A photo voided or replaced by a retake while its batch waited (an interrupted export)
+    # does not leave the machine; a rebuild (--again) hands over what was handed over before.
     captures = sorted(
-        (c for c in store.captures(all_days=True, batch=batch.name) if c.status != "voided"),
+        (c for c in store.captures(all_days=True, batch=batch.name)
+         if (c.status != "voided" if again else c.status == "accepted")),
         key=lambda c: c.code,
     )
     needed = sum(c.images["deliverable"].bytes for c in captures) * 2 + SPACE_MARGIN
@@ -252,7 +254,7 @@ def _build(
         )
         if not again:
             written = [c.id for c in captures]
-            store.db.execute("UPDATE captures SET batch_id = NULL WHERE batch_id = ? AND status = 'voided'",
+            store.db.execute("UPDATE captures SET batch_id = NULL WHERE batch_id = ? AND status != 'accepted'",
                              [batch.id])
             store.db.conn.executemany("UPDATE captures SET exported_at = ? WHERE id = ?",
                                       [(stamp, cid) for cid in written])
