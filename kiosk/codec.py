@@ -49,6 +49,10 @@ class CodeProblem(Exception):
         self.params = params
 
 
+class CodecError(ValueError):
+    """[kiosk] codec names a codec that cannot be loaded; the message says why."""
+
+
 @dataclass(frozen=True)
 class CodeInfo:
     """What a code tells without the roster: the key, and the masked name and ID it carries."""
@@ -122,14 +126,19 @@ def load_codec(spec: str) -> Codec:
         return DemoCodec()
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
-        raise ValueError(
+        raise CodecError(
             f'[kiosk] codec = "{spec}": use "demo" or "package.module:factory"'
         )
+    # The unit's code may fail in any way; whatever it raises, say which setting it was.
     try:
         factory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f'[kiosk] codec = "{spec}": cannot load it ({exc})') from None
-    return factory()
+    except Exception as exc:
+        raise CodecError(f'[kiosk] codec = "{spec}": cannot load it ({exc}); install the authorised '
+                         'unit\'s package, or use "demo"') from None
+    try:
+        return factory()
+    except Exception as exc:
+        raise CodecError(f'[kiosk] codec = "{spec}": {attr}() failed ({type(exc).__name__}: {exc})') from None
 
 
 def read_code(text: str, codec: Codec, roster_has) -> CodeInfo:

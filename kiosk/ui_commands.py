@@ -44,6 +44,7 @@ def register(sub) -> None:
 def run_kiosk(args: argparse.Namespace, settings) -> int:
     from kiosk import app
     from kiosk.camera import CameraError
+    from kiosk.codec import CodecError
 
     if args.camera and not Path(args.camera).exists():
         print(f"--camera {args.camera}: no such file or folder; give a video file or a folder of images",
@@ -60,6 +61,9 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
         return app.run(settings, args.camera, args.windowed)
     except CameraError as error:
         print(f"camera: {error}", file=sys.stderr)
+        return 1
+    except CodecError as error:
+        print(f"{settings.source}: {error}", file=sys.stderr)
         return 1
     except (app.QtProblem, app.StartProblem) as error:
         print(error, file=sys.stderr)
@@ -92,6 +96,7 @@ def _camera_present(settings) -> bool:
 
 def run_demo(args: argparse.Namespace, settings) -> int:
     from kiosk import app
+    from kiosk.codec import CodecError
 
     if not DEMO_FOOTAGE.exists():
         print(f"{DEMO_FOOTAGE} is missing: rebuild it with `python tools/make_demo.py`", file=sys.stderr)
@@ -103,6 +108,9 @@ def run_demo(args: argparse.Namespace, settings) -> int:
         return app.run(settings, str(DEMO_FOOTAGE), args.windowed)
     except (app.QtProblem, app.StartProblem) as error:
         print(error, file=sys.stderr)
+        return 1
+    except CodecError as error:
+        print(f"{settings.source}: {error}", file=sys.stderr)
         return 1
 
 

@@ -9,7 +9,7 @@ import cv2
 import pytest
 from pyzbar.pyzbar import decode
 
-from kiosk.codec import CodeProblem, DemoCodec, load_codec, new_code, read_code, valid_code
+from kiosk.codec import CodecError, CodeProblem, DemoCodec, load_codec, new_code, read_code, valid_code
 from kiosk.ui_commands import make_codes, register
 
 
@@ -67,6 +67,11 @@ def test_the_authorised_units_codec_plugs_in_by_name():
         load_codec("chsi")
     with pytest.raises(ValueError, match="cannot load"):
         load_codec("no_such_module_here:Codec")
+
+
+def test_a_codec_factory_that_fails_is_named_with_its_setting():
+    with pytest.raises(CodecError, match=r'\[kiosk\] codec = "kiosk.codec:read_code": read_code\(\) failed \(TypeError'):
+        load_codec("kiosk.codec:read_code")  # needs arguments: not a factory
 
 
 def test_codes_make_writes_qr_images_zbar_reads_back(tmp_path, capsys):

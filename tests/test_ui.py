@@ -321,6 +321,16 @@ def test_a_model_that_will_not_load_stops_the_start_with_what_to_do(qtbot, setti
     kiosk.stop()
 
 
+def test_a_codec_that_will_not_load_is_a_one_line_error(tmp_path, data_dir):
+    from helpers import config_variant, kiosk
+
+    config = config_variant(tmp_path, 'codec = "demo"', 'codec = "chsi_unit.codec:Codec"')
+    done = kiosk("--config", str(config), "run", "--camera", str(empty_camera(tmp_path)), timeout=60)
+    assert done.returncode == 1
+    assert 'codec = "chsi_unit.codec:Codec": cannot load it' in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
 def test_kiosk_codes_make_from_the_command_line(tmp_path):
     from helpers import kiosk
 
