@@ -163,6 +163,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "operator.void_reason": ("请输入作废原因：", "Reason for voiding:"),
     "operator.void_done": ("已作废 {code}", "Voided {code}"),
+    "operator.void_failed": ("未能作废 {code}：{why}", "Could not void {code}: {why}"),
     "operator.close": ("关闭", "Close"),
     "operator.column_code": ("采集码", "Code"),
     "operator.column_time": ("时间", "Time"),

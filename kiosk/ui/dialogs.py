@@ -174,7 +174,11 @@ class TodayDialog(QDialog):
         dialog.open()
 
     def void(self, code: str, reason: str) -> None:
-        with self.open_store() as store:
-            store.void(code, self.operator, reason)
-        self.message.setText(text("operator.void_done", self.language, code=code))
+        try:
+            with self.open_store() as store:
+                store.void(code, self.operator, reason)
+        except Exception as error:  # raised in a Qt slot it would vanish unseen: say it here
+            self.message.setText(text("operator.void_failed", self.language, code=code, why=error))
+        else:
+            self.message.setText(text("operator.void_done", self.language, code=code))
         self.refresh()
