@@ -82,7 +82,7 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
 
     session = Session(settings, clock, StationDesk(settings, open_store))
     grabber = Grabber(source, camera_clock, settings.camera.reconnect_min_s, settings.camera.reconnect_max_s)
-    worker = Worker(session, grabber, analyser_factory, CodeReader(settings.kiosk.qr_scan_width), camera_clock)
+    worker = Worker(session, grabber, analyser_factory, CodeReader(settings.kiosk.qr_scan_width))
     op = settings.operator
     lock = OperatorLock(op.pin_hash, op.pin_attempts, op.lockout_s, clock)
     window = KioskWindow(settings, worker.post, grabber.latest, lock, open_store, source.fps)

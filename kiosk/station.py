@@ -149,12 +149,11 @@ class CodeReader:
 class Worker:
     """Runs the session on its own thread: frames in, views out (through listeners)."""
 
-    def __init__(self, session: Session, grabber, analyser_factory, reader: CodeReader, clock) -> None:
+    def __init__(self, session: Session, grabber, analyser_factory, reader: CodeReader) -> None:
         self.session = session
         self.grabber = grabber
         self.analyser_factory = analyser_factory
         self.reader = reader
-        self.clock = clock  # the camera's clock: frame times are on it
         self.events: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
