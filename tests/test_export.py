@@ -252,3 +252,38 @@ def test_a_photo_retaken_while_its_batch_was_interrupted_is_exported_once_the_ne
         assert [(c.status, c.batch) for c in store.history("C0002")] == [("replaced", None),
                                                                           ("accepted", c2.parent.name)]
     assert kiosk("verify").returncode == 0
+
+
+def test_a_damaged_stored_photo_is_left_out_named_and_holds_back_nothing_else(settings, tmp_path):
+    populate(settings, ["C0001", "C0002", "C0003"])
+    out = tmp_path / "out"
+    out.mkdir()
+    with Store.from_settings(settings) as store:
+        batch = _new_batch(store, out, "wang")  # an export killed right after starting
+        store.accepted("C0002").images["deliverable"].path.write_bytes(make_jpeg(66))  # a bad disk block
+        store.accepted("C0003").images["deliverable"].path.unlink()
+    populate(settings, ["C0004"], seed=40)
+    run = kiosk("export", "--to", str(out))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"finished interrupted batch {batch.name}: 1 photos" in run.stdout
+    assert run.stderr.count("the stored photo of C0002 no longer matches its SHA-256") == 1
+    assert run.stderr.count("the stored photo of C0003 cannot be read") == 1
+    assert "kiosk verify" in run.stderr and "kiosk void C0002 --reason" in run.stderr
+    assert "failed writing to" not in run.stderr, "the target drive is not to blame"
+    assert [sorted(p.name for p in f.glob("*.jpg")) for f in batch_folders(out)] == [["C0001.jpg"], ["C0004.jpg"]]
+    assert {c["code"]: c["batch"] is None for c in listed()} == {
+        "C0001": False, "C0002": True, "C0003": True, "C0004": False}
+
+    again = kiosk("export", "--to", str(out))
+    assert again.returncode == 1 and "C0002" in again.stderr and "C0003" in again.stderr
+    assert len(batch_folders(out)) == 2, "no empty batch is written for photos that cannot be read"
+
+    for code in ("C0002", "C0003"):
+        void = kiosk("void", code, "--reason", "stored photo damaged", "--operator", "li")
+        assert void.returncode == 0 and f"voided {code}" in void.stdout
+    with Store.from_settings(settings) as store:
+        assert store.accepted("C0002") is None
+        assert (store.audit_log("C0002")[-1]["action"], store.audit_log("C0002")[-1]["operator"]) == ("void", "li")
+    done = kiosk("export", "--to", str(out))
+    assert done.returncode == 0 and done.stdout.strip() == "nothing new to export"
+    assert "has no accepted photo" in kiosk("void", "C0002", "--reason", "again").stderr

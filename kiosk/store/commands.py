@@ -1,4 +1,4 @@
-"""`kiosk roster | add | list | show | export | verify | purge`: the store from the command line.
+"""`kiosk roster | add | list | show | export | void | verify | purge`: the store from the command line.
 
 Names and ID numbers are printed masked unless `show --full` is asked for (and audited).
 """
@@ -53,6 +53,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--again", action="store_true", help="rebuild the --batch given, with the same photos")
     operator_option(exp)
     exp.set_defaults(func=run_export)
+
+    void = sub.add_parser("void", help="withdraw a code's accepted photo: kept, never exported (audited)")
+    void.add_argument("code")
+    void.add_argument("--reason", required=True, help="why the photo is withdrawn")
+    operator_option(void)
+    void.set_defaults(func=run_void)
 
     ver = sub.add_parser("verify", help="check the database, every image hash and every exported batch")
     ver.set_defaults(func=run_verify)
@@ -221,8 +227,20 @@ def run_export(args: argparse.Namespace, settings) -> int:
     if result.batch:
         b = result.batch
         print(f"batch {b.name}: {b.count} photos in {b.folder()} and {b.name}.zip")
-    elif not result.recovered:
+    elif not result.recovered and not result.left_out:
         print("nothing new to export")
+    for message in result.left_out:
+        _error(message)
+    return 1 if result.left_out else 0
+
+
+@_store_errors
+def run_void(args: argparse.Namespace, settings) -> int:
+    from kiosk.store import check_code
+
+    with _open(settings) as store:
+        capture = store.void(check_code(args.code), args.operator, args.reason)
+    print(f"voided {capture.code}: the photo is kept but never exported; take a new one for this code")
     return 0
 
 

@@ -52,6 +52,7 @@ class Batch:
 class ExportResult:
     batch: Batch | None  # None: nothing new to export
     recovered: Batch | None = None  # a batch an earlier, interrupted run left unfinished
+    left_out: tuple[str, ...] = ()  # one message per stored photo that could not be read
 
 
 def default_target(settings: Any) -> Path:
@@ -100,18 +101,21 @@ def export(
     """Finish any interrupted batch, then put every accepted, unexported capture in a new one."""
     check_pattern(file_pattern)
     check_target(target, 0)
-    recovered = None
+    recovered, left_out = None, []
     for b in batches(store):
         if b.status == "building":
             log.warning("batch %s was interrupted; building it again", b.name)
-            _build(store, b, target, file_pattern, operator, progress)
+            left_out += _build(store, b, target, file_pattern, operator, progress)
             recovered = b
     batch = _new_batch(store, target, operator)
     if batch is not None:
-        _build(store, batch, target, file_pattern, operator, progress)
+        left_out += _build(store, batch, target, file_pattern, operator, progress)
+    # A batch of nothing but unreadable photos was dropped, so it may be gone.
+    names = {b.name: b for b in batches(store)}
     return ExportResult(
-        batch=find_batch(store, batch.name) if batch else None,
-        recovered=find_batch(store, recovered.name) if recovered else None,
+        batch=names.get(batch.name) if batch else None,
+        recovered=names.get(recovered.name) if recovered else None,
+        left_out=tuple(dict.fromkeys(left_out)),  # a photo left out of both batches is named once
     )
 
 
@@ -168,7 +172,8 @@ def _build(
     operator: str,
     progress: Progress | None,
     again: bool = False,
-) -> None:
+) -> list[str]:
+    """Write the batch and mark it complete; returns what was left out (unreadable photos)."""
     # A photo voided or replaced by a retake while its batch waited (an interrupted export)
     # does not leave the machine; a rebuild (--again) hands over what was handed over before.
     captures = sorted(
@@ -185,7 +190,7 @@ def _build(
     try:
         _remove_partials(target, batch.name)
         work.mkdir()
-        sums, rows = [], []
+        sums, rows, left_out = [], [], {}
         for done, c in enumerate(captures, start=1):
             image = c.images["deliverable"]
             if image.purged_at:
@@ -193,12 +198,22 @@ def _build(
                     f"the photo of {c.code} was purged on {image.purged_at[:10]}: "
                     f"batch {batch.name} cannot be rebuilt from this station"
                 )
-            data = image.path.read_bytes()
-            if sha256_bytes(data) != image.sha256:
-                raise StoreError(
-                    f"the stored photo of {c.code} no longer matches its SHA-256: "
-                    "run `kiosk verify`; nothing was marked exported"
+            # A damaged stored photo is this station's problem, not the target's, and must
+            # not hold back every other photo night after night.
+            try:
+                data = image.path.read_bytes()
+                problem = None if sha256_bytes(data) == image.sha256 else "no longer matches its SHA-256"
+            except OSError as e:
+                problem = f"cannot be read ({e.strerror})"
+            if problem and again:
+                raise StoreError(f"the stored photo of {c.code} {problem}: batch {batch.name} cannot be "
+                                 "rebuilt with the same photos; run `kiosk verify`")
+            if problem:
+                left_out[c.id] = (
+                    f"the stored photo of {c.code} {problem}, so it was left out of the export: run "
+                    f"`kiosk verify`, then retake the photo or void it (`kiosk void {c.code} --reason TEXT`)"
                 )
+                continue
             entry = store.roster_entry(c.code)
             name = _file_name(file_pattern, c, entry.student_number if entry else "")
             write_durably(work / name, data, sync_dir=False)
@@ -218,6 +233,11 @@ def _build(
             )
             if progress:
                 progress(done, len(captures))
+        written = [c for c in captures if c.id not in left_out]
+        if left_out and not written:  # no empty batch on the drive, night after night
+            _remove_partials(target, batch.name)
+            _drop(store, batch, operator)
+            return list(left_out.values())
         manifest = io.StringIO(newline="")
         writer = csv.DictWriter(manifest, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
@@ -250,16 +270,26 @@ def _build(
     with store.write():
         stamp = store.stamp()
         store.db["batches"].update(
-            batch.id, {"status": "complete", "completed_at": stamp, "target": str(target), "count": len(captures)}
+            batch.id, {"status": "complete", "completed_at": stamp, "target": str(target), "count": len(written)}
         )
         if not again:
-            written = [c.id for c in captures]
             store.db.execute("UPDATE captures SET batch_id = NULL WHERE batch_id = ? AND status != 'accepted'",
                              [batch.id])
+            store.db.conn.executemany("UPDATE captures SET batch_id = NULL WHERE id = ?", [(i,) for i in left_out])
             store.db.conn.executemany("UPDATE captures SET exported_at = ? WHERE id = ?",
-                                      [(stamp, cid) for cid in written])
-        store.audit(operator, "export_again" if again else "export", None, batch=batch.name, captures=len(captures), target=str(target))
-    log.info("batch %s: %d photos exported to %s", batch.name, len(captures), target)
+                                      [(stamp, c.id) for c in written])
+        store.audit(operator, "export_again" if again else "export", None, batch=batch.name, captures=len(written),
+                    target=str(target), left_out=[c.code for c in captures if c.id in left_out])
+    log.info("batch %s: %d photos exported to %s", batch.name, len(written), target)
+    return list(left_out.values())
+
+
+def _drop(store: Store, batch: Batch, operator: str) -> None:
+    """Forget a batch none of whose photos could be read; its photos wait for the next export."""
+    with store.write():
+        store.db.execute("UPDATE captures SET batch_id = NULL WHERE batch_id = ?", [batch.id])
+        store.db["batches"].delete(batch.id)
+        store.audit(operator, "export_dropped", None, batch=batch.name)
 
 
 def _remove_partials(target: Path, name: str) -> None:
