@@ -141,6 +141,18 @@ def load_codec(spec: str) -> Codec:
         raise CodecError(f'[kiosk] codec = "{spec}": {attr}() failed ({type(exc).__name__}: {exc})') from None
 
 
+def qr_image(text: str, border: int = 4, scale: int = 8):
+    """The text as a QR picture, as a phone shows it: black modules on white, `border`
+    modules of quiet zone, `scale` pixels a module (a grayscale uint8 array)."""
+    import numpy as np
+    import qrcode
+
+    qr = qrcode.QRCode(border=border, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(text)
+    pixels = np.where(np.array(qr.get_matrix(), dtype=bool), 0, 255).astype(np.uint8)
+    return np.kron(pixels, np.ones((scale, scale), np.uint8))
+
+
 def read_code(text: str, codec: Codec, roster_has) -> CodeInfo:
     """Decode a scanned text with the codec, falling back to the roster for a bare code.
 

@@ -117,14 +117,10 @@ def run_demo(args: argparse.Namespace, settings) -> int:
 def write_code_image(text: str, path: Path) -> None:
     """The code as a phone shows it: black modules on white, with a quiet zone."""
     import cv2
-    import numpy as np
-    import qrcode
 
-    qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(text)
-    modules = np.array(qr.get_matrix(), dtype=bool)
-    pixels = np.where(modules, 0, 255).astype(np.uint8)
-    cv2.imwrite(str(path), np.kron(pixels, np.ones((8, 8), np.uint8)))
+    from kiosk.codec import qr_image
+
+    cv2.imwrite(str(path), qr_image(text))
 
 
 def make_codes(args: argparse.Namespace, settings) -> int:

@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+from pyzbar.pyzbar import decode
 
 from kiosk.camera import FileCamera
 from kiosk.clock import SystemClock
@@ -121,6 +123,9 @@ def test_scan_confirm_guide_capture_review_accept_and_store(qtbot, kiosk_for, tm
     qtbot.waitUntil(state_is(kiosk, State.SAVED), timeout=WAIT_MS)
     assert window.pages.currentWidget() is window.saved_page
     assert code in window.saved_lines.text()
+    receipt = window.saved_qr.pixmap().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    pixels = np.array(receipt.constBits(), np.uint8).reshape(receipt.height(), receipt.bytesPerLine())
+    assert [symbol.data.decode() for symbol in decode(pixels)] == [window.view.receipt.qr_text]
     kiosk.stop()
     with Store.from_settings(settings) as store:
         stored = store.accepted(code)

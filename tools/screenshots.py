@@ -57,12 +57,9 @@ def scene(photo_name: str | None, code_text: str | None = None):
         x = (1280 - photo.shape[1]) // 2
         frame[4:4 + side, x:x + photo.shape[1]] = photo
     if code_text:
-        import qrcode
+        from kiosk.codec import qr_image
 
-        qr = qrcode.QRCode(border=3)
-        qr.add_data(code_text)
-        card = np.where(np.array(qr.get_matrix(), bool), 0, 255).astype(np.uint8)
-        card = cv2.cvtColor(np.kron(card, np.ones((7, 7), np.uint8)), cv2.COLOR_GRAY2BGR)
+        card = cv2.cvtColor(qr_image(code_text, border=3, scale=7), cv2.COLOR_GRAY2BGR)
         y, x = 200, (1280 - card.shape[1]) // 2
         frame[y:y + card.shape[0], x:x + card.shape[1]] = card
     return frame

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import session as s
+from kiosk.codec import qr_image
 from kiosk.messages import rule_name, text
 from kiosk.session import State
 from kiosk.ui import style
@@ -42,13 +42,7 @@ class ViewBridge(QObject):
 
 
 def qr_pixmap(data: str, size: int) -> QPixmap:
-    import qrcode
-
-    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(data)
-    matrix = np.array(qr.get_matrix(), dtype=bool)
-    pixels = np.where(matrix, 0, 255).astype(np.uint8)
-    pixels = np.ascontiguousarray(np.kron(pixels, np.ones((8, 8), np.uint8)))
+    pixels = qr_image(data, border=2)
     image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0],
                    QImage.Format.Format_Grayscale8).copy()
     return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
