@@ -72,7 +72,7 @@ class Capture:
     @property
     def blocking(self) -> list:
         """Checks that failed or could not tell, in order of importance."""
-        found = [r for r in self.report.results if _verdict(r) in BLOCKING]
+        found = [r for r in self.report.results if verdict_of(r) in BLOCKING]
         return sorted(found, key=lambda r: r.priority)
 
     @property
@@ -255,7 +255,8 @@ class View:
     camera: str = "running"
 
 
-def _verdict(result) -> str:
+def verdict_of(result) -> str:
+    """A check result's verdict as text ("pass", "fail", ...), from a Verdict or a string."""
     return getattr(result.verdict, "value", result.verdict)
 
 
@@ -475,7 +476,7 @@ class Session:
     def _settle_instructions(self, report, now: float) -> None:
         """Debounce: a measurement wavering at its limit must not blink its instruction."""
         delay = self.kiosk.instruction_delay_s
-        failing = {r.id: r for r in report.results if _verdict(r) in BLOCKING}
+        failing = {r.id: r for r in report.results if verdict_of(r) in BLOCKING}
         self.fail_since = {i: t for i, t in self.fail_since.items() if i in failing}
         for check, result in failing.items():
             self.clear_since.pop(check, None)

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from kiosk.messages import pick, rule_name, text
-from kiosk.session import BLOCKING, State
+from kiosk.session import BLOCKING, State, verdict_of
 from kiosk.ui import style
 
 
@@ -172,7 +172,7 @@ class Preview(QWidget):
                           style.TEXT_LIGHT) for r in view.instructions]
             elif not view.face_seen:
                 lines = [(text("guide.no_result", language), style.TEXT_LIGHT)]
-            elif any(getattr(r.verdict, "value", r.verdict) in BLOCKING for r in view.results):
+            elif any(verdict_of(r) in BLOCKING for r in view.results):
                 lines = []  # a failure too new to name yet: say nothing rather than "good"
             else:
                 lines = [(text("guide.all_pass", language), style.PASS_LIGHT)]
@@ -205,7 +205,7 @@ class Preview(QWidget):
         """One chip per rule, coloured by its verdict: what passes and what does not."""
         rules: dict[str, str] = {}
         for r in view.results:
-            verdict = getattr(r.verdict, "value", r.verdict)
+            verdict = verdict_of(r)
             worst = rules.get(r.rule)
             if worst is None or style.SEVERITY[verdict] > style.SEVERITY[worst]:
                 rules[r.rule] = verdict

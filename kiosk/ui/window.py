@@ -311,7 +311,7 @@ class KioskWindow(QWidget):
             return
         self.camera_status.setText(text("operator.camera", lang, status=text("camera." + view.camera, lang)))
         background = [r for r in view.results if r.rule == "background"]
-        verdict = getattr(background[0].verdict, "value", background[0].verdict) if background else None
+        verdict = s.verdict_of(background[0]) if background else None
         self.backdrop_status.setText(
             text("operator.backdrop", lang, verdict=text("verdict." + verdict, lang) if verdict else text("unknown", lang))
         )
@@ -377,8 +377,8 @@ class KioskWindow(QWidget):
         size = max(12, min(style.small(self.height()), int(room / (half * 1.3))))
         for i, (rule, results) in enumerate(by_rule.items()):
             row, col = i % half, (i // half) * 3
-            worst = max(results, key=lambda r: style.SEVERITY[getattr(r.verdict, "value", r.verdict)])
-            verdict = getattr(worst.verdict, "value", worst.verdict)
+            worst = max(results, key=lambda r: style.SEVERITY[s.verdict_of(r)])
+            verdict = s.verdict_of(worst)
             mark = label(style.SYMBOL[verdict], wrap=False)
             mark.setStyleSheet(f"color: {style.VERDICT[verdict].name()}; font-weight: bold; font-size: {size}px;")
             name = label(rule_name(rule, lang), wrap=False)
@@ -387,7 +387,7 @@ class KioskWindow(QWidget):
                 cell.setMinimumHeight(int(size * 1.25))
             self.review_list.addWidget(mark, row, col)
             self.review_list.addWidget(name, row, col + 1)
-            blocking = [r for r in results if getattr(r.verdict, "value", r.verdict) in s.BLOCKING]
+            blocking = [r for r in results if s.verdict_of(r) in s.BLOCKING]
             if blocking and blocking[0].id in overrides:
                 reason = overrides[blocking[0].id]
                 note = label(text("review.overridden", lang), wrap=False)
