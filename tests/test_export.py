@@ -69,7 +69,8 @@ def test_export_writes_photos_manifest_sums_and_zip_once(settings, tmp_path):
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert check.returncode == 0 and check.stdout.count(": OK") == 4
     with zipfile.ZipFile(out / f"{folder.name}.zip") as z:
-        assert sorted(z.namelist()) == sorted(f"{folder.name}/{p.name}" for p in folder.iterdir())
+        assert sorted(z.namelist()) == sorted(f"{folder.name}/{p.name}" for p in folder.iterdir()
+                                              if p.name != ".kiosk-store")
         assert z.read(f"{folder.name}/C0002.jpg") == photos["C0002"]
     assert {c["batch"] for c in listed()} == {folder.name}
 
@@ -287,3 +288,28 @@ def test_a_damaged_stored_photo_is_left_out_named_and_holds_back_nothing_else(se
     done = kiosk("export", "--to", str(out))
     assert done.returncode == 0 and done.stdout.strip() == "nothing new to export"
     assert "has no accepted photo" in kiosk("void", "C0002", "--reason", "again").stderr
+
+
+def test_a_second_station_with_the_same_id_never_replaces_the_first_ones_batch(settings, tmp_path, monkeypatch):
+    drive = tmp_path / "usb"
+    drive.mkdir()
+    first = populate(settings, ["C0001", "C0002"])
+    assert kiosk("export", "--to", str(drive)).returncode == 0
+    [folder] = batch_folders(drive)
+    zipped = (drive / f"{folder.name}.zip").read_bytes()
+
+    other = tmp_path / "second-station"  # same config, so the same [station] id
+    other.mkdir()
+    monkeypatch.setenv("KIOSK_DATA", str(other))
+    populate(settings, ["C0101"], seed=300)
+    run = kiosk("export", "--to", str(drive))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "this station did not write" in run.stderr and "its own [station] id" in run.stderr
+    assert [sorted(p.name for p in f.glob("*.jpg")) for f in batch_folders(drive)] == [["C0001.jpg", "C0002.jpg"]]
+    assert all((folder / f"{code}.jpg").read_bytes() == data for code, data in first.items())
+    assert (drive / f"{folder.name}.zip").read_bytes() == zipped
+    assert [p.name for p in drive.iterdir() if p.name.startswith(".")] == []
+    elsewhere = tmp_path / "other-usb"
+    elsewhere.mkdir()
+    assert kiosk("export", "--to", str(elsewhere)).returncode == 0, "--to another folder is the way out"
+    assert [p.name for p in batch_folders(elsewhere)[0].glob("*.jpg")] == ["C0101.jpg"]

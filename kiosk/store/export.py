@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.csv"
 SUMS = "SHA256SUMS"
+# Holds the id of the store that wrote the batch folder; kept out of the zip.
+MARKER = ".kiosk-store"
 MANIFEST_COLUMNS = (
     "code", "student_number", "name", "file", "sha256", "taken_at", "station", "operator", "overrides",
 )
@@ -183,6 +185,8 @@ def _build(
     )
     needed = sum(c.images["deliverable"].bytes for c in captures) * 2 + SPACE_MARGIN
     check_target(target, needed)
+    final = target / batch.name
+    _check_ours(final, store)
     if Path(batch.target) != target:
         _remove_partials(Path(batch.target), batch.name)
     work = target / f".{batch.name}.partial"
@@ -255,8 +259,8 @@ def _build(
                 z.write(f, f"{batch.name}/{f.name}", compress_type=kind)
         with open(zip_tmp, "rb+") as f:
             os.fsync(f.fileno())
-        final = target / batch.name
-        if final.exists():  # an earlier attempt got this far; this one replaces it
+        write_durably(work / MARKER, store.store_id.encode())
+        if final.exists():  # an earlier attempt of this store got this far; this one replaces it
             shutil.rmtree(final)
         os.replace(work, final)
         os.replace(zip_tmp, target / f"{batch.name}.zip")
@@ -290,6 +294,23 @@ def _drop(store: Store, batch: Batch, operator: str) -> None:
         store.db.execute("UPDATE captures SET batch_id = NULL WHERE batch_id = ?", [batch.id])
         store.db["batches"].delete(batch.id)
         store.audit(operator, "export_dropped", None, batch=batch.name)
+
+
+def _check_ours(folder: Path, store: Store) -> None:
+    """Refuse to replace a batch folder this store did not write."""
+    if not folder.exists():
+        return
+    try:
+        ours = (folder / MARKER).read_text().strip() == store.store_id
+    except OSError:
+        ours = False
+    if not ours:
+        raise StoreError(
+            f"{folder} holds a batch of the same name that this station did not write (another station "
+            f"with the same [station] id {store.station!r} exports to this drive?); it was left untouched. "
+            "Give each station its own [station] id in its config, and export this batch to another "
+            "folder with --to DIR (or move that folder away if it is this station's own)"
+        )
 
 
 def _remove_partials(target: Path, name: str) -> None:

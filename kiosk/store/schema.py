@@ -68,6 +68,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX audit_code ON audit(code);
     """,
+    # 2: this store's own id, written into each batch folder it exports, so an export never
+    # replaces a folder another station (given the same [station] id) wrote on the same drive
+    """
+    CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO store_info VALUES ('store_id', lower(hex(randomblob(16))))
+    """,
 )
 
 

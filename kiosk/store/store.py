@@ -188,6 +188,7 @@ class Store:
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.execute("PRAGMA foreign_keys = ON")
         migrate(self.db)
+        self.store_id = self.db.execute("SELECT value FROM store_info WHERE key = 'store_id'").fetchone()[0]
         self._recover()
 
     @classmethod
