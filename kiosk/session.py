@@ -180,6 +180,7 @@ class Cancel:
 @dataclass(frozen=True)
 class CameraStatus:
     status: str  # running | lost | reconnecting (the Grabber's status)
+    problem: str = ""  # the Grabber's words for what is wrong, for the photographer
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ class View:
     problem: Problem | None = None
     notice: str | None = None  # a message key shown under the review buttons
     camera: str = "running"
+    camera_problem: str = ""
 
 
 def verdict_of(result) -> str:
@@ -328,6 +330,7 @@ class Session:
         self.operator: str | None = None
         self.operator_seen = 0.0
         self.camera = "running"
+        self.camera_problem = ""
         self._reset()
 
     # -- plumbing
@@ -600,7 +603,7 @@ class Session:
         self._reset()
 
     def _on_CameraStatus(self, event: CameraStatus) -> None:
-        self.camera = event.status
+        self.camera, self.camera_problem = event.status, event.problem
         if self.state in (State.WAITING, State.GUIDING, State.HOLDING):
             self._check_camera()
         elif event.status == "running" and self.problem and self.problem.key == "error.camera_lost":
@@ -646,4 +649,5 @@ class Session:
             problem=self.problem,
             notice=self.notice,
             camera=self.camera,
+            camera_problem=self.camera_problem,
         )

@@ -157,7 +157,7 @@ class Worker:
         self.events: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._camera_status: str | None = None
+        self._camera: tuple[str, str] | None = None  # the status and problem last sent
         self.analysed = 0  # frames the checks have judged, for the measurement commands
         self.ready = threading.Event()  # set once the models are loaded, or failed to load
         self.failed: Exception | None = None  # why they failed to load
@@ -199,10 +199,10 @@ class Worker:
     def _step(self, analyser, last_index: int, last_ms: int) -> tuple[int, int]:
         self._drain()
         frame = self.grabber.wait_next(last_index, timeout=0.05)
-        status = self.grabber.status
-        if status != self._camera_status and status in ("running", "lost", "reconnecting"):
-            self._camera_status = status
-            self.session.handle(CameraStatus(status))
+        status, problem = self.grabber.status, self.grabber.problem
+        if (status, problem) != self._camera and status in ("running", "lost", "reconnecting"):
+            self._camera = (status, problem)
+            self.session.handle(CameraStatus(status, problem))
         if frame is not None:
             last_index = frame.index
             if self.session.wants_codes:

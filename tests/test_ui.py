@@ -345,6 +345,21 @@ def test_kiosk_codes_make_from_the_command_line(tmp_path):
     assert sorted(p.stem for p in (tmp_path / "codes").glob("*.png")) == sorted(codes)
 
 
+def test_the_photographer_sees_why_the_camera_gives_no_picture(qtbot, kiosk_for, tmp_path):
+    folder = empty_camera(tmp_path)
+    kiosk = kiosk_for(folder)
+    window = kiosk.window
+    qtbot.waitUntil(lambda: window.view is not None)
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    window.dialog.entry.setText("2468")
+    window.dialog.submit()
+    qtbot.waitUntil(lambda: window.view.operator is not None, timeout=WAIT_MS)
+    (folder / "0.png").rename(tmp_path / "unplugged.png")  # the camera stops giving pictures
+    qtbot.waitUntil(lambda: "retrying in" in window.camera_status.toolTip(), timeout=WAIT_MS)
+    assert window.camera_status.toolTip().startswith(f"摄像头：重新连接中 ({folder} holds no images")
+    assert window.camera_status.text().startswith("摄像头：重新连接中 (")
+
+
 def test_an_unplugged_camera_is_reported_and_the_session_resumes_when_it_returns(
         qtbot, kiosk_for, tmp_path):
     folder = empty_camera(tmp_path)

@@ -309,7 +309,14 @@ class KioskWindow(QWidget):
         self.operator_bar.setVisible(view.operator is not None)
         if view.operator is None:
             return
-        self.camera_status.setText(text("operator.camera", lang, status=text("camera." + view.camera, lang)))
+        status = text("camera." + view.camera, lang)
+        if view.camera_problem:
+            status += f" ({view.camera_problem})"
+        line = text("operator.camera", lang, status=status)
+        # The grabber's words can be long (a device path): a third of the bar, all of it on hover.
+        self.camera_status.setText(self.camera_status.fontMetrics().elidedText(
+            line, Qt.TextElideMode.ElideRight, self.width() // 3))
+        self.camera_status.setToolTip(line)
         background = [r for r in view.results if r.rule == "background"]
         verdict = s.verdict_of(background[0]) if background else None
         self.backdrop_status.setText(
