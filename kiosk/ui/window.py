@@ -10,11 +10,13 @@ from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -207,19 +209,30 @@ class KioskWindow(QWidget):
         side = QVBoxLayout()
         self.review_checks_title = label(role="label")
         side.addWidget(self.review_checks_title)
-        self.review_list = QGridLayout()
+        # The rows keep their natural height and scroll when a short screen has no room
+        # for them all beside the photographer's confirmations: never squeezed on top of
+        # each other.
+        rows = QWidget()
+        rows.setObjectName("checklist")
+        self.review_list = QGridLayout(rows)
+        self.review_list.setContentsMargins(0, 0, 0, 0)
         self.review_list.setVerticalSpacing(4)
         self.review_list.setHorizontalSpacing(10)
         self.review_list.setColumnStretch(2, 1)
         self.review_list.setColumnStretch(5, 1)
-        side.addLayout(self.review_list)
+        scroll = QScrollArea()
+        scroll.setWidget(rows)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setStyleSheet("QScrollArea, #checklist { background: transparent; }")
+        side.addWidget(scroll, 1)
         self.confirm_hair = QCheckBox()
         self.confirm_makeup = QCheckBox()
         for box, item in ((self.confirm_hair, "dyed_hair"), (self.confirm_makeup, "makeup")):
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             box.clicked.connect(lambda checked, item=item: self.post(s.ConfirmAppearance(item, checked)))
             side.addWidget(box)
-        side.addStretch()
         self.review_notice = label(role="notice")
         side.addWidget(self.review_notice)
         buttons = QHBoxLayout()
@@ -378,20 +391,21 @@ class KioskWindow(QWidget):
         for r in capture.report.results:
             by_rule.setdefault(r.rule, []).append(r)
         half = (len(by_rule) + 1) // 2  # two columns, so twenty rules fit beside the photo
-        # Rows shrink to the room the page leaves them (title, buttons, the photographer's
-        # confirmations), so on a short screen they never overlap.
-        room = self.height() - 400 - (120 if view.operator else 0)
-        size = max(12, min(style.small(self.height()), int(room / (half * 1.3))))
-        for i, (rule, results) in enumerate(by_rule.items()):
-            row, col = i % half, (i // half) * 3
+        size = style.small(self.height())
+
+        def severity(results) -> int:
+            return max(style.SEVERITY[s.verdict_of(r)] for r in results)
+
+        # What needs a look comes first, so it is in view even when the list scrolls.
+        ordered = sorted(by_rule.items(), key=lambda item: -severity(item[1]))
+        for i, (rule, results) in enumerate(ordered):
+            row, col = (i, 0) if i < half else (i - half, 3)
             worst = max(results, key=lambda r: style.SEVERITY[s.verdict_of(r)])
             verdict = s.verdict_of(worst)
             mark = label(style.SYMBOL[verdict], wrap=False)
             mark.setStyleSheet(f"color: {style.VERDICT[verdict].name()}; font-weight: bold; font-size: {size}px;")
             name = label(rule_name(rule, lang), wrap=False)
             name.setStyleSheet(f"font-size: {int(size * 0.75)}px;")
-            for cell in (mark, name):
-                cell.setMinimumHeight(int(size * 1.25))
             self.review_list.addWidget(mark, row, col)
             self.review_list.addWidget(name, row, col + 1)
             blocking = [r for r in results if s.verdict_of(r) in s.BLOCKING]
