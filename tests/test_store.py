@@ -154,7 +154,7 @@ def test_migrations_run_once_and_a_newer_store_is_refused(tmp_path, fake_clock):
     with Store(tmp_path, "hk-01", fake_clock) as s:  # reopening keeps the data
         assert len(s.captures(all_days=True)) == 1
         s.db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
-    with pytest.raises(RuntimeError, match="update the station software"):
+    with pytest.raises(StoreError, match="update the station software"):
         Store(tmp_path, "hk-01", fake_clock)
 
 
@@ -204,3 +204,20 @@ def test_programs_starting_together_on_a_new_store_all_open_it(tmp_path):
         assert p.wait(timeout=60) == 0, p.stderr.read()
     with Store(tmp_path, "hk-01") as s:
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+@pytest.mark.parametrize("damage, says", [
+    (lambda path: path.write_bytes(b"this is not a database" * 100), "cannot open the station database"),
+    (lambda path: _newer_schema(path), "newer than this program knows"),
+])
+def test_a_store_that_cannot_be_opened_gets_a_message_not_a_traceback(data_dir, damage, says):
+    Store(data_dir, "HK-01").close()
+    damage(data_dir / "store.sqlite3")
+    done = subprocess.run([sys.executable, "-m", "kiosk", "list"], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert says in done.stderr and "Traceback" not in done.stderr
+
+
+def _newer_schema(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")

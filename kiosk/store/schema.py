@@ -6,6 +6,11 @@ is a new entry at the end of MIGRATIONS, never an edit of an old one.
 
 import sqlite_utils
 
+
+class StoreError(Exception):
+    """Something the operator must act on; the message says what and what to do."""
+
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: roster, captures, images, export batches, audit log
     """
@@ -86,7 +91,7 @@ def migrate(db: sqlite_utils.Database) -> int:
         try:
             version = db.conn.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
-                raise RuntimeError(
+                raise StoreError(
                     f"the store has schema version {version}, newer than this program knows "
                     f"({len(MIGRATIONS)}): update the station software"
                 )

@@ -30,17 +30,13 @@ import sqlite_utils
 
 from kiosk.masking import mask_id_number, mask_name
 from kiosk.store.files import fsync_dir, sha256_bytes, sha256_file, write_durably
-from kiosk.store.schema import migrate
+from kiosk.store.schema import StoreError, migrate
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "store.sqlite3"
 # Capture codes become file names in the export, so only these characters are allowed.
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-class StoreError(Exception):
-    """Something the operator must act on; the message says what and what to do."""
 
 
 class AlreadyAccepted(StoreError):
@@ -180,14 +176,20 @@ class Store:
         # The kiosk may save from a worker thread and list from the window's thread;
         # write() serialises transactions between them.
         self._lock = threading.RLock()
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        self.db.enable_wal()
-        # FULL: a commit is on disk (WAL fsynced) before `saved` is reported
-        self.db.execute("PRAGMA synchronous = FULL")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        migrate(self.db)
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.enable_wal()
+            # FULL: a commit is on disk (WAL fsynced) before `saved` is reported
+            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrate(self.db)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(
+                f"cannot open the station database {self.path} ({e}): if the disk is full, free space; "
+                "if the file is damaged, restore it from the backup (nothing was changed)"
+            ) from e
         self.store_id = self.db.execute("SELECT value FROM store_info WHERE key = 'store_id'").fetchone()[0]
         self._recover()
 
