@@ -7,7 +7,10 @@ that portrait instead of the full camera frame.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,10 +31,35 @@ SLOW_MODELS_EVERY = 2
 SLOW_MODELS_WIDTH = 640
 
 
+@contextlib.contextmanager
+def _native_logs_silenced(active: bool = True):
+    """MediaPipe's C++ writes its start-up notes (delegates, feedback tensors, a landmark
+    projection note on the first frame) straight to file descriptor 2, where the operator
+    reads our own messages, and no setting turns them off: silence fd 2 while the models
+    start. Anything another thread writes to stderr in that moment is lost too."""
+    if not active:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class Engines:
     """The three MediaPipe tasks, created once per Analyser."""
 
     def __init__(self, face_model, pose_model, segmenter_model, video: bool):
+        with _native_logs_silenced():
+            self._create(face_model, pose_model, segmenter_model, video)
+
+    def _create(self, face_model, pose_model, segmenter_model, video: bool) -> None:
         mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
         self.video = video
         # Two faces, so a second person near the first is seen (the one-face rule).
@@ -72,12 +100,13 @@ class Engines:
             small = np.ascontiguousarray(small)
             t = time.perf_counter()
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
-            if self.video:
-                pose = self.pose.detect_for_video(image, timestamp_ms)
-                seg = self.segmenter.segment_for_video(image, timestamp_ms)
-            else:
-                pose = self.pose.detect(image)
-                seg = self.segmenter.segment(image)
+            with _native_logs_silenced(self.frames == 0):
+                if self.video:
+                    pose = self.pose.detect_for_video(image, timestamp_ms)
+                    seg = self.segmenter.segment_for_video(image, timestamp_ms)
+                else:
+                    pose = self.pose.detect(image)
+                    seg = self.segmenter.segment(image)
             mp_ms += time.perf_counter() - t
             mask = seg.confidence_masks[0].numpy_view()
             mask = mask.reshape(mask.shape[:2]).copy()
