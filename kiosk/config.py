@@ -86,6 +86,7 @@ class KioskSettings:
     instruction_delay_s: float = field(metadata=_range(0, 2))
     hold_grace_s: float = field(metadata=_range(0, 2))
     saved_screen_s: float = field(metadata=_range(2, 120))
+    unreadable_code_s: float = field(metadata=_range(0.5, 30))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Open the capture code in the CHSI website or app and hold it up to the camera, "
         "or scan it with the handheld scanner.",
     ),
+    "waiting.unreadable": (
+        "看到了采集码，但无法识别：请把手机亮度调高、拿稳并靠近一点，或使用扫码枪。",
+        "We can see a code but cannot read it: turn up the phone's brightness, hold it "
+        "still and a little closer, or use the handheld scanner.",
+    ),
     "scanning.title": ("正在读取采集码…", "Reading your capture code…"),
     # confirming
     "confirm.title": ("请确认是您本人", "Please confirm this is you"),

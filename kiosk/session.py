@@ -113,6 +113,11 @@ class CodeRead:
 
 
 @dataclass(frozen=True)
+class CodeSeen:
+    """A QR code is in the camera picture but zbar cannot read it (blurred, glare, too far)."""
+
+
+@dataclass(frozen=True)
 class Confirm:
     """The student confirms it is them (Enter / Space / the button)."""
 
@@ -211,6 +216,7 @@ APPEARANCE = ("dyed_hair", "makeup")
 # OperatorOn/Off and CameraStatus are heard in every state.
 LISTENS: dict[type, set[State]] = {
     CodeRead: {State.WAITING, State.ERROR},
+    CodeSeen: {State.WAITING},
     Confirm: {State.CONFIRMING, State.REVIEWING, State.SAVED},
     Deny: {State.CONFIRMING},
     Analysed: {State.WAITING, State.GUIDING, State.HOLDING},
@@ -224,7 +230,7 @@ LISTENS: dict[type, set[State]] = {
     Cancel: {State.CONFIRMING, State.GUIDING, State.HOLDING, State.REVIEWING, State.ERROR},
 }
 # Events that mean a person is there (anything but the clock and the machinery).
-PASSIVE = (Tick, Analysed, CameraStatus, Fault)
+PASSIVE = (Tick, Analysed, CameraStatus, Fault, CodeSeen)
 
 
 # --- what the screens draw -----------------------------------------------------------
@@ -255,6 +261,7 @@ class View:
     notice: str | None = None  # a message key shown under the review buttons
     camera: str = "running"
     camera_problem: str = ""
+    unreadable_code: bool = False  # waiting: a code has been in the picture unread for a while
 
 
 def verdict_of(result) -> str:
@@ -396,6 +403,7 @@ class Session:
         self.retry: Callable | None = None
         self.bad_code: str | None = None
         self.notice: str | None = None
+        self._forget_unread_code()
         # Instructions on screen by check id; a check must fail (or pass) for the
         # instruction delay before its instruction appears (or goes).
         self.shown: dict[str, Any] = {}
@@ -409,6 +417,11 @@ class Session:
         self._check_camera()
         self._view = None
         self._view = self._make_view()
+
+    def _forget_unread_code(self) -> None:
+        # When a code zbar cannot read was first and last seen in the picture.
+        self.unread_since: float | None = None
+        self.unread_last: float | None = None
 
     def _fail(self, problem: Problem, retry: Callable) -> None:
         self.problem = problem
@@ -428,7 +441,14 @@ class Session:
         if self.state is State.ERROR and (not self._code_problem or event.text == self.bad_code):
             return  # the same bad code still held up: keep saying what is wrong with it
         self.problem, self.retry = None, None
+        self._forget_unread_code()
         self._scan(event.text, None)
+
+    def _on_CodeSeen(self, event: CodeSeen) -> None:
+        now = self.clock.now()
+        if self.unread_since is None:
+            self.unread_since = now
+        self.unread_last = now
 
     def _scan(self, text: str, replace: str | None) -> None:
         self._enter(State.SCANNING)
@@ -493,6 +513,10 @@ class Session:
         now = self.clock.now()
         if self.operator and now - self.operator_seen > self.operator_timeout_s:
             self.operator = None
+        # The code is gone from the picture (no sighting for as long as an instruction
+        # takes to go): the next one starts its own wait for the hint.
+        if self.unread_last is not None and now - self.unread_last > self.kiosk.instruction_delay_s:
+            self._forget_unread_code()
         if self.state is State.SAVED:
             if now - self.saved_at >= self.kiosk.saved_screen_s:
                 self._reset()
@@ -650,4 +674,6 @@ class Session:
             notice=self.notice,
             camera=self.camera,
             camera_problem=self.camera_problem,
+            unreadable_code=self.state is State.WAITING and self.unread_since is not None
+            and self.clock.now() - self.unread_since >= self.kiosk.unreadable_code_s,
         )

@@ -20,6 +20,7 @@ from kiosk.session import (
     CameraStatus,
     Cancel,
     CodeRead,
+    CodeSeen,
     Confirm,
     ConfirmAppearance,
     OperatorLock,
@@ -146,6 +147,39 @@ def test_after_a_bad_code_the_next_good_code_just_works(session):
     session.handle(CodeRead(text))
     assert session.state is State.CONFIRMING and session.view().student.code == code
     assert session.view().problem is None
+
+
+def seen_for(session, clock, seconds: float, step: float = 0.1) -> None:
+    """The worker's frames for `seconds` while a code it cannot read is in the picture."""
+    for _ in range(round(seconds / step)):
+        clock.advance(step)
+        session.handle(CodeSeen())
+        session.handle(Tick())
+
+
+def test_a_code_seen_but_not_read_gets_a_hint_that_goes_when_the_code_goes(session, fake_clock, settings):
+    wait = settings.kiosk.unreadable_code_s
+    seen_for(session, fake_clock, wait - 0.2)
+    assert not session.view().unreadable_code  # a moment's blur while the phone comes up: no hint
+    seen_for(session, fake_clock, 0.3)
+    view = session.view()
+    assert view.state is State.WAITING and view.unreadable_code  # a hint, nothing blocked
+    for _ in range(3):  # the phone taken away: no more sightings
+        fake_clock.advance(settings.kiosk.instruction_delay_s)
+        session.handle(Tick())
+    assert not session.view().unreadable_code
+    seen_for(session, fake_clock, 0.5)  # held up again: a new wait, not the old one
+    assert not session.view().unreadable_code
+
+
+def test_the_unreadable_code_hint_goes_when_the_code_is_read(session, fake_clock, settings):
+    seen_for(session, fake_clock, settings.kiosk.unreadable_code_s + 0.1)
+    assert session.view().unreadable_code
+    code, text = demo_code()
+    session.handle(CodeRead(text))  # brighter now: zbar reads it
+    assert session.state is State.CONFIRMING and not session.view().unreadable_code
+    session.handle(Cancel())
+    assert session.state is State.WAITING and not session.view().unreadable_code
 
 
 def test_guidance_shows_the_two_most_important_failures_and_never_shoots(session, fake_clock, judged):

@@ -18,7 +18,7 @@ from pyzbar.pyzbar import decode
 
 from kiosk.camera import FileCamera
 from kiosk.clock import SystemClock
-from kiosk.codec import DemoCodec, new_code
+from kiosk.codec import DemoCodec, new_code, qr_image
 from kiosk.session import State, verdict_of
 from kiosk.store import RosterEntry, Store
 from kiosk.ui_commands import write_code_image
@@ -377,3 +377,61 @@ def test_an_unplugged_camera_is_reported_and_the_session_resumes_when_it_returns
     (tmp_path / "unplugged.png").rename(folder / "0.png")
     qtbot.waitUntil(state_is(kiosk, State.GUIDING), timeout=WAIT_MS)  # the same student goes on
     assert window.view.student is not None
+
+
+def dim_code_frame(text: str) -> np.ndarray:
+    """The code on a phone turned right down under a ceiling light: its dark and light
+    modules only 25 grey levels apart, too faint for zbar, still a code to the eye."""
+    card = (qr_image(text).astype(np.float32) * 0.1 + 120).astype(np.uint8)
+    frame = canvas()
+    y, x = 150, (1280 - card.shape[1]) // 2
+    frame[y:y + card.shape[0], x:x + card.shape[1]] = cv2.cvtColor(card, cv2.COLOR_GRAY2BGR)
+    return frame
+
+
+def show_camera(folder: Path, frame: np.ndarray) -> None:
+    """Change what the one-picture camera sees (whole files only: the camera reads it)."""
+    cv2.imwrite(str(folder / "next.png"), frame)
+    os.replace(folder / "next.png", folder / "0.png")
+
+
+def test_a_code_seen_but_not_read_gets_a_hint_and_a_readable_one_goes_straight_on(
+        qtbot, kiosk_for, tmp_path, fake_clock, settings):
+    code = new_code()
+    text = DemoCodec().encode(code, "张*三", "3101**********1234")
+    dim = dim_code_frame(text)
+    small = cv2.resize(cv2.cvtColor(dim, cv2.COLOR_BGR2GRAY), (settings.kiosk.qr_scan_width, 360),
+                       interpolation=cv2.INTER_AREA)
+    assert decode(dim) == [] and decode(small) == []  # zbar cannot read it, at either size
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    show_camera(folder, dim)
+    kiosk = kiosk_for(folder)
+    window = kiosk.window
+    waiting_hint = "在学信网或学信网 App 打开“图像采集码”，对准摄像头；也可以用扫码枪扫码。"
+    unreadable_hint = "看到了采集码，但无法识别：请把手机亮度调高、拿稳并靠近一点，或使用扫码枪。"
+    qtbot.waitUntil(lambda: window.preview.shown_hint == waiting_hint, timeout=WAIT_MS)
+
+    def session_seconds(seconds: float, until) -> bool:
+        """Let session time pass at about the camera's pace; True once `until` holds."""
+        for _ in range(round(seconds / 0.1)):
+            fake_clock.advance(0.1)
+            qtbot.wait(100)
+            if until():
+                return True
+        return False
+
+    assert session_seconds(settings.kiosk.unreadable_code_s + 10,
+                           lambda: window.preview.shown_hint == unreadable_hint)
+    assert window.view.state is State.WAITING and window.pages.currentWidget() is window.preview
+
+    show_camera(folder, canvas())  # the phone is taken away: the hint goes
+    assert session_seconds(10, lambda: window.preview.shown_hint == waiting_hint)
+
+    views = []
+    kiosk.session.subscribe(views.append)
+    show_camera(folder, code_frame(text, tmp_path))  # brightness up: zbar reads it at once
+    qtbot.waitUntil(lambda: len(views) >= 2, timeout=WAIT_MS)  # views come from the worker's thread
+    assert [v.state for v in views] == [State.SCANNING, State.CONFIRMING]
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    assert window.view.student.code == code and not window.view.unreadable_code

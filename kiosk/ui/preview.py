@@ -33,6 +33,7 @@ class Preview(QWidget):
         self.painted = 0  # camera frames painted, for the preview-rate measurement
         self._painted_index = -1
         self.shown_lines: list[str] = []  # the big lines on screen now (tests read them)
+        self.shown_hint = ""  # the waiting screen's line under the picture (tests read it)
 
     # -- input
 
@@ -131,11 +132,15 @@ class Preview(QWidget):
         painter.setPen(QPen(style.ACCENT, max(4, size // 10), Qt.PenStyle.DashLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(box, 16, 16)
-        hint = text("waiting.hint", view.language)
-        painter.setFont(style.font(style.small(self.height())))
+        # A code in the picture that cannot be read: what to change, in place of the usual
+        # hint and in the warning colour, so it is noticed without stopping anything.
+        unreadable = view.unreadable_code
+        hint = text("waiting.unreadable" if unreadable else "waiting.hint", view.language)
+        self.shown_hint = hint
+        painter.setFont(style.font(style.small(self.height()), bold=unreadable))
         band = QRectF(0, rect.bottom() - size * 2.2, self.width(), size * 2.2)
         painter.fillRect(band, QColor(0, 0, 0, 170))
-        painter.setPen(style.TEXT_LIGHT)
+        painter.setPen(style.WARN_LIGHT if unreadable else style.TEXT_LIGHT)
         painter.drawText(band.adjusted(size, 0, -size, 0),
                          Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, hint)
 

@@ -16,6 +16,7 @@ ACCENT = QColor("#2f7de1")
 PASS = QColor("#1f9d55")
 PASS_LIGHT = QColor("#7ee2a8")
 WARN = QColor("#c98a00")
+WARN_LIGHT = QColor("#ffd166")  # warning text on the dark bands over the picture
 FAIL = QColor("#d64545")
 UNKNOWN = QColor("#7b8490")
 
