@@ -380,42 +380,41 @@ def test_retry_or_cancel_while_the_camera_is_still_down_keeps_saying_so(session)
     assert session.state is State.WAITING
 
 
-def test_a_failed_save_keeps_the_photo_and_retry_saves_it(session, fake_clock, judged, data_dir, settings,
-                                                           store_factory):
+def _accept_onto_a_refusing_disk(session, fake_clock, judged, images, settings) -> str:
+    """Take a passing photo and accept it while the disk refuses the images (a full disk, say)."""
     code = to_guiding(session)
     frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
-    images = data_dir / "images"
     shutil.rmtree(images)
-    images.write_text("not a folder")  # the disk refuses the images
+    images.write_text("not a folder")
     session.handle(Accept())
-    view = session.view()
-    assert view.state is State.ERROR and view.problem.key == "error.save_failed"
+    return code
+
+
+def _retry_once_the_disk_is_back(session, images, store_factory, code) -> None:
     images.unlink()
     images.mkdir()
     session.handle(Retry())
     assert session.state is State.SAVED
     with store_factory() as store:
         assert store.accepted(code) is not None
+
+
+def test_a_failed_save_keeps_the_photo_and_retry_saves_it(session, fake_clock, judged, data_dir, settings,
+                                                           store_factory):
+    code = _accept_onto_a_refusing_disk(session, fake_clock, judged, data_dir / "images", settings)
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == "error.save_failed"
+    _retry_once_the_disk_is_back(session, data_dir / "images", store_factory, code)
 
 
 def test_a_photo_that_failed_to_save_outlasts_the_inactivity_timer(session, fake_clock, judged, data_dir,
                                                                     settings, store_factory):
-    code = to_guiding(session)
-    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
-    images = data_dir / "images"
-    shutil.rmtree(images)
-    images.write_text("not a folder")  # the disk refuses the images (a full disk, say)
-    session.handle(Accept())
+    code = _accept_onto_a_refusing_disk(session, fake_clock, judged, data_dir / "images", settings)
     fake_clock.advance(settings.kiosk.inactivity_s * 3)  # the photographer is fetching help
     session.handle(Tick())
     view = session.view()
     assert view.state is State.ERROR and view.problem.key == "error.save_failed"
-    images.unlink()
-    images.mkdir()
-    session.handle(Retry())
-    assert session.state is State.SAVED
-    with store_factory() as store:
-        assert store.accepted(code) is not None
+    _retry_once_the_disk_is_back(session, data_dir / "images", store_factory, code)
 
 
 def test_the_pin_locks_after_too_many_wrong_tries(fake_clock):
