@@ -104,10 +104,15 @@ class Settings:
     camera: CameraSettings
     capture: CaptureSettings
     checks: Mapping[str, Any]
+    check_options: Any  # kiosk.checks.registry.Options: face_parsing and its live cadence
     store: StoreSettings
     export: ExportSettings
     kiosk: KioskSettings
     operator: OperatorSettings
+
+    @property
+    def face_parsing(self) -> bool:
+        return self.check_options.face_parsing
 
 
 def user_config_file() -> Path:
@@ -148,11 +153,12 @@ def _settings_from(raw: dict, source: Path) -> Settings:
     if not isinstance(checks_table, dict):
         raise ConfigError("[checks] is missing; every check needs its [checks.<id>] section")
     hints = typing.get_type_hints(Settings)
-    sections = [name for name in hints if name not in ("source", "checks")]
+    sections = [name for name in hints if name not in ("source", "checks", "check_options")]
     for name in raw:
         if name not in sections:
             raise ConfigError(f"[{name}] is not a known section; allowed: {', '.join(sections + ['checks'])}")
-    values: dict[str, Any] = {"source": source, "checks": registry.build_params(checks_table, build)}
+    values: dict[str, Any] = {"source": source, "checks": registry.build_params(checks_table, build),
+                              "check_options": registry.build_options(checks_table, build)}
     for name in sections:
         if name not in raw:
             raise ConfigError(f"[{name}] is missing")

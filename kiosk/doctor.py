@@ -67,13 +67,33 @@ def _codec(settings: Settings) -> Item:
     except Exception as error:  # the authorised unit's code: any failure means no codes can be read
         return Item("capture codes", False, str(error))
     return Item("capture codes", True, f"codec {settings.kiosk.codec} loaded")
+
+
 def _models(settings: Settings) -> list[Item]:
     folder = paths.models_dir(settings)
+    face_parsing = settings.face_parsing
     items = []
     for model in models.MODEL_FILES:
+        if model not in models.required(face_parsing):
+            items.append(Item(f"model {model.name}", True, "not needed: [checks] face_parsing = false"))
+            continue
         problem = models.check(folder, model)
         items.append(Item(f"model {model.name}", problem is None, problem or "present, SHA-256 correct"))
+    items.append(_face_parsing_licence(face_parsing))
     return items
+
+
+def _face_parsing_licence(face_parsing: bool) -> Item:
+    if not face_parsing:
+        return Item("face parsing licence", True, "face parsing is off ([checks] face_parsing = false): the rules "
+                                                  "that need it say \"cannot tell\" and the photographer confirms "
+                                                  "them on review")
+    # The checkpoint's code (face-parsing.PyTorch) is MIT; its training data is not.
+    return Item("face parsing licence", True,
+                "the face-parsing network was trained on CelebAMask-HQ, licensed for non-commercial research only "
+                "(its code is MIT): the centre must clear this before commercial use, or set [checks] face_parsing "
+                "= false (the rules that need parsing then say \"cannot tell\" and the photographer confirms them "
+                "on review)", warning=True)
 
 
 def _zbar() -> Item:

@@ -57,8 +57,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "review.override_reason": (
         "请输入放行“{rule}”的原因：", "Reason for overriding “{rule}”:"
     ),
-    "review.confirm_hair": ("摄影师确认：头发未染色", "Photographer confirms: hair not dyed"),
+    "review.confirm_dyed_hair": ("摄影师确认：头发未染色", "Photographer confirms: hair not dyed"),
     "review.confirm_makeup": ("摄影师确认：未化妆", "Photographer confirms: no make-up"),
+    "review.confirm_jewellery": ("摄影师确认：无耳环、项链或面部穿孔", "Photographer confirms: no earrings, necklace or piercing"),
     "review.needs_operator": (
         "有未通过的项目，请联系摄影师。",
         "Some checks did not pass; please ask the photographer.",
@@ -95,6 +96,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rule.sharpness": ("清晰", "sharp"),
     "rule.jewellery": ("无首饰", "no jewellery"),
     "rule.hair_area": ("头发面积", "hair area"),
+    "rule.colour": ("彩色照片", "colour photo"),
     "rule.dyed_hair": ("未染发", "hair not dyed"),
     "rule.makeup": ("未化妆", "no make-up"),
     # verdicts

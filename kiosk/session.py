@@ -66,7 +66,7 @@ class Capture:
     taken_at: datetime
     manual: bool = False  # taken with the operator's shutter, not automatically
     overrides: tuple[tuple[str, str], ...] = ()  # (check id, reason)
-    confirmations: tuple[str, ...] = ()  # what the operator confirmed: dyed_hair, makeup
+    confirmations: tuple[str, ...] = ()  # what the operator confirmed, of APPEARANCE
     operator: str | None = None
 
     @property
@@ -166,7 +166,7 @@ class Override:
 
 @dataclass(frozen=True)
 class ConfirmAppearance:
-    """The operator confirms what no check can judge: item is dyed_hair or makeup."""
+    """The operator confirms what no check can be sure of: item is one of APPEARANCE."""
 
     item: str
     confirmed: bool
@@ -210,7 +210,10 @@ class OperatorOff:
     pass
 
 
-APPEARANCE = ("dyed_hair", "makeup")
+# What no check can be sure of, confirmed by the photographer on every photo: dyed hair and
+# make-up no pixel rule judges, and jewellery the parsing can miss (thin chains, small studs,
+# facial piercings).
+APPEARANCE = ("dyed_hair", "makeup", "jewellery")
 
 # Events a state listens to; any other event is ignored there. Tick, SetLanguage,
 # OperatorOn/Off and CameraStatus are heard in every state.
@@ -543,6 +546,8 @@ class Session:
         if report.crop_box is None:
             self._fail(Problem("error.no_face_photo"), self._guide)
             return
+        if report.finish is not None:  # live results: the photo itself is judged in full
+            report = report.finish()
         try:
             jpeg = self.desk.render(image, report)
         except ValueError as exc:

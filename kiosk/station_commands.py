@@ -37,7 +37,7 @@ def run_models_fetch(args: argparse.Namespace, settings) -> int:
     from kiosk import models, paths
 
     try:
-        models.fetch(paths.models_dir(settings), args.source, offline=args.offline)
+        models.fetch(paths.models_dir(settings), args.source, offline=args.offline, face_parsing=settings.face_parsing)
     except models.ModelError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -75,7 +75,7 @@ def _models_problem(settings) -> str | None:
     from kiosk import models, paths
 
     try:
-        models.require(paths.models_dir(settings))
+        models.require(paths.models_dir(settings), face_parsing=settings.face_parsing)
     except models.ModelError as error:
         return str(error)
     return None

@@ -10,7 +10,7 @@ def test_bench_json_has_every_figure(settings, capsys):
     assert run(settings, "bench", "--frames", "20", "--json") == 0
     figures = json.loads(capsys.readouterr().out)
     assert set(figures) == {"fps", "latency_ms_p50", "latency_ms_p95", "pipeline_ms_per_frame",
-                            "mediapipe_ms_per_frame", "frames"}
+                            "mediapipe_ms_per_frame", "frames", "parsing_hz", "parsing_ms_p95"}
     assert figures["frames"] == 20
     assert figures["latency_ms_p95"] >= figures["latency_ms_p50"] > 0
     assert figures["pipeline_ms_per_frame"] >= figures["mediapipe_ms_per_frame"] > 0

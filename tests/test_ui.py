@@ -261,8 +261,8 @@ def test_the_photographer_shoots_a_failing_frame_overrides_and_the_store_records
         window.dialog.entry.setText("宗教头巾，面部完整可见")
         window.dialog.submit()
         qtbot.waitUntil(lambda: len(window.view.capture.overrides) == before + 1, timeout=WAIT_MS)
-    window.confirm_hair.click()
-    window.confirm_makeup.click()
+    for box in window.confirm_boxes.values():
+        box.click()
     qtbot.waitUntil(lambda: len(window.view.capture.confirmations) == 2, timeout=WAIT_MS)
     window.accept_button.click()
     qtbot.waitUntil(state_is(kiosk, State.SAVED), timeout=WAIT_MS)

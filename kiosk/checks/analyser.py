@@ -1,14 +1,29 @@
-"""The Analyser: MediaPipe once per frame into a FrameContext, then every registered check."""
+"""The Analyser: MediaPipe once per frame into a FrameContext, then every registered check.
+
+Live (video mode) the checks marked every_frame run on each camera frame for guidance; the
+others, the face parsing among them, run beside it on a worker thread on the newest frame,
+at most [checks] live_parsing_hz times a second, on a smaller copy of the portrait. The
+frame to be saved (full=True) and unrelated stills (image mode) are judged by every check
+at the full 480x640.
+"""
 from __future__ import annotations
+
+import dataclasses
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
 from kiosk import models, paths
+from kiosk.checks.calibrate import Measured
 from kiosk.checks.context import Engines, FrameContext
+from kiosk.checks.landmarks import OUT_W
 from kiosk.checks.registry import checks
 from kiosk.checks.result import Report
 
 FACE_MODEL, POSE_MODEL, SEGMENTER_MODEL = "face_landmarker.task", "pose_landmarker_full.task", "selfie_segmenter.tflite"
+PARSING_MODEL = "face_parsing_bisenet.onnx"
 
 
 class Analyser:
@@ -18,41 +33,89 @@ class Analyser:
         if mode not in ("image", "video"):
             raise ValueError(f"mode must be 'image' or 'video', not {mode!r}")
         self.settings = settings
-        models.require(paths.models_dir(settings))  # a file whose hash differs is never used
+        options = settings.check_options
+        # A file whose hash differs is never used.
+        models.require(paths.models_dir(settings), face_parsing=options.face_parsing)
         self.engines = Engines(paths.model_path(settings, FACE_MODEL), paths.model_path(settings, POSE_MODEL),
                                paths.model_path(settings, SEGMENTER_MODEL), video=mode == "video")
+        self.parser = None
+        if options.face_parsing:
+            from kiosk.faceparsing import FaceParser
+
+            # Live, one thread: the other core keeps MediaPipe at the camera rate.
+            self.parser = FaceParser(paths.model_path(settings, PARSING_MODEL), threads=1 if mode == "video" else 2)
         self.checks = [(cls(), settings.checks[check_id]) for check_id, cls in checks().items()]
         self.video = mode == "video"
         self.last_context: FrameContext | None = None  # kept for timing and for drawing guidance
         self._next_ms = 0
-        self._turn = 0  # which picture check runs on this video frame
-        self._last: dict[str, object] = {}  # latest result per check id
+        self._slow: dict[str, object] = {}  # latest result per slow check id
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="parsing") if self.video else None
+        self._pending: Future | None = None
+        self._submitted = float("-inf")
+        self._interval = 1.0 / options.live_parsing_hz
+        self.parsing_ms: list[float] = []  # time of each live parse, for `kiosk bench`
 
-    def analyse(self, image_bgr: np.ndarray, timestamp_ms: int | None = None, full: bool = False) -> Report:
-        """Judge one frame. In video mode the picture checks take turns (one on every frame
-        that does not run pose and segmenter; the others keep their latest result, at most
-        about 0.7 s old at 30 fps) unless `full`: use full=True on the frame to be saved."""
+    def _context(self, image_bgr: np.ndarray, timestamp_ms: int | None, parse_width: int) -> FrameContext:
         if timestamp_ms is None:  # MediaPipe's video mode needs increasing timestamps
             timestamp_ms = self._next_ms
         self._next_ms = int(timestamp_ms) + 33
         ctx = self.engines.run(image_bgr, int(timestamp_ms))
-        ctx.capture = self.settings.capture
-        # One picture check per frame without pose and segmenter, so no frame does both.
-        slow = [i for i, (check, _) in enumerate(self.checks) if not check.every_frame]
-        due = None
-        if not self.engines.slow_ran:
-            due = slow[self._turn % len(slow)]
-            self._turn += 1
-        results = []
-        for i, (check, params) in enumerate(self.checks):
-            # Without a face every check answers at once (no stale "pass" for a person who left).
-            if full or not self.video or check.every_frame or i == due or not ctx.faces or check.id not in self._last:
-                self._last[check.id] = check.judge(ctx, params)
-            results.append(self._last[check.id])
+        ctx.capture, ctx.parser, ctx.parse_width = self.settings.capture, self.parser, parse_width
+        return ctx
+
+    def analyse(self, image_bgr: np.ndarray, timestamp_ms: int | None = None, full: bool = False) -> Report:
+        """Judge one frame. In video mode the slow checks keep their newest result from the
+        worker (at most about 1/live_parsing_hz + one parse old) unless `full`: use full=True on
+        the frame to be saved."""
+        ctx = self._context(image_bgr, timestamp_ms, OUT_W)
         self.last_context = ctx
+        if not self.video or full or not ctx.faces:
+            # Without a face every check answers at once (no stale "pass" for a person who left).
+            return self._judge_all(ctx)
+        self._collect()
+        if self._pending is None and time.monotonic() - self._submitted >= self._interval:
+            self._submitted = time.monotonic()
+            ctx.parse_width = self.settings.check_options.live_parsing_width
+            self._pending = self._worker.submit(self._judge_slow, ctx)
+        results = []
+        for check, params in self.checks:
+            if check.every_frame:
+                results.append(check.judge(ctx, params))
+            else:
+                results.append(self._slow.get(check.id) or check.unknown("", "", ""))
+        return Report(tuple(results), ctx.layout.box, finish=partial(self._finish, ctx))
+
+    def _judge_all(self, ctx: FrameContext) -> Report:
+        results = [check.judge(ctx, params) for check, params in self.checks]
+        self._slow = {r.id: r for r in results}
         return Report(tuple(results), ctx.layout.box if ctx.faces else None)
 
+    def _finish(self, ctx: FrameContext) -> Report:
+        """The live frame judged again by every check, the parsing at the full 480x640 (a
+        fresh copy of its context: the worker may still be reading the original)."""
+        return self._judge_all(dataclasses.replace(ctx, parse_width=OUT_W))
+
+    def _judge_slow(self, ctx: FrameContext) -> dict:
+        """On the worker: the parsing and every slow check on one frame's own context."""
+        results = {check.id: check.judge(ctx, params) for check, params in self.checks if not check.every_frame}
+        if ctx.parsing_ms is not None:
+            self.parsing_ms.append(ctx.parsing_ms)
+        return results
+
+    def _collect(self) -> None:
+        if self._pending is not None and self._pending.done():
+            self._slow.update(self._pending.result())
+            self._pending = None
+
+    def measure(self, image_bgr: np.ndarray) -> Measured:
+        """Every check's raw measures on one still, for fitting thresholds (kiosk calibrate)."""
+        ctx = self._context(image_bgr, None, OUT_W)
+        return Measured({check.id: check.measure(ctx, params) for check, params in self.checks},
+                        ctx.layout.box if ctx.faces else None)
+
     def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
         self.engines.close()
 
     def __enter__(self) -> "Analyser":

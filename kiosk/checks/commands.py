@@ -28,12 +28,27 @@ def register(sub) -> None:
                                    "balanced accuracy, and every photo judged differently from its label.")
     p.add_argument("labels", type=Path, metavar="LABELS.tsv")
     p.add_argument("--json", action="store_true", help="print only the counts as JSON")
+    p.add_argument("--folds", type=int, metavar="K",
+                   help="split the photos into K groups of people (the `person` column); fit the thresholds "
+                        "on K-1 groups as `kiosk calibrate` does and judge the group left out; every figure "
+                        "printed is from left-out people only")
     p.set_defaults(func=eval_command)
+
+    p = sub.add_parser("calibrate", help="fit the checks' thresholds from labelled photos",
+                       description="Measure every photo of a LABELS.tsv and fit each threshold marked as fitted "
+                                   "(config.toml says which) from the raw values: the best balanced accuracy of "
+                                   "the rule, ties to the safe side, then to the middle of the widest gap. Prints "
+                                   "each threshold beside its configured value, with its margin; round it and "
+                                   "write it into config.toml with why. Judge the procedure with "
+                                   "`kiosk eval --folds`, never with the photos it was fitted on.")
+    p.add_argument("labels", type=Path, metavar="LABELS.tsv")
+    p.set_defaults(func=calibrate_command)
 
     p = sub.add_parser("bench", help="time the live analysis at 1280x720",
                        description="Play a video or image folder (default: frames built from the project's "
                                    "test photos) through the live pipeline at 1280x720; print frames per second, "
-                                   "latency median and 95th percentile, and the bare MediaPipe time of the same run.")
+                                   "latency median and 95th percentile, the bare MediaPipe time of the same run, and "
+                                   "how often the face parsing beside it updated and how long each parse took.")
     p.add_argument("path", nargs="?", type=Path, metavar="PATH", help="video file or folder of images")
     p.add_argument("--frames", type=int, default=300, help="frames to time (default 300)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -100,28 +115,71 @@ def report_text(path: Path, report, entry: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def eval_command(args, settings) -> int:
+def measure_labelled(args, settings):
+    """(rows, measures, checks) of a LABELS.tsv; None (after saying why) when it cannot be read."""
     import cv2
 
     from kiosk.checks import Analyser
-    from kiosk.checks.evaluate import Evaluation, read_labels, record, table
+    from kiosk.checks.evaluate import read_labels
 
     try:
         rows = read_labels(args.labels)
     except (OSError, ValueError) as error:
         print(f"cannot read {args.labels}: {error}", file=sys.stderr)
-        return 2
-    folder, ev = args.labels.resolve().parent, Evaluation()
+        return None
+    folder, measured = args.labels.resolve().parent, []
     with Analyser(settings, mode="image") as analyser:
         for row in rows:
             image = cv2.imread(str(folder / row["file"]), cv2.IMREAD_COLOR)
             if image is None:
                 print(f"{row['file']}: cannot be read; counted as rejected", file=sys.stderr)
-            record(ev, row, analyser.analyse(image) if image is not None else None)
+            measured.append(analyser.measure(image) if image is not None else None)
+        checks = [check for check, _ in analyser.checks]
+    return rows, measured, checks
+
+
+def eval_command(args, settings) -> int:
+    from kiosk.checks.calibrate import fit, judge, person_folds
+    from kiosk.checks.evaluate import Evaluation, record, table
+
+    if args.folds is not None and args.folds < 2:
+        print("--folds needs at least 2 groups", file=sys.stderr)
+        return 2
+    loaded = measure_labelled(args, settings)
+    if loaded is None:
+        return 2
+    rows, measured, checks = loaded
+    ev = Evaluation()
+    folds = person_folds(rows, args.folds) if args.folds else [0] * len(rows)
+    for fold in sorted(set(folds)):
+        params = settings.checks
+        if args.folds:
+            train = [(r, m) for r, m, f in zip(rows, measured, folds) if f != fold and m is not None]
+            params, _ = fit(checks, settings.checks, [r for r, _ in train], [m for _, m in train])
+        for row, m, f in zip(rows, measured, folds):
+            if f == fold:
+                record(ev, row, judge(checks, m, params) if m is not None else None)
     if args.json:
         print(json.dumps(ev.as_dict()))
     else:
+        if args.folds:
+            print(f"{args.folds} person-split folds: thresholds fitted without the people judged\n")
         print(table(ev))
+    return 0
+
+
+def calibrate_command(args, settings) -> int:
+    from kiosk.checks.calibrate import fit, fits_table
+
+    loaded = measure_labelled(args, settings)
+    if loaded is None:
+        return 2
+    rows, measured, checks = loaded
+    kept = [(r, m) for r, m in zip(rows, measured) if m is not None]
+    _, fits = fit(checks, settings.checks, [r for r, _ in kept], [m for _, m in kept])
+    print(f"fitted on {len(kept)} photos of {args.labels}; these figures are in-sample: judge them with "
+          f"`kiosk eval {args.labels} --folds 5`\n")
+    print(fits_table(fits))
     return 0
 
 
@@ -169,7 +227,7 @@ def bench_command(args, settings) -> int:
     from kiosk.camera import CameraError
     from kiosk.checks import Analyser
 
-    latencies, mediapipe = [], []
+    latencies, mediapipe, parsed_before = [], [], None
     try:
         with Analyser(settings, mode="video") as analyser:
             start = None
@@ -181,7 +239,10 @@ def bench_command(args, settings) -> int:
                 start = start or t
                 latencies.append((time.perf_counter() - t) * 1000)
                 mediapipe.append(analyser.last_context.mediapipe_ms)
+                if parsed_before is None:
+                    parsed_before = len(analyser.parsing_ms)
             total = time.perf_counter() - start if start else 0.0
+            parses = analyser.parsing_ms[parsed_before or 0:]
     except CameraError as error:
         print(f"cannot play {args.path}: {error}", file=sys.stderr)
         return 2
@@ -193,7 +254,10 @@ def bench_command(args, settings) -> int:
                "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1),
                "pipeline_ms_per_frame": round(float(np.mean(latencies)), 1),
                "mediapipe_ms_per_frame": round(float(np.mean(mediapipe)), 1),
-               "frames": len(latencies)}
+               "frames": len(latencies),
+               # The face parsing beside the guidance: updates per second and time per parse.
+               "parsing_hz": round(len(parses) / total, 1),
+               "parsing_ms_p95": round(float(np.percentile(parses, 95)), 1) if parses else None}
     if args.json:
         print(json.dumps(figures))
     else:
@@ -202,5 +266,7 @@ def bench_command(args, settings) -> int:
               f"latency median: {figures['latency_ms_p50']} ms, 95th percentile: {figures['latency_ms_p95']} ms\n"
               f"per frame: pipeline {figures['pipeline_ms_per_frame']} ms, of which bare MediaPipe "
               f"{figures['mediapipe_ms_per_frame']} ms (ratio "
-              f"{figures['pipeline_ms_per_frame'] / max(figures['mediapipe_ms_per_frame'], 1e-9):.2f})")
+              f"{figures['pipeline_ms_per_frame'] / max(figures['mediapipe_ms_per_frame'], 1e-9):.2f})\n"
+              f"face parsing beside it: {figures['parsing_hz']} updates per second, 95th percentile "
+              f"{figures['parsing_ms_p95']} ms per parse")
     return 0

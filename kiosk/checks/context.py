@@ -21,8 +21,8 @@ import numpy as np
 from mediapipe.tasks.python import vision
 from mediapipe.tasks.python.core.base_options import BaseOptions
 
-from kiosk.checks.landmarks import (CHEEK_L, CHEEK_R, CHIN, FACE_OVAL, FOREHEAD, IRIS_L, IRIS_R, OUT_H, OUT_W, SKIN, box,
-                                   rect)
+from kiosk.checks.landmarks import (CHEEK_L, CHEEK_R, FACE_OVAL, FOREHEAD, HALF, IRIS_L, IRIS_R, OUT_H, OUT_W,
+                                   PART, SKIN, box)
 
 # Pose and segmentation change slowly between video frames while the face must be fresh
 # for guidance, so in video mode they run on every second frame, on a copy at most this
@@ -144,6 +144,9 @@ class FrameContext:
     blendshapes: dict[str, float] | None = None
     matrix: np.ndarray | None = None  # facial transformation matrix of the main face
     capture: object = None  # CaptureSettings, set by the Analyser before the checks run
+    parser: object = None  # kiosk.faceparsing.FaceParser; None when [checks] face_parsing = false
+    parse_width: int = OUT_W  # the portrait is parsed at this width (3:4), labels come back at 480x640
+    parsing_ms: float | None = None  # how long the parse took, once it ran
 
     @cached_property
     def main_index(self) -> int:
@@ -201,6 +204,24 @@ class FrameContext:
     def portrait_mask(self) -> np.ndarray:
         """Person probability on the portrait (0 outside the camera frame)."""
         return self.layout.cut(self.mask, self.mask.shape[1] / self.image.shape[1], cv2.BORDER_CONSTANT)
+
+    @cached_property
+    def parsing(self) -> np.ndarray | None:
+        """Face-parsing class of every portrait pixel (640 x 480 uint8, indices into
+        kiosk.checks.landmarks.PARTS); None without a parser. Parsed at parse_width x
+        4/3 parse_width and scaled back by nearest neighbour."""
+        if self.parser is None:
+            return None
+        portrait = self.portrait
+        if self.parse_width != OUT_W:
+            size = (self.parse_width, self.parse_width * OUT_H // OUT_W)
+            portrait = cv2.resize(portrait, size, interpolation=cv2.INTER_AREA)
+        t = time.perf_counter()
+        labels = self.parser.parse(portrait)
+        self.parsing_ms = (time.perf_counter() - t) * 1000
+        if labels.shape != (OUT_H, OUT_W):
+            labels = cv2.resize(labels, (OUT_W, OUT_H), interpolation=cv2.INTER_NEAREST)
+        return labels
 
     @cached_property
     def pts(self) -> np.ndarray:
@@ -304,6 +325,15 @@ class Toolbox:
 
     def __init__(self, ctx: FrameContext):
         self.ctx = ctx
+        self._parts: dict[tuple[str, ...], np.ndarray] = {}
+
+    def part(self, *names: str) -> np.ndarray:
+        """Portrait pixels (640 x 480 bool) the face parsing puts in any of these classes
+        (kiosk.checks.landmarks.PARTS). Needs ctx.parsing."""
+        if names not in self._parts:
+            labels = self.ctx.parsing
+            self._parts[names] = np.isin(labels, [PART[n] for n in names])
+        return self._parts[names]
 
     def lab(self, region: tuple[slice, slice]) -> np.ndarray:
         return to_lab(np.ascontiguousarray(self.ctx.portrait[region]))
@@ -350,42 +380,6 @@ class Toolbox:
         return colour_distance(lab, *self.skin_colour)
 
     @cached_property
-    def hair_colour(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Median and spread of Lab on the top of the head (upper half between crown and
-        forehead), the person's own hair colour; None where that is skin (bald, shaved) or
-        too little shows."""
-        ctx, pts, fw = self.ctx, self.ctx.pts, self.ctx.layout.face_width_out
-        crown = (ctx.crown_y - ctx.layout.y) * ctx.layout.scale
-        top = max(0.0, crown)
-        region = rect(pts[CHEEK_R, 0] + 0.2 * fw, top, pts[CHEEK_L, 0] - 0.2 * fw, (top + pts[FOREHEAD, 1]) / 2)
-        person = self.ctx.portrait_mask[region] > 0.5
-        if person.sum() < 30:
-            return None
-        lab = self.lab(region)[person]
-        mean = np.median(lab, axis=0)
-        if self.skin_distance_of(mean[None, None])[0, 0] < BALD:
-            return None
-        return mean, np.maximum(lab.std(axis=0), SPREAD_FLOOR)
-
-    def hair_of(self, lab: np.ndarray) -> np.ndarray:
-        """Pixels whose colour is more likely the person's hair than their skin.
-
-        Both colours are Gaussian: the squared distance plus the log of the spread, so the
-        broad hair model does not swallow skin that is merely shaded or redder (ears). Blond
-        and red hair, close to skin in colour, are told apart this way where a plain skin
-        distance calls them skin. Without a hair colour: whatever is not skin.
-        """
-        ds = self.skin_distance_of(lab)
-        if self.hair_colour is None:
-            return ds >= SKIN
-        (_, skin_spread), (_, hair_spread) = self.skin_colour, self.hair_colour
-        dh = colour_distance(lab, *self.hair_colour)
-        return dh ** 2 + _log_spread(hair_spread) <= ds ** 2 + _log_spread(skin_spread)
-
-    def skin_distance(self, region: tuple[slice, slice]) -> np.ndarray:
-        return self.skin_distance_of(self.lab(region))
-
-    @cached_property
     def skin_half(self) -> np.ndarray:
         return self.skin_distance_of(self.lab_half) < SKIN
 
@@ -397,25 +391,14 @@ class Toolbox:
 
     @cached_property
     def clothing_half(self) -> np.ndarray:
-        """The top the person wears: person, not skin, in the bottom eighth of the portrait."""
+        """The top the person wears: the parsing's cloth in the portrait, or without parsing,
+        person pixels that are not skin in its bottom eighth."""
+        if self.ctx.parsing is not None:
+            return self.part("cloth")[HALF] & self.inside_half
         m = np.zeros(self.person_half.shape, bool)
         rows = slice(m.shape[0] - m.shape[0] // 8, m.shape[0])
         m[rows] = self.person_half[rows] & ~self.skin_half[rows] & self.inside_half[rows]
         return m
-
-    @cached_property
-    def hair_half(self) -> np.ndarray:
-        """Hair: person pixels of the hair colour (see hair_of), outside the face, not clothing
-        colour, not neck shadow."""
-        pts, fw = self.ctx.pts / 2, self.ctx.layout.face_width_out / 2
-        hair = self.person_half & self.hair_of(self.lab_half) & ~self.face_oval_half & self.inside_half
-        if self.clothing_half.sum() > 20:
-            top = np.median(self.lab_half[self.clothing_half], axis=0)
-            hair &= np.linalg.norm(self.lab_half - top, axis=2) > 15
-        yy, xx = np.ogrid[0:hair.shape[0], 0:hair.shape[1]]
-        # The shadow under the chin is skin in shade, not hair.
-        hair &= ~((yy > pts[CHIN, 1]) & (np.abs(xx - pts[CHIN, 0]) < 0.35 * fw))
-        return hair
 
     @cached_property
     def near_person_half(self) -> np.ndarray:
@@ -434,6 +417,14 @@ class Toolbox:
 
     def laplacian_var(self, region: tuple[slice, slice]) -> float:
         return float(cv2.Laplacian(self.gray(region), cv2.CV_32F).var())
+
+    def hull(self, mask: np.ndarray) -> np.ndarray:
+        """The convex hull of a portrait mask's pixels, filled (the lens inside parsed frames)."""
+        ys, xs = np.nonzero(mask)
+        out = np.zeros(mask.shape, np.uint8)
+        if len(xs) >= 3:
+            cv2.fillConvexPoly(out, cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32)), 1)
+        return out > 0
 
     def spots(self, region: tuple[slice, slice]) -> list[dict]:
         """Small blobs that stand out from their surroundings on the person (earring candidates),
@@ -486,8 +477,6 @@ class Toolbox:
         return found
 
 
-HALF = (slice(None, None, 2), slice(None, None, 2))
-BALD = 1.5  # a head top this near the cheek colour (in cheek spreads) is skin: bald or shaved
 SPREAD_FLOOR = (6.0, 3.5, 3.5)  # smallest Lab spread of a colour model (camera noise, even skin)
 
 
@@ -496,11 +485,6 @@ def colour_distance(lab: np.ndarray, mean: np.ndarray, spread: np.ndarray) -> np
     d = (lab - mean) / spread
     d[..., 0] *= 0.5
     return np.sqrt((d * d).sum(axis=-1))
-
-
-def _log_spread(spread: np.ndarray) -> float:
-    """The Gaussian normalising term of colour_distance's model (L's spread doubled as it counts half)."""
-    return float(2 * np.log(np.asarray(spread) * (2.0, 1.0, 1.0)).sum())
 
 
 def to_lab(bgr: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 
 from kiosk.checks.landmarks import EYE_L, EYE_R, IRIS_L, IRIS_R, LIP_BOTTOM, LIP_TOP, MOUTH_L, MOUTH_R
 from kiosk.checks.geometry import need_face
-from kiosk.checks.registry import Check, register
+from kiosk.checks.registry import Check, fitted, register
 from kiosk.checks.result import Verdict
 
 
@@ -25,17 +25,23 @@ class EyesOpen(Check):
     @dataclass(frozen=True)
     class Params:
         # Lid gap / eye width of the less open eye; ICAO asks for eyes "open normally".
-        min_opening: float = field(metadata={"range": (0.0, 1.0)})
+        min_opening: float = field(metadata=fitted("min", "opening", 0.0, 1.0))
         # MediaPipe eyeBlink blendshape of the more closed eye.
-        max_blink: float = field(metadata={"range": (0.0, 1.0)})
+        max_blink: float = field(metadata=fitted("max", "blink", 0.0, 1.0))
 
-    def judge(self, ctx, p):
-        threshold = f"lid gap/eye width >= {p.min_opening:g}, blink <= {p.max_blink:g}"
-        if (missing := need_face(self, ctx, threshold)) is not None:
+    def measure(self, ctx, p):
+        if (missing := need_face(self, ctx, self.threshold(p))) is not None:
             return missing
-        opening = min(eye_opening(ctx.face, EYE_R), eye_opening(ctx.face, EYE_L))
-        blink = max(ctx.blendshapes["eyeBlinkLeft"], ctx.blendshapes["eyeBlinkRight"])
-        if opening >= p.min_opening and blink <= p.max_blink:
+        return {"opening": min(eye_opening(ctx.face, EYE_R), eye_opening(ctx.face, EYE_L)),
+                "blink": max(ctx.blendshapes["eyeBlinkLeft"], ctx.blendshapes["eyeBlinkRight"])}
+
+    @staticmethod
+    def threshold(p) -> str:
+        return f"lid gap/eye width >= {p.min_opening:g}, blink <= {p.max_blink:g}"
+
+    def decide(self, m, p):
+        threshold, opening = self.threshold(p), m["opening"]
+        if opening >= p.min_opening and m["blink"] <= p.max_blink:
             return self.result(Verdict.PASS, opening, threshold)
         return self.result(Verdict.FAIL, opening, threshold, "请自然睁开双眼", "open both eyes naturally")
 
@@ -47,13 +53,16 @@ class Gaze(Check):
     @dataclass(frozen=True)
     class Params:
         # Iris centre offset from the middle of the eye corners, as a fraction of eye width.
-        max_offset: float = field(metadata={"range": (0.0, 0.5)})
+        max_offset: float = field(metadata=fitted("max", "offset", 0.0, 0.5))
         # eyeLook* blendshapes (MediaPipe's own gaze estimate), largest of the eight.
-        max_look: float = field(metadata={"range": (0.0, 1.0)})
+        max_look: float = field(metadata=fitted("max", "look", 0.0, 1.0))
 
-    def judge(self, ctx, p):
-        threshold = f"iris offset <= {p.max_offset:g} eye width, eyeLook <= {p.max_look:g}"
-        if (missing := need_face(self, ctx, threshold)) is not None:
+    @staticmethod
+    def threshold(p) -> str:
+        return f"iris offset <= {p.max_offset:g} eye width, eyeLook <= {p.max_look:g}"
+
+    def measure(self, ctx, p):
+        if (missing := need_face(self, ctx, self.threshold(p))) is not None:
             return missing
         f = ctx.face
         offsets = []
@@ -67,16 +76,21 @@ class Gaze(Check):
         # Both eyes move together when looking away; averaging cancels landmark noise.
         offset = float(np.mean(offsets))
         b = ctx.blendshapes
-        look = max(b[f"eyeLook{d}{s}"] for d in ("In", "Out", "Up", "Down") for s in ("Left", "Right"))
-        if abs(offset) <= p.max_offset and look <= p.max_look:
+        return {"offset": abs(offset), "signed": offset,
+                "look": max(b[f"eyeLook{d}{s}"] for d in ("In", "Out", "Up", "Down") for s in ("Left", "Right")),
+                "vertical": max(b["eyeLookUpLeft"], b["eyeLookUpRight"])
+                - max(b["eyeLookDownLeft"], b["eyeLookDownRight"])}
+
+    def decide(self, m, p):
+        threshold, offset = self.threshold(p), m["signed"]
+        if m["offset"] <= p.max_offset and m["look"] <= p.max_look:
             return self.result(Verdict.PASS, offset, threshold)
-        if abs(offset) > p.max_offset:
+        if m["offset"] > p.max_offset:
             # Irises towards the image right = looking to the person's left.
             zh, en = (("请把视线稍向右移，看镜头", "look a little to your right, into the lens") if offset > 0
                       else ("请把视线稍向左移，看镜头", "look a little to your left, into the lens"))
         else:
-            vertical = max(b["eyeLookUpLeft"], b["eyeLookUpRight"]) - max(b["eyeLookDownLeft"], b["eyeLookDownRight"])
-            zh, en = (("请把视线稍微放低，看镜头", "look a little lower, into the lens") if vertical > 0
+            zh, en = (("请把视线稍微放低，看镜头", "look a little lower, into the lens") if m["vertical"] > 0
                       else ("请把视线稍微抬高，看镜头", "look a little higher, into the lens"))
         return self.result(Verdict.FAIL, offset, threshold, zh, en)
 
@@ -88,19 +102,27 @@ class MouthClosed(Check):
     @dataclass(frozen=True)
     class Params:
         # Gap between the inner lips over mouth width (OFIQ MouthClosed works the same way).
-        max_lip_gap: float = field(metadata={"range": (0.0, 1.0)})
-        max_jaw_open: float = field(metadata={"range": (0.0, 1.0)})
+        max_lip_gap: float = field(metadata=fitted("max", "gap", 0.0, 1.0))
+        max_jaw_open: float = field(metadata=fitted("max", "jaw", 0.0, 1.0))
         # A broad smile is allowed but not natural: warn so the person relaxes.
         warn_smile: float = field(metadata={"range": (0.0, 1.0)})
 
-    def judge(self, ctx, p):
-        threshold = f"lip gap/mouth width <= {p.max_lip_gap:g}, jawOpen <= {p.max_jaw_open:g}"
-        if (missing := need_face(self, ctx, threshold)) is not None:
+    @staticmethod
+    def threshold(p) -> str:
+        return f"lip gap/mouth width <= {p.max_lip_gap:g}, jawOpen <= {p.max_jaw_open:g}"
+
+    def measure(self, ctx, p):
+        if (missing := need_face(self, ctx, self.threshold(p))) is not None:
             return missing
         f, b = ctx.face, ctx.blendshapes
-        gap = np.linalg.norm(f[LIP_TOP, :2] - f[LIP_BOTTOM, :2]) / np.linalg.norm(f[MOUTH_L, :2] - f[MOUTH_R, :2])
-        if gap > p.max_lip_gap or b["jawOpen"] > p.max_jaw_open:
+        return {"gap": float(np.linalg.norm(f[LIP_TOP, :2] - f[LIP_BOTTOM, :2])
+                             / np.linalg.norm(f[MOUTH_L, :2] - f[MOUTH_R, :2])),
+                "jaw": b["jawOpen"], "smile": max(b["mouthSmileLeft"], b["mouthSmileRight"])}
+
+    def decide(self, m, p):
+        threshold, gap = self.threshold(p), m["gap"]
+        if gap > p.max_lip_gap or m["jaw"] > p.max_jaw_open:
             return self.result(Verdict.FAIL, gap, threshold, "请自然闭合嘴唇，不要露齿", "close your lips naturally, no teeth showing")
-        if max(b["mouthSmileLeft"], b["mouthSmileRight"]) > p.warn_smile:
+        if m["smile"] > p.warn_smile:
             return self.result(Verdict.WARN, gap, threshold, "请放松表情，不要大笑", "relax your face, no broad smile")
         return self.result(Verdict.PASS, gap, threshold)

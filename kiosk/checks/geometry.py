@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass, field
 
 from kiosk.checks.landmarks import IRIS_L, IRIS_R, P_SHOULDER_L, P_SHOULDER_R
-from kiosk.checks.registry import Check, register
+from kiosk.checks.registry import Check, fitted, register
 from kiosk.checks.result import Verdict
 
 NO_FACE = ("未检测到人脸，请正对镜头", "no face found: face the camera")
@@ -26,13 +26,18 @@ class OneFace(Check):
         # people passing far behind are tiny; anyone close enough to appear in the photo is not.
         min_face_ratio: float = field(metadata={"range": (0.05, 1.0)})
 
-    def judge(self, ctx, p):
-        threshold = f"exactly 1 face (others count from {p.min_face_ratio:.0%} of its width)"
+    def measure(self, ctx, p):
         if not ctx.faces:
-            return self.result(Verdict.FAIL, 0, threshold, *NO_FACE)
+            return self.result(Verdict.FAIL, 0, self.threshold(p), *NO_FACE)
         main = ctx.face_width
-        count = sum(1 for f in ctx.faces
-                    if (f[:, 0].max() - f[:, 0].min()) >= p.min_face_ratio * main * 0.9)
+        return {"count": sum(1 for f in ctx.faces if (f[:, 0].max() - f[:, 0].min()) >= p.min_face_ratio * main * 0.9)}
+
+    @staticmethod
+    def threshold(p) -> str:
+        return f"exactly 1 face (others count from {p.min_face_ratio:.0%} of its width)"
+
+    def decide(self, m, p):
+        threshold, count = self.threshold(p), m["count"]
         if count > 1:
             return self.result(Verdict.FAIL, count, threshold,
                                "画面中只能有一个人，请其他人离开镜头", "only one person may be in view: others step away")
@@ -46,14 +51,17 @@ class _Angle(Check):
 
     @dataclass(frozen=True)
     class Params:
-        max_deg: float = field(metadata={"range": (1.0, 30.0)})
+        max_deg: float = field(metadata=fitted("max", "deg", 1.0, 30.0))
 
-    def judge(self, ctx, p):
-        threshold = f"|angle| <= {p.max_deg:g} deg"
-        if (missing := need_face(self, ctx, threshold)) is not None:
+    def measure(self, ctx, p):
+        if (missing := need_face(self, ctx, f"|angle| <= {p.max_deg:g} deg")) is not None:
             return missing
         angle = ctx.head_pose[self.axis]
-        if abs(angle) <= p.max_deg:
+        return {"deg": abs(angle), "signed": angle}
+
+    def decide(self, m, p):
+        threshold, angle = f"|angle| <= {p.max_deg:g} deg", m["signed"]
+        if m["deg"] <= p.max_deg:
             return self.result(Verdict.PASS, angle, threshold)
         return self.result(Verdict.FAIL, angle, threshold, *self.advice[angle > 0])
 
@@ -67,9 +75,33 @@ class Yaw(_Angle):
 
 @register
 class Pitch(_Angle):
+    """Chin up or down, with its own limit each way: MediaPipe's pitch of a level head
+    depends on the camera height and the head's shape, and lies mostly below zero (the
+    labelled level heads measured -23 to +7 degrees, raised chins +10 and more)."""
     id, rule, priority, axis = "pitch", "pitch", 22, 1
     advice = {True: ("请稍微低一点下巴", "lower your chin a little"),
               False: ("请稍微抬起下巴，眼睛平视镜头", "raise your chin a little, eyes level with the lens")}
+
+    @dataclass(frozen=True)
+    class Params:
+        max_up_deg: float = field(metadata=fitted("max", "up", 1.0, 40.0))  # chin raised
+        max_down_deg: float = field(metadata=fitted("max", "down", 1.0, 40.0))  # chin lowered
+
+    @staticmethod
+    def threshold(p) -> str:
+        return f"chin up <= {p.max_up_deg:g} deg, down <= {p.max_down_deg:g} deg"
+
+    def measure(self, ctx, p):
+        if (missing := need_face(self, ctx, self.threshold(p))) is not None:
+            return missing
+        angle = ctx.head_pose[self.axis]
+        return {"up": angle, "down": -angle, "signed": angle}
+
+    def decide(self, m, p):
+        angle = m["signed"]
+        if m["up"] <= p.max_up_deg and m["down"] <= p.max_down_deg:
+            return self.result(Verdict.PASS, angle, self.threshold(p))
+        return self.result(Verdict.FAIL, angle, self.threshold(p), *self.advice[angle > 0])
 
 
 @register
@@ -80,19 +112,26 @@ class Roll(_Angle):
 
     @dataclass(frozen=True)
     class Params:
-        max_deg: float = field(metadata={"range": (1.0, 30.0)})
+        max_deg: float = field(metadata=fitted("max", "deg", 1.0, 30.0))
         # The spec's separate rule "pupils level": the line through both irises.
-        max_eye_line_deg: float = field(metadata={"range": (1.0, 30.0)})
+        max_eye_line_deg: float = field(metadata=fitted("max", "eye_line", 1.0, 30.0))
 
-    def judge(self, ctx, p):
-        result = super().judge(ctx, p)
+    def measure(self, ctx, p):
+        m = super().measure(ctx, p)
+        if isinstance(m, dict):
+            right, left = ctx.face[IRIS_R, :2], ctx.face[IRIS_L, :2]
+            # Positive when the person's left eye (image right) is lower: leaning to the left.
+            m["eye_line_signed"] = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+            m["eye_line"] = abs(m["eye_line_signed"])
+        return m
+
+    def decide(self, m, p):
+        result = super().decide(m, p)
         if result.verdict is not Verdict.PASS:
             return result
-        right, left = ctx.face[IRIS_R, :2], ctx.face[IRIS_L, :2]
-        # Positive when the person's left eye (image right) is lower: leaning to the left.
-        eye_line = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+        eye_line = m["eye_line_signed"]
         threshold = f"{result.threshold}, pupils level within {p.max_eye_line_deg:g} deg"
-        if abs(eye_line) > p.max_eye_line_deg:
+        if m["eye_line"] > p.max_eye_line_deg:
             return self.result(Verdict.FAIL, -eye_line, threshold, *self.advice[eye_line < 0])
         return self.result(Verdict.PASS, result.value, threshold)
 
@@ -109,38 +148,49 @@ class Shoulders(Check):
 
     @dataclass(frozen=True)
     class Params:
-        min_width: float = field(metadata={"range": (1.0, 5.0)})  # person width / face width
-        max_tilt_deg: float = field(metadata={"range": (1.0, 30.0)})
-        min_visibility: float = field(metadata={"range": (0.0, 1.0)})  # pose points trusted from
+        min_width: float = field(metadata=fitted("min", "width", 1.0, 5.0))  # person width / face width
+        max_tilt_deg: float = field(metadata=fitted("max", "tilt", 1.0, 30.0))
+        min_visibility: float = field(metadata=fitted("min", "visibility", 0.0, 1.0))  # pose points trusted from
 
-    def judge(self, ctx, p):
-        threshold = f"person {p.min_width:g}x face width at the bottom edge, tilt <= {p.max_tilt_deg:g} deg"
-        if (missing := need_face(self, ctx, threshold)) is not None:
+    @staticmethod
+    def threshold(p) -> str:
+        return (f"person {p.min_width:g}x face width at the bottom edge, tilt <= {p.max_tilt_deg:g} deg, "
+                f"shoulder points seen >= {p.min_visibility:g}")
+
+    def measure(self, ctx, p):
+        if (missing := need_face(self, ctx, self.threshold(p))) is not None:
             return missing
         lay = ctx.layout
         h = ctx.image.shape[0]
         bottom = lay.y + 0.98 * lay.box[3]  # camera row just above the deliverable's bottom edge
         mask_row = int(bottom * ctx.mask.shape[0] / h)
-        width, beyond_sides = 0.0, False
+        m = {"width": 0.0, "beyond_sides": 0.0, "visibility": 0.0, "tilt": 0.0, "tilt_signed": 0.0}
         if 0 <= bottom < h:
             row = ctx.mask[mask_row] > 0.5
-            width = float(row.sum() * ctx.image.shape[1] / ctx.mask.shape[1] / ctx.face_width)
+            m["width"] = float(row.sum() * ctx.image.shape[1] / ctx.mask.shape[1] / ctx.face_width)
             # A finished 480x640 file cuts wide shoulders at both sides; only a photo that
             # holds the whole deliverable counts that way (a tight crop does not).
             whole = max(lay.overflow.values()) <= 2.0
-            beyond_sides = whole and bool(row[:2].any() and row[-2:].any())
-        if width < p.min_width and not beyond_sides:
+            m["beyond_sides"] = float(whole and bool(row[:2].any() and row[-2:].any()))
+        pose = ctx.pose
+        if pose is not None:
+            left, right = pose[P_SHOULDER_L], pose[P_SHOULDER_R]
+            m["visibility"] = float(min(left[2], right[2]))
+            # Positive when the person's left shoulder (image right) is lower.
+            m["tilt_signed"] = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+            m["tilt"] = abs(m["tilt_signed"])
+        return m
+
+    def decide(self, m, p):
+        threshold, width = self.threshold(p), m["width"]
+        if width < p.min_width and not m["beyond_sides"]:
             return self.result(Verdict.FAIL, width, threshold, "双肩需完整入镜，请坐正并后退一点",
                                "both shoulders must be in the picture: sit up straight and move back a little")
-        pose = ctx.pose
-        if pose is None or min(pose[P_SHOULDER_L, 2], pose[P_SHOULDER_R, 2]) < p.min_visibility:
+        if m["visibility"] < p.min_visibility:
             return self.unknown(threshold, "看不清肩膀，请坐正，双肩入镜", "shoulders not clear: sit up, both shoulders in view", width)
-        left, right = pose[P_SHOULDER_L], pose[P_SHOULDER_R]
-        # Positive when the person's left shoulder (image right) is lower.
-        tilt = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
-        if abs(tilt) <= p.max_tilt_deg:
+        if m["tilt"] <= p.max_tilt_deg:
             return self.result(Verdict.PASS, width, threshold)
-        if tilt > 0:
+        if m["tilt_signed"] > 0:
             return self.result(Verdict.FAIL, width, threshold, "请把左肩稍微抬高，双肩放平", "raise your left shoulder a little, keep shoulders level")
         return self.result(Verdict.FAIL, width, threshold, "请把右肩稍微抬高，双肩放平", "raise your right shoulder a little, keep shoulders level")
 
@@ -161,13 +211,20 @@ class Framing(Check):
         # Largest enlargement of camera pixels: above it the deliverable turns soft.
         max_upscale: float = field(metadata={"range": (1.0, 3.0)})
 
-    def judge(self, ctx, p):
-        cap = ctx.capture
-        threshold = (f"crown {cap.crown_px[0]}-{cap.crown_px[1]} px, eyes {cap.eyes_px[0]}-{cap.eyes_px[1]} px, "
-                     f"face {cap.face_width_px[0]}-{cap.face_width_px[1]} px, no enlarging over {p.max_upscale:g}x")
-        if (missing := need_face(self, ctx, threshold)) is not None:
+    def measure(self, ctx, p):
+        if (missing := need_face(self, ctx, self.threshold(ctx.capture, p))) is not None:
             return missing
-        lay = ctx.layout
+        # The layout itself is measured; decide() needs the capture ranges it was planned for.
+        return {"layout": ctx.layout, "capture": ctx.capture}
+
+    @staticmethod
+    def threshold(cap, p) -> str:
+        return (f"crown {cap.crown_px[0]}-{cap.crown_px[1]} px, eyes {cap.eyes_px[0]}-{cap.eyes_px[1]} px, "
+                f"face {cap.face_width_px[0]}-{cap.face_width_px[1]} px, no enlarging over {p.max_upscale:g}x")
+
+    def decide(self, m, p):
+        lay, cap = m["layout"], m["capture"]
+        threshold = self.threshold(cap, p)
         value = lay.face_width_out / lay.scale  # face width in camera pixels
         if lay.scale > p.max_upscale:
             return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")

@@ -24,6 +24,7 @@ P_SHOULDER_L, P_SHOULDER_R = 11, 12  # the person's left and right shoulder
 
 SKIN = 3.0  # within this many cheek spreads of the cheek colour counts as skin
 OUT_W, OUT_H = 480, 640  # the deliverable size; the portrait is cut at exactly this size
+HALF = (slice(None, None, 2), slice(None, None, 2))  # every second pixel: whole-picture measures
 
 
 def box(centre, r: int) -> tuple[slice, slice]:
@@ -37,3 +38,11 @@ def rect(x0: float, y0: float, x1: float, y1: float) -> tuple[slice, slice]:
     """Region between two portrait corners, clipped to the portrait."""
     return (slice(int(max(0, min(OUT_H, y0))), int(max(0, min(OUT_H, y1)))),
             slice(int(max(0, min(OUT_W, x0))), int(max(0, min(OUT_W, x1)))))
+
+# Face-parsing classes (BiSeNet trained on CelebAMask-HQ), in the model's output order
+# (kiosk.faceparsing); l_/r_ are the person's left and right.
+PARTS = ("background", "skin", "l_brow", "r_brow", "l_eye", "r_eye", "eye_g", "l_ear", "r_ear", "ear_r", "nose",
+         "mouth", "u_lip", "l_lip", "neck", "neck_l", "cloth", "hair", "hat")
+PART = {name: i for i, name in enumerate(PARTS)}
+# What counts as the face for the hair-area rule: the face itself, without ears, neck or hair.
+FACE_PARTS = ("skin", "l_brow", "r_brow", "l_eye", "r_eye", "eye_g", "nose", "mouth", "u_lip", "l_lip")

@@ -2,10 +2,14 @@
 
 Each check is a small class (the OFIQ pattern): it names the LABELS.tsv rule column it
 serves, declares a frozen Params dataclass that `[checks.<id>]` in config.toml fills,
-and judges a FrameContext that was computed once for the frame.
+measures a FrameContext that was computed once for the frame, and decides on the measures.
+The split lets `kiosk calibrate` and `kiosk eval --folds` refit the thresholds marked
+`fitted(...)` from labelled photos without running the models again.
 """
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from kiosk.checks.result import CheckResult, Verdict
@@ -13,17 +17,41 @@ from kiosk.checks.result import CheckResult, Verdict
 _CHECKS: dict[str, type["Check"]] = {}
 
 
+def fitted(direction: str, measure: str, lo: float, hi: float) -> dict:
+    """Field metadata of a threshold fitted from labelled photos (`kiosk calibrate`): the check
+    passes only while measures[measure] <= the value ("max") or >= it ("min"); lo..hi is
+    the allowed range in config.toml."""
+    if direction not in ("max", "min"):
+        raise ValueError(f"direction must be 'max' or 'min', not {direction!r}")
+    return {"range": (lo, hi), "fit": (direction, measure)}
+
+
+Measures = dict[str, float]
+
+
 class Check:
     id: ClassVar[str]
     rule: ClassVar[str]
     priority: ClassVar[int]  # lower = said first to the person
     Params: ClassVar[type]
-    # False for checks that read many portrait pixels: in video mode they take turns, one per
-    # frame, because backdrop, clothing or jewellery do not change between two frames.
+    # False for checks that read many portrait pixels or need the face parsing: in video mode
+    # they run beside the guidance on their own cadence (backdrop, clothing or jewellery do
+    # not change between two frames); the frame that is saved is judged by all of them.
     every_frame: ClassVar[bool] = True
+    needs_parsing: ClassVar[bool] = False  # judged "cannot tell" when [checks] face_parsing = false
+
+    def measure(self, ctx: Any, params: Any) -> Measures | CheckResult:
+        """The raw values this check decides on, or its final result when there is nothing to
+        measure (no face, region out of view)."""
+        raise NotImplementedError
+
+    def decide(self, measures: Measures, params: Any) -> CheckResult:
+        """The verdict from the measures alone: cheap, so thresholds can be refitted."""
+        raise NotImplementedError
 
     def judge(self, ctx: Any, params: Any) -> CheckResult:
-        raise NotImplementedError
+        measured = self.measure(ctx, params)
+        return measured if isinstance(measured, CheckResult) else self.decide(measured, params)
 
     def result(self, verdict: Verdict, value: float | None, threshold: str,
                zh: str = "", en: str = "") -> CheckResult:
@@ -48,11 +76,36 @@ def checks() -> dict[str, type[Check]]:
     return dict(_CHECKS)
 
 
+@dataclass(frozen=True)
+class Options:
+    """The plain keys of `[checks]` (the tables under it are the checks' own Params)."""
+    # The BiSeNet face parsing for the appearance rules. Off: those rules say "cannot tell"
+    # and the photographer confirms them on review (its training data is research-only).
+    face_parsing: bool
+    # Live, the parsing runs beside the guidance on a copy of the portrait this wide (a
+    # multiple of 32; 288 x 384 takes about a third of the full 480 x 640) ...
+    live_parsing_width: int = field(metadata={"range": (96, 480)})
+    # ... at most this often, so MediaPipe keeps its core for the camera rate.
+    live_parsing_hz: float = field(metadata={"range": (1.0, 30.0)})
+
+
+def build_options(raw_checks: dict, build: Callable[[type, dict, str], Any]) -> Options:
+    """The plain keys of the `[checks]` table as Options; a ConfigError when one is wrong."""
+    from kiosk.config import ConfigError
+
+    options = build(Options, {k: v for k, v in raw_checks.items() if not isinstance(v, dict)}, "checks")
+    if options.live_parsing_width % 32:
+        raise ConfigError(f"checks.live_parsing_width = {options.live_parsing_width} must be a multiple of 32")
+    return options
+
+
 def build_params(raw_checks: dict, build: Callable[[type, dict, str], Any]) -> dict[str, Any]:
     """Turn the `[checks]` TOML table into {check id: Params}; any mismatch is a ConfigError."""
     from kiosk.config import ConfigError
 
     known = checks()
+    options = {f.name for f in dataclasses.fields(Options)}
+    raw_checks = {k: v for k, v in raw_checks.items() if k not in options}
     for check_id, table in raw_checks.items():
         if check_id not in known:
             raise ConfigError(

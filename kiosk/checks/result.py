@@ -1,7 +1,8 @@
 """What a check returns and what a whole frame's judgement looks like (no heavy imports)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -28,6 +29,9 @@ class CheckResult:
 class Report:
     results: tuple[CheckResult, ...]
     crop_box: tuple[int, int, int, int] | None  # x, y, width, height in the camera frame
+    # Live reports: judges the same frame again with every check at full resolution (the
+    # face parsing at 480x640), for the frame that is saved. None when already full.
+    finish: Callable[[], "Report"] | None = field(default=None, compare=False, repr=False)
 
     @property
     def accepted(self) -> bool:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.checks.geometry import need_face
-from kiosk.checks.landmarks import CHEEK_L, CHEEK_R, CHIN, FOREHEAD, NOSE_TIP, rect
-from kiosk.checks.registry import Check, register
+from kiosk.checks.landmarks import CHEEK_L, CHEEK_R, CHIN, FOREHEAD, HALF, NOSE_TIP, rect
+from kiosk.checks.registry import Check, fitted, register
 from kiosk.checks.result import Verdict
 
 
@@ -30,14 +30,18 @@ class Background(Check):
     @dataclass(frozen=True)
     class Params:
         colours: tuple[tuple[int, int, int], ...] = field(metadata={"range": (0, 255)})  # sRGB
-        max_delta_e: float = field(metadata={"range": (1.0, 100.0)})  # median backdrop vs nearest colour
-        max_spread: float = field(metadata={"range": (1.0, 100.0)})  # 90th percentile Delta E from the median
-        max_shadow: float = field(metadata={"range": (0.0, 100.0)})  # L* darker next to the head
+        max_delta_e: float = field(metadata=fitted("max", "distance", 1.0, 100.0))  # median backdrop vs nearest colour
+        max_spread: float = field(metadata=fitted("max", "spread", 1.0, 100.0))  # 90th percentile Delta E from the median
+        max_shadow: float = field(metadata=fitted("max", "shadow", 0.0, 100.0))  # L* darker next to the head
         min_fraction: float = field(metadata={"range": (0.0, 1.0)})  # backdrop share needed to judge
 
-    def judge(self, ctx, p):
-        threshold = (f"Delta E to backdrop colour <= {p.max_delta_e:g}, spread <= {p.max_spread:g}, "
-                     f"shadow <= {p.max_shadow:g} L*")
+    @staticmethod
+    def threshold(p) -> str:
+        return (f"Delta E to backdrop colour <= {p.max_delta_e:g}, spread <= {p.max_spread:g}, "
+                f"shadow <= {p.max_shadow:g} L*")
+
+    def measure(self, ctx, p):
+        threshold = self.threshold(p)
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         tools = ctx.tools
@@ -46,19 +50,22 @@ class Background(Check):
             return self.unknown(threshold, "背景露出太少，请后退一点", "too little backdrop in view: step back a little")
         lab = tools.lab_half[backdrop]
         median = np.median(lab, axis=0)
-        distance = min(float(np.linalg.norm(median - srgb_to_lab(c))) for c in p.colours)
-        spread = float(np.percentile(np.linalg.norm(lab - median, axis=1), 90))
+        # Shadow: backdrop beside the head (above the chin, near the outline) darker than the rest.
+        near = tools.near_person_half & backdrop
+        near[int(max(0, ctx.pts[CHIN, 1])) // 2:] = False
+        shadow = median[0] - float(np.median(tools.lab_half[near][:, 0])) if near.sum() > 25 else 0.0
+        return {"distance": min(float(np.linalg.norm(median - srgb_to_lab(c))) for c in p.colours),
+                "spread": float(np.percentile(np.linalg.norm(lab - median, axis=1), 90)), "shadow": shadow}
+
+    def decide(self, m, p):
+        threshold, distance = self.threshold(p), m["distance"]
         if distance > p.max_delta_e:
             return self.result(Verdict.FAIL, distance, threshold, "背景颜色不符合要求，请站到规定背景前",
                                "the backdrop colour is wrong: stand in front of the station's backdrop")
-        if spread > p.max_spread:
+        if m["spread"] > p.max_spread:
             return self.result(Verdict.FAIL, distance, threshold, "背景不均匀，请移开背景中的物品或站到背景布中央",
                                "the backdrop is not plain: clear it or stand in the middle of it")
-        # Shadow: backdrop beside the head (above the chin, near the outline) darker than the rest.
-        pts = ctx.pts
-        near = tools.near_person_half & backdrop
-        near[int(max(0, pts[CHIN, 1])) // 2:] = False
-        if near.sum() > 25 and median[0] - float(np.median(tools.lab_half[near][:, 0])) > p.max_shadow:
+        if m["shadow"] > p.max_shadow:
             return self.result(Verdict.FAIL, distance, threshold, "头部后面有阴影，请离背景远一点",
                                "there is a shadow behind your head: move a little away from the backdrop")
         return self.result(Verdict.PASS, distance, threshold)
@@ -72,17 +79,23 @@ class Clothing(Check):
 
     @dataclass(frozen=True)
     class Params:
-        min_contrast: float = field(metadata={"range": (0.0, 100.0)})  # Delta E top vs backdrop
-        max_pattern: float = field(metadata={"range": (0.0, 255.0)})  # mean |Laplacian| on the top
+        min_contrast: float = field(metadata=fitted("min", "contrast", 0.0, 100.0))  # Delta E top vs backdrop
+        max_pattern: float = field(metadata=fitted("max", "pattern", 0.0, 255.0))  # mean |Laplacian| on the top
         min_fraction: float = field(metadata={"range": (0.0, 1.0)})  # share of the bottom rows
         # A top of the backdrop's own hue (blue on the blue backdrop) does not stand out even
         # when darker: both this colourful (Lab chroma) and hues this close (degrees) fail.
-        min_same_hue_chroma: float = field(metadata={"range": (0.0, 100.0)})
+        min_same_hue_chroma: float = field(metadata=fitted("min", "same_hue_chroma", 0.0, 100.0))
         max_same_hue_deg: float = field(metadata={"range": (0.0, 180.0)})
+        # The neck shows (no turtleneck or high collar): parsed neck, x face width squared.
+        min_neck: float = field(metadata=fitted("min", "neck", 0.0, 1.0))
 
-    def judge(self, ctx, p):
-        threshold = (f"Delta E to backdrop >= {p.min_contrast:g}, not the backdrop's hue "
-                     f"(within {p.max_same_hue_deg:g} deg), pattern <= {p.max_pattern:g}")
+    @staticmethod
+    def threshold(p) -> str:
+        return (f"Delta E to backdrop >= {p.min_contrast:g}, not the backdrop's hue "
+                f"(within {p.max_same_hue_deg:g} deg), pattern <= {p.max_pattern:g}, neck showing >= {p.min_neck:g}")
+
+    def measure(self, ctx, p):
+        threshold = self.threshold(p)
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         tools = ctx.tools
@@ -93,17 +106,27 @@ class Clothing(Check):
                                 "your top cannot be told from the backdrop: wear a top of another colour, sit up")
         top_lab = np.median(tools.lab_half[top], axis=0)
         backdrop_lab = np.median(tools.lab_half[tools.backdrop_half], axis=0)
-        contrast = float(np.linalg.norm(top_lab - backdrop_lab))
         hues = [np.degrees(np.arctan2(c[2], c[1])) for c in (top_lab, backdrop_lab)]
-        same_hue = (min(np.hypot(top_lab[1], top_lab[2]), np.hypot(backdrop_lab[1], backdrop_lab[2]))
-                    >= p.min_same_hue_chroma and abs((hues[0] - hues[1] + 180) % 360 - 180) <= p.max_same_hue_deg)
-        if contrast < p.min_contrast or same_hue:
+        same_hue = abs((hues[0] - hues[1] + 180) % 360 - 180) <= p.max_same_hue_deg
+        neck = (float(tools.part("neck").sum()) / ctx.layout.face_width_out ** 2 if ctx.parsing is not None
+                else 1.0)  # without parsing the collar is left to the photographer
+        return {"contrast": float(np.linalg.norm(top_lab - backdrop_lab)), "pattern": tools.pattern(top),
+                # Chroma of the less colourful of the two when they share a hue, else 0.
+                "same_hue_chroma": float(min(np.hypot(top_lab[1], top_lab[2]),
+                                             np.hypot(backdrop_lab[1], backdrop_lab[2]))) if same_hue else 0.0,
+                "neck": neck}
+
+    def decide(self, m, p):
+        threshold, contrast = self.threshold(p), m["contrast"]
+        if contrast < p.min_contrast or (m["same_hue_chroma"] and m["same_hue_chroma"] >= p.min_same_hue_chroma):
             return self.result(Verdict.FAIL, contrast, threshold, "上衣颜色与背景太接近，请换一件颜色不同的上衣",
                                "your top is too close to the backdrop colour: wear a top of another colour")
-        pattern = tools.pattern(top)
-        if pattern > p.max_pattern:
+        if m["pattern"] > p.max_pattern:
             return self.result(Verdict.FAIL, contrast, threshold, "请穿纯色上衣，不要条纹或花纹",
                                "wear a plain top, without stripes or patterns")
+        if m["neck"] < p.min_neck:
+            return self.result(Verdict.FAIL, contrast, threshold, "请穿露出脖子的上衣，不要高领",
+                               "wear a top that shows your neck, no high collar")
         return self.result(Verdict.PASS, contrast, threshold)
 
 
@@ -116,16 +139,22 @@ class Lighting(Check):
     @dataclass(frozen=True)
     class Params:
         # The brightest 5 % of the face (lit skin, even on dark skin) must reach this L*.
-        min_highlight: float = field(metadata={"range": (0.0, 100.0)})
-        max_clipped: float = field(metadata={"range": (0.0, 1.0)})  # share of face at L* > 97
-        max_side_difference: float = field(metadata={"range": (0.0, 100.0)})  # median L*, left vs right
+        min_highlight: float = field(metadata=fitted("min", "highlight", 0.0, 100.0))
+        max_clipped: float = field(metadata=fitted("max", "clipped", 0.0, 1.0))  # share of face at L* > 97
+        max_side_difference: float = field(metadata=fitted("max", "difference", 0.0, 100.0))  # median L*, left vs right
 
-    def judge(self, ctx, p):
-        threshold = (f"highlights >= {p.min_highlight:g} L*, clipped <= {p.max_clipped:.0%}, "
-                     f"halves differ <= {p.max_side_difference:g} L*")
+    @staticmethod
+    def threshold(p) -> str:
+        return (f"highlights >= {p.min_highlight:g} L*, clipped <= {p.max_clipped:.0%}, "
+                f"halves differ <= {p.max_side_difference:g} L*")
+
+    def measure(self, ctx, p):
+        threshold = self.threshold(p)
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         face = ctx.tools.face_oval_half
+        if ctx.parsing is not None:  # the skin only: brows, eyes, a fringe or glasses are not light
+            face = face & ctx.tools.part("skin")[HALF]
         lightness = ctx.tools.lab_half[..., 0]
         values = lightness[face]
         if values.size < 100:
@@ -135,15 +164,19 @@ class Lighting(Check):
         mid = ctx.pts[NOSE_TIP, 0] / 2  # on the half grid
         xx = np.arange(face.shape[1])[None, :]
         right, left = lightness[face & (xx < mid)], lightness[face & (xx >= mid)]
-        difference = float(abs(np.median(right) - np.median(left))) if right.size and left.size else 0.0
+        signed = float(np.median(right) - np.median(left)) if right.size and left.size else 0.0
+        return {"highlight": highlight, "clipped": clipped, "difference": abs(signed), "signed": signed}
+
+    def decide(self, m, p):
+        threshold, highlight = self.threshold(p), m["highlight"]
         if highlight < p.min_highlight:
             return self.result(Verdict.FAIL, highlight, threshold, "脸部太暗，请调亮灯光", "your face is too dark: more light is needed")
-        if clipped > p.max_clipped:
+        if m["clipped"] > p.max_clipped:
             return self.result(Verdict.FAIL, highlight, threshold, "脸部过亮，请调暗灯光", "your face is too bright: less light is needed")
-        if difference > p.max_side_difference:
+        if m["difference"] > p.max_side_difference:
             # Image left is the person's right.
             zh, en = (("右脸偏暗，请把灯光调均匀", "the right side of your face is darker: even out the lamps")
-                      if np.median(right) < np.median(left) else
+                      if m["signed"] < 0 else
                       ("左脸偏暗，请把灯光调均匀", "the left side of your face is darker: even out the lamps"))
             return self.result(Verdict.FAIL, highlight, threshold, zh, en)
         return self.result(Verdict.PASS, highlight, threshold)
@@ -158,17 +191,57 @@ class Sharpness(Check):
 
     @dataclass(frozen=True)
     class Params:
-        min_laplacian_var: float = field(metadata={"range": (0.0, 10000.0)})
+        min_laplacian_var: float = field(metadata=fitted("min", "laplacian_var", 0.0, 10000.0))
+        # Face width in the camera's own pixels: a smaller face is enlarged into the
+        # deliverable and soft however still the person holds.
+        min_face_px: float = field(metadata=fitted("min", "face_px", 0.0, 2000.0))
 
-    def judge(self, ctx, p):
-        threshold = f"Laplacian variance >= {p.min_laplacian_var:g}"
+    @staticmethod
+    def threshold(p) -> str:
+        return f"Laplacian variance >= {p.min_laplacian_var:g}, face >= {p.min_face_px:g} camera px wide"
+
+    def measure(self, ctx, p):
+        threshold = self.threshold(p)
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         pts = ctx.pts
         region = rect(pts[CHEEK_R, 0], pts[FOREHEAD, 1], pts[CHEEK_L, 0], pts[CHIN, 1])
         if (region[0].stop - region[0].start) * (region[1].stop - region[1].start) < 400:
             return self.unknown(threshold, "脸部不在画面内，请居中", "your face is not in the picture: move to the centre")
-        value = ctx.tools.laplacian_var(region)
+        return {"laplacian_var": ctx.tools.laplacian_var(region), "face_px": ctx.face_width}
+
+    def decide(self, m, p):
+        threshold, value = self.threshold(p), m["laplacian_var"]
+        if m["face_px"] < p.min_face_px:
+            return self.result(Verdict.FAIL, value, threshold, "脸部像素太少，请靠近镜头", "your face is too small in the "
+                               "picture: come closer to the camera")
         if value >= p.min_laplacian_var:
             return self.result(Verdict.PASS, value, threshold)
         return self.result(Verdict.FAIL, value, threshold, "照片模糊，请保持不动", "the picture is blurred: hold still")
+
+
+@register
+class Colour(Check):
+    """A colour photo: the spec asks for 24-bit colour, and a black-and-white picture (a
+    greyscale camera mode, a desaturated file) has no chroma anywhere, not even on the lips."""
+    id, rule, priority = "colour", "colour", 64
+    every_frame = False
+
+    @dataclass(frozen=True)
+    class Params:
+        # Lab chroma of the most colourful 1 % of the portrait. A greyscale JPEG stays under 2
+        # (compression noise); skin alone is 10 and more in any colour photo.
+        min_chroma: float = field(metadata={"range": (0.0, 50.0)})
+
+    def measure(self, ctx, p):
+        if (missing := need_face(self, ctx, f"colour: chroma >= {p.min_chroma:g}")) is not None:
+            return missing
+        lab = ctx.tools.lab_half[ctx.tools.inside_half]
+        return {"chroma": float(np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 99))}
+
+    def decide(self, m, p):
+        threshold = f"colour: chroma >= {p.min_chroma:g}"
+        if m["chroma"] >= p.min_chroma:
+            return self.result(Verdict.PASS, m["chroma"], threshold)
+        return self.result(Verdict.FAIL, m["chroma"], threshold, "照片须为彩色，请关闭相机的黑白模式",
+                           "the photo must be in colour: switch off the camera's black-and-white mode")

@@ -227,9 +227,8 @@ class KioskWindow(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setStyleSheet("QScrollArea, #checklist { background: transparent; }")
         side.addWidget(scroll, 1)
-        self.confirm_hair = QCheckBox()
-        self.confirm_makeup = QCheckBox()
-        for box, item in ((self.confirm_hair, "dyed_hair"), (self.confirm_makeup, "makeup")):
+        self.confirm_boxes = {item: QCheckBox() for item in s.APPEARANCE}
+        for item, box in self.confirm_boxes.items():
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             box.clicked.connect(lambda checked, item=item: self.post(s.ConfirmAppearance(item, checked)))
             side.addWidget(box)
@@ -368,10 +367,9 @@ class KioskWindow(QWidget):
         self._review_capture = capture
         self._fill_checks(capture, view, lang)
         operator = view.operator is not None
-        for box, item, key in ((self.confirm_hair, "dyed_hair", "review.confirm_hair"),
-                               (self.confirm_makeup, "makeup", "review.confirm_makeup")):
+        for item, box in self.confirm_boxes.items():
             box.setVisible(operator)
-            box.setText(text(key, lang))
+            box.setText(text(f"review.confirm_{item}", lang))
             box.setChecked(item in capture.confirmations)
         self.review_notice.setText(text(view.notice, lang) if view.notice else "")
         self.retake_button.setText(text("review.retake", lang))
