@@ -20,7 +20,7 @@ from kiosk.checks.calibrate import Measured
 from kiosk.checks.context import Engines, FrameContext
 from kiosk.checks.landmarks import OUT_W
 from kiosk.checks.registry import checks
-from kiosk.checks.result import Report
+from kiosk.checks.result import Report, Verdict
 
 FACE_MODEL, POSE_MODEL, SEGMENTER_MODEL = "face_landmarker.task", "pose_landmarker_full.task", "selfie_segmenter.tflite"
 PARSING_MODEL = "face_parsing_bisenet.onnx"
@@ -54,6 +54,7 @@ class Analyser:
         self._submitted = float("-inf")
         self._interval = 1.0 / options.live_parsing_hz
         self.parsing_ms: list[float] = []  # time of each live parse, for `kiosk bench`
+        self.updates = 0  # results the worker delivered (parsing updates), for `kiosk bench`
 
     def _context(self, image_bgr: np.ndarray, timestamp_ms: int | None, parse_width: int) -> FrameContext:
         if timestamp_ms is None:  # MediaPipe's video mode needs increasing timestamps
@@ -96,10 +97,20 @@ class Analyser:
         return self._judge_all(dataclasses.replace(ctx, parse_width=OUT_W))
 
     def _judge_slow(self, ctx: FrameContext) -> dict:
-        """On the worker: the parsing and every slow check on one frame's own context."""
-        results = {check.id: check.judge(ctx, params) for check, params in self.checks if not check.every_frame}
-        if ctx.parsing_ms is not None:
-            self.parsing_ms.append(ctx.parsing_ms)
+        """On the worker: the parsing and every slow check on one frame's own context. The
+        small parse loses thin parts (an ear's rim, a stud), so a rule it fails is judged
+        again on a full 480x640 parse before the student is told: live guidance never asks
+        for what the saved frame would not."""
+        slow = [(check, params) for check, params in self.checks if not check.every_frame]
+        results = {check.id: check.judge(ctx, params) for check, params in slow}
+        failed = [(check, params) for check, params in slow
+                  if check.needs_parsing and results[check.id].verdict is Verdict.FAIL]
+        parses = [ctx]
+        if failed:
+            parses.append(dataclasses.replace(ctx, parse_width=OUT_W))
+            results.update({check.id: check.judge(parses[-1], params) for check, params in failed})
+        self.parsing_ms.extend(c.parsing_ms for c in parses if c.parsing_ms is not None)
+        self.updates += 1
         return results
 
     def _collect(self) -> None:
