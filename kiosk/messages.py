@@ -59,7 +59,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "review.confirm_dyed_hair": ("摄影师确认：头发未染色", "Photographer confirms: hair not dyed"),
     "review.confirm_makeup": ("摄影师确认：未化妆", "Photographer confirms: no make-up"),
-    "review.confirm_jewellery": ("摄影师确认：无耳环、项链或面部穿孔", "Photographer confirms: no earrings, necklace or piercing"),
+    "review.confirm_jewellery": ("摄影师确认：无耳环、项链或穿孔", "Photographer confirms: no jewellery, no piercing"),
     "review.needs_operator": (
         "有未通过的项目，请联系摄影师。",
         "Some checks did not pass; please ask the photographer.",

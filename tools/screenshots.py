@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PHOTOS = ROOT / "tests" / "photos"
 PASSING = "london_synthetic__blue_005.jpg"
 FAILING = "london_synthetic__roll12_005.jpg"
+LOOKS = "london__neutral_003.jpg"  # fringe over the brows, hair over the ears: the face parsing's rules
 SIZE = (1280, 800)
 BACKDROP = (255, 197, 100)
 CODE = "7KQ2M9XD3FTP"  # the demo footage's code; belongs to nobody
@@ -75,7 +76,7 @@ def render_all(settings, language: str, out: Path) -> list[str]:
     from kiosk.camera import Frame
     from kiosk.checks import Analyser
     from kiosk.clock import FakeClock
-    from kiosk.codec import DemoCodec
+    from kiosk.codec import DemoCodec, new_code
     from kiosk import session as s
     from kiosk.station import CodeReader, StationDesk
     from kiosk.store import Store
@@ -97,7 +98,7 @@ def render_all(settings, language: str, out: Path) -> list[str]:
     window.show()
     analyser = Analyser(settings, mode="image")
     judged = {}
-    for name in (PASSING, FAILING):
+    for name in (PASSING, FAILING, LOOKS):
         image = scene(name)
         judged[name] = (image, analyser.analyse(image))
     analyser.close()
@@ -200,6 +201,17 @@ def render_all(settings, language: str, out: Path) -> list[str]:
         clock.advance(0.1)
         session.handle(s.CodeSeen())
     shot("waiting-unreadable-code")
+
+    # The rules on the face parsing guide too: a fringe over the brows, hair over the ears.
+    session.handle(s.CodeRead(DemoCodec().encode(new_code(), "李*四", "3101**********5678")))
+    session.handle(s.Confirm())
+    image, report = judged[LOOKS]
+    show(image)
+    for _ in range(2):
+        session.handle(s.Analysed(image, report))
+        clock.advance(settings.kiosk.instruction_delay_s + 0.05)
+    session.handle(s.Analysed(image, report))
+    shot("guiding-hair")
     desk.close()
     window.allow_close = True
     window.close()
