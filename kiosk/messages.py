@@ -65,8 +65,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Some checks did not pass; please ask the photographer.",
     ),
     "review.needs_confirm": (
-        "请先确认头发与妆容，并为未通过项目填写放行原因。",
-        "Confirm hair and make-up and give a reason for every failed check first.",
+        "请先确认头发、妆容与首饰，并为未通过项目填写放行原因。",
+        "Confirm hair, make-up and jewellery, and give a reason for every failed check first.",
     ),
     # saved
     "saved.title": ("照片已保存", "Your photo is saved"),

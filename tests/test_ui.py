@@ -263,7 +263,7 @@ def test_the_photographer_shoots_a_failing_frame_overrides_and_the_store_records
         qtbot.waitUntil(lambda: len(window.view.capture.overrides) == before + 1, timeout=WAIT_MS)
     for box in window.confirm_boxes.values():
         box.click()
-    qtbot.waitUntil(lambda: len(window.view.capture.confirmations) == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(window.view.capture.confirmations) == 3, timeout=WAIT_MS)  # hair, make-up, jewellery
     window.accept_button.click()
     qtbot.waitUntil(state_is(kiosk, State.SAVED), timeout=WAIT_MS)
     kiosk.stop()
