@@ -88,12 +88,12 @@ def _face_parsing_licence(face_parsing: bool) -> Item:
         return Item("face parsing licence", True, "face parsing is off ([checks] face_parsing = false): the rules "
                                                   "that need it say \"cannot tell\" and the photographer confirms "
                                                   "them on review")
-    # The checkpoint's code (face-parsing.PyTorch) is MIT; its training data is not.
+    # The checkpoint's code (face-parsing.PyTorch) is MIT; its training data, CelebAMask-HQ, is not.
     return Item("face parsing licence", True,
-                "the face-parsing network was trained on CelebAMask-HQ, licensed for non-commercial research only "
-                "(its code is MIT): the centre must clear this before commercial use, or set [checks] face_parsing "
-                "= false (the rules that need parsing then say \"cannot tell\" and the photographer confirms them "
-                "on review)", warning=True)
+                "the face-parsing model may be used for non-commercial research only (its training photos, "
+                "CelebAMask-HQ, are licensed so): ask the centre's manager before charging for photos. To do "
+                "without it set face_parsing = false under [checks] in the config file named above; the "
+                "photographer then confirms ears, hair, hats, jewellery and glasses on each review", warning=True)
 
 
 def _zbar() -> Item:

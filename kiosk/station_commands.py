@@ -8,11 +8,11 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    doctor = sub.add_parser("doctor", help="check the station: models, zbar, camera, data folder, config")
+    doctor = sub.add_parser("doctor", help="check the station: config, models, the face-parsing licence, zbar, camera, data folder, PIN, codec")
     doctor.add_argument("--camera", metavar="PATH", help="check this video or image folder instead of the USB camera")
     doctor.set_defaults(func=run_doctor, needs_settings=False)
 
-    models = sub.add_parser("models", help="the MediaPipe model files")
+    models = sub.add_parser("models", help="the model files: MediaPipe's and the face parser")
     models_sub = models.add_subparsers(title="models commands", metavar="ACTION", required=True)
     fetch = models_sub.add_parser("fetch", help="fetch the model files into the data folder and verify them")
     fetch.add_argument("--from", dest="source", type=Path, metavar="DIR",

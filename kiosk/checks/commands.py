@@ -100,11 +100,15 @@ def check_command(args, settings) -> int:
 
 
 def report_text(path: Path, report, entry: dict) -> str:
+    from kiosk.checks.result import Verdict
+
     verdict = "ACCEPTED" if report.accepted else "REJECTED"
     lines = [f"{path}: {verdict}"]
+    results = report.results
     if report.crop_box is None:
         lines.append("  no face found: the photo needs one person facing the camera")
-    for r in report.results:
+        results = [r for r in results if r.verdict is not Verdict.UNKNOWN]  # each would only say "no face"
+    for r in results:
         value = "-" if r.value is None else f"{r.value:g}"
         lines.append(f"  {r.verdict.value:11} {r.id:15} {value:>9}  ({r.threshold})"
                      + (f"  {r.message_en} / {r.message_zh}" if r.message_en else ""))

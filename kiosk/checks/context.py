@@ -76,8 +76,9 @@ class Engines:
         self.slow_ran = False  # whether this frame ran pose and segmenter
 
     def close(self) -> None:
-        for task in (self.face, self.pose, self.segmenter):
-            task.close()
+        with _native_logs_silenced():  # MediaPipe notes each accelerator it destroys on fd 2 too
+            for task in (self.face, self.pose, self.segmenter):
+                task.close()
 
     def run(self, image_bgr: np.ndarray, timestamp_ms: int) -> "FrameContext":
         h, w = image_bgr.shape[:2]
