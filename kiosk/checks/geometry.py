@@ -53,14 +53,18 @@ class _Angle(Check):
     class Params:
         max_deg: float = field(metadata=fitted("max", "deg", 1.0, 30.0))
 
+    @staticmethod
+    def threshold(p) -> str:
+        return f"|angle| <= {p.max_deg:g} deg"
+
     def measure(self, ctx, p):
-        if (missing := need_face(self, ctx, f"|angle| <= {p.max_deg:g} deg")) is not None:
+        if (missing := need_face(self, ctx, self.threshold(p))) is not None:
             return missing
         angle = ctx.head_pose[self.axis]
         return {"deg": abs(angle), "signed": angle}
 
     def decide(self, m, p):
-        threshold, angle = f"|angle| <= {p.max_deg:g} deg", m["signed"]
+        threshold, angle = self.threshold(p), m["signed"]
         if m["deg"] <= p.max_deg:
             return self.result(Verdict.PASS, angle, threshold)
         return self.result(Verdict.FAIL, angle, threshold, *self.advice[angle > 0])

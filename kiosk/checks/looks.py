@@ -106,8 +106,12 @@ class TintedGlasses(Check):
         # Median lightness around the eyes over cheek lightness, darker eye of the two.
         min_ratio: float = field(metadata=fitted("min", "ratio", 0.0, 1.0))
 
+    @staticmethod
+    def threshold(p) -> str:
+        return f"eye area / cheek lightness >= {p.min_ratio:g}"
+
     def measure(self, ctx, p):
-        threshold = f"eye area / cheek lightness >= {p.min_ratio:g}"
+        threshold = self.threshold(p)
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         skin_l = max(1.0, float(ctx.tools.skin_colour[0][0]))
@@ -118,7 +122,7 @@ class TintedGlasses(Check):
         return {"ratio": min(ratios)}
 
     def decide(self, m, p):
-        threshold, ratio = f"eye area / cheek lightness >= {p.min_ratio:g}", m["ratio"]
+        threshold, ratio = self.threshold(p), m["ratio"]
         if ratio >= p.min_ratio:
             return self.result(Verdict.PASS, ratio, threshold)
         return self.result(Verdict.FAIL, ratio, threshold, "请摘下有色眼镜或墨镜", "take off tinted glasses or sunglasses")
@@ -135,8 +139,12 @@ class HairOverEyes(Check):
     class Params:
         max_covered: float = field(metadata=fitted("max", "covered", 0.0, 1.0))  # hair share, worse side
 
+    @staticmethod
+    def threshold(p) -> str:
+        return f"brow and eye area covered by hair <= {p.max_covered:.0%}"
+
     def measure(self, ctx, p):
-        threshold = f"brow and eye area covered by hair <= {p.max_covered:.0%}"
+        threshold = self.threshold(p)
         if (missing := need_parsing(self, ctx, threshold)) is not None:
             return missing
         pts, fw = ctx.pts, ctx.layout.face_width_out
@@ -151,7 +159,7 @@ class HairOverEyes(Check):
         return {"covered": covered}
 
     def decide(self, m, p):
-        threshold = f"brow and eye area covered by hair <= {p.max_covered:.0%}"
+        threshold = self.threshold(p)
         if m["covered"] <= p.max_covered:
             return self.result(Verdict.PASS, m["covered"], threshold)
         return self.result(Verdict.FAIL, m["covered"], threshold, "请把刘海拨开，露出眉毛和眼睛",
@@ -241,14 +249,18 @@ class HairArea(Check):
     class Params:
         max_ratio: float = field(metadata={"range": (0.0, 5.0)})  # hair area / face area: the spec's 1
 
+    @staticmethod
+    def threshold(p) -> str:
+        return f"hair <= {p.max_ratio:g} x face area"
+
     def measure(self, ctx, p):
-        if (missing := need_parsing(self, ctx, f"hair <= {p.max_ratio:g} x face area")) is not None:
+        if (missing := need_parsing(self, ctx, self.threshold(p))) is not None:
             return missing
         face = int(ctx.tools.part(*FACE_PARTS).sum())
         return {"ratio": float(ctx.tools.part("hair").sum()) / max(1, face)}
 
     def decide(self, m, p):
-        threshold = f"hair <= {p.max_ratio:g} x face area"
+        threshold = self.threshold(p)
         if m["ratio"] <= p.max_ratio:
             return self.result(Verdict.PASS, m["ratio"], threshold)
         return self.result(Verdict.FAIL, m["ratio"], threshold, "头发面积过大，请把头发扎起或拨到肩后",

@@ -233,14 +233,18 @@ class Colour(Check):
         # (compression noise); skin alone is 10 and more in any colour photo.
         min_chroma: float = field(metadata={"range": (0.0, 50.0)})
 
+    @staticmethod
+    def threshold(p) -> str:
+        return f"colour: chroma >= {p.min_chroma:g}"
+
     def measure(self, ctx, p):
-        if (missing := need_face(self, ctx, f"colour: chroma >= {p.min_chroma:g}")) is not None:
+        if (missing := need_face(self, ctx, self.threshold(p))) is not None:
             return missing
         lab = ctx.tools.lab_half[ctx.tools.inside_half]
         return {"chroma": float(np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 99))}
 
     def decide(self, m, p):
-        threshold = f"colour: chroma >= {p.min_chroma:g}"
+        threshold = self.threshold(p)
         if m["chroma"] >= p.min_chroma:
             return self.result(Verdict.PASS, m["chroma"], threshold)
         return self.result(Verdict.FAIL, m["chroma"], threshold, "照片须为彩色，请关闭相机的黑白模式",
