@@ -110,7 +110,7 @@ class Analyser:
             parses.append(dataclasses.replace(ctx, parse_width=OUT_W))
             results.update({check.id: check.judge(parses[-1], params) for check, params in failed})
         self.parsing_ms.extend(c.parsing_ms for c in parses if c.parsing_ms is not None)
-        self.updates += 1
+        self.updates += ctx.parsing_ms is not None  # an update of the parsing, not only of the picture checks
         return results
 
     def _collect(self) -> None:
