@@ -11,7 +11,7 @@ with the best weighted accuracy of the rule wins (compliant photos kept count GO
 times non-compliant photos caught); ties go to fewer non-compliant photos passed (the
 safe side), then to the widest gap between the measured values around it.
 Checks with several thresholds are fitted one threshold at a time, the others held,
-twice round (coordinate descent).
+twice round (coordinate descent), starting with every threshold at its loosest.
 """
 from __future__ import annotations
 
@@ -86,6 +86,10 @@ def fit(checks: list[Check], params: dict[str, Any], rows: list[dict], measured:
                          f"too few examples (needs {MIN_EXAMPLES} of each): configured value kept")
                      for name, _, _ in names]
             continue
+        # Start from the loosest value of each threshold, not from config.toml: those values
+        # were fitted on every photo, and a fold must not start from what its held-out people
+        # taught.
+        p = dataclasses.replace(p, **{name: _loosest(check, name, direction) for name, direction, _ in names})
         margins: dict[str, float] = {}
         for _ in range(ROUNDS):
             for name, direction, key in names:
@@ -128,6 +132,12 @@ def _fit_one(check: Check, p, samples, name: str, direction: str, key: str):
             best = (score, value, min(abs(value - v) for v in values))
     _, value, margin = best
     return dataclasses.replace(p, **{name: value}), margin
+
+
+def _loosest(check: Check, name: str, direction: str):
+    field = next(f for f in dataclasses.fields(check.Params) if f.name == name)
+    lo, hi = field.metadata["range"]
+    return hi if direction == "max" else lo
 
 
 def _kept(result: CheckResult) -> bool:
