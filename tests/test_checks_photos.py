@@ -71,6 +71,14 @@ def test_broken_rule_is_caught_with_guidance(settings, photos, name, check_id, v
     assert result in report.failures
 
 
+def test_motion_blur_is_caught_by_its_direction(settings, photos):
+    """41 px of horizontal motion blur leaves the face's vertical detail: its Laplacian
+    variance passes, the one-sidedness of its edges does not."""
+    sharpness = by_id(judge(settings, photos, "london_synthetic__blur_motion_044.jpg"))["sharpness"]
+    assert sharpness.verdict == Verdict.FAIL and "blurred" in sharpness.message_en
+    assert sharpness.value >= settings.checks["sharpness"].min_laplacian_var
+
+
 def test_guidance_says_which_way(settings, photos):
     roll = by_id(judge(settings, photos, "london_synthetic__roll12_005.jpg"))["roll"]
     # The photo is rotated so the head leans to the person's right (image left).

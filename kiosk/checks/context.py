@@ -419,6 +419,16 @@ class Toolbox:
     def laplacian_var(self, region: tuple[slice, slice]) -> float:
         return float(cv2.Laplacian(self.gray(region), cv2.CV_32F).var())
 
+    def anisotropy(self, region: tuple[slice, slice]) -> float:
+        """How one-sided the edges are, 0 (as strong in every direction) to 1: motion blur
+        smooths the edges across its direction only. From the structure tensor of the
+        region: (l1 - l2) / (l1 + l2) of its two eigenvalues."""
+        gray = self.gray(region).astype(np.float32)
+        gx, gy = cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1)
+        xx, yy, xy = float((gx * gx).mean()), float((gy * gy).mean()), float((gx * gy).mean())
+        spread = math.hypot(xx - yy, 2 * xy)
+        return spread / max(xx + yy, 1e-9)
+
     def hull(self, mask: np.ndarray) -> np.ndarray:
         """The convex hull of a portrait mask's pixels, filled (the lens inside parsed frames)."""
         ys, xs = np.nonzero(mask)

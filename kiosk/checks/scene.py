@@ -195,10 +195,13 @@ class Sharpness(Check):
         # Face width in the camera's own pixels: a smaller face is enlarged into the
         # deliverable and soft however still the person holds.
         min_face_px: float = field(metadata=fitted("min", "face_px", 0.0, 2000.0))
+        # Motion blur: the face's edges one-sided (0 = alike in every direction, 1 = one way only).
+        max_anisotropy: float = field(metadata=fitted("max", "anisotropy", 0.0, 1.0))
 
     @staticmethod
     def threshold(p) -> str:
-        return f"Laplacian variance >= {p.min_laplacian_var:g}, face >= {p.min_face_px:g} camera px wide"
+        return (f"Laplacian variance >= {p.min_laplacian_var:g}, edges one-sided <= {p.max_anisotropy:g}, "
+                f"face >= {p.min_face_px:g} camera px wide")
 
     def measure(self, ctx, p):
         threshold = self.threshold(p)
@@ -208,14 +211,15 @@ class Sharpness(Check):
         region = rect(pts[CHEEK_R, 0], pts[FOREHEAD, 1], pts[CHEEK_L, 0], pts[CHIN, 1])
         if (region[0].stop - region[0].start) * (region[1].stop - region[1].start) < 400:
             return self.unknown(threshold, "脸部不在画面内，请居中", "your face is not in the picture: move to the centre")
-        return {"laplacian_var": ctx.tools.laplacian_var(region), "face_px": ctx.face_width}
+        return {"laplacian_var": ctx.tools.laplacian_var(region), "face_px": ctx.face_width,
+                "anisotropy": ctx.tools.anisotropy(region)}
 
     def decide(self, m, p):
         threshold, value = self.threshold(p), m["laplacian_var"]
         if m["face_px"] < p.min_face_px:
             return self.result(Verdict.FAIL, value, threshold, "脸部像素太少，请靠近镜头", "your face is too small in the "
                                "picture: come closer to the camera")
-        if value >= p.min_laplacian_var:
+        if value >= p.min_laplacian_var and m["anisotropy"] <= p.max_anisotropy:
             return self.result(Verdict.PASS, value, threshold)
         return self.result(Verdict.FAIL, value, threshold, "照片模糊，请保持不动", "the picture is blurred: hold still")
 
