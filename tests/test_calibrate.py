@@ -40,6 +40,14 @@ def test_overlapping_classes_keep_good_photos_and_few_examples_keep_the_configur
     assert all("too few" in f.note for f in fits)
 
 
+def test_a_measure_that_is_never_finite_leaves_its_threshold_loose(settings):
+    check = checks()["mouth_closed"]()
+    rows = [{"file": "", "mouth_closed": "1"}] * 4 + [{"file": "", "mouth_closed": "0"}] * 4
+    params, fits = fit([check], settings.checks, rows, [mouth(float("nan")) for _ in rows])
+    gap = next(f for f in fits if f.param == "max_lip_gap")
+    assert gap.margin is None and params["mouth_closed"].max_lip_gap == 1.0  # the loosest: fails nobody
+
+
 def test_folds_keep_each_person_together_and_are_the_same_every_time():
     rows = [{"file": f"{p}_{i}.jpg", "person": p} for p in "abcdefghij" for i in range(3)] + [{"file": "x.jpg", "person": ""}]
     folds = person_folds(rows, 5)

@@ -48,3 +48,10 @@ def test_loading_settings_does_not_load_mediapipe_or_opencv():
             "print('cv2' in sys.modules, 'mediapipe' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_a_live_parsing_width_the_parser_cannot_take_is_refused(tmp_path):
+    # 256 x 341: the height is no multiple of 32, the parser would refuse every live frame.
+    path = config_variant(tmp_path, "live_parsing_width = 288", "live_parsing_width = 256")
+    with pytest.raises(ConfigError, match=r"live_parsing_width = 256 must be a multiple of 96"):
+        load_settings(path)

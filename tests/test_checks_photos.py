@@ -127,6 +127,18 @@ def test_live_mode_reaches_the_same_verdicts_and_the_saved_frame_is_judged_in_fu
     assert analyser.parsing_ms, "the parsing ran on the worker"
 
 
+def test_live_a_new_person_is_not_told_what_the_empty_frame_said(settings, photos):
+    """A frame without a face says "no face" on every check; the next person's slow checks
+    wait silently for their own results instead of repeating it."""
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings, mode="video") as analyser:
+        empty = analyser.analyse(np.ascontiguousarray(image[:200, :200]), timestamp_ms=0)
+        person = analyser.analyse(image, timestamp_ms=33)
+    assert all(r.message_en for r in empty.results if r.verdict is not Verdict.PASS)
+    slow = [r for r in person.results if r.id in {c.id for c in checks().values() if not c.every_frame}]
+    assert slow and all(r.verdict == Verdict.UNKNOWN and not r.message_en for r in slow)
+
+
 def painted_glasses(image, face, width, glare: bool):
     """Round glasses with thin dark frames and lightly tinted clear lenses (so the parsing
     knows them as glasses) over both eyes, and optionally a white flash reflection on the

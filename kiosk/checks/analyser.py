@@ -3,12 +3,13 @@
 Live (video mode) the checks marked every_frame run on each camera frame for guidance; the
 others, the face parsing among them, run beside it on a worker thread on the newest frame,
 at most [checks] live_parsing_hz times a second, on a smaller copy of the portrait. The
-frame to be saved (full=True) and unrelated stills (image mode) are judged by every check
-at the full 480x640.
+frame to be saved (Report.finish) and unrelated stills (image mode) are judged by every
+check at the full 480x640.
 """
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -24,6 +25,8 @@ from kiosk.checks.result import Report, Verdict
 
 FACE_MODEL, POSE_MODEL, SEGMENTER_MODEL = "face_landmarker.task", "pose_landmarker_full.task", "selfie_segmenter.tflite"
 PARSING_MODEL = "face_parsing_bisenet.onnx"
+
+log = logging.getLogger(__name__)
 
 
 class Analyser:
@@ -50,7 +53,8 @@ class Analyser:
         self._next_ms = 0
         self._slow: dict[str, object] = {}  # latest result per slow check id
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="parsing") if self.video else None
-        self._pending: Future | None = None
+        self._pending: tuple[int, Future] | None = None  # the worker's job, with the person it was for
+        self._generation = 0  # counts people: a frame without a face ends one
         self._submitted = float("-inf")
         self._interval = 1.0 / options.live_parsing_hz
         self.parsing_ms: list[float] = []  # time of each live parse, for `kiosk bench`
@@ -64,20 +68,24 @@ class Analyser:
         ctx.capture, ctx.parser, ctx.parse_width = self.settings.capture, self.parser, parse_width
         return ctx
 
-    def analyse(self, image_bgr: np.ndarray, timestamp_ms: int | None = None, full: bool = False) -> Report:
+    def analyse(self, image_bgr: np.ndarray, timestamp_ms: int | None = None) -> Report:
         """Judge one frame. In video mode the slow checks keep their newest result from the
-        worker (at most about 1/live_parsing_hz + one parse old) unless `full`: use full=True on
-        the frame to be saved."""
+        worker (at most about 1/live_parsing_hz + one parse old); the report's finish() judges
+        the frame again in full, for the frame to be saved."""
         ctx = self._context(image_bgr, timestamp_ms, OUT_W)
         self.last_context = ctx
-        if not self.video or full or not ctx.faces:
-            # Without a face every check answers at once (no stale "pass" for a person who left).
+        if not self.video:
             return self._judge_all(ctx)
+        if not ctx.faces:
+            # Every check answers at once (no stale "pass" for a person who left), and what the
+            # worker still judges belongs to them: the next person starts afresh.
+            self._slow, self._generation = {}, self._generation + 1
+            return Report(tuple(check.judge(ctx, params) for check, params in self.checks), None)
         self._collect()
         if self._pending is None and time.monotonic() - self._submitted >= self._interval:
             self._submitted = time.monotonic()
             ctx.parse_width = self.settings.check_options.live_parsing_width
-            self._pending = self._worker.submit(self._judge_slow, ctx)
+            self._pending = (self._generation, self._worker.submit(self._judge_slow, ctx))
         results = []
         for check, params in self.checks:
             if check.every_frame:
@@ -104,7 +112,7 @@ class Analyser:
         slow = [(check, params) for check, params in self.checks if not check.every_frame]
         results = {check.id: check.judge(ctx, params) for check, params in slow}
         failed = [(check, params) for check, params in slow
-                  if check.needs_parsing and results[check.id].verdict is Verdict.FAIL]
+                  if check.reads_parsing and results[check.id].verdict is Verdict.FAIL]
         parses = [ctx]
         if failed:
             parses.append(dataclasses.replace(ctx, parse_width=OUT_W))
@@ -114,9 +122,16 @@ class Analyser:
         return results
 
     def _collect(self) -> None:
-        if self._pending is not None and self._pending.done():
-            self._slow.update(self._pending.result())
-            self._pending = None
+        if self._pending is None or not self._pending[1].done():
+            return
+        (generation, job), self._pending = self._pending, None
+        try:
+            results = job.result()
+        except Exception:  # a bug in a slow check must not stop the guidance: those checks cannot tell
+            log.exception("the picture checks failed on the worker")
+            results = {check.id: check.unknown("", "", "") for check, _ in self.checks if not check.every_frame}
+        if generation == self._generation:
+            self._slow.update(results)
 
     def measure(self, image_bgr: np.ndarray) -> Measured:
         """Every check's raw measures on one still, for fitting thresholds (kiosk calibrate)."""

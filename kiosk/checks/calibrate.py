@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,8 @@ def _fit_one(check: Check, p, samples, name: str, direction: str, key: str):
         if math.isfinite(value := float(m[key])):
             labels.setdefault(value, set()).add(ok)
     values = sorted(labels)
+    if not values:
+        return p, None
     lo, hi = next(f.metadata["range"] for f in dataclasses.fields(check.Params) if f.name == name)
     step = (values[-1] - values[0]) / 100 or 1e-3
     edges = [values[0] - step, *values, values[-1] + step]
@@ -115,7 +118,7 @@ def _fit_one(check: Check, p, samples, name: str, direction: str, key: str):
     # of one label the accuracy only rises towards one end of it.
     pairs = [(a, b) for a, b in zip(edges, edges[1:])
              if a not in labels or b not in labels or labels[a] != labels[b] or len(labels[a]) > 1]
-    whole = isinstance(getattr(p, name), int)
+    whole = typing.get_type_hints(check.Params)[name] is int
     best = None
     for below, above in pairs:
         value = min(hi, max(lo, (below + above) / 2))

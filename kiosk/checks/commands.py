@@ -36,8 +36,9 @@ def register(sub) -> None:
 
     p = sub.add_parser("calibrate", help="fit the checks' thresholds from labelled photos",
                        description="Measure every photo of a LABELS.tsv and fit each threshold marked as fitted "
-                                   "(config.toml says which) from the raw values: the best balanced accuracy of "
-                                   "the rule, ties to the safe side, then to the middle of the widest gap. Prints "
+                                   "(config.toml says which) from the raw values: the best accuracy of the rule "
+                                   "with compliant photos counted twice, ties to the safe side, then to the middle "
+                                   "of the widest gap. Prints "
                                    "each threshold beside its configured value, with its margin; round it and "
                                    "write it into config.toml with why. Judge the procedure with "
                                    "`kiosk eval --folds`, never with the photos it was fitted on.")
@@ -153,13 +154,14 @@ def eval_command(args, settings) -> int:
     if loaded is None:
         return 2
     rows, measured, checks = loaded
-    ev = Evaluation()
+    ev, unfitted = Evaluation(), set()
     folds = person_folds(rows, args.folds) if args.folds else [0] * len(rows)
     for fold in sorted(set(folds)):
         params = settings.checks
         if args.folds:
             train = [(r, m) for r, m, f in zip(rows, measured, folds) if f != fold and m is not None]
-            params, _ = fit(checks, settings.checks, [r for r, _ in train], [m for _, m in train])
+            params, fits = fit(checks, settings.checks, [r for r, _ in train], [m for _, m in train])
+            unfitted |= {f.check for f in fits if f.note}
         for row, m, f in zip(rows, measured, folds):
             if f == fold:
                 record(ev, row, judge(checks, m, params) if m is not None else None)
@@ -167,8 +169,12 @@ def eval_command(args, settings) -> int:
         print(json.dumps(ev.as_dict()))
     else:
         if args.folds:
-            print(f"{args.folds} person-split folds: thresholds fitted without the people judged\n")
+            print(f"{len(set(folds))} person-split folds: thresholds fitted without the people judged\n")
         print(table(ev))
+    for check in sorted(unfitted):
+        # Its configured value was fitted on every photo, the judged people among them.
+        print(f"{check}: too few labelled photos in a fold to fit on; the configured value was used, so its "
+              "figures are not from unseen people", file=sys.stderr)
     return 0
 
 

@@ -26,7 +26,7 @@ def fitted(direction: str, measure: str, lo: float, hi: float) -> dict:
     return {"range": (lo, hi), "fit": (direction, measure)}
 
 
-Measures = dict[str, float]
+Measures = dict[str, Any]  # raw values (floats), or what decide() needs (Framing: the layout)
 
 
 class Check:
@@ -39,6 +39,7 @@ class Check:
     # not change between two frames); the frame that is saved is judged by all of them.
     every_frame: ClassVar[bool] = True
     needs_parsing: ClassVar[bool] = False  # judged "cannot tell" when [checks] face_parsing = false
+    reads_parsing: ClassVar[bool] = False  # uses the parsing when there is one (all that need it do)
 
     def measure(self, ctx: Any, params: Any) -> Measures | CheckResult:
         """The raw values this check decides on, or its final result when there is nothing to
@@ -82,10 +83,11 @@ class Options:
     # The BiSeNet face parsing for the appearance rules. Off: those rules say "cannot tell"
     # and the photographer confirms them on review (its training data is research-only).
     face_parsing: bool
-    # Live, the parsing runs beside the guidance on a copy of the portrait this wide (a
-    # multiple of 32; 288 x 384 takes about a third of the full 480 x 640) ...
+    # Live, the parsing runs beside the guidance on a copy of the portrait this wide (288 x 384
+    # takes about a third of the full 480 x 640) ...
     live_parsing_width: int = field(metadata={"range": (96, 480)})
-    # ... at most this often, so MediaPipe keeps its core for the camera rate.
+    # ... at most this often, so MediaPipe keeps its core for the camera rate. (A multiple of 96,
+    # so that the height, 4/3 of it, is a multiple of 32 too.)
     live_parsing_hz: float = field(metadata={"range": (1.0, 30.0)})
 
 
@@ -94,8 +96,10 @@ def build_options(raw_checks: dict, build: Callable[[type, dict, str], Any]) -> 
     from kiosk.config import ConfigError
 
     options = build(Options, {k: v for k, v in raw_checks.items() if not isinstance(v, dict)}, "checks")
-    if options.live_parsing_width % 32:
-        raise ConfigError(f"checks.live_parsing_width = {options.live_parsing_width} must be a multiple of 32")
+    if options.live_parsing_width % 96:
+        raise ConfigError(f"checks.live_parsing_width = {options.live_parsing_width} must be a multiple of 96 "
+                          "(96, 192, 288, 384 or 480): the parser needs width and height (4/3 of it) in "
+                          "multiples of 32")
     return options
 
 

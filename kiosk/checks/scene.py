@@ -73,9 +73,10 @@ class Background(Check):
 
 @register
 class Clothing(Check):
-    """A plain top that clearly differs from the backdrop."""
+    """A plain top that clearly differs from the backdrop, showing the neck (the parsing's cloth
+    and neck; without parsing, person pixels that are not skin at the bottom)."""
     id, rule, priority = "clothing", "clothing", 61
-    every_frame = False
+    every_frame, reads_parsing = False, True
 
     @dataclass(frozen=True)
     class Params:
@@ -83,8 +84,9 @@ class Clothing(Check):
         max_pattern: float = field(metadata=fitted("max", "pattern", 0.0, 255.0))  # mean |Laplacian| on the top
         min_fraction: float = field(metadata={"range": (0.0, 1.0)})  # share of the bottom rows
         # A top of the backdrop's own hue (blue on the blue backdrop) does not stand out even
-        # when darker: both this colourful (Lab chroma) and hues this close (degrees) fail.
-        min_same_hue_chroma: float = field(metadata=fitted("min", "same_hue_chroma", 0.0, 100.0))
+        # when darker: both this colourful (Lab chroma) and hues this close (degrees) fail. Not
+        # fitted: few labelled photos show it, and the fit then swings between 6 and 37.
+        min_same_hue_chroma: float = field(metadata={"range": (0.0, 100.0)})
         max_same_hue_deg: float = field(metadata={"range": (0.0, 180.0)})
         # The neck shows (no turtleneck or high collar): parsed neck, x face width squared.
         min_neck: float = field(metadata=fitted("min", "neck", 0.0, 1.0))
@@ -132,9 +134,10 @@ class Clothing(Check):
 
 @register
 class Lighting(Check):
-    """Face neither too dark nor washed out, both halves evenly lit (OFIQ illumination)."""
+    """Face neither too dark nor washed out, both halves evenly lit (OFIQ illumination), on the
+    parsed skin (without parsing, the face oval)."""
     id, rule, priority = "lighting", "lighting", 62
-    every_frame = False
+    every_frame, reads_parsing = False, True
 
     @dataclass(frozen=True)
     class Params:
@@ -184,9 +187,10 @@ class Lighting(Check):
 
 @register
 class Sharpness(Check):
-    """No motion or focus blur: Laplacian variance of the face at deliverable size."""
+    """No motion or focus blur: Laplacian variance of the face at deliverable size, edges
+    not one-sided (motion blur), and enough camera pixels across the face."""
     id, rule, priority = "sharpness", "sharpness", 63
-    # The kiosk picks the sharpest frame of the steady second itself (kiosk.checks.sharpness).
+    # The kiosk picks the sharpest frame of the steady second itself (kiosk.checks.deliverable.sharpness).
     every_frame = False
 
     @dataclass(frozen=True)
