@@ -22,6 +22,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.checks.evaluate import Counts
 from kiosk.checks.registry import Check
 from kiosk.checks.result import CheckResult, Report, Verdict
 
@@ -96,8 +97,7 @@ def fit(checks: list[Check], params: dict[str, Any], rows: list[dict], measured:
             for name, direction, key in names:
                 p, margins[name] = _fit_one(check, p, samples, name, direction, key)
         out[check.id] = p
-        kept = [(_kept(check.decide(m, p)), ok) for m, ok in samples]
-        balanced = (sum(k and ok for k, ok in kept) / good + sum(not k and not ok for k, ok in kept) / bad) / 2
+        balanced = _counts(check, p, samples).balanced_accuracy
         fits += [Fit(check.id, name, getattr(params[check.id], name), getattr(p, name), margins[name], balanced,
                      good, bad) for name, _, _ in names]
     return out, fits
@@ -111,7 +111,7 @@ def _fit_one(check: Check, p, samples, name: str, direction: str, key: str):
     values = sorted(labels)
     if not values:
         return p, None
-    lo, hi = next(f.metadata["range"] for f in dataclasses.fields(check.Params) if f.name == name)
+    lo, hi = _range(check, name)
     step = (values[-1] - values[0]) / 100 or 1e-3
     edges = [values[0] - step, *values, values[-1] + step]
     # Only a threshold between a compliant and a non-compliant value can be best: inside a run
@@ -124,27 +124,30 @@ def _fit_one(check: Check, p, samples, name: str, direction: str, key: str):
         value = min(hi, max(lo, (below + above) / 2))
         if whole:
             value = int(math.floor(value) if direction == "max" else math.ceil(value))
-        trial = dataclasses.replace(p, **{name: value})
-        kept = [(_kept(check.decide(m, trial)), ok) for m, ok in samples]
-        ta = sum(k and ok for k, ok in kept)
-        tr = sum(not k and not ok for k, ok in kept)
-        good = sum(ok for _, ok in kept)
-        bad = len(kept) - good
-        score = (round(GOOD_WEIGHT * ta / good + tr / bad, 9), -(bad - tr), above - below)
+        c = _counts(check, dataclasses.replace(p, **{name: value}), samples)
+        good, bad = c.true_accept + c.false_reject, c.true_reject + c.false_accept
+        score = (round(GOOD_WEIGHT * c.true_accept / good + c.true_reject / bad, 9), -c.false_accept, above - below)
         if best is None or score > best[0]:
             best = (score, value, min(abs(value - v) for v in values))
     _, value, margin = best
     return dataclasses.replace(p, **{name: value}), margin
 
 
+def _counts(check: Check, p, samples) -> Counts:
+    """How the check with params `p` judges the samples (measures, labelled compliant)."""
+    counts = Counts()
+    for m, ok in samples:
+        counts.add("1" if ok else "0", check.decide(m, p).verdict in (Verdict.PASS, Verdict.WARN))
+    return counts
+
+
+def _range(check: Check, name: str) -> tuple[float, float]:
+    return next(f.metadata["range"] for f in dataclasses.fields(check.Params) if f.name == name)
+
+
 def _loosest(check: Check, name: str, direction: str):
-    field = next(f for f in dataclasses.fields(check.Params) if f.name == name)
-    lo, hi = field.metadata["range"]
+    lo, hi = _range(check, name)
     return hi if direction == "max" else lo
-
-
-def _kept(result: CheckResult) -> bool:
-    return result.verdict in (Verdict.PASS, Verdict.WARN)
 
 
 def person_folds(rows: list[dict], k: int) -> list[int]:
