@@ -47,6 +47,7 @@ class CameraSettings:
     width: int = field(metadata=_range(320, 7680))
     height: int = field(metadata=_range(240, 4320))
     fps: float = field(metadata=_range(1, 120))
+    fourcc: str  # pixel format asked of a USB camera: "MJPG" (most give 1280x720 at 30 fps only so), "YUYV", or "" for its default
     reconnect_min_s: float = field(metadata=_range(0.05, 60))
     reconnect_max_s: float = field(metadata=_range(0.1, 600))
 
@@ -176,6 +177,9 @@ def _cross_checks(settings: Settings) -> None:
             raise ConfigError(f"capture.{key}: the first number ({lo}) must not exceed the second ({hi})")
     if capture.jpeg_kb_min > capture.jpeg_kb_max:
         raise ConfigError("capture.jpeg_kb_min must not exceed capture.jpeg_kb_max")
+    if len(camera.fourcc) not in (0, 4):
+        raise ConfigError(f"camera.fourcc = {camera.fourcc!r}: give 4 characters such as \"MJPG\" or \"YUYV\", "
+                          "or \"\" for the camera's default")
     if camera.reconnect_min_s > camera.reconnect_max_s:
         raise ConfigError("camera.reconnect_min_s must not exceed camera.reconnect_max_s")
 

@@ -10,7 +10,7 @@ import pytest
 from pyzbar.pyzbar import decode
 
 from kiosk.codec import CodecError, CodeProblem, DemoCodec, load_codec, new_code, read_code, valid_code
-from kiosk.ui_commands import make_codes, register
+from kiosk.commands.codes import make_codes, register
 
 
 def test_a_demo_code_carries_the_masked_name_and_id():

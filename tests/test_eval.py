@@ -1,18 +1,15 @@
 """`kiosk eval`: counts per rule and overall from a labelled folder, exactly as documented."""
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 
-from kiosk.checks import commands
 from kiosk.checks.evaluate import RULES
+from kiosk.commands import parser
 
 
 def run(settings, *argv) -> int:
-    top = argparse.ArgumentParser(prog="kiosk")
-    commands.register(top.add_subparsers())
-    args = top.parse_args(argv)
+    args = parser().parse_args(argv)
     return args.func(args, settings)
 
 

@@ -21,7 +21,7 @@ from kiosk.clock import SystemClock
 from kiosk.codec import DemoCodec, new_code, qr_image
 from kiosk.session import State, verdict_of
 from kiosk.store import RosterEntry, Store
-from kiosk.ui_commands import write_code_image
+from kiosk.commands.codes import write_code_image
 
 # cv2 points Qt at its own (Qt 5) plugins on import; pytest-qt makes the QApplication
 # later, so undo it here as kiosk.app does (offscreen happens to work, xcb would not).

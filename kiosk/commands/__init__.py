@@ -1,4 +1,8 @@
-"""`kiosk`: the station's one command. Each feature registers its own subcommands."""
+"""`kiosk`: the station's one command, one module per command group (pip's layout).
+
+Each module has register(subparsers) and its handlers; a handler imports its heavy parts
+(Qt, cv2, MediaPipe) itself, so `kiosk --help` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,11 @@ from pathlib import Path
 from kiosk.config import ConfigError, load_settings
 from kiosk.models import ModelError
 
-# Each module has register(subparsers); handlers import their heavy parts themselves,
-# so `kiosk --help` answers at once.
+# In the order `kiosk --help` lists them: the kiosk, the station, the checks, the store.
 COMMAND_MODULES = (
-    "kiosk.ui_commands",
-    "kiosk.checks.commands",
-    "kiosk.store.commands",
-    "kiosk.station_commands",
+    "run", "codes", "pin", "doctor", "models",
+    "check", "evaluate", "bench",
+    "roster", "add", "list", "show", "export", "void", "verify", "purge",
 )
 
 
@@ -33,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     sub = top.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return top
 
 
@@ -63,7 +65,3 @@ def main(argv: list[str] | None = None) -> int:
         # `kiosk list | head` closed the pipe: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

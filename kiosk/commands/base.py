@@ -1,0 +1,39 @@
+"""What several commands share: how they report an error, open the store, name the operator."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import getpass
+import sys
+
+
+def error(message: str) -> int:
+    """Print `error: message` on stderr; returns the exit status 1."""
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def operator_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--operator", default=getpass.getuser(), help="who does this (default: the login name)")
+
+
+def open_store(settings):
+    from kiosk.store import Store
+
+    return Store.from_settings(settings)
+
+
+def store_errors(handler):
+    """A StoreError is a message for the operator (exit 1), not a traceback."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace, settings) -> int:
+        from kiosk.store import StoreError
+
+        try:
+            return handler(args, settings)
+        except StoreError as e:
+            return error(str(e))
+
+    return run

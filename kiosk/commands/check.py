@@ -1,0 +1,82 @@
+"""`kiosk check`: judge photos taken elsewhere against every rule."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help="judge photos taken elsewhere against every rule",
+                       description="Judge photos (e.g. a photographer's DSLR files) against every rule "
+                                   "of the graduation photo. Exit code 0 when every photo is accepted, "
+                                   "1 when any is rejected or unreadable.")
+    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    p.add_argument("--json", action="store_true", help="print JSON for machines instead of a table")
+    p.add_argument("--crop", type=Path, metavar="DIR", help="write each photo's 480x640 deliverable here")
+    p.set_defaults(func=check_command)
+
+
+def result_dict(report) -> dict:
+    return {"accepted": report.accepted, "crop_box": list(report.crop_box) if report.crop_box else None,
+            "checks": [{"id": r.id, "rule": r.rule, "verdict": r.verdict.value, "value": r.value,
+                        "threshold": r.threshold, "message_zh": r.message_zh, "message_en": r.message_en}
+                       for r in report.results]}
+
+
+def check_command(args, settings) -> int:
+    import cv2
+
+    from kiosk.checks import Analyser, render_deliverable
+
+    if args.crop:
+        args.crop.mkdir(parents=True, exist_ok=True)
+    everything_accepted, out = True, []
+    with Analyser(settings, mode="image") as analyser:
+        for path in args.images:
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
+            if image is None:
+                problem = "file not found" if not path.exists() else "not an image OpenCV can read (use JPEG or PNG)"
+                everything_accepted = False
+                out.append({"file": str(path), "error": problem})
+                if not args.json:
+                    print(f"{path}: {problem}; skipped\n")
+                continue
+            report = analyser.analyse(image)
+            everything_accepted &= report.accepted
+            entry = {"file": str(path), **result_dict(report)}
+            if args.crop and report.crop_box is not None:
+                target = args.crop / f"{path.stem}.jpg"
+                try:
+                    target.write_bytes(render_deliverable(image, report, settings.capture))
+                    entry["deliverable"] = str(target)
+                except ValueError as error:
+                    entry["deliverable_error"] = str(error)
+            out.append(entry)
+            if not args.json:
+                print(report_text(path, report, entry))
+    if args.json:
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    return 0 if everything_accepted else 1
+
+
+def report_text(path: Path, report, entry: dict) -> str:
+    from kiosk.checks.result import Verdict
+
+    verdict = "ACCEPTED" if report.accepted else "REJECTED"
+    lines = [f"{path}: {verdict}"]
+    results = report.results
+    if report.crop_box is None:
+        lines.append("  no face found: the photo needs one person facing the camera")
+        results = [r for r in results if r.verdict is not Verdict.UNKNOWN]  # each would only say "no face"
+    for r in results:
+        value = "-" if r.value is None else f"{r.value:g}"
+        lines.append(f"  {r.verdict.value:11} {r.id:15} {value:>9}  ({r.threshold})"
+                     + (f"  {r.message_en} / {r.message_zh}" if r.message_en else ""))
+    if "deliverable" in entry:
+        lines.append(f"  deliverable written: {entry['deliverable']}")
+    if "deliverable_error" in entry:
+        lines.append(f"  no deliverable: {entry['deliverable_error']}")
+    return "\n".join(lines) + "\n"

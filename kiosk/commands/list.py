@@ -1,0 +1,45 @@
+"""`kiosk list`: the captures of a day, names masked."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+
+from kiosk.commands.base import open_store, store_errors
+
+
+def register(sub) -> None:
+    ls = sub.add_parser("list", help="today's captures (names masked)")
+    ls.add_argument("--all", action="store_true", help="every day, not only today")
+    ls.add_argument("--day", type=date.fromisoformat, metavar="YYYY-MM-DD", help="that day instead of today")
+    ls.add_argument("--status", choices=("accepted", "replaced", "voided"))
+    ls.add_argument("--code")
+    ls.add_argument("--batch", metavar="NAME")
+    ls.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    ls.set_defaults(func=run_list)
+
+
+@store_errors
+def run_list(args: argparse.Namespace, settings) -> int:
+    with open_store(settings) as store:
+        found = store.captures(args.day, all_days=args.all, status=args.status, code=args.code, batch=args.batch)
+        if args.json:
+            print(json.dumps([c.summary() for c in found], ensure_ascii=False, indent=1))
+            return 0
+        names = {c.code: store.roster_entry(c.code) for c in found}
+        for c in found:
+            entry = names[c.code]
+            print(
+                f"{c.code:<20} {entry.masked_name if entry else '(not in roster)':<10} {c.status:<9} "
+                f"{c.taken_at[:19].replace('T', ' ')}  {c.batch or 'not exported':<22} {c.operator}"
+                + ("  overridden: " + ", ".join(o.check for o in c.overrides) if c.overrides else "")
+            )
+        n = store.counts(args.day)
+        day = "all days" if args.all else (args.day or store.today()).isoformat()
+        print(
+            f"{len(found)} shown ({day}); today: {n.accepted} accepted, {n.retakes} retaken, "
+            f"{n.voided} voided; {n.waiting_export} waiting for export; "
+            f"roster {n.roster_done}/{n.roster} done"
+        )
+    return 0

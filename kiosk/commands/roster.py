@@ -1,0 +1,45 @@
+"""`kiosk roster import`: the college's list of students."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk.commands.base import error, open_store, operator_option
+
+
+def register(sub) -> None:
+    roster = sub.add_parser("roster", help="the college's list of students")
+    roster_sub = roster.add_subparsers(title="roster commands", metavar="ACTION", required=True)
+    imp = roster_sub.add_parser("import", help="import a roster CSV (UTF-8 or GBK, English or Chinese headers)")
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
+    operator_option(imp)
+    imp.set_defaults(func=run_roster_import)
+
+
+def run_roster_import(args: argparse.Namespace, settings) -> int:
+    from kiosk.store import StoreError
+    from kiosk.store.roster import RosterFileError, read_roster
+
+    try:
+        found = read_roster(args.file)
+    except RosterFileError as e:
+        return error(str(e))
+    for line in found.errors:
+        print(line, file=sys.stderr)
+    if found.errors and not args.skip_bad:
+        return error(
+            f"{len(found.errors)} bad rows, nothing imported: fix those lines, or run again "
+            f"with --skip-bad to import the {len(found.entries)} good rows"
+        )
+    try:
+        with open_store(settings) as store:
+            count = store.import_roster(found.entries, args.operator, args.file.name)
+            total = store.roster_count()
+    except StoreError as e:
+        return error(str(e))
+    skipped = f", skipped {len(found.errors)} bad rows" if found.errors else ""
+    print(f"imported {count} students from {args.file.name}{skipped}; the roster holds {total}")
+    return 0
