@@ -62,3 +62,37 @@ def test_station_file_in_user_config_folder_is_found(tmp_path, monkeypatch):
     own.rename(target)
     assert load_settings().station.id == "HK-07"
     assert load_settings().source == target
+
+
+def test_a_station_file_holds_only_what_differs(tmp_path):
+    own = tmp_path / "station.toml"
+    own.write_text('[station]\nid = "HK-07"\n\n[checks.yaw]\nmax_deg = 4.0\n', encoding="utf-8")
+    settings = load_settings(own)
+    shipped = load_settings(REPO_CONFIG)
+    assert settings.station.id == "HK-07" and settings.checks["yaw"].max_deg == 4.0
+    # Everything else is the shipped default, the yaw check's other keys included.
+    assert settings.camera == shipped.camera and settings.capture == shipped.capture
+    assert settings.checks["roll"] == shipped.checks["roll"]
+    assert settings.overrides == (("station.id", "HK-07"), ("checks.yaw.max_deg", 4.0))
+    assert shipped.overrides == ()
+
+
+def test_a_value_equal_to_the_default_is_not_called_a_change(tmp_path):
+    own = tmp_path / "station.toml"
+    own.write_text('[camera]\nwidth = 1280\ndevice = "/dev/video2"\n', encoding="utf-8")
+    assert load_settings(own).overrides == (("camera.device", "/dev/video2"),)
+
+
+@pytest.mark.parametrize("text, says", [
+    ('[camera]\nframerate = 25\n', "camera.framerate is not a known key"),
+    ('[capture]\ndpi = 5\n', "capture.dpi = 5 is out of range; allowed 72 to 1200"),
+    ('[checks.yaw]\nmax_deg = "5"\n', "checks.yaw.max_deg must be a number"),
+    ('[checks.yawn]\nmax_deg = 5\n', "[checks.yawn]: no such check"),
+])
+def test_a_partial_station_file_is_validated_the_same_way(tmp_path, text, says):
+    own = tmp_path / "station.toml"
+    own.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_settings(own)
+    assert str(error.value).startswith(f"{own}: ")
+    assert says in str(error.value)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from kiosk.checks.result import CheckResult, Verdict
+from kiosk.tomlschema import ConfigError, build
 
 _CHECKS: dict[str, type["Check"]] = {}
 
@@ -91,10 +92,8 @@ class Options:
     live_parsing_hz: float = field(metadata={"range": (1.0, 30.0)})
 
 
-def build_options(raw_checks: dict, build: Callable[[type, dict, str], Any]) -> Options:
+def build_options(raw_checks: dict) -> Options:
     """The plain keys of the `[checks]` table as Options; a ConfigError when one is wrong."""
-    from kiosk.config import ConfigError
-
     options = build(Options, {k: v for k, v in raw_checks.items() if not isinstance(v, dict)}, "checks")
     if options.live_parsing_width % 96:
         raise ConfigError(f"checks.live_parsing_width = {options.live_parsing_width} must be a multiple of 96 "
@@ -103,10 +102,8 @@ def build_options(raw_checks: dict, build: Callable[[type, dict, str], Any]) -> 
     return options
 
 
-def build_params(raw_checks: dict, build: Callable[[type, dict, str], Any]) -> dict[str, Any]:
+def build_params(raw_checks: dict) -> dict[str, Any]:
     """Turn the `[checks]` TOML table into {check id: Params}; any mismatch is a ConfigError."""
-    from kiosk.config import ConfigError
-
     known = checks()
     options = {f.name for f in dataclasses.fields(Options)}
     raw_checks = {k: v for k, v in raw_checks.items() if k not in options}
