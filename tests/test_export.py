@@ -17,6 +17,7 @@ import pytest
 from helpers import config_variant, kiosk
 from test_store import RESULTS, make_jpeg
 
+from kiosk import paths
 from kiosk.store import Override, RosterEntry, Store
 from kiosk.store.export import _new_batch
 
@@ -138,14 +139,31 @@ def test_verify_names_a_changed_batch_file_and_a_changed_image(settings, tmp_pat
     assert "C0001: master image changed on disk" in run.stdout
 
 
-def test_purge_deletes_old_images_but_keeps_records_and_is_audited(settings, tmp_path):
+def export_days_ago(settings, out: Path, days: int) -> None:
+    """Export as the nightly job did `days` ago (a fake clock, so purge has old batches to find)."""
+    from datetime import datetime
+
+    from kiosk.clock import FakeClock
+    from kiosk.store.export import export
+
+    with Store(paths.data_dir(settings), settings.station.id,
+               FakeClock(wall_start=datetime.now() - timedelta(days=days))) as store:
+        assert export(store, out, settings.export.file_pattern, "cron").batch is not None
+
+
+def test_purge_is_a_dry_run_until_asked_then_deletes_old_images_and_keeps_records(settings, tmp_path):
     populate(settings, ["C0001", "C0002"])
     out = tmp_path / "out"
     out.mkdir()
-    kiosk("export", "--to", str(out))
+    export_days_ago(settings, out, 10)
     populate(settings, ["C0003"], seed=10)  # not exported: must survive any purge
-    assert "purged the images of 0 captures" in kiosk("purge", "--exported-before", str(date.today())).stdout
-    run = kiosk("purge", "--exported-before", str(date.today() + timedelta(days=1)), "--operator", "admin")
+    week_ago = str(date.today() - timedelta(days=7))
+    assert "purge the images of 0 captures" in kiosk("purge", "--exported-before", str(date.today() - timedelta(days=12))).stdout
+    dry = kiosk("purge", "--exported-before", week_ago)
+    assert dry.returncode == 0 and "would purge the images of 2 captures" in dry.stdout and "--delete" in dry.stdout
+    with Store.from_settings(settings) as store:
+        assert all(img.path.exists() for img in store.accepted("C0001").images.values())
+    run = kiosk("purge", "--exported-before", week_ago, "--delete", "--operator", "admin")
     assert run.returncode == 0 and "purged the images of 2 captures" in run.stdout
     with Store.from_settings(settings) as store:
         gone = store.accepted("C0001").images
@@ -157,6 +175,34 @@ def test_purge_deletes_old_images_but_keeps_records_and_is_audited(settings, tmp
     batch = batch_folders(out)[0].name
     rebuild = kiosk("export", "--to", str(tmp_path), "--batch", batch, "--again")
     assert rebuild.returncode == 1 and "was purged" in rebuild.stderr
+
+
+@pytest.mark.parametrize("when, says", [
+    (str(date.today() + timedelta(days=1)), "is in the future"),
+    ("30/11/2026", "write it as YYYY-MM-DD, for example"),
+])
+def test_purge_refuses_a_future_or_misspelt_day_and_deletes_nothing(settings, tmp_path, when, says):
+    populate(settings, ["C0001"])
+    export_days_ago(settings, tmp_path, 3)
+    run = kiosk("purge", "--exported-before", when, "--delete")
+    assert run.returncode != 0 and says in run.stderr and "Traceback" not in run.stderr
+    with Store.from_settings(settings) as store:
+        assert all(img.path.exists() for img in store.accepted("C0001").images.values())
+
+
+def test_voiding_an_exported_photo_names_its_batch_and_the_upload_to_withdraw(settings, tmp_path):
+    populate(settings, ["C0001"])
+    out = tmp_path / "usb"
+    out.mkdir()
+    assert kiosk("export", "--to", str(out)).returncode == 0
+    [folder] = batch_folders(out)
+    run = kiosk("void", "C0001", "--reason", "wrong student", "--operator", "li")
+    assert run.returncode == 0
+    assert f"already exported in batch {folder.name}" in run.stdout and "withdraw it from" in run.stdout
+    assert "never exported" not in run.stdout
+    with Store.from_settings(settings) as store:
+        [entry] = [a for a in store.audit_log("C0001") if a["action"] == "void"]
+        assert folder.name in entry["detail"] and entry["operator"] == "li"
 
 
 # ---- a real small or read-only file system, mounted in a private mount namespace ----

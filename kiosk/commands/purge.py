@@ -1,4 +1,4 @@
-"""`kiosk purge`: delete the image files of photos exported before a date."""
+"""`kiosk purge`: delete the image files of photos exported before a date (a dry run unless --delete)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,37 @@ from datetime import date
 from kiosk.commands.base import open_store, operator_option, store_errors
 
 
+def day(text: str) -> date:
+    """An argparse type: a calendar day written YYYY-MM-DD (2026-11-30)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a day: write it as YYYY-MM-DD, for example 2026-06-30") from None
+
+
 def register(sub) -> None:
-    purge = sub.add_parser("purge", help="delete the image files of photos exported before a date")
-    purge.add_argument("--exported-before", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
+    purge = sub.add_parser("purge", help="delete the image files of photos exported before a day (first a dry run)",
+                           description="Say how many photos were exported before the day and how much space their "
+                                       "image files take; with --delete, delete those files. Records, hashes and "
+                                       "the audit stay. The day must not be after today.")
+    purge.add_argument("--exported-before", required=True, type=day, metavar="YYYY-MM-DD")
+    mode = purge.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="only say what would go (the default)")
+    mode.add_argument("--delete", action="store_true", help="delete those image files (audited)")
     operator_option(purge)
     purge.set_defaults(func=run_purge)
 
 
 @store_errors
 def run_purge(args: argparse.Namespace, settings) -> int:
+    before = args.exported_before
     with open_store(settings) as store:
-        captures, freed = store.purge_exported_before(args.exported_before, args.operator)
-    print(f"purged the images of {captures} captures exported before {args.exported_before} "
-          f"({freed / 1e6:.1f} MB freed); their records and hashes are kept")
+        captures, size = store.purge_exported_before(before, args.operator, dry_run=not args.delete)
+    if not args.delete:
+        print(f"would purge the images of {captures} {'capture' if captures == 1 else 'captures'} exported "
+              f"before {before} ({size / 1e6:.1f} MB); nothing was deleted: run again with --delete to do it")
+        return 0
+    print(f"purged the images of {captures} {'capture' if captures == 1 else 'captures'} exported before {before} "
+          f"({size / 1e6:.1f} MB freed); their records and hashes are kept")
     return 0

@@ -21,5 +21,10 @@ def run_void(args: argparse.Namespace, settings) -> int:
 
     with open_store(settings) as store:
         capture = store.void(check_code(args.code), args.operator, args.reason)
-    print(f"voided {capture.code}: the photo is kept but never exported; take a new one for this code")
+    if capture.batch:
+        print(f"voided {capture.code}: this photo was already exported in batch {capture.batch} "
+              f"({capture.exported_at[:16].replace('T', ' ')}); it has left the station, so withdraw it from "
+              "that upload to CHSI as well. Take a new photo for this code; the next export carries it")
+    else:
+        print(f"voided {capture.code}: the photo is kept but will not be exported; take a new one for this code")
     return 0

@@ -371,17 +371,21 @@ class Store:
                              "saved; check the disk with `kiosk verify` and save the photo again") from e
 
     def void(self, code: str, operator: str, reason: str) -> Capture:
-        """Withdraw the accepted photo of `code` (kept on disk, marked voided), audited."""
+        """Withdraw the accepted photo of `code` (kept on disk, marked voided), audited; when it
+        was already exported the audit names the batch that holds it. Returns the voided
+        Capture (its .batch says whether the upload must be withdrawn)."""
         if not reason.strip():
             raise StoreError("voiding a photo needs a reason")
         with self.write():
             old = self._accepted_id(code)
             if old is None:
                 raise NoAcceptedCapture(f"{code} has no accepted photo to void")
+            exported = self.capture(old).batch
             self.db["captures"].update(
                 old, {"status": "voided", "ended_at": self.stamp(), "end_reason": reason}
             )
-            self.audit(operator, "void", code, capture=old, reason=reason)
+            self.audit(operator, "void", code, capture=old, reason=reason,
+                       **({"exported_in": exported} if exported else {}))
         return self.capture(old)
 
     def _accepted_id(self, code: str) -> str | None:
@@ -506,18 +510,20 @@ class Store:
                 problems.append(f"{img['code']}: {img['kind']} image changed on disk ({img['path']})")
         return problems
 
-    def purge_exported_before(self, day: date, operator: str) -> tuple[int, int]:
+    def purge_exported_before(self, day: date, operator: str, dry_run: bool = False) -> tuple[int, int]:
         """Delete the image files of captures exported before `day`, keeping records and
-        hashes. Returns (captures, bytes freed)."""
+        hashes; with dry_run only count them. Returns (captures, bytes freed or to free).
+        A StoreError for a day after today: nothing can have been exported then."""
+        if day > self.today():
+            raise StoreError(f"{day} is in the future: give a day up to today ({self.today()})")
+        query = ("SELECT i.capture_id, i.kind, i.path, i.bytes, c.code FROM images i "
+                 "JOIN captures c ON c.id = i.capture_id JOIN batches b ON b.id = c.batch_id "
+                 "WHERE b.status = 'complete' AND c.exported_at < ? AND i.purged_at IS NULL")
+        if dry_run:
+            rows = list(self.db.query(query, [day.isoformat()]))
+            return len({r["capture_id"] for r in rows}), sum(r["bytes"] for r in rows)
         with self.write():
-            rows = list(
-                self.db.query(
-                    "SELECT i.capture_id, i.kind, i.path, i.bytes, c.code FROM images i "
-                    "JOIN captures c ON c.id = i.capture_id JOIN batches b ON b.id = c.batch_id "
-                    "WHERE b.status = 'complete' AND c.exported_at < ? AND i.purged_at IS NULL",
-                    [day.isoformat()],
-                )
-            )
+            rows = list(self.db.query(query, [day.isoformat()]))
             stamp = self.stamp()
             for r in rows:
                 self.db["images"].update((r["capture_id"], r["kind"]), {"purged_at": stamp})
