@@ -33,3 +33,16 @@ def test_check_table_gives_reasons_and_a_clear_line_without_a_face(settings, pho
     assert "london__smiling_009.jpg: REJECTED" in out
     assert "close your lips naturally" in out and "请自然闭合嘴唇" in out
     assert "no face found" in out
+
+
+def test_two_photos_of_the_same_name_never_overwrite_each_others_deliverable(settings, photos, tmp_path, capsys):
+    for folder in ("monday", "tuesday"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "test3.jpg").write_bytes((photos / "london_synthetic__blue_005.jpg").read_bytes())
+    out = tmp_path / "out"
+    code = run(settings, "check", str(tmp_path / "monday" / "test3.jpg"), str(tmp_path / "tuesday" / "test3.jpg"),
+               "--crop", str(out))
+    err = capsys.readouterr().err
+    assert code == 2 and "would both write test3.jpg" in err
+    assert "monday" in err and "tuesday" in err
+    assert not out.exists()  # refused before any file was written

@@ -31,6 +31,9 @@ def check_command(args, settings) -> int:
     from kiosk.checks import Analyser, render_deliverable
 
     if args.crop:
+        if (clash := _same_deliverable_name(args.images)) is not None:
+            print(f"--crop: {clash}; nothing was judged", file=sys.stderr)
+            return 2
         args.crop.mkdir(parents=True, exist_ok=True)
     everything_accepted, out = True, []
     with Analyser(settings, mode="image") as analyser:
@@ -60,6 +63,18 @@ def check_command(args, settings) -> int:
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         print()
     return 0 if everything_accepted else 1
+
+
+def _same_deliverable_name(images: list[Path]) -> str | None:
+    """Why two inputs would write the same DIR/<name>.jpg (one would overwrite the other), or None."""
+    seen: dict[str, Path] = {}
+    for path in images:
+        name = f"{path.stem}.jpg"
+        first = seen.setdefault(name, path)
+        if first.resolve() != path.resolve():
+            return (f"{first} and {path} would both write {name}, one over the other: "
+                    "give them in separate runs with separate folders, or rename one")
+    return None
 
 
 def report_text(path: Path, report, entry: dict) -> str:
