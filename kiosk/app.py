@@ -58,9 +58,10 @@ class Kiosk:
         self.grabber.stop()
 
 
-def build(settings, source, clock=None, camera_clock=None, analyser_factory=None) -> Kiosk:
+def build(settings, source, clock=None, camera_clock=None, analyser_factory=None, store_folder=None) -> Kiosk:
     """Wire a kiosk around a frame source. `clock` drives the session (tests pass a
-    FakeClock), `camera_clock` paces the camera (real time unless given)."""
+    FakeClock), `camera_clock` paces the camera (real time unless given); `store_folder`
+    holds the store instead of the station's data folder (the demo's own)."""
     from kiosk.camera import Grabber
     from kiosk.session import OperatorLock, Session
     from kiosk.station import CodeReader, StationDesk, Worker
@@ -72,6 +73,8 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
     qt_application()
 
     def open_store():
+        if store_folder is not None:
+            return Store(store_folder, settings.station.id, clock)
         return Store.from_settings(settings, clock)
 
     if analyser_factory is None:
@@ -91,13 +94,13 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
     return Kiosk(session, worker, grabber, window)
 
 
-def run(settings, camera_path: str | None, windowed: bool = False) -> int:
+def run(settings, camera_path: str | None, windowed: bool = False, store_folder=None) -> int:
     """`kiosk run`: the full-screen kiosk until the photographer closes it."""
     from kiosk.camera import open_camera
 
     app = qt_application()
     clock = SystemClock()
-    kiosk = build(settings, open_camera(settings, camera_path, clock), clock, clock)
+    kiosk = build(settings, open_camera(settings, camera_path, clock), clock, clock, store_folder=store_folder)
     app.aboutToQuit.connect(kiosk.stop)
     kiosk.start()
     window = kiosk.window

@@ -76,6 +76,8 @@ def _camera_present(settings) -> bool:
 
 
 def run_demo(args: argparse.Namespace, settings) -> int:
+    import tempfile
+
     from kiosk import app
     from kiosk.codec import CodecError
 
@@ -85,8 +87,12 @@ def run_demo(args: argparse.Namespace, settings) -> int:
     if (problem := _models_problem(settings)) is not None:
         print(problem, file=sys.stderr)
         return 1
+    # Demo photos must never join the station's nightly export: a store of its own, gone on
+    # close, so each demo also starts with its demo code not yet photographed.
+    print("demo: photos go to a store of their own, removed on close; the station's store is untouched")
     try:
-        return app.run(settings, str(DEMO_FOOTAGE), args.windowed)
+        with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as folder:
+            return app.run(settings, str(DEMO_FOOTAGE), args.windowed, store_folder=Path(folder))
     except (app.QtProblem, app.StartProblem) as error:
         print(error, file=sys.stderr)
         return 1
