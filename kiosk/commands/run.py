@@ -34,6 +34,9 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
     if (problem := _models_problem(settings)) is not None:
         print(problem, file=sys.stderr)
         return 1
+    if (problem := _data_folder_problem(settings)) is not None:
+        print(problem, file=sys.stderr)
+        return 1
     if not args.camera and not _camera_present(settings):
         print(f"no camera at {settings.camera.device}: connect one, or try `make demo` "
               "(the kiosk with demo footage) or `kiosk run --camera PATH`", file=sys.stderr)
@@ -60,6 +63,17 @@ def _models_problem(settings) -> str | None:
     except models.ModelError as error:
         return str(error)
     return None
+
+
+def _data_folder_problem(settings) -> str | None:
+    """Why the store cannot live in the data folder (a network share), said before any window opens."""
+    from kiosk import paths
+    from kiosk.store.files import network_share
+    from kiosk.store.store import network_share_problem
+
+    folder = paths.data_dir(settings)
+    share = network_share(folder)
+    return network_share_problem(folder, share) if share else None
 
 
 def _camera_present(settings) -> bool:

@@ -29,7 +29,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import sqlite_utils
 
 from kiosk.masking import mask_id_number, mask_name
-from kiosk.store.files import fsync_dir, sha256_bytes, sha256_file, write_durably
+from kiosk.store.files import fsync_dir, network_share, sha256_bytes, sha256_file, write_durably
 from kiosk.store.schema import StoreError, migrate
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,14 @@ def image_format(data: bytes) -> str:
     raise StoreError("an image to store is neither JPEG nor PNG: nothing was saved")
 
 
+def network_share_problem(folder: Path, kind: str) -> str:
+    """What to tell the operator whose data folder is on a network share of type `kind`."""
+    return (f"the data folder {folder} is on a network share ({kind}): the station's SQLite database "
+            "can be corrupted there (its locking does not work across machines). Keep the data folder on "
+            "this machine's own disk ([store] data_dir or KIOSK_DATA) and put the share in [export] folder: "
+            "the nightly export is what goes to the share")
+
+
 class Store:
     """Open with Store.from_settings(settings) (or Store(data_dir, station)); close() when done."""
 
@@ -164,6 +172,8 @@ class Store:
         self.clock = clock
         self.images_dir = self.data_dir / "images"
         self.incoming_dir = self.data_dir / "incoming"
+        if share := network_share(self.data_dir):
+            raise StoreError(network_share_problem(self.data_dir, share))
         try:
             self.images_dir.mkdir(parents=True, exist_ok=True)
             self.incoming_dir.mkdir(parents=True, exist_ok=True)
