@@ -265,7 +265,7 @@ def test_a_photo_voided_while_its_batch_was_interrupted_is_not_exported(settings
         batch = _new_batch(store, out, "wang")  # where an export killed right after starting stops
         store.void("C0002", "wang", "wrong student scanned")
     run = kiosk("export", "--to", str(out))
-    assert run.returncode == 0 and f"finished interrupted batch {batch.name}: 1 photos" in run.stdout
+    assert run.returncode == 0 and f"finished interrupted batch {batch.name}: 1 photo in" in run.stdout
     assert [p.name for p in (out / batch.name).glob("*.jpg")] == ["C0001.jpg"]
     assert {c["code"]: c["batch"] for c in listed()} == {"C0001": batch.name, "C0002": None}
     assert kiosk("verify").returncode == 0
@@ -290,7 +290,7 @@ def test_a_photo_retaken_while_its_batch_was_interrupted_is_exported_once_the_ne
                            retake_reason="eyes closed")
     run = kiosk("export", "--to", str(out))
     assert run.returncode == 0, run.stderr
-    assert f"finished interrupted batch {batch.name}: 1 photos" in run.stdout
+    assert f"finished interrupted batch {batch.name}: 1 photo in" in run.stdout
     exported = [p for folder in batch_folders(out) for p in folder.glob("*.jpg")]
     assert sorted(p.name for p in exported) == ["C0001.jpg", "C0002.jpg"], "a code exported twice"
     [c2] = [p for p in exported if p.name == "C0002.jpg"]
@@ -312,7 +312,7 @@ def test_a_damaged_stored_photo_is_left_out_named_and_holds_back_nothing_else(se
     populate(settings, ["C0004"], seed=40)
     run = kiosk("export", "--to", str(out))
     assert run.returncode == 1 and "Traceback" not in run.stderr
-    assert f"finished interrupted batch {batch.name}: 1 photos" in run.stdout
+    assert f"finished interrupted batch {batch.name}: 1 photo in" in run.stdout
     assert run.stderr.count("the stored photo of C0002 no longer matches its SHA-256") == 1
     assert run.stderr.count("the stored photo of C0003 cannot be read") == 1
     assert "kiosk verify" in run.stderr and "kiosk void C0002 --reason" in run.stderr

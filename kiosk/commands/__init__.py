@@ -32,17 +32,31 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--config", type=Path, metavar="FILE",
                      help="station config file (default: KIOSK_CONFIG, the user config folder, "
                           "then the project's config.toml)")
-    top.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    top.add_argument("-v", "--verbose", action="store_true", help="log every detail to stderr")
     sub = top.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    _describe(top)
     return top
+
+
+def _describe(command: argparse.ArgumentParser) -> None:
+    """Give each subcommand's --help the one line the command list shows for it, unless it
+    has a longer description of its own."""
+    for action in command._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            lines = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                sub.description = sub.description or lines.get(name)
+                _describe(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # A command prints what it means to say; its log lines show only with -v, except the
+    # kiosk's own (`run`, `demo`), which keep a station's day in the journal.
+    level = logging.DEBUG if args.verbose else logging.INFO if getattr(args, "journal", False) else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not hasattr(args, "func"):
         parser().print_help()
         return 2

@@ -6,6 +6,7 @@ import argparse
 import functools
 import getpass
 import sys
+from datetime import date
 
 
 def error(message: str) -> int:
@@ -37,3 +38,18 @@ def store_errors(handler):
             return error(str(e))
 
     return run
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`n noun` with the noun agreeing: count(1, "photo") is "1 photo", count(2, "batch", "batches")
+    is "2 batches" (a plain "s" unless `plural` is given)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def day(text: str) -> date:
+    """An argparse type: a calendar day written YYYY-MM-DD (2026-11-30)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a day: write it as YYYY-MM-DD, for example 2026-06-30") from None

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.commands.base import error, open_store, operator_option, store_errors
+from kiosk.commands.base import count, error, open_store, operator_option, store_errors
 
 
 def register(sub) -> None:
@@ -37,17 +37,17 @@ def run_export(args: argparse.Namespace, settings) -> int:
             if args.again:
                 batch = export_again(store, find_batch(store, args.batch), target, settings.export.file_pattern,
                                      args.operator, progress)
-                print(f"batch {batch.name} rebuilt: {batch.count} photos in {batch.folder(target)}")
+                print(f"batch {batch.name} rebuilt: {count(batch.count, 'photo')} in {batch.folder(target)}")
                 return 0
             result = export(store, target, settings.export.file_pattern, args.operator, progress)
         except StoreError as e:
             return error(str(e))
     if result.recovered:
         b = result.recovered
-        print(f"finished interrupted batch {b.name}: {b.count} photos in {b.folder()}")
+        print(f"finished interrupted batch {b.name}: {count(b.count, 'photo')} in {b.folder()}")
     if result.batch:
         b = result.batch
-        print(f"batch {b.name}: {b.count} photos in {b.folder()} and {b.name}.zip")
+        print(f"batch {b.name}: {count(b.count, 'photo')} in {b.folder()} and {b.name}.zip")
     elif not result.recovered and not result.left_out:
         print("nothing new to export")
     for message in result.left_out:

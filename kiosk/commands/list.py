@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
+import unicodedata
 
-from kiosk.commands.base import open_store, store_errors
+from kiosk.commands.base import day, open_store, store_errors
 
 
 def register(sub) -> None:
     ls = sub.add_parser("list", help="today's captures (names masked)")
     ls.add_argument("--all", action="store_true", help="every day, not only today")
-    ls.add_argument("--day", type=date.fromisoformat, metavar="YYYY-MM-DD", help="that day instead of today")
+    ls.add_argument("--day", type=day, metavar="YYYY-MM-DD", help="that day instead of today")
     ls.add_argument("--status", choices=("accepted", "replaced", "voided"))
     ls.add_argument("--code")
     ls.add_argument("--batch", metavar="NAME")
     ls.add_argument("--json", action="store_true", help="print a JSON list of objects")
     ls.set_defaults(func=run_list)
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns; a Chinese character takes two."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - columns, 1)
+
+
+def _row(code: str, name: str, status: str, taken: str, batch: str, rest: str) -> str:
+    return _pad(code, 21) + _pad(name, 16) + _pad(status, 10) + _pad(taken, 21) + _pad(batch, 23) + rest
 
 
 @store_errors
@@ -28,13 +38,13 @@ def run_list(args: argparse.Namespace, settings) -> int:
             print(json.dumps([c.summary() for c in found], ensure_ascii=False, indent=1))
             return 0
         names = {c.code: store.roster_entry(c.code) for c in found}
+        if found:
+            print(_row("CODE", "NAME", "STATUS", "TAKEN", "BATCH", "OPERATOR  OVERRIDDEN CHECKS"))
         for c in found:
             entry = names[c.code]
-            print(
-                f"{c.code:<20} {entry.masked_name if entry else '(not in roster)':<10} {c.status:<9} "
-                f"{c.taken_at[:19].replace('T', ' ')}  {c.batch or 'not exported':<22} {c.operator}"
-                + ("  overridden: " + ", ".join(o.check for o in c.overrides) if c.overrides else "")
-            )
+            print(_row(c.code, entry.masked_name if entry else "(not in roster)", c.status,
+                       c.taken_at[:19].replace("T", " "), c.batch or "not exported",
+                       f"{c.operator:<9} " + ", ".join(o.check for o in c.overrides)).rstrip())
         n = store.counts(args.day)
         day = "all days" if args.all else (args.day or store.today()).isoformat()
         print(

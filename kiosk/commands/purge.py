@@ -3,18 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
-
-from kiosk.commands.base import open_store, operator_option, store_errors
-
-
-def day(text: str) -> date:
-    """An argparse type: a calendar day written YYYY-MM-DD (2026-11-30)."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a day: write it as YYYY-MM-DD, for example 2026-06-30") from None
+from kiosk.commands.base import day, count, open_store, operator_option, store_errors
 
 
 def register(sub) -> None:
@@ -36,9 +25,9 @@ def run_purge(args: argparse.Namespace, settings) -> int:
     with open_store(settings) as store:
         captures, size = store.purge_exported_before(before, args.operator, dry_run=not args.delete)
     if not args.delete:
-        print(f"would purge the images of {captures} {'capture' if captures == 1 else 'captures'} exported "
+        print(f"would purge the images of {count(captures, 'capture')} exported "
               f"before {before} ({size / 1e6:.1f} MB); nothing was deleted: run again with --delete to do it")
         return 0
-    print(f"purged the images of {captures} {'capture' if captures == 1 else 'captures'} exported before {before} "
+    print(f"purged the images of {count(captures, 'capture')} exported before {before} "
           f"({size / 1e6:.1f} MB freed); their records and hashes are kept")
     return 0

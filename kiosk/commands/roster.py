@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.commands.base import error, open_store, operator_option
+from kiosk.commands.base import count, error, open_store, operator_option
 
 
 def register(sub) -> None:
@@ -31,15 +31,15 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
         print(line, file=sys.stderr)
     if found.errors and not args.skip_bad:
         return error(
-            f"{len(found.errors)} bad rows, nothing imported: fix those lines, or run again "
-            f"with --skip-bad to import the {len(found.entries)} good rows"
+            f"{count(len(found.errors), 'bad row')}, nothing imported: fix those lines, or run again "
+            f"with --skip-bad to import the {count(len(found.entries), 'good row')}"
         )
     try:
         with open_store(settings) as store:
-            count = store.import_roster(found.entries, args.operator, args.file.name)
+            imported = store.import_roster(found.entries, args.operator, args.file.name)
             total = store.roster_count()
     except StoreError as e:
         return error(str(e))
-    skipped = f", skipped {len(found.errors)} bad rows" if found.errors else ""
-    print(f"imported {count} students from {args.file.name}{skipped}; the roster holds {total}")
+    skipped = f", skipped {count(len(found.errors), 'bad row')}" if found.errors else ""
+    print(f"imported {count(imported, 'student')} from {args.file.name}{skipped}; the roster holds {total}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.commands.base import open_store, store_errors
+from kiosk.commands.base import count, open_store, store_errors
 
 
 def register(sub) -> None:
@@ -22,9 +22,10 @@ def run_verify(args: argparse.Namespace, settings) -> int:
         for p in problems:
             print(p)
         if problems:
-            print(f"{len(problems)} problems found", file=sys.stderr)
+            print(f"{count(len(problems), 'problem')} found", file=sys.stderr)
             return 1
         n = store.db.execute("SELECT count(*) FROM images WHERE purged_at IS NULL").fetchone()[0]
         b = store.db.execute("SELECT count(*) FROM batches").fetchone()[0]
-        print(f"ok: database intact, {n} images match their hashes, {b} batches match their SHA256SUMS")
+        print(f"ok: database intact; {count(n, 'image')} and {count(b, 'batch', 'batches')}, "
+              "each matching its recorded SHA-256")
     return 0
