@@ -1,14 +1,20 @@
-"""`kiosk roster import`: the college's CSV in UTF-8, UTF-8 with BOM or GBK, English or
-Chinese headers; every bad row named by line; nothing imported from a bad file unless asked."""
+"""`kiosk roster import`: the college's CSV in UTF-8, UTF-8 with BOM or GBK, or an .xlsx
+workbook; the headers offices use; every bad row named by line (Excel's row number) with
+its likely cause; nothing imported from a bad file unless asked."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 from helpers import kiosk
 
+from kiosk.idnumber import check_character, resident_id_problem
 from kiosk.store import Store
+from kiosk.store.roster import RosterFileError, read_roster
 
 CHINESE = (
     "采集码,学号,姓名,身份证号,学院,专业\n"
@@ -18,16 +24,16 @@ CHINESE = (
 )
 ENGLISH = (
     "capture_code,student_number,name,id_number,college,major\n"
-    "E0001,2023020001,王小明,440301200001011234,Law,Law\n"
+    "E0001,2023020001,王小明,44030120000101123x,Law,Law\n"
 )
 BAD = (
     "capture_code,student_number,name,id_number\n"
-    "B0001,1,赵一,440301200001011234\n"
-    ",2,钱二,440301200001011235\n"  # line 3: no capture code
-    "B0001,3,孙三,440301200001011236\n"  # line 4: repeated code
-    "B0004,4,,440301200001011237\n"  # line 5: no name
-    "B0005,5,周五,44030120000101123\n"  # line 6: a resident ID number one digit short
-    "B0006,6,吴六,440301200001011238\n"
+    "B0001,1,赵一,44030120000101123X\n"
+    ",2,钱二,440301200001011248\n"  # line 3: no capture code
+    "B0001,3,孙三,440301200001011256\n"  # line 4: repeated code
+    "B0004,4,,440301200001011264\n"  # line 5: no name
+    "B0005,5,周五,44030120000101127\n"  # line 6: a resident ID number one digit short
+    "B0006,6,吴六,440301200001011280\n"
 )
 
 
@@ -57,7 +63,7 @@ def test_english_headers_with_bom_and_reimport_updates(settings, tmp_path):
     path.write_bytes(ENGLISH.replace("Law,Law", "Law,Civil Law").encode("utf-8-sig"))
     assert kiosk("roster", "import", str(path)).returncode == 0
     entry, count = stored(settings, "E0001")
-    assert (entry.name, entry.major, count) == ("王小明", "Civil Law", 1)
+    assert (entry.name, entry.major, entry.id_number, count) == ("王小明", "Civil Law", "44030120000101123X", 1)
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(settings, tmp_path):
@@ -71,7 +77,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(settings, tmp_pat
     assert "line 6: resident ID number has 17 characters, not 18" in run.stderr
     assert "--skip-bad" in run.stderr
     assert stored(settings, "B0001") == (None, 0)
-    assert "钱二" not in run.stderr and "440301200001011235" not in run.stderr
+    assert "钱二" not in run.stderr and "440301200001011248" not in run.stderr
 
 
 def test_passport_and_other_document_numbers_are_accepted(settings, tmp_path):
@@ -99,7 +105,9 @@ def test_skip_bad_imports_the_good_rows(settings, tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("姓名,学号\n张三,1\n".encode("utf-8"), "lacks capture_code"),
+    ("姓名,学号\n张三,1\n".encode(), "has no column for the capture code"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "old-style .xls workbook"),
+    (b"PK\x03\x04 not really a zip", "not an Excel workbook"),
     ("采集码,学号,姓名\nC1,1,张三\n".encode("utf-16"), "neither UTF-8 nor GBK"),
     (b"", "is empty"),
 ])
@@ -122,3 +130,156 @@ def test_show_masks_unless_full_is_asked_and_audits_it(settings, tmp_path):
     assert "张三丰" in full.stdout and "310101199001011234" in full.stdout
     with Store.from_settings(settings) as store:
         assert [a["action"] for a in store.audit_log("C0001")] == ["show_full"]
+
+
+# ---- ID numbers: GB 11643 check digit and birth date ----------------------------------------
+
+TODAY = date(2024, 6, 1)
+EXCEL = "Excel probably turned it into a number and lost the last digits: format the column as Text and export again"
+
+
+@pytest.mark.parametrize("first17, check", [
+    ("11010519491231002", "X"),  # the examples of GB 11643-1999
+    ("44052418800101001", "4"),
+    ("31010119900101123", "4"),
+])
+def test_check_character_follows_gb_11643(first17, check):
+    assert check_character(first17) == check
+
+
+@pytest.mark.parametrize("number, cause", [
+    ("11010519491231002X", None),
+    ("530111200004170000", "ends in 000 and its check digit does not match: " + EXCEL),
+    ("440106199811232711", "check digit does not match: probably a mistyped digit; compare with the ID card"),
+    ("110105199902301234", "birth date (characters 7-14, YYYYMMDD) is not a real date"),
+    ("110105202501010014", "birth date (characters 7-14, YYYYMMDD) is in the future"),
+])
+def test_a_wrong_resident_id_number_gets_its_likely_cause(number, cause):
+    problem = resident_id_problem(number, TODAY)
+    assert problem == cause if cause is None else cause in problem
+
+
+def roster_csv(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "roster.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_bad_id_numbers_are_refused_by_line_with_the_cause_and_good_rows_kept(tmp_path):
+    found = read_roster(roster_csv(tmp_path, (
+        "采集码,学号,姓名,身份证号\n"
+        "G0001,1,赵一,11010519491231002x\n"  # lower-case x: valid, stored upper-case
+        "G0002,2,钱二,530111200004170000\n"  # line 3: Excel rounded it (CSV of a Number column)
+        "G0003,3,孙三,3.10101E+17\n"  # line 4: Excel's General column saved as CSV
+        "G0004,4,李四,440106199811232711\n"  # line 5: last digit mistyped
+        "G0005,5,周五,2.02301E+11\n"  # line 6: a passport number would never look like this
+        "G0006,2.02301E+11,吴六,\n"  # line 7: the student number went the same way
+        "G0007,7,郑七,440524188001010014\n"
+    )), today=TODAY)
+    assert [(e.code, e.id_number) for e in found.entries] == [
+        ("G0001", "11010519491231002X"), ("G0007", "440524188001010014")]
+    assert found.errors == [
+        f"line 3: ID number ends in 000 and its check digit does not match: {EXCEL}",
+        f"line 4: ID number is written as a number like 3.10101E+17: {EXCEL}",
+        "line 5: ID number's check digit does not match: probably a mistyped digit; compare with the ID card",
+        f"line 6: ID number is written as a number like 3.10101E+17: {EXCEL}",
+        f"line 7: student number is written as a number like 2.02301E+11: {EXCEL}",
+    ]
+
+
+def test_a_bad_id_number_blocks_the_import_and_skip_bad_imports_the_rest(settings, tmp_path):
+    path = roster_csv(tmp_path, "采集码,学号,姓名,身份证号\nK0001,1,赵一,440106199811232711\n"
+                                "K0002,2,钱二,440524188001010014\n", "gbk")
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 1
+    assert "line 2: ID number's check digit does not match: probably a mistyped digit" in run.stderr
+    assert "440106199811232711" not in run.stderr
+    assert kiosk("roster", "import", str(path), "--skip-bad").returncode == 0
+    assert stored(settings, "K0002")[0].id_number == "440524188001010014"
+    assert stored(settings, "K0001")[0] is None
+
+
+# ---- headers -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("header", [
+    "\ufeff图像采集码,学生编号,学生姓名,公民身份号码,所在院系,专业名称",
+    "采集码：,学号：,姓名：,身份证号码：,学院：,专业：",  # full-width colons, as forms are labelled
+    "\u3000采集码 ,*学号, 姓 名,证件号码,院系,所学专业",  # full-width space, a 'required' mark
+    "Capture Code,Student No,NAME,ID Number,College,Major",
+    "capture_code,student_id,student_name,id_no,faculty,major",
+])
+def test_the_headers_offices_use_are_each_understood(tmp_path, header):
+    found = read_roster(roster_csv(tmp_path, f"{header}\nH0001,20230001,张三,11010519491231002X,物理学院,物理学\n"))
+    assert found.errors == [] and found.warnings == []
+    [entry] = found.entries
+    assert (entry.code, entry.student_number, entry.name, entry.id_number, entry.college, entry.major) == (
+        "H0001", "20230001", "张三", "11010519491231002X", "物理学院", "物理学")
+
+
+def test_a_column_not_understood_is_reported_with_the_accepted_headers(tmp_path):
+    found = read_roster(roster_csv(tmp_path, "采集码,学号,姓名,性别,身份证号码,,班级\n"
+                                             "H0001,1,张三,男,11010519491231002X,备注,\n"))
+    assert found.entries[0].id_number == "11010519491231002X"
+    assert len(found.warnings) == 3
+    assert found.warnings[0].startswith("column '性别' (column D) is not used: the headers read are ")
+    assert "ID number: 身份证号, 身份证号码" in found.warnings[0] and "公民身份号码" in found.warnings[0]
+    assert found.warnings[1].startswith("column '班级' (column G) is not used")
+    assert found.warnings[2] == "column F has no header: its cells are not used"
+
+
+@pytest.mark.parametrize("header, message", [
+    ("校验码,学号,姓名", "has no column for the capture code; the headers read are capture code: 采集码"),
+    ("采集码,考生号,姓名", "has no column for the student number; the headers read are"),
+    ("采集码,学号", "has no column for the name;"),
+    ("采集码,学号,姓名,身份证号,证件号码", "columns D and E are both the ID number: keep one of them"),
+])
+def test_a_missing_or_doubled_column_names_what_to_fix(tmp_path, header, message):
+    with pytest.raises(RosterFileError, match=re.escape(message)):
+        read_roster(roster_csv(tmp_path, f"{header}\nH0001,1,张三,,\n"))
+
+
+# ---- .xlsx ---------------------------------------------------------------------------------
+
+def test_an_xlsx_roster_is_read_with_excel_row_numbers_and_numeric_cells(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active["A1"] = "请勿修改表头"  # a notes sheet first, as offices send them
+    sheet = book.create_sheet("名单")
+    sheet.append(["采集码", "学号", "姓名", "身份证号码", "学院"])
+    sheet.append(["X0001", 20230001, "张三", "11010519491231002X", "物理学院"])  # an int student number
+    sheet.append([])  # line 3 left empty
+    sheet.append(["X0004", 20230004, "李四", 3.10101199001011e17])  # line 4: an ID number typed as a number
+    sheet.append(["X0005", 2.0230005e7, "王五", "440106199811232711"])  # line 5: mistyped
+    sheet.append(["X0006", 20230006, "赵六", 123456789])  # a passport number typed as a number: exact
+    sheet["H7"] = "note"  # right of the header, on a row of its own
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+
+    found = read_roster(path, today=TODAY)
+    assert [(e.code, e.student_number, e.id_number) for e in found.entries] == [
+        ("X0001", "20230001", "11010519491231002X"), ("X0006", "20230006", "123456789")]
+    assert found.errors == [
+        f"line 4: ID number is written as a number like 3.10101E+17: {EXCEL}",
+        "line 5: ID number's check digit does not match: probably a mistyped digit; compare with the ID card",
+    ]
+    assert found.warnings == ["sheet '说明' is not read: the roster is taken from sheet '名单' only",
+                              "column H has no header: its cells are not used"]
+
+
+def test_an_xlsx_roster_imports_from_the_command_line(settings, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["capture_code", "student_number", "name", "id_number"])
+    book.active.append(["X0001", 20230001, "张三", "11010519491231002x"])
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 0, run.stderr
+    assert "imported 1 student from roster.xlsx" in run.stdout
+    entry = stored(settings, "X0001")[0]
+    assert (entry.student_number, entry.id_number) == ("20230001", "11010519491231002X")
+
+
+def test_an_unused_column_is_reported_on_import(settings, tmp_path):
+    path = roster_csv(tmp_path, "采集码,学号,姓名,性别\nW0001,1,张三,男\n")
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 0 and "warning: column '性别' (column D) is not used" in run.stderr

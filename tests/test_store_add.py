@@ -17,17 +17,24 @@ import pytest
 from helpers import kiosk
 from test_export import needs_mount
 
+from kiosk.idnumber import check_character
 from kiosk.store import Store
 
 PASSING = "london_synthetic__blue_005.jpg"  # compliant: every check passes (tests/photos/ATTRIBUTION.md)
 BLURRED = "london_synthetic__blur_gauss_007.jpg"  # Gaussian blur: sharpness fails
 
 
+def id_number(i: int) -> str:
+    """A valid resident ID number (born 1990-01-01) for student i < 100."""
+    first17 = f"310101199001010{i:02d}"
+    return first17 + check_character(first17)
+
+
 @pytest.fixture
 def roster(settings, tmp_path):
     path = tmp_path / "roster.csv"
     path.write_text("采集码,学号,姓名,身份证号\n" + "".join(
-        f"A{i:04d},2023{i:04d},张三丰,31010119900101{i:04d}\n" for i in range(20)), encoding="gbk")
+        f"A{i:04d},2023{i:04d},张三丰,{id_number(i)}\n" for i in range(20)), encoding="gbk")
     assert kiosk("roster", "import", str(path)).returncode == 0
     return path
 

@@ -12,8 +12,9 @@ from kiosk.commands.base import count, error, open_store, operator_option
 def register(sub) -> None:
     roster = sub.add_parser("roster", help="the college's list of students")
     roster_sub = roster.add_subparsers(title="roster commands", metavar="ACTION", required=True)
-    imp = roster_sub.add_parser("import", help="import a roster CSV (UTF-8 or GBK, English or Chinese headers)")
-    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp = roster_sub.add_parser(
+        "import", help="import a roster: CSV (UTF-8 or GBK) or Excel .xlsx, with the column names offices use")
+    imp.add_argument("file", type=Path, metavar="FILE", help="the roster, .csv or .xlsx")
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
     operator_option(imp)
     imp.set_defaults(func=run_roster_import)
@@ -27,6 +28,8 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
         found = read_roster(args.file)
     except RosterFileError as e:
         return error(str(e))
+    for line in found.warnings:
+        print(f"warning: {line}", file=sys.stderr)
     for line in found.errors:
         print(line, file=sys.stderr)
     if found.errors and not args.skip_bad:

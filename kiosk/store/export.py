@@ -6,7 +6,6 @@ renamed; only then is it marked complete. A run that finds a batch still `buildi
 (the previous run was killed or failed) builds that same batch again first.
 """
 
-import csv
 import errno
 import io
 import logging
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.masking import mask_name
+from kiosk.store.csvsafe import write_rows
 from kiosk.store.files import fsync_dir, sha256_bytes, sha256_file, write_durably
 from kiosk.store.store import Capture, Store, StoreError
 
@@ -243,9 +243,7 @@ def _build(
             _drop(store, batch, operator)
             return list(left_out.values())
         manifest = io.StringIO(newline="")
-        writer = csv.DictWriter(manifest, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_rows(manifest, MANIFEST_COLUMNS, rows)
         # utf-8-sig: the BOM makes Excel read the Chinese text correctly
         manifest_bytes = manifest.getvalue().encode("utf-8-sig")
         write_durably(work / MANIFEST, manifest_bytes, sync_dir=False)

@@ -41,7 +41,7 @@ def add_photo(
     if store.roster_entry(code) is None:
         raise StoreError(
             f"{code} is not in the roster: check the code, or import the college's list "
-            "with `kiosk roster import FILE.csv`"
+            "with `kiosk roster import FILE`"
         )
     old = store.accepted(code)
     if old is not None and retake is None:

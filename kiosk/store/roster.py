@@ -1,44 +1,72 @@
-"""Reading the college's roster CSV: UTF-8, UTF-8 with BOM or GBK; English or Chinese
-column names; every bad row reported as `line N: why`."""
+"""Reading the college's roster: a CSV (UTF-8, UTF-8 with BOM or GBK) or an Excel .xlsx
+workbook; the column names Chinese offices use, or English ones; every bad row reported
+as `line N: why`, N being the row number Excel shows (the header is line 1)."""
 
 import csv
 import io
 import re
+import unicodedata
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+import openpyxl
+from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from kiosk.idnumber import EXCEL_LOST_DIGITS, EXCEL_SCIENTIFIC, resident_id_problem
 from kiosk.store.store import CODE_PATTERN, RosterEntry
 
-COLUMNS = {
-    "capture_code": "capture_code",
-    "采集码": "capture_code",
-    "图像采集码": "capture_code",
-    "student_number": "student_number",
-    "学号": "student_number",
-    "name": "name",
-    "姓名": "name",
-    "id_number": "id_number",
-    "身份证号": "id_number",
-    "college": "college",
-    "学院": "college",
-    "major": "major",
-    "专业": "major",
+# field -> (what it is called in messages, the headers taken for it). Headers are compared
+# after normalise_header, so 'Student Number', 'student_number' and '学号：' all match.
+# 校验码 is left out on purpose: GB 11643 gives that name to the ID number's last digit.
+# 考生号 (the gaokao candidate number) is not a student number.
+FIELDS = {
+    "capture_code": ("capture code", ("采集码", "图像采集码", "capture_code")),
+    "student_number": (
+        "student number",
+        ("学号", "学生学号", "学生编号", "student_number", "student_no", "student_id"),
+    ),
+    "name": ("name", ("姓名", "学生姓名", "name", "student_name")),
+    "id_number": (
+        "ID number",
+        ("身份证号", "身份证号码", "身份证", "公民身份号码", "身份证件号码", "证件号码",
+         "证件号", "id_number", "id_no"),
+    ),
+    "college": ("college", ("学院", "院系", "所在学院", "所在院系", "college", "faculty")),
+    "major": ("major", ("专业", "专业名称", "所学专业", "major")),
 }
 REQUIRED = ("capture_code", "student_number", "name")
-# Resident ID numbers have 18 characters (the last may be X); a value of 15-18 such
-# characters is taken for one. Passports, 台胞证 and other documents vary.
-RESIDENT_ID = re.compile(r"\d{14,17}[\dXx]")
+ACCEPTED_HEADERS = "; ".join(f"{what}: {', '.join(names)}" for what, names in FIELDS.values())
+# Passports, 台胞证 and other documents vary; 15-18 digits (the last may be X) is taken for a
+# resident ID number, and those have 18 characters.
 ID_NUMBER = re.compile(r"[0-9A-Za-z]{5,20}")
+RESIDENT_ID = re.compile(r"\d{14,17}[\dXx]")
+ZIP_MAGIC = b"PK\x03\x04"  # .xlsx is a zip
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
 
 class RosterFileError(Exception):
-    """The file as a whole cannot be read (encoding, missing columns)."""
+    """The file as a whole cannot be read (encoding, format, missing or doubled columns)."""
 
 
 @dataclass
 class RosterFile:
     entries: list[RosterEntry] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # "line N: why", never names or ID numbers
+    warnings: list[str] = field(default_factory=list)  # what was not read (columns, sheets), and why
+
+
+def normalise_header(text: str) -> str:
+    """'  Student Number：' -> 'studentnumber': compatibility forms (full-width letters,
+    spaces and colons) folded, BOM, spaces, _ - : and the * of 'required' marks removed,
+    lower case."""
+    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "")
+    return re.sub(r"[\s_\-:*]+", "", text).lower()
+
+
+HEADERS = {normalise_header(name): key for key, (_, names) in FIELDS.items() for name in names}
 
 
 def decode(raw: bytes) -> str:
@@ -56,62 +84,156 @@ def decode(raw: bytes) -> str:
         ) from None
 
 
-def read_roster(path: Path) -> RosterFile:
+def cell_text(value: object) -> str:
+    """An .xlsx cell as the text a CSV export of it would hold.
+
+    A whole number below 10**15 becomes its digits (Excel keeps them exactly); a larger
+    one has lost digits past the 15th, so it is written as Excel shows it (3.10101199001011E+17)
+    and refused by the row checks.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and abs(value) < 10**15:
+            return str(int(value))
+        return f"{value:.15G}"
+    return "" if value is None else str(value).strip()
+
+
+def csv_rows(raw: bytes) -> list[list[str]]:
+    # Rows counted by csv records, not text lines: Excel shows a cell with a line break
+    # in it as one row.
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(decode(raw), newline=""))]
+
+
+def xlsx_rows(raw: bytes, warnings: list[str]) -> list[list[str]]:
+    """The rows of the first worksheet whose row 1 holds the required columns (else the
+    first worksheet); every other sheet with content is named in `warnings`."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, InvalidFileException) as e:
+        raise RosterFileError(f"the file is not an Excel workbook that can be read ({e}): "
+                              "save it from Excel as .xlsx or 'CSV UTF-8' and import it again") from None
+    try:
+        sheets = {}
+        for sheet in book.worksheets:
+            sheet.reset_dimensions()  # some programs write a wrong size; read every row there is
+            sheets[sheet.title] = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    if not sheets:  # a workbook of chart sheets only
+        return []
+    chosen = next((title for title, rows in sheets.items() if rows and _has_required(rows[0])), next(iter(sheets)))
+    for title, rows in sheets.items():
+        if title != chosen and any(any(row) for row in rows):
+            warnings.append(f"sheet '{title}' is not read: the roster is taken from sheet '{chosen}' only")
+    rows = sheets[chosen]
+    if rows:
+        # A cell right of the header is a column without a name (reported), not a row
+        # with too many cells: unlike a CSV, a sheet cannot shift a row's cells.
+        rows[0] += [""] * (max(map(len, rows)) - len(rows[0]))
+    return rows
+
+
+def _has_required(header: list[str]) -> bool:
+    found = {HEADERS.get(normalise_header(h)) for h in header}
+    return all(key in found for key in REQUIRED)
+
+
+def _columns(header: list[str], warnings: list[str]) -> list[str | None]:
+    """The field of each column (None: not used); unknown headers go to `warnings`."""
+    columns: list[str | None] = []
+    first: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = HEADERS.get(normalise_header(h))
+        if key in first:
+            raise RosterFileError(
+                f"columns {get_column_letter(first[key] + 1)} and {get_column_letter(i + 1)} are both the "
+                f"{FIELDS[key][0]}: keep one of them and import again"
+            )
+        if key:
+            first[key] = i
+        elif h:
+            warnings.append(f"column '{h}' (column {get_column_letter(i + 1)}) is not used: "
+                            f"the headers read are {ACCEPTED_HEADERS}")
+        columns.append(key)
+    missing = [FIELDS[key][0] for key in REQUIRED if key not in first]
+    if missing:
+        raise RosterFileError(f"the header row (line 1) has no column for the {', '.join(missing)}; "
+                              f"the headers read are {ACCEPTED_HEADERS}")
+    return columns
+
+
+def _row_problems(values: dict[str, str], seen: dict[str, int], today: date) -> list[str]:
+    """What is wrong with one row's values; `seen` maps the capture codes of good rows to their line."""
+    why = []
+    code = values.get("capture_code", "")
+    if not code:
+        why.append("missing capture code")
+    elif not CODE_PATTERN.fullmatch(code):
+        why.append("capture code has characters other than letters, digits, - and _")
+    elif code in seen:
+        why.append(f"capture code {code} repeated (first on line {seen[code]})")
+    number = values.get("student_number", "")
+    if not number:
+        why.append("missing student number")
+    elif EXCEL_SCIENTIFIC.fullmatch(number):
+        why.append(f"student number is written as a number like 2.02301E+11: {EXCEL_LOST_DIGITS}")
+    if not values.get("name"):
+        why.append("missing name")
+    id_number = values.get("id_number", "").upper()
+    if EXCEL_SCIENTIFIC.fullmatch(id_number):
+        why.append(f"ID number is written as a number like 3.10101E+17: {EXCEL_LOST_DIGITS}")
+    elif id_number and not ID_NUMBER.fullmatch(id_number):
+        why.append("ID number must be 5-20 letters or digits")
+    elif RESIDENT_ID.fullmatch(id_number):
+        if len(id_number) != 18:
+            why.append(f"resident ID number has {len(id_number)} characters, not 18")
+        elif problem := resident_id_problem(id_number, today):
+            why.append(problem)
+    return why
+
+
+def read_roster(path: Path, today: date | None = None) -> RosterFile:
+    """The roster at `path` (CSV or .xlsx): the good rows as entries, each bad row as an
+    error, and what was not read as warnings. `today` (default: the real date) bounds
+    birth dates. Raises RosterFileError when the file as a whole cannot be used."""
+    today = today or date.today()
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise RosterFileError(f"cannot read {path}: {e.strerror}") from e
-    text = decode(raw)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
-        raise RosterFileError(f"{path} is empty: it needs a header row and one row per student")
-    columns = [COLUMNS.get(h.strip().lower(), COLUMNS.get(h.strip())) for h in header]
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise RosterFileError(
-            f"the header row lacks {', '.join(missing)}; the columns are "
-            "capture_code/采集码, student_number/学号, name/姓名, id_number/身份证号, "
-            "college/学院, major/专业"
-        )
     result = RosterFile()
+    if raw.startswith(OLE_MAGIC):
+        raise RosterFileError(f"{path.name} is an old-style .xls workbook: save it from Excel as "
+                              ".xlsx or 'CSV UTF-8' and import it again")
+    rows = xlsx_rows(raw, result.warnings) if raw.startswith(ZIP_MAGIC) else csv_rows(raw)
+    if not rows:
+        raise RosterFileError(f"{path} is empty: it needs a header row and one row per student")
+    columns = _columns(rows[0], result.warnings)
+    unnamed_used: set[int] = set()
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        values = {c: cell.strip() for c, cell in zip(columns, row) if c}
-        code = values.get("capture_code", "")
-        why = []
-        if not code:
-            why.append("missing capture code")
-        elif not CODE_PATTERN.fullmatch(code):
-            why.append("capture code has characters other than letters, digits, - and _")
-        elif code in seen:
-            why.append(f"capture code {code} repeated (first on line {seen[code]})")
-        if not values.get("student_number"):
-            why.append("missing student number")
-        if not values.get("name"):
-            why.append("missing name")
-        id_number = values.get("id_number", "")
-        if id_number and not ID_NUMBER.fullmatch(id_number):
-            why.append("ID number must be 5-20 letters or digits")
-        elif RESIDENT_ID.fullmatch(id_number) and len(id_number) != 18:
-            why.append(f"resident ID number has {len(id_number)} characters, not 18")
-        if len(row) > len(columns):
-            why.append(f"{len(row)} cells but the header has {len(columns)}")
+    for line, row in enumerate(rows[1:], start=2):
+        values = {key: cell for key, cell in zip(columns, row) if key}
+        unnamed_used.update(i for i, cell in enumerate(row[: len(columns)]) if cell and not rows[0][i])
+        cells = max((i + 1 for i, cell in enumerate(row) if cell), default=0)
+        if not any(values.values()) and cells <= len(columns):
+            continue  # an empty row, or one with notes only in columns not read (reported)
+        why = _row_problems(values, seen, today)
+        if cells > len(columns):
+            why.append(f"{cells} cells but the header has {len(columns)}")
         if why:
             result.errors.append(f"line {line}: {'; '.join(why)}")
             continue
-        seen[code] = line
+        seen[values["capture_code"]] = line
         result.entries.append(
             RosterEntry(
-                code=code,
+                code=values["capture_code"],
                 student_number=values["student_number"],
                 name=values["name"],
-                id_number=id_number.upper(),
+                id_number=values.get("id_number", "").upper(),
                 college=values.get("college", ""),
                 major=values.get("major", ""),
             )
         )
+    result.warnings += [f"column {get_column_letter(i + 1)} has no header: its cells are not used"
+                        for i in sorted(unnamed_used)]
     return result
