@@ -64,7 +64,8 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
     holds the store instead of the station's data folder (the demo's own)."""
     from kiosk.camera import Grabber
     from kiosk.session import OperatorLock, Session
-    from kiosk.station import CodeReader, StationDesk, Worker
+    from kiosk.codereader import CodeReader
+    from kiosk.station import StationDesk, Worker
     from kiosk.store import Store
     from kiosk.ui.window import KioskWindow
 

@@ -1,10 +1,14 @@
-"""Capture codes: turning the text of a scanned code into a student key.
+"""Capture codes: turning the bytes of a scanned code into a student key.
 
 The real CHSI capture code is an encrypted QR that only an authorised collection unit can
 decrypt; that decryption is supplied by the unit as a codec (``[kiosk] codec =
 "package.module:factory"``). The project ships a documented *demo* codec so the station
 can be tried end to end, and falls back to the roster: a bare code typed or scanned that
 the college's roster knows is accepted too.
+
+A codec receives a code's exact bytes: the camera's reader hands over what the QR holds
+(zbar in binary mode, no character set guessed), a handheld scanner's typed text arrives
+as UTF-8. Whether they are a code is the codec's decision alone.
 
 Demo code text (ASCII, so every QR reader and keyboard-wedge scanner passes it through):
 
@@ -17,6 +21,11 @@ Demo code text (ASCII, so every QR reader and keyboard-wedge scanner passes it t
 - ``mac``: first 16 hex digits of HMAC-SHA256(DEMO_KEY, "<code>:<payload>"). The key is
   public: it only shows where the authorised unit's decryption plugs in; a demo code is
   no credential.
+
+The prefix, the code (Crockford base32) and the mac (hex) are case-insensitive, and read
+so. The payload (base64) is not: a scanner typing with Caps Lock on inverts the case of
+every letter, so the payload is also tried with its case swapped and the mac tells which
+one was meant. Whitespace around the text (a scanner's line ending) is ignored.
 """
 
 from __future__ import annotations
@@ -41,7 +50,8 @@ ROSTER_CODE = re.compile(r"^[0-9A-Za-z_-]{4,64}$")
 
 
 class CodeProblem(Exception):
-    """A scanned text that cannot start a capture. kind: unreadable, format, unknown, taken."""
+    """A scanned code that cannot start a capture. kind: unreadable (damaged or misread),
+    format (not a capture code), unknown (a bare code the roster lacks), taken."""
 
     def __init__(self, kind: str, **params: object) -> None:
         super().__init__(kind)
@@ -63,9 +73,23 @@ class CodeInfo:
 
 
 class Codec(Protocol):
-    """Decodes the text of a scanned capture code; raises CodeProblem."""
+    """Decodes a scanned capture code from its exact bytes (a QR's content, or a scanner's
+    typed text as UTF-8); raises CodeProblem("format") for bytes that are not its code, so
+    the roster may know them, CodeProblem("unreadable") for its code damaged."""
 
-    def decode(self, text: str) -> CodeInfo: ...
+    def decode(self, data: bytes) -> CodeInfo: ...
+
+
+def code_text(data: bytes) -> str:
+    """A code's bytes as the text the session carries (CodeRead.text): UTF-8, any byte that
+    is not UTF-8 kept as a surrogate escape, so code_bytes gives the same bytes back."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def code_bytes(text: str) -> bytes:
+    """The bytes of a code from its session text (the inverse of code_text); a scanner's
+    typed text becomes UTF-8."""
+    return text.encode("utf-8", "surrogateescape")
 
 
 def check_char(body: str) -> str:
@@ -102,21 +126,27 @@ class DemoCodec:
         payload = base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
         return f"{PREFIX}:{code}:{payload}:{_mac(code, payload)}"
 
-    def decode(self, text: str) -> CodeInfo:
-        text = text.strip()
-        if not text.startswith(PREFIX + ":"):
+    def decode(self, data: bytes) -> CodeInfo:
+        try:
+            text = data.decode("ascii").strip()
+        except UnicodeDecodeError:
+            raise CodeProblem("format") from None
+        prefix, colon, rest = text.partition(":")
+        if prefix.upper() != PREFIX or not colon:
             raise CodeProblem("format")
-        parts = text.split(":")
-        if len(parts) != 4:
+        parts = rest.split(":")
+        if len(parts) != 3:
             raise CodeProblem("unreadable")
-        _, code, payload, mac = parts
-        if not valid_code(code) or not hmac.compare_digest(mac, _mac(code, payload)):
+        code, typed, mac = parts[0].upper(), parts[1], parts[2].lower()
+        # The payload as given, or as typed with Caps Lock on; the mac decides.
+        payload = next((p for p in (typed, typed.swapcase()) if hmac.compare_digest(mac, _mac(code, p))), None)
+        if not valid_code(code) or payload is None:
             raise CodeProblem("unreadable")
         try:
-            data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            carried = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         except (binascii.Error, ValueError):
             raise CodeProblem("unreadable") from None
-        return CodeInfo(code=code, name_masked=data.get("n"), id_masked=data.get("i"))
+        return CodeInfo(code=code, name_masked=carried.get("n"), id_masked=carried.get("i"))
 
 
 def load_codec(spec: str) -> Codec:
@@ -141,9 +171,9 @@ def load_codec(spec: str) -> Codec:
         raise CodecError(f'[kiosk] codec = "{spec}": {attr}() failed ({type(exc).__name__}: {exc})') from None
 
 
-def qr_image(text: str, border: int = 4, scale: int = 8):
-    """The text as a QR picture, as a phone shows it: black modules on white, `border`
-    modules of quiet zone, `scale` pixels a module (a grayscale uint8 array)."""
+def qr_image(text: str | bytes, border: int = 4, scale: int = 8):
+    """The text (as UTF-8) or bytes as a QR picture, as a phone shows it: black modules on
+    white, `border` modules of quiet zone, `scale` pixels a module (a grayscale uint8 array)."""
     import numpy as np
     import qrcode
 
@@ -154,21 +184,22 @@ def qr_image(text: str, border: int = 4, scale: int = 8):
 
 
 def read_code(text: str, codec: Codec, roster_has) -> CodeInfo:
-    """Decode a scanned text with the codec, falling back to the roster for a bare code.
+    """Decode a scanned code with the codec, falling back to the roster for a bare code.
 
-    roster_has(code) -> bool tells whether the roster knows a code. A code the codec
-    decodes is accepted even when the roster does not list it (the capture code itself
-    is the student's key); a bare code must be on the roster."""
-    text = text.strip()
-    if not text or not text.isprintable():
-        raise CodeProblem("unreadable")
+    text is the code as CodeRead carries it (see code_text); the codec gets its exact
+    bytes. roster_has(code) -> bool tells whether the roster knows a code. A code the
+    codec decodes is accepted even when the roster does not list it (the capture code
+    itself is the student's key); a bare code must be on the roster. Raises CodeProblem."""
     try:
-        return codec.decode(text)
+        return codec.decode(code_bytes(text))
     except CodeProblem as problem:
         if problem.kind != "format":
             raise
-    if not ROSTER_CODE.match(text):
+    bare = text.strip()  # a scanner's line ending
+    if not ROSTER_CODE.match(bare):
         raise CodeProblem("format")
-    if not roster_has(text):
-        raise CodeProblem("unknown", code=text)
-    return CodeInfo(code=text)
+    # A scanner typing with Caps Lock on inverts every letter's case.
+    code = next((c for c in (bare, bare.swapcase()) if roster_has(c)), None)
+    if code is None:
+        raise CodeProblem("unknown", code=bare)
+    return CodeInfo(code=code)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk import models, paths
-from kiosk.camera import CameraError, open_camera
-from kiosk.clock import SystemClock
-from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.camera import CameraError, FrameSource, open_camera
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import CameraSettings, ConfigError, Settings, load_settings
 
 
 DEMO_PIN = "2468"  # the PIN whose hash the shipped config.toml holds
@@ -30,7 +30,7 @@ def diagnose(config: Path | None, camera_path: str | None) -> list[Item]:
     except ConfigError as error:
         return [Item("config", False, str(error)), _zbar()]
     return [
-        Item("config", True, str(settings.source)),
+        _config(settings),
         *_models(settings),
         _zbar(),
         _camera(settings, camera_path),
@@ -38,6 +38,14 @@ def diagnose(config: Path | None, camera_path: str | None) -> list[Item]:
         _operator_pin(settings),
         _codec(settings),
     ]
+
+
+def _config(settings: Settings) -> Item:
+    """Which file the station reads, and each value it sets apart from the shipped defaults."""
+    if not settings.overrides:
+        return Item("config", True, f"{settings.source} (the shipped defaults, nothing changed)")
+    changed = "; ".join(f"{key} = {value!r}" for key, value in settings.overrides)
+    return Item("config", True, f"{settings.source} sets, apart from the shipped defaults: {changed}")
 
 
 def _operator_pin(settings: Settings) -> Item:
@@ -101,24 +109,73 @@ def _zbar() -> Item:
         from pyzbar import pyzbar  # noqa: F401  (loads libzbar)
     except ImportError as error:
         return Item("zbar", False, f"cannot load the zbar library ({error}): sudo apt-get install libzbar0")
-    return Item("zbar", True, "libzbar loaded")
+    import numpy as np
+
+    from kiosk.codereader import ZbarError, zbar_qr
+
+    try:
+        zbar_qr(np.zeros((8, 8), np.uint8))  # capture codes are read in zbar's binary mode
+    except ZbarError as error:
+        return Item("zbar", False, f"{error}: install libzbar0 0.23 or newer")
+    return Item("zbar", True, "libzbar loaded, binary mode available")
 
 
 def _camera(settings: Settings, camera_path: str | None) -> Item:
-    source = open_camera(settings, camera_path, SystemClock())
+    clock = SystemClock()
+    try:
+        source = open_camera(settings, camera_path, clock)
+    except CameraError as error:
+        return Item("camera", False, str(error))
+    return camera_item(source, settings.camera, clock)
+
+
+# Below this share of [camera] fps the guidance lags behind the student visibly.
+SLOW_FPS_SHARE = 0.6
+
+
+def camera_item(source: FrameSource, asked: CameraSettings, clock: Clock, seconds: float = 1.0) -> Item:
+    """Opens `source`, reads it for `seconds` of `clock` after its first frame, and judges
+    the frames against [camera]: FAIL when smaller than width x height (the kiosk would
+    refuse them), WARN when the measured rate is under SLOW_FPS_SHARE of fps."""
     try:
         source.open()
-        image = source.read()
+        source.read()
+        start = clock.now()
+        frames = 0
+        while clock.now() - start < seconds:
+            image = source.read()
+            frames += 1
+        elapsed = clock.now() - start
+        delivered = source.delivered
     except CameraError as error:
         return Item("camera", False, str(error))
     finally:
         source.close()
     height, width = image.shape[:2]
-    return Item("camera", True, f"{source.describe()} gives {width}x{height} frames")
+    fps = frames / elapsed
+    fourcc = f" {delivered.fourcc}" if delivered and delivered.fourcc else ""
+    gives = f"{source.describe()} gives {width}x{height}{fourcc} at {fps:.0f} fps (measured over {elapsed:.1f} s)"
+    if width < asked.width or height < asked.height:
+        return Item("camera", False, f"{source.describe()} gives {width}x{height} although {asked.width}x"
+                                     f"{asked.height} was asked: it may not support that size in "
+                                     f"{asked.fourcc or 'its default format'}; try another USB port or cable "
+                                     "(not through a USB 2 hub), check `v4l2-ctl --list-formats-ext`, or set "
+                                     "[camera] width/height to a size it offers")
+    if fps < SLOW_FPS_SHARE * asked.fps:
+        return Item("camera", True, f"{gives}, well below the {asked.fps:g} fps asked: the guidance will lag; "
+                                    'set [camera] fourcc = "MJPG" (uncompressed formats carry 5-10 fps at '
+                                    "1280x720), and light the student well (in dim light webcams lengthen the "
+                                    "exposure and drop frames)", warning=True)
+    return Item("camera", True, gives)
 
 
 def _data_folder(settings: Settings) -> Item:
+    from kiosk.store.files import network_share
+    from kiosk.store.store import network_share_problem
+
     folder = paths.data_dir(settings)
+    if share := network_share(folder):
+        return Item("data folder", False, network_share_problem(folder, share))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-") as probe:

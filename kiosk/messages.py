@@ -106,6 +106,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "verdict.cannot tell": ("无法判断", "cannot tell"),
     # errors: what is wrong, then what to do
     "error.title": ("出现问题", "Something went wrong"),
+    "error.wait_title": ("请稍候", "One moment, please"),
     "error.retry": ("重试", "Try again"),
     "error.cancel": ("取消", "Cancel"),
     "error.code_unreadable": (
@@ -131,6 +132,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.camera_lost": (
         "摄像头没有画面，正在重新连接。请检查摄像头连线。",
         "The camera gives no picture; reconnecting. Check the camera cable.",
+    ),
+    # Neutral: the student has done nothing wrong; the photographer's bar says the fix.
+    "error.camera_small": (
+        "摄像头需要调整，请告知摄影师，稍候片刻。",
+        "The camera needs adjusting: please let the photographer know and wait a moment.",
     ),
     "error.render_failed": (
         "无法从这张画面生成照片：{why}。请重拍。",
@@ -181,6 +187,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "camera.running": ("正常", "running"),
     "camera.lost": ("无画面", "no picture"),
     "camera.reconnecting": ("重新连接中", "reconnecting"),
+    "camera.small": ("画面只有 {size}（设定 {asked}）", "frames are {size}, {asked} asked"),
+    "camera.small_fix": (
+        "摄像头可能不支持这种格式下的该尺寸：请换一个 USB 口或线缆（不要经过 USB 2 集线器），"
+        "用 v4l2-ctl --list-formats-ext 查看它支持的尺寸，或把 [camera] width/height 设为其中之一。",
+        "The camera may not offer that size in the asked format: try another USB port or cable (not "
+        "through a USB 2 hub), check v4l2-ctl --list-formats-ext, or set [camera] width/height to a "
+        "size it offers.",
+    ),
     "unknown": ("未知", "unknown"),
     "ok": ("确定", "OK"),
     "cancel": ("取消", "Cancel"),

@@ -189,6 +189,15 @@ class CameraStatus:
 
 
 @dataclass(frozen=True)
+class FrameSize:
+    """The size of the camera's frames, sent when it changes: a camera may deliver less
+    than [camera] width x height asks, silently."""
+
+    width: int  # pixels
+    height: int  # pixels
+
+
+@dataclass(frozen=True)
 class Fault:
     """Something broke behind the screen (a bug, a failing disk): say so, start over."""
 
@@ -216,7 +225,7 @@ class OperatorOff:
 APPEARANCE = ("dyed_hair", "makeup", "jewellery")
 
 # Events a state listens to; any other event is ignored there. Tick, SetLanguage,
-# OperatorOn/Off and CameraStatus are heard in every state.
+# OperatorOn/Off, CameraStatus and FrameSize are heard in every state.
 LISTENS: dict[type, set[State]] = {
     CodeRead: {State.WAITING, State.ERROR},
     CodeSeen: {State.WAITING},
@@ -233,7 +242,11 @@ LISTENS: dict[type, set[State]] = {
     Cancel: {State.CONFIRMING, State.GUIDING, State.HOLDING, State.REVIEWING, State.ERROR},
 }
 # Events that mean a person is there (anything but the clock and the machinery).
-PASSIVE = (Tick, Analysed, CameraStatus, Fault, CodeSeen)
+PASSIVE = (Tick, Analysed, CameraStatus, FrameSize, Fault, CodeSeen)
+
+# The errors that say the camera cannot take photos now, with their titles; they clear
+# when it can again.
+CAMERA_PROBLEMS = {"error.camera_lost": "error.title", "error.camera_small": "error.wait_title"}
 
 
 # --- what the screens draw -----------------------------------------------------------
@@ -244,6 +257,7 @@ class Problem:
     key: str  # message key, error.*
     params: dict = field(default_factory=dict)
     retry_key: str = "error.retry"
+    title_key: str = "error.title"  # error.wait_title when nothing is wrong with what the student did
 
 
 @dataclass(frozen=True)
@@ -264,6 +278,7 @@ class View:
     notice: str | None = None  # a message key shown under the review buttons
     camera: str = "running"
     camera_problem: str = ""
+    small_frames: tuple[int, int] | None = None  # (width, height) of frames smaller than [camera] asks
     unreadable_code: bool = False  # waiting: a code has been in the picture unread for a while
 
 
@@ -341,6 +356,8 @@ class Session:
         self.operator_seen = 0.0
         self.camera = "running"
         self.camera_problem = ""
+        self.asked_size = (settings.camera.width, settings.camera.height)
+        self.frame_size: tuple[int, int] | None = None  # (width, height), once a frame came
         self._reset()
 
     # -- plumbing
@@ -431,12 +448,28 @@ class Session:
         self.retry = retry
         self.state = State.ERROR
 
-    def _check_camera(self) -> None:
-        """In a state that watches the camera, a camera that is down is an error now: the
-        worker reports each status once, perhaps while another screen was up."""
+    @property
+    def _small_frames(self) -> bool:
+        size = self.frame_size
+        return size is not None and (size[0] < self.asked_size[0] or size[1] < self.asked_size[1])
+
+    def _camera_fault(self) -> str | None:
+        """The error (one of CAMERA_PROBLEMS) that keeps the camera from taking photos, or None."""
         if self.camera != "running":
+            return "error.camera_lost"
+        if self._small_frames:
+            # A camera fallen back to a smaller size would get every student told to come
+            # closer, and judged on too few pixels (hair, clothing): the photographer's to fix.
+            return "error.camera_small"
+        return None
+
+    def _check_camera(self) -> None:
+        """In a state that watches the camera, a camera fault is an error now: the worker
+        reports each status and size once, perhaps while another screen was up."""
+        fault = self._camera_fault()
+        if fault is not None:
             resume = self._reset if self.state is State.WAITING else self._guide
-            self._fail(Problem("error.camera_lost", {}), resume)
+            self._fail(Problem(fault, {}, title_key=CAMERA_PROBLEMS[fault]), resume)
 
     # -- events
 
@@ -633,10 +666,17 @@ class Session:
 
     def _on_CameraStatus(self, event: CameraStatus) -> None:
         self.camera, self.camera_problem = event.status, event.problem
+        self._camera_changed()
+
+    def _on_FrameSize(self, event: FrameSize) -> None:
+        self.frame_size = (event.width, event.height)
+        self._camera_changed()
+
+    def _camera_changed(self) -> None:
         if self.state in (State.WAITING, State.GUIDING, State.HOLDING):
             self._check_camera()
-        elif event.status == "running" and self.problem and self.problem.key == "error.camera_lost":
-            self._on_Retry(Retry())
+        elif self.problem and self.problem.key in CAMERA_PROBLEMS and self.problem.key != self._camera_fault():
+            self._on_Retry(Retry())  # resume; says the camera's new fault, if it has one
 
     def _on_Fault(self, event: Fault) -> None:
         self._fail(Problem("error.fault", {"why": event.why}), self._reset)
@@ -679,6 +719,7 @@ class Session:
             notice=self.notice,
             camera=self.camera,
             camera_problem=self.camera_problem,
+            small_frames=self.frame_size if self._small_frames else None,
             unreadable_code=self.state is State.WAITING and self.unread_since is not None
             and self.clock.now() - self.unread_since >= self.kiosk.unreadable_code_s,
         )

@@ -14,6 +14,7 @@ import threading
 from datetime import datetime
 
 from kiosk.codec import CodeProblem, load_codec, read_code
+from kiosk.codereader import CodeReader
 from kiosk.session import (
     Analysed,
     CameraStatus,
@@ -21,6 +22,7 @@ from kiosk.session import (
     CodeRead,
     CodeSeen,
     Fault,
+    FrameSize,
     Receipt,
     Session,
     State,
@@ -125,43 +127,6 @@ class StationDesk:
         return Receipt(stored.code, saved_at, receipt_text(stored.code, saved_at, sha))
 
 
-class CodeReader:
-    """Reads capture codes from camera frames with zbar, on a smaller copy (zbar takes
-    about 20 ms on a 1280x720 frame, a few on a 640-wide one).
-
-    When zbar reads nothing it can also look whether a QR code is there at all (a blurred
-    phone, glare, a code held too far away), so the student can be told what to change.
-    OpenCV's ArUco-based QR detector finds a code without decoding it: 0.7 ms median,
-    2.1 ms at the 90th percentile on 640x360 copies of the demo footage, and it took no
-    face for a code in 186 photos (the classic cv2.QRCodeDetector: 4.7 ms, 12 faces)."""
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self._detector = None  # made on first use, on the worker's thread
-
-    def scan(self, image, look: bool) -> tuple[str | None, bool]:
-        """(the text read or None, whether a code is in the picture). With `look` False,
-        or once zbar has read the code, nothing more is spent on the frame."""
-        import cv2
-        from pyzbar.pyzbar import ZBarSymbol, decode
-
-        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        if gray.shape[1] > self.width:
-            height = round(gray.shape[0] * self.width / gray.shape[1])
-            gray = cv2.resize(gray, (self.width, height), interpolation=cv2.INTER_AREA)
-        for symbol in decode(gray, symbols=[ZBarSymbol.QRCODE]):
-            try:
-                return symbol.data.decode("utf-8"), True
-            except UnicodeDecodeError:
-                return "\ufffd", True  # read, but not text: the session says it is unreadable
-        if not look:
-            return None, False
-        if self._detector is None:
-            self._detector = cv2.QRCodeDetectorAruco()
-        found, _ = self._detector.detect(gray)
-        return None, bool(found)
-
-
 class Worker:
     """Runs the session on its own thread: frames in, views out (through listeners)."""
 
@@ -174,6 +139,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._camera: tuple[str, str] | None = None  # the status and problem last sent
+        self._size: tuple[int, int] | None = None  # the frame size last sent
         self.analysed = 0  # frames the checks have judged, for the measurement commands
         self.ready = threading.Event()  # set once the models are loaded, or failed to load
         self.failed: Exception | None = None  # why they failed to load
@@ -221,6 +187,10 @@ class Worker:
             self.session.handle(CameraStatus(status, problem))
         if frame is not None:
             last_index = frame.index
+            size = (frame.image.shape[1], frame.image.shape[0])
+            if size != self._size:  # before the frame is scanned or judged: small frames guide no one
+                self._size = size
+                self.session.handle(FrameSize(*size))
             if self.session.wants_codes:
                 # Only the waiting screen tells about a code it sees but cannot read.
                 text, seen = self.reader.scan(frame.image, look=self.session.state is State.WAITING)

@@ -1,3 +1,4 @@
+import logging
 import threading
 import time
 
@@ -5,8 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.camera import CameraError, FileCamera, Grabber
+from kiosk.camera import CameraError, FileCamera, Format, Grabber, UsbCamera
 from kiosk.camera.grabber import LOST, RECONNECTING, RUNNING
+from kiosk.camera.usb import fourcc_text
 from kiosk.clock import FakeClock
 
 
@@ -132,3 +134,78 @@ def test_stopping_does_not_wait_out_a_reconnect_delay(tmp_path):
     started = time.monotonic()
     grabber.stop()
     assert time.monotonic() - started < 2, "closing the kiosk must not hang on a camera that is away"
+
+
+def test_a_single_image_file_plays_as_a_camera_that_never_stops(tmp_path, fake_clock):
+    path = _write_frames(tmp_path / "frames", 1, size=(64, 48)) / "frame_000.png"
+    camera = FileCamera(path, fps=10, clock=fake_clock)
+    camera.open()
+    assert [camera.read().shape for _ in range(3)] == [(48, 64, 3)] * 3
+    assert str(camera.delivered) == "64x48 at 10 fps"
+
+
+def _mjpg_clip(path, size, fps):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    for i in range(5):
+        writer.write(np.full((size[1], size[0], 3), i * 40, np.uint8))
+    writer.release()
+    return path
+
+
+def test_fourcc_numbers_read_as_their_four_characters(tmp_path):
+    capture = cv2.VideoCapture(str(_mjpg_clip(tmp_path / "clip.avi", (64, 48), 10)))
+    try:
+        assert fourcc_text(capture.get(cv2.CAP_PROP_FOURCC)) == "MJPG"  # OpenCV's own float
+    finally:
+        capture.release()
+    assert fourcc_text(float(cv2.VideoWriter_fourcc(*"YUYV"))) == "YUYV"
+    assert fourcc_text(0.0) == "" and fourcc_text(-1.0) == "", "a backend without the property"
+    assert fourcc_text(float(0x01020304)) == "0x01020304", "unprintable bytes stay readable in the log"
+
+
+def test_the_usb_camera_reports_what_it_delivers_not_what_it_asked(tmp_path, caplog):
+    # OpenCV opens a video file through the same VideoCapture as a device, and, like a
+    # camera that cannot do what it is asked, ignores the size and rate set on it.
+    clip = _mjpg_clip(tmp_path / "clip.avi", (640, 480), 10)
+    camera = UsbCamera(str(clip), 1280, 720, 30, "MJPG")
+    camera.open()
+    try:
+        with caplog.at_level(logging.INFO, logger="kiosk.camera.usb"):
+            for _ in range(3):
+                camera.read()
+    finally:
+        camera.close()
+    assert camera.delivered == Format(640, 480, 10, "MJPG")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"camera {clip} delivers 640x480 MJPG at 10 fps; asked 1280x720 MJPG at 30 fps"]
+
+
+class _RecordingCapture:
+    """Stands in for the webcam hardware only: records what is asked of it, in order."""
+
+    def __init__(self, device):
+        self.asked = []
+
+    def isOpened(self):
+        return True
+
+    def set(self, prop, value):
+        self.asked.append(prop)
+        return True
+
+
+@pytest.mark.parametrize("fourcc, first", [("MJPG", cv2.CAP_PROP_FOURCC), ("", cv2.CAP_PROP_FRAME_WIDTH)])
+def test_the_usb_camera_asks_for_the_format_before_the_size(monkeypatch, fourcc, first):
+    # V4L2 offers sizes per pixel format: a size asked first is fitted to the default format.
+    monkeypatch.setattr(cv2, "VideoCapture", _RecordingCapture)
+    camera = UsbCamera("0", 1280, 720, 30, fourcc)
+    camera.open()
+    asked = camera._capture.asked
+    assert asked[0] == first
+    assert asked.index(cv2.CAP_PROP_FRAME_WIDTH) < asked.index(cv2.CAP_PROP_FPS)
+    assert (cv2.CAP_PROP_FOURCC in asked) == bool(fourcc), '"" keeps the camera\'s default format'
+
+
+def test_a_fourcc_that_is_not_four_characters_says_what_works():
+    with pytest.raises(CameraError, match='"MJPEG" is not a four-character pixel format: use "MJPG"'):
+        UsbCamera("0", 1280, 720, 30, "MJPEG")

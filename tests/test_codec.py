@@ -9,15 +9,38 @@ import cv2
 import pytest
 from pyzbar.pyzbar import decode
 
-from kiosk.codec import CodecError, CodeProblem, DemoCodec, load_codec, new_code, read_code, valid_code
+from kiosk.codec import (
+    CodecError,
+    CodeInfo,
+    CodeProblem,
+    DemoCodec,
+    code_bytes,
+    code_text,
+    load_codec,
+    new_code,
+    read_code,
+    valid_code,
+)
 from kiosk.commands.codes import make_codes, register
 
 
 def test_a_demo_code_carries_the_masked_name_and_id():
     codec = DemoCodec()
     code = new_code()
-    info = codec.decode(codec.encode(code, "张*三", "3101**********1234"))
+    info = codec.decode(codec.encode(code, "张*三", "3101**********1234").encode())
     assert (info.code, info.name_masked, info.id_masked) == (code, "张*三", "3101**********1234")
+
+
+def test_a_demo_code_is_read_whatever_case_caps_lock_gave_it():
+    """Prefix, code (Crockford base32) and mac (hex) are case-insensitive; the base64
+    payload is not, and Caps Lock inverts every letter, so the mac picks its case."""
+    codec = DemoCodec()
+    code = new_code()
+    text = codec.encode(code, "张*三", "3101**********1234")
+    prefix, _, payload, mac = text.split(":")
+    for typed in (text.swapcase(), f"{prefix.lower()}:{code.lower()}:{payload}:{mac.upper()}", f" {text}\r\n"):
+        info = codec.decode(typed.encode())
+        assert (info.code, info.name_masked, info.id_masked) == (code, "张*三", "3101**********1234")
 
 
 def test_a_damaged_demo_code_is_unreadable_not_someone_else():
@@ -27,7 +50,7 @@ def test_a_damaged_demo_code_is_unreadable_not_someone_else():
     other = code[:-2] + ("0" if code[-2] != "0" else "1") + code[-1]  # one character misread
     for bad in (f"{prefix}:{other}:{payload}:{mac}", f"{prefix}:{code}:{payload[:-3]}:{mac}", text[:-5]):
         with pytest.raises(CodeProblem) as problem:
-            codec.decode(bad)
+            codec.decode(bad.encode())
         assert problem.value.kind == "unreadable"
 
 
@@ -47,6 +70,11 @@ def test_a_bare_code_is_accepted_only_when_the_roster_knows_it():
     assert unknown.value.kind == "unknown" and unknown.value.params == {"code": "2026SH999999"}
 
 
+def test_a_bare_code_typed_with_caps_lock_on_is_the_rosters_code():
+    roster = {"2026sh000123"}
+    assert read_code("2026SH000123", DemoCodec(), roster.__contains__).code == "2026sh000123"
+
+
 @pytest.mark.parametrize("text", ["https://weixin.qq.com/some/page", "hello world", "x"])
 def test_a_qr_that_is_not_a_capture_code_has_the_wrong_format(text):
     with pytest.raises(CodeProblem) as problem:
@@ -54,10 +82,31 @@ def test_a_qr_that_is_not_a_capture_code_has_the_wrong_format(text):
     assert problem.value.kind == "format"
 
 
-def test_binary_garbage_is_unreadable():
+class Recorder:
+    """A codec that keeps the bytes it is given and accepts them all."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    def decode(self, data: bytes) -> CodeInfo:
+        self.received.append(data)
+        return CodeInfo(code="R0001")
+
+
+@pytest.mark.parametrize("data", [bytes(range(256)), b"\x00\xff\xfe", "Zoë\n\t王*明".encode(), b"", b" x \r\n"])
+def test_the_codec_gets_the_exact_bytes_through_the_sessions_text(data):
+    """CodeRead carries text: code_text and code_bytes get every byte string back, and
+    read_code hands the codec those bytes, nothing stripped or refused before it."""
+    assert code_bytes(code_text(data)) == data
+    recorder = Recorder()
+    assert read_code(code_text(data), recorder, lambda code: False).code == "R0001"
+    assert recorder.received == [data]
+
+
+def test_binary_bytes_are_not_a_demo_code():
     with pytest.raises(CodeProblem) as problem:
-        read_code("\ufffd\x00", DemoCodec(), lambda code: True)
-    assert problem.value.kind == "unreadable"
+        read_code(code_text(b"\xc5\xcf\x00\x83"), DemoCodec(), lambda code: True)
+    assert problem.value.kind == "format"
 
 
 def test_the_authorised_units_codec_plugs_in_by_name():
@@ -86,4 +135,4 @@ def test_codes_make_writes_qr_images_zbar_reads_back(tmp_path, capsys):
         image = cv2.imread(str(tmp_path / "codes" / f"{code}.png"), cv2.IMREAD_GRAYSCALE)
         symbols = decode(image)
         assert len(symbols) == 1
-        assert codec.decode(symbols[0].data.decode()).code == code
+        assert codec.decode(symbols[0].data).code == code

@@ -5,6 +5,7 @@ import pytest
 import numpy as np
 
 from kiosk import doctor
+from kiosk.camera import FileCamera
 from tests.helpers import config_variant, kiosk
 
 
@@ -112,3 +113,24 @@ def test_help_lists_the_commands():
     done = kiosk("--help")
     assert done.returncode == 0
     assert "doctor" in done.stdout and "models" in done.stdout
+
+
+@pytest.mark.parametrize("fps, warned", [(10, True), (25, False)])
+def test_doctor_warns_when_the_camera_gives_far_fewer_frames_than_asked(tmp_path, settings, fake_clock, fps, warned):
+    # A file camera playing at `fps` stands in for a webcam that sends fewer frames than
+    # [camera] fps = 30 asks (uncompressed 1280x720 over USB 2: 5-10 fps).
+    camera = FileCamera(_frames(tmp_path / "camera"), fps=fps, clock=fake_clock)
+    item = doctor.camera_item(camera, settings.camera, fake_clock)
+    assert item.ok and item.warning is warned
+    assert f"gives 1280x720 at {fps} fps (measured over" in item.detail
+    assert ('fourcc = "MJPG"' in item.detail and "light the student" in item.detail) is warned
+
+
+def test_doctor_names_the_station_file_and_each_value_it_changes(tmp_path, data_dir):
+    own = tmp_path / "station.toml"
+    own.write_text('[station]\nid = "HK-07"\n\n[checks.yaw]\nmax_deg = 4.0\n', encoding="utf-8")
+    done = kiosk("--config", str(own), "doctor", "--camera", str(_frames(tmp_path / "camera")))
+    [line] = [x for x in done.stdout.splitlines() if "  config:" in x]
+    assert line.startswith("OK") and str(own) in line
+    assert "station.id = 'HK-07'" in line and "checks.yaw.max_deg = 4.0" in line
+    assert "camera.width" not in line  # not changed, so not listed

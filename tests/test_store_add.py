@@ -17,6 +17,7 @@ import pytest
 from helpers import kiosk
 from test_export import needs_mount
 
+from kiosk.codec import DemoCodec, new_code
 from kiosk.idnumber import check_character
 from kiosk.store import Store
 
@@ -94,7 +95,17 @@ def test_unknown_code_and_unreadable_file_are_refused_clearly(settings, roster, 
     assert run.returncode == 1 and "cannot read" in run.stderr
     assert "Traceback" not in run.stderr
     bad_code = kiosk("add", str(photos / PASSING), "--code", "A/1")
-    assert bad_code.returncode == 1 and "capture code 'A/1' is not valid" in bad_code.stderr
+    assert bad_code.returncode == 1 and "'A/1' is not a capture code the station reads" in bad_code.stderr
+
+
+def test_add_takes_a_code_not_on_the_roster_by_the_kiosks_rule(settings, roster, photos):
+    # The kiosk stores a capture code its codec decodes even when the roster lacks it; so
+    # does `kiosk add` when given the code's text, as `kiosk codes read` prints it.
+    code = new_code()
+    run = kiosk("add", str(photos / PASSING), "--code", DemoCodec().encode(code, "王*明", "3101**********0018"))
+    assert run.returncode == 0 and f"saved {code}" in run.stdout, run.stderr
+    with Store.from_settings(settings) as store:
+        assert store.roster_entry(code) is None and store.accepted(code) is not None
 
 
 def test_a_damaged_model_file_is_never_used_to_judge(settings, data_dir, models, roster, photos):

@@ -78,7 +78,8 @@ def render_all(settings, language: str, out: Path) -> list[str]:
     from kiosk.clock import FakeClock
     from kiosk.codec import DemoCodec, new_code
     from kiosk import session as s
-    from kiosk.station import CodeReader, StationDesk
+    from kiosk.codereader import CodeReader
+    from kiosk.station import StationDesk
     from kiosk.store import Store
     from kiosk.ui.window import KioskWindow
 
@@ -212,6 +213,14 @@ def render_all(settings, language: str, out: Path) -> list[str]:
         clock.advance(settings.kiosk.instruction_delay_s + 0.05)
     session.handle(s.Analysed(image, report))
     shot("guiding-hair")
+
+    # A camera that fell back to 640x480: the student waits, the photographer reads the fix.
+    session.handle(s.FrameSize(640, 480))
+    shot("camera-small")
+    session.handle(s.OperatorOn(f"{settings.station.id} photographer"))
+    shot("operator-camera-small")
+    session.handle(s.FrameSize(settings.camera.width, settings.camera.height))
+    session.handle(s.OperatorOff())
     desk.close()
     window.allow_close = True
     window.close()

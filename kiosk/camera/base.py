@@ -19,8 +19,23 @@ class Frame:
     time: float        # clock seconds when it was taken
 
 
+@dataclass(frozen=True)
+class Format:
+    """What a camera is asked for, or says it delivers."""
+
+    width: int    # pixels
+    height: int   # pixels
+    fps: float    # frames per second (a driver's figure, not a measurement)
+    fourcc: str = ""  # pixel format, e.g. "MJPG" or "YUYV"; "" when the camera's default or unknown
+
+    def __str__(self) -> str:
+        fourcc = f" {self.fourcc}" if self.fourcc else ""
+        return f"{self.width}x{self.height}{fourcc} at {self.fps:g} fps"
+
+
 class FrameSource(Protocol):
     fps: float
+    delivered: Format | None  # what the source delivers; known from the first frame after open()
 
     def open(self) -> None: ...
 

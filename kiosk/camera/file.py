@@ -7,14 +7,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.camera.base import CameraError
+from kiosk.camera.base import CameraError, Format
 from kiosk.clock import Clock
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 
 class FileCamera:
-    """Plays frames at `fps` on `clock`, looping, like a camera that never stops."""
+    """Plays a video, a folder of images (in name order) or one image at `fps` on
+    `clock`, looping, like a camera that never stops."""
 
     def __init__(self, path: Path | str, fps: float, clock: Clock, loop: bool = True) -> None:
         self.path = Path(path)
@@ -25,6 +26,7 @@ class FileCamera:
         self._video: cv2.VideoCapture | None = None
         self._position = 0
         self._due: float | None = None
+        self.delivered: Format | None = None
 
     def describe(self) -> str:
         return f"file camera {self.path}"
@@ -34,6 +36,8 @@ class FileCamera:
             self._images = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
             if not self._images:
                 raise CameraError(f"{self.path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        elif self.path.is_file() and self.path.suffix.lower() in IMAGE_SUFFIXES:
+            self._images = [self.path]  # OpenCV would play it once and stop
         elif self.path.is_file():
             self._video = cv2.VideoCapture(str(self.path))
             if not self._video.isOpened():
@@ -42,12 +46,15 @@ class FileCamera:
             raise CameraError(f"{self.path} does not exist: give a video file or a folder of images")
         self._position = 0
         self._due = None
+        self.delivered = None
 
     def read(self) -> np.ndarray:
         self._pace()
         image = self._next_image() if self._images else self._next_video_frame()
         if image is None:
             raise CameraError(f"{self.describe()} has no more frames")
+        if self.delivered is None:
+            self.delivered = Format(image.shape[1], image.shape[0], self.fps)
         return image
 
     def close(self) -> None:

@@ -12,7 +12,8 @@ from kiosk.commands.base import error, open_store, operator_option
 def register(sub) -> None:
     add = sub.add_parser("add", help="check a photo taken elsewhere and store it")
     add.add_argument("image", type=Path, metavar="IMAGE")
-    add.add_argument("--code", required=True, help="the student's capture code")
+    add.add_argument("--code", required=True, metavar="CODE",
+                     help="the capture code: as the roster lists it, or the text its QR holds (kiosk codes read)")
     add.add_argument("--override", metavar="REASON", help="store it even though checks fail, for this reason")
     add.add_argument("--retake", metavar="REASON", help="replace the code's accepted photo, for this reason")
     operator_option(add)
@@ -20,12 +21,17 @@ def register(sub) -> None:
 
 
 def run_add(args: argparse.Namespace, settings) -> int:
-    from kiosk.store import AlreadyAccepted, StoreError, check_code
-    from kiosk.store.intake import Refused, add_photo
+    from kiosk.codec import CodecError, load_codec
+    from kiosk.store import AlreadyAccepted, StoreError
+    from kiosk.store.intake import Refused, add_photo, resolve_code
 
     try:
-        code = check_code(args.code)
+        codec = load_codec(settings.kiosk.codec)
+    except CodecError as e:
+        return error(f"{settings.source}: {e}")
+    try:
         with open_store(settings) as store:
+            code = resolve_code(store, codec, args.code)
             capture = add_photo(store, settings, args.image, code, args.operator, args.override, args.retake)
     except Refused as refused:
         print(refused.explain(settings.station.language), file=sys.stderr)

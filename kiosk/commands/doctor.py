@@ -8,7 +8,7 @@ import argparse
 def register(sub) -> None:
     doctor = sub.add_parser("doctor", help="check the station: config, models, the face-parsing licence, zbar, "
                                            "camera, data folder, PIN, codec")
-    doctor.add_argument("--camera", metavar="PATH", help="check this video or image folder instead of the USB camera")
+    doctor.add_argument("--camera", metavar="PATH", help="check this video, image or folder of images instead of the USB camera")
     doctor.set_defaults(func=run_doctor, needs_settings=False)
 
 

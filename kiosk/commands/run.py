@@ -15,11 +15,11 @@ def register(sub) -> None:
                      help="play a video file or a folder of images as the camera (demo, tests)")
     run.add_argument("--windowed", action="store_true",
                      help="a normal window instead of full screen (to try it on a desktop)")
-    run.set_defaults(func=run_kiosk)
+    run.set_defaults(func=run_kiosk, journal=True)
 
     demo = sub.add_parser("demo", help="the kiosk playing the demo footage as its camera")
     demo.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
-    demo.set_defaults(func=run_demo)
+    demo.set_defaults(func=run_demo, journal=True)
 
 
 def run_kiosk(args: argparse.Namespace, settings) -> int:

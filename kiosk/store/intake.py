@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.store.store import AlreadyAccepted, Capture, Override, Store, StoreError, image_format
+from kiosk.store.store import AlreadyAccepted, Capture, Override, Store, StoreError, check_code, image_format
 
 
 @dataclass
@@ -24,6 +24,26 @@ class Refused(Exception):
         return "\n".join(lines)
 
 
+def resolve_code(store: Store, codec: Any, text: str) -> str:
+    """The capture code a photographer gave, by the kiosk's own rule (kiosk.codec.read_code):
+    a code the codec decodes (the text its QR holds, as `kiosk codes read` prints it) is taken
+    even when the roster lacks it; a bare code must be on the roster. Raises StoreError."""
+    from kiosk.codec import CodeProblem, read_code
+
+    try:
+        code = read_code(text, codec, lambda c: store.roster_entry(c) is not None).code
+    except CodeProblem as problem:
+        if problem.kind == "unknown":
+            raise StoreError(
+                f"{text.strip()} is not in the roster: a bare code must be on it (import the college's list "
+                "with `kiosk roster import FILE`), or give the whole capture code text (`kiosk codes read "
+                "PICTURE` prints it)") from None
+        raise StoreError(
+            f"{text.strip()!r} is not a capture code the station reads ({problem.kind}): give the code as the "
+            "roster lists it, or the text its QR holds (`kiosk codes read PICTURE` prints it)") from None
+    return check_code(code)
+
+
 def add_photo(
     store: Store,
     settings: Any,
@@ -38,11 +58,6 @@ def add_photo(
 
     from kiosk.checks import Analyser, render_deliverable
 
-    if store.roster_entry(code) is None:
-        raise StoreError(
-            f"{code} is not in the roster: check the code, or import the college's list "
-            "with `kiosk roster import FILE`"
-        )
     old = store.accepted(code)
     if old is not None and retake is None:
         raise AlreadyAccepted(

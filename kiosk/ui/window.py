@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from kiosk import session as s
 from kiosk.codec import qr_image
 from kiosk.messages import rule_name, text
+from kiosk.scanner import WedgeInput
 from kiosk.session import State
 from kiosk.ui import style
 from kiosk.ui.dialogs import PinDialog, ReasonDialog, TodayDialog
@@ -86,7 +87,7 @@ class KioskWindow(QWidget):
         self.open_store = open_store
         self.view: s.View | None = None
         self.allow_close = False
-        self.typed = ""  # what a keyboard-wedge scanner has typed so far
+        self.wedge = WedgeInput()  # what a keyboard-wedge scanner types
         self.corner_taps: list[float] = []
         self.dialog = None
         self._review_capture = None
@@ -139,7 +140,13 @@ class KioskWindow(QWidget):
 
         self.operator_bar = QWidget()
         self.operator_bar.setObjectName("operatorbar")
-        ops = QHBoxLayout(self.operator_bar)
+        rows = QVBoxLayout(self.operator_bar)
+        ops = QHBoxLayout()
+        rows.addLayout(ops)
+        # What to do about a camera that cannot take photos: a row of its own, read in full
+        # on a touch screen where no tooltip opens.
+        self.camera_fix = label()
+        rows.addWidget(self.camera_fix)
         self.camera_status = label(wrap=False)
         self.backdrop_status = label(wrap=False)
         self.shutter_button = button("primary")
@@ -315,20 +322,28 @@ class KioskWindow(QWidget):
         elif state is State.ERROR:
             self._show_error(view, lang)
         if not self._reads_codes():
-            self.typed = ""
+            self.wedge.clear()
 
     def _show_operator(self, view: s.View, lang: str) -> None:
         self.operator_bar.setVisible(view.operator is not None)
         if view.operator is None:
             return
-        status = text("camera." + view.camera, lang)
-        if view.camera_problem:
-            status += f" ({view.camera_problem})"
+        small = view.camera == "running" and view.small_frames is not None
+        if small:
+            width, height = view.small_frames
+            camera = self.settings.camera
+            status = text("camera.small", lang, size=f"{width}x{height}", asked=f"{camera.width}x{camera.height}")
+        else:
+            status = text("camera." + view.camera, lang)
+            if view.camera_problem:
+                status += f" ({view.camera_problem})"
         line = text("operator.camera", lang, status=status)
         # The grabber's words can be long (a device path): a third of the bar, all of it on hover.
         self.camera_status.setText(self.camera_status.fontMetrics().elidedText(
             line, Qt.TextElideMode.ElideRight, self.width() // 3))
         self.camera_status.setToolTip(line)
+        self.camera_fix.setText(text("camera.small_fix", lang) if small else "")
+        self.camera_fix.setVisible(small)
         background = [r for r in view.results if r.rule == "background"]
         verdict = s.verdict_of(background[0]) if background else None
         self.backdrop_status.setText(
@@ -437,7 +452,10 @@ class KioskWindow(QWidget):
 
     def _show_error(self, view: s.View, lang: str) -> None:
         problem = view.problem
-        self.error_title.setText(text("error.title", lang))
+        self.error_title.setText(text(problem.title_key, lang))
+        # Red only for an error; a wait is no one's fault. (A changed role needs a re-polish.)
+        self.error_title.setProperty("role", "error" if problem.title_key == "error.title" else "title")
+        self.error_title.style().polish(self.error_title)
         self.error_text.setText(text(problem.key, lang, **problem.params))
         self.cancel_button.setText(text("error.cancel", lang))
         self.retry_button.setText(text(problem.retry_key, lang))
@@ -489,15 +507,16 @@ class KioskWindow(QWidget):
         state = self.view.state if self.view else State.WAITING
         if key == Qt.Key.Key_F12:
             self.ask_pin()
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.typed:
-            self.post(s.CodeRead(self.typed))  # a scanner typed a code and Enter
-            self.typed = ""
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (code := self.wedge.enter(time.monotonic())):
+            self.post(s.CodeRead(code))  # a scanner typed a code and Enter
+        elif key == Qt.Key.Key_Space and self._reads_codes() and self.wedge.scanning(time.monotonic()):
+            self.wedge.key(" ", time.monotonic())  # a space inside a code being scanned
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
             self._go_on(state)
         elif key == Qt.Key.Key_Escape:
             self._go_back(state)
         elif self._reads_codes() and event.text() and event.text().isprintable():
-            self.typed += event.text()
+            self.wedge.key(event.text(), time.monotonic())
         else:
             super().keyPressEvent(event)
 

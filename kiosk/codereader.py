@@ -1,0 +1,147 @@
+"""Reading capture codes from camera frames: zbar gives a code's exact bytes, OpenCV's QR
+detector finds the codes zbar's quick pass misses (too small, or white on black)."""
+
+from __future__ import annotations
+
+from ctypes import byref, c_int, c_void_p, cast, string_at
+
+# zbar settings, by zbar's own names: QR codes only, and binary mode, in which zbar hands
+# over a code's bytes as they are instead of converting them to text by a guessed
+# character set (accented UTF-8 came out garbled, binary bytes as mojibake).
+ZBAR_SETTINGS = (b"disable", b"qrcode.enable", b"qrcode.binary")
+Y800 = 0x30303859  # zbar's fourcc for 8-bit grayscale
+# A found code is read from a region enlarged to at least this many pixels a side: zbar
+# misses a slightly blurred code under about 3 pixels a module, and a capture code has up
+# to about 60 modules with its quiet zone.
+MIN_REGION_PX = 400
+
+
+class ZbarError(RuntimeError):
+    """The zbar library cannot read codes as the station needs (too old for binary mode)."""
+
+
+def zbar_qr(gray) -> bytes | None:
+    """The exact bytes of the first QR code zbar reads in `gray` (a 2-D uint8 array), or None.
+
+    pyzbar.decode cannot switch on zbar's binary mode, so this drives zbar through pyzbar's
+    ctypes wrapper. Raises ZbarError when zbar refuses a setting (zbar older than 0.23)."""
+    from pyzbar import wrapper as zbar
+
+    height, width = gray.shape
+    pixels = gray.tobytes()
+    scanner = zbar.zbar_image_scanner_create()
+    image = zbar.zbar_image_create()
+    try:
+        for setting in ZBAR_SETTINGS:
+            symbology, config, value = c_int(), c_int(), c_int()
+            if (zbar.zbar_parse_config(setting, byref(symbology), byref(config), byref(value))
+                    or zbar.zbar_image_scanner_set_config(scanner, symbology, config, value)):
+                raise ZbarError(f"zbar does not know the setting {setting.decode()}: "
+                                "install zbar 0.23 or newer (sudo apt-get install libzbar0)")
+        zbar.zbar_image_set_format(image, Y800)
+        zbar.zbar_image_set_size(image, width, height)
+        zbar.zbar_image_set_data(image, cast(pixels, c_void_p), len(pixels), None)
+        if zbar.zbar_scan_image(scanner, image) <= 0:
+            return None
+        symbol = zbar.zbar_image_first_symbol(image)
+        return string_at(zbar.zbar_symbol_get_data(symbol), zbar.zbar_symbol_get_data_length(symbol))
+    finally:
+        zbar.zbar_image_destroy(image)
+        zbar.zbar_image_scanner_destroy(scanner)
+
+
+class CodeReader:
+    """Reads capture codes from camera frames, in two passes.
+
+    1. zbar on a copy `width` pixels wide (zbar takes about 20 ms on a whole 1280x720
+       frame, a few on a 640-wide one): reads a code held up close, as before.
+    2. When that reads nothing, OpenCV's ArUco-based QR detector looks for codes in the
+       full-resolution frame, and zbar reads each code found from its own region at full
+       resolution. A code 100 px wide in a 1920x1080 frame is read so; on the 640-wide
+       copy it is 33 px, under a pixel a module, and even codes of 140-200 px are missed
+       there as often as found. A phone in dark mode shows the code white on black,
+       which neither zbar nor the detector reads: every other frame, pass 2 searches the
+       frame's negative instead. A code is held up for many frames, so it is read within
+       two while each frame pays for one search. The detector took no face for a code in
+       the 225 photos of ../shared/faces, in either polarity.
+
+    A code the detector finds but zbar cannot read (a blurred phone, glare) is reported
+    as seen, so the student can be told what to change.
+
+    Cost (`kiosk codes read --time`, 2 cores, mean of 30 frames): a frame without a code
+    10-11 ms at 1280x720 and 14-17 ms at 1920x1080 (8-9 and 9-10 ms with pass 1 alone);
+    a code pass 1 reads, 7 ms as before; while a small or white-on-black code is in view,
+    15-21 ms at 1280x720 and 35 ms at 1920x1080 a frame, until it is read."""
+
+    # Frames in which pass 2 has searched both polarities.
+    SEARCH_FRAMES = 2
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._detector = None  # made on first use, on the worker's thread
+        self._negative = False  # whether pass 2 searches this frame's negative
+
+    def read(self, image) -> tuple[bytes | None, bool]:
+        """(the exact bytes of the code read or None, whether a QR code is in the picture)
+        for a BGR frame (H x W x 3 uint8)."""
+        import cv2
+
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        small = gray
+        if gray.shape[1] > self.width:
+            height = round(gray.shape[0] * self.width / gray.shape[1])
+            small = cv2.resize(gray, (self.width, height), interpolation=cv2.INTER_AREA)
+        data = zbar_qr(small)
+        if data is not None:
+            return data, True
+        if self._detector is None:
+            self._detector = cv2.QRCodeDetectorAruco()
+        picture = cv2.bitwise_not(gray) if self._negative else gray
+        self._negative = not self._negative
+        found, corners = self._detector.detectMulti(picture)
+        for quad in corners if found else ():
+            region = _region(picture, quad)
+            data = None if region is None else zbar_qr(region)
+            if data is not None:
+                return data, True
+        return None, bool(found)
+
+    def read_still(self, image) -> tuple[bytes | None, bool]:
+        """read() as the kiosk meets a picture held before the camera: frame after frame,
+        until one full search is done or the code is read."""
+        seen = False
+        for _ in range(self.SEARCH_FRAMES):
+            data, seen_now = self.read(image)
+            seen = seen or seen_now
+            if data is not None:
+                return data, True
+        return None, seen
+
+    def scan(self, image, look: bool) -> tuple[str | None, bool]:
+        """read() for the worker: the bytes as CodeRead text (kiosk.codec.code_text), and
+        whether an unread code is in the picture, told only when `look` asks (only the
+        waiting screen gives the hint)."""
+        from kiosk.codec import code_text
+
+        data, seen = self.read(image)
+        return (None if data is None else code_text(data)), seen and look
+
+
+def _region(gray, quad):
+    """The part of `gray` around a detected code's corners (4 x 2 array of x, y), with an
+    eighth of its size as quiet zone, enlarged to MIN_REGION_PX a side when smaller; None
+    when the corners enclose (almost) nothing of the picture."""
+    import cv2
+
+    (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
+    margin = max(x1 - x0, y1 - y0) / 8
+    left, top = max(0, int(x0 - margin)), max(0, int(y0 - margin))
+    right, bottom = min(gray.shape[1], int(x1 + margin) + 1), min(gray.shape[0], int(y1 + margin) + 1)
+    if right - left < 8 or bottom - top < 8:
+        return None
+    region = gray[top:bottom, left:right]
+    side = max(region.shape)
+    if side < MIN_REGION_PX:
+        scale = MIN_REGION_PX / side
+        region = cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return region

@@ -1,0 +1,78 @@
+"""The `kiosk` parser and entry point, kept out of the package's __init__: importing the
+command modules binds `print` and `list` there, over the builtins."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+from kiosk.config import ConfigError, load_settings
+from kiosk.models import ModelError
+
+# In the order `kiosk --help` lists them: the kiosk, the station, the checks, the store.
+COMMAND_MODULES = (
+    "run", "codes", "pin", "doctor", "models",
+    "check", "evaluate", "bench",
+    "roster", "add", "list", "show", "export", "void", "verify", "purge",
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Graduation photo station: scan the capture code, check every rule live, "
+                    "store the accepted photo, export the day's batch.")
+    top.add_argument("--config", type=Path, metavar="FILE",
+                     help="station config file (default: KIOSK_CONFIG, the user config folder, "
+                          "then the project's config.toml)")
+    top.add_argument("-v", "--verbose", action="store_true", help="log every detail to stderr")
+    sub = top.add_subparsers(title="commands", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"kiosk.commands.{name}").register(sub)
+    _describe(top)
+    return top
+
+
+def _describe(command: argparse.ArgumentParser) -> None:
+    """Give each subcommand's --help the one line the command list shows for it, unless it
+    has a longer description of its own."""
+    for action in command._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            lines = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                sub.description = sub.description or lines.get(name)
+                _describe(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    # A command prints what it means to say; its log lines show only with -v, except the
+    # kiosk's own (`run`, `demo`), which keep a station's day in the journal.
+    level = logging.DEBUG if args.verbose else logging.INFO if getattr(args, "journal", False) else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not hasattr(args, "func"):
+        parser().print_help()
+        return 2
+    if getattr(args, "needs_settings", True):
+        try:
+            settings = load_settings(args.config)
+        except ConfigError as error:
+            print(f"config error: {error}", file=sys.stderr)
+            return 2
+    else:
+        settings = None
+    try:
+        return args.func(args, settings)
+    except ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `kiosk list | head` closed the pipe: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

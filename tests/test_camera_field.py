@@ -1,0 +1,194 @@
+"""A camera that ignores the size it is asked for (tests/field/camera, from the field):
+doctor fails it with the fix; the kiosk asks the student to wait, names the problem and
+the fix to the photographer, and never tells the student to come closer.
+
+The camera is a file camera playing the field frames; the session's clock is fake.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import cv2
+import pytest
+from PySide6.QtCore import Qt
+
+from kiosk.camera import FileCamera
+from kiosk.clock import SystemClock
+from kiosk.codec import DemoCodec, new_code
+from kiosk.messages import text
+from kiosk.session import (
+    Analysed,
+    CameraStatus,
+    CodeRead,
+    Confirm,
+    FrameSize,
+    Session,
+    State,
+    Tick,
+)
+from kiosk.station import StationDesk
+from kiosk.store import Store
+from tests.helpers import kiosk as kiosk_command
+
+# cv2 points Qt at its own (Qt 5) plugins on import; undo it as kiosk.app does.
+os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
+
+FIELD = Path(__file__).parent / "field" / "camera"
+FALLBACK = FIELD / "fallback_640x480"  # a file-camera folder of one 640x480 frame
+ASKED = FIELD / "asked_1280x720.png"  # the control: the same student at the asked 1280x720
+WAIT_MS = 30_000
+WAIT_ZH = "摄像头需要调整，请告知摄影师，稍候片刻。"
+
+
+def _camera_line(done) -> str:
+    return next(line for line in done.stdout.splitlines() if line[6:].startswith("camera:"))
+
+
+# -- kiosk doctor ---------------------------------------------------------------------
+
+
+def test_doctor_fails_a_camera_that_fell_back_to_640x480_with_the_fix(data_dir):
+    done = kiosk_command("doctor", "--camera", str(FALLBACK))
+    assert done.returncode == 1, done.stdout + done.stderr
+    line = _camera_line(done)
+    assert line.startswith("FAIL")
+    assert "gives 640x480 although 1280x720 was asked: it may not support that size in MJPG" in line
+    assert "try another USB port or cable" in line and "`v4l2-ctl --list-formats-ext`" in line
+    assert "set [camera] width/height to a size it offers" in line
+
+
+def test_doctor_passes_a_camera_that_gives_the_asked_size(data_dir):
+    done = kiosk_command("doctor", "--camera", str(ASKED))
+    assert done.returncode == 0, done.stdout + done.stderr
+    line = _camera_line(done)
+    assert line.startswith("OK") and "gives 1280x720 at" in line
+    fps = int(re.search(r"at (\d+) fps \(measured over", line).group(1))
+    assert fps >= 18, "measured at about the 30 fps of [camera]"
+
+
+# -- the session ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def judged(models):
+    """(image, report) of the fallback and the control frame, judged once by the real checks."""
+    from kiosk.checks import Analyser
+    from kiosk.config import load_settings
+
+    with Analyser(load_settings(), mode="image") as analyser:
+        out = {name: (image, analyser.analyse(image)) for name, image in (
+            ("fallback", cv2.imread(str(FALLBACK / "fallback_640x480.png"))), ("asked", cv2.imread(str(ASKED))))}
+    # What the fallback would cost the student if it were judged: told to come closer.
+    assert any("closer" in r.message_en for r in out["fallback"][1].failures)
+    assert out["asked"][1].accepted
+    return out
+
+
+@pytest.fixture
+def session(settings, fake_clock):
+    desk = StationDesk(settings, lambda: Store.from_settings(settings, fake_clock))
+    yield Session(settings, fake_clock, desk)
+    desk.close()
+
+
+def _frames(session, clock, image, report, seconds: float) -> None:
+    """The worker's loop for `seconds` of fake time: a judged frame and a tick every 0.1 s."""
+    for _ in range(round(seconds / 0.1)):
+        clock.advance(0.1)
+        session.handle(Analysed(image, report))
+        session.handle(Tick())
+
+
+def test_small_frames_stop_the_session_with_a_wait_not_an_instruction(session, fake_clock, judged):
+    code = new_code()
+    session.handle(CodeRead(DemoCodec().encode(code, "张*三", "3101**********1234")))
+    session.handle(Confirm())
+    assert session.state is State.GUIDING
+    session.handle(FrameSize(640, 480))  # the camera falls back (a USB 2 hub, another format)
+    _frames(session, fake_clock, *judged["fallback"], seconds=5)
+    view = session.view()
+    assert view.state is State.ERROR and view.instructions == ()
+    assert text(view.problem.title_key, "zh") == "请稍候" and text(view.problem.key, "zh") == WAIT_ZH
+    assert view.small_frames == (640, 480)
+
+    session.handle(FrameSize(1280, 720))  # the photographer moved the camera to another port
+    view = session.view()
+    assert view.state is State.GUIDING and view.student.code == code and view.small_frames is None
+    _frames(session, fake_clock, *judged["asked"], seconds=1)
+    assert session.state is State.HOLDING
+
+
+def test_a_small_camera_takes_no_code_and_a_reconnect_at_the_same_size_stays_a_wait(session):
+    session.handle(FrameSize(640, 480))
+    session.handle(CodeRead(DemoCodec().encode(new_code(), "张*三", "3101**********1234")))
+    assert session.state is State.ERROR and session.view().problem.key == "error.camera_small"
+    session.handle(CameraStatus("lost", "stopped delivering frames"))
+    assert session.view().problem.key == "error.camera_lost"
+    session.handle(CameraStatus("running"))  # back, still at 640x480
+    assert session.view().problem.key == "error.camera_small"
+    session.handle(FrameSize(1920, 1080))  # larger than asked is fine: the checks scale
+    assert session.state is State.WAITING
+
+
+# -- the kiosk window -----------------------------------------------------------------
+
+
+@pytest.fixture
+def kiosk_on(qtbot, settings, fake_clock):
+    made = []
+
+    def make(folder: Path):
+        """The kiosk on a file camera playing `folder`, shown, not started yet."""
+        from kiosk import app
+
+        kiosk = app.build(settings, FileCamera(folder, 15, SystemClock()), clock=fake_clock,
+                          camera_clock=SystemClock())
+        qtbot.addWidget(kiosk.window)
+        kiosk.window.resize(1280, 800)
+        kiosk.window.show()
+        made.append(kiosk)
+        return kiosk
+
+    yield make
+    for kiosk in made:
+        kiosk.stop()
+        kiosk.window.allow_close = True
+
+
+def test_the_kiosk_on_a_640x480_camera_asks_the_student_to_wait_and_tells_the_photographer(
+        qtbot, kiosk_on, tmp_path):
+    folder = tmp_path / "camera"
+    shutil.copytree(FALLBACK, folder)
+    kiosk = kiosk_on(folder)
+    window = kiosk.window
+    views = []
+    kiosk.session.subscribe(views.append)
+    kiosk.start()
+
+    qtbot.waitUntil(lambda: window.error_text.text() == WAIT_ZH, timeout=WAIT_MS)
+    assert window.pages.currentWidget() is window.error_page and window.error_title.text() == "请稍候"
+    qtbot.keyClicks(window, DemoCodec().encode(new_code(), "张*三", "3101**********1234"))
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # a scanner: no session on a camera that cannot take the photo
+    qtbot.wait(500)
+    assert window.error_text.text() == WAIT_ZH
+
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    window.dialog.entry.setText("2468")
+    window.dialog.submit()
+    qtbot.waitUntil(lambda: window.operator_bar.isVisible(), timeout=WAIT_MS)
+    assert window.camera_status.text() == "摄像头：画面只有 640x480（设定 1280x720）"
+    assert window.camera_fix.isVisible() and "v4l2-ctl --list-formats-ext" in window.camera_fix.text()
+    assert "USB 口或线缆" in window.camera_fix.text() and "[camera] width/height" in window.camera_fix.text()
+
+    # The photographer plugs the camera in elsewhere and it gives 1280x720: the station
+    # goes back to waiting for a code, the bar back to normal.
+    shutil.copy(ASKED, tmp_path / "next.png")
+    os.replace(tmp_path / "next.png", folder / "fallback_640x480.png")  # whole files only: the camera reads it
+    qtbot.waitUntil(lambda: window.view.state is State.WAITING, timeout=WAIT_MS)
+    assert window.pages.currentWidget() is window.preview
+    assert window.camera_status.text() == "摄像头：正常" and not window.camera_fix.isVisible()
+    assert not any(view.instructions for view in views), "no student was guided on the small frames"
