@@ -21,7 +21,7 @@ import platformdirs
 from kiosk.checks import registry  # light: declares the checks and their Params, no models
 from kiosk.tomlschema import ConfigError, build, choices, value_range
 
-__all__ = ["APP_NAME", "REPO_CONFIG", "ConfigError", "Settings", "find_config", "load_settings"]
+__all__ = ["APP_NAME", "PAPERS", "REPO_CONFIG", "ConfigError", "Settings", "find_config", "load_settings"]
 
 APP_NAME = "graduation-photo-station"
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
@@ -72,6 +72,31 @@ class ExportSettings:
 
 
 @dataclass(frozen=True)
+class CentreSettings:
+    folder: str
+    file_pattern: str
+
+
+# The photo papers of [print]: each has its paper_<name>_mm there.
+PAPERS = ("5inch", "6inch", "a4")
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    paper: str = field(metadata=choices(*PAPERS))
+    paper_5inch_mm: tuple[float, float] = field(metadata=value_range(50, 1000))
+    paper_6inch_mm: tuple[float, float] = field(metadata=value_range(50, 1000))
+    paper_a4_mm: tuple[float, float] = field(metadata=value_range(50, 1000))
+    margin_mm: float = field(metadata=value_range(1, 30))
+    gap_mm: float = field(metadata=value_range(0, 30))
+    max_copies: int = field(metadata=value_range(1, 500))
+
+    def paper_mm(self, name: str) -> tuple[float, float]:
+        """(width, height) in mm of the paper called `name` (one of the `paper` choices)."""
+        return getattr(self, f"paper_{name}_mm")
+
+
+@dataclass(frozen=True)
 class KioskSettings:
     inactivity_s: float = field(metadata=value_range(5, 3600))
     codec: str  # "demo", or "package.module:factory" from the authorised unit
@@ -81,6 +106,15 @@ class KioskSettings:
     hold_grace_s: float = field(metadata=value_range(0, 2))
     saved_screen_s: float = field(metadata=value_range(2, 120))
     unreadable_code_s: float = field(metadata=value_range(0.5, 30))
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    # Off by default: face embeddings are sensitive personal information (PIPL) and the
+    # recognition model's training data is research-only; a centre turns it on knowingly.
+    enabled: bool
+    likely_min: float = field(metadata=value_range(-1, 1))  # cosine similarity at or above: "likely the same person"
+    unlikely_below: float = field(metadata=value_range(-1, 1))  # below: "unlikely"; between the two: "unsure"
 
 
 @dataclass(frozen=True)
@@ -104,8 +138,11 @@ class Settings:
     check_options: Any  # kiosk.checks.registry.Options: face_parsing and its live cadence
     store: StoreSettings
     export: ExportSettings
+    centre: CentreSettings
+    print: PrintSettings
     kiosk: KioskSettings
     operator: OperatorSettings
+    identity: IdentitySettings
 
     @property
     def face_parsing(self) -> bool:
@@ -212,5 +249,7 @@ def _cross_checks(settings: Settings) -> None:
     if len(camera.fourcc) not in (0, 4):
         raise ConfigError(f"camera.fourcc = {camera.fourcc!r}: give 4 characters such as \"MJPG\" or \"YUYV\", "
                           "or \"\" for the camera's default")
+    if settings.identity.unlikely_below > settings.identity.likely_min:
+        raise ConfigError("identity.unlikely_below must not exceed identity.likely_min")
     if camera.reconnect_min_s > camera.reconnect_max_s:
         raise ConfigError("camera.reconnect_min_s must not exceed camera.reconnect_max_s")

@@ -17,7 +17,7 @@ from kiosk.models import ModelError
 COMMAND_MODULES = (
     "run", "codes", "pin", "doctor", "models",
     "check", "evaluate", "bench",
-    "roster", "add", "list", "show", "export", "void", "verify", "purge",
+    "roster", "add", "list", "show", "export", "void", "verify", "purge", "print", "centre",
 )
 
 

@@ -42,6 +42,8 @@ def run_export(args: argparse.Namespace, settings) -> int:
             result = export(store, target, settings.export.file_pattern, args.operator, progress)
         except StoreError as e:
             return error(str(e))
+    for message in result.voided:
+        print(message)  # the centre's word: this station's copy of a conflicting code is withdrawn
     if result.recovered:
         b = result.recovered
         print(f"finished interrupted batch {b.name}: {count(b.count, 'photo')} in {b.folder()}")

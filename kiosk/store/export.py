@@ -4,10 +4,16 @@ Captures are assigned to a batch in one transaction before any file is written, 
 batch's contents never change. The batch is built under temporary names, flushed and
 renamed; only then is it marked complete. A run that finds a batch still `building`
 (the previous run was killed or failed) builds that same batch again first.
+
+A centre of several stations (kiosk.centre) collects the batches from one shared folder.
+When the same capture code was accepted at two stations, the centre's photographer keeps
+one, and the centre writes RESOLUTIONS into the shared folder; each export into that folder
+reads it first and voids this station's copy that lost (audited), so it is never handed over.
 """
 
 import errno
 import io
+import json
 import logging
 import os
 import shutil
@@ -29,7 +35,14 @@ SUMS = "SHA256SUMS"
 MARKER = ".kiosk-store"
 MANIFEST_COLUMNS = (
     "code", "student_number", "name", "file", "sha256", "taken_at", "station", "operator", "overrides",
+    # what the photographer confirmed on review (no dyed hair, no make-up...), and how many
+    # earlier photos of the code this station replaced: the centre's day report counts both
+    "confirmations", "retakes",
 )
+# Written by the centre into the shared folder (kiosk.centre.state.publish): which station's
+# copy of a capture code lost a conflict. JSON {"voids": [{"code", "store_id", "station",
+# "sha256", "kept_station", "operator", "resolved_at"}, ...]}, rewritten whole at every change.
+RESOLUTIONS = "centre-resolutions.json"
 # Head room on top of the photos' own size: manifest, sums, zip directory, file system blocks.
 SPACE_MARGIN = 1 << 20
 
@@ -55,6 +68,7 @@ class ExportResult:
     batch: Batch | None  # None: nothing new to export
     recovered: Batch | None = None  # a batch an earlier, interrupted run left unfinished
     left_out: tuple[str, ...] = ()  # one message per stored photo that could not be read
+    voided: tuple[str, ...] = ()  # one message per copy voided on the centre's word (RESOLUTIONS)
 
 
 def default_target(settings: Any) -> Path:
@@ -103,6 +117,8 @@ def export(
     """Finish any interrupted batch, then put every accepted, unexported capture in a new one."""
     check_pattern(file_pattern)
     check_target(target, 0)
+    # Before any batch is built: a copy the centre voided must not be handed over again.
+    voided = apply_resolutions(store, target)
     recovered, left_out = None, []
     for b in batches(store):
         if b.status == "building":
@@ -118,7 +134,39 @@ def export(
         batch=names.get(batch.name) if batch else None,
         recovered=names.get(recovered.name) if recovered else None,
         left_out=tuple(dict.fromkeys(left_out)),  # a photo left out of both batches is named once
+        voided=tuple(voided),
     )
+
+
+def apply_resolutions(store: Store, target: Path) -> list[str]:
+    """Void this station's copies that the centre's photographer did not keep, as listed in
+    `target`/RESOLUTIONS (absent: nothing to do). A copy is voided only while it is still the
+    code's accepted photo with the listed SHA-256, so a later retake is never touched and a
+    second run voids nothing. Returns one message per copy voided or per problem with the
+    file, for `kiosk export` to print."""
+    path = target / RESOLUTIONS
+    try:
+        voids = json.loads(path.read_text(encoding="utf-8"))["voids"]
+        keys = ("code", "store_id", "station", "sha256", "kept_station", "operator", "resolved_at")
+        mine = [{k: str(v[k]) for k in keys} for v in voids if v["store_id"] == store.store_id]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        message = (f"the centre's file {path} cannot be read ({e}): no copy was voided on its word; "
+                   "run `kiosk centre collect` at the centre again to rewrite it")
+        return [message]
+    messages = []
+    for v in mine:
+        capture = store.accepted(v["code"])
+        if capture is None or capture.images["deliverable"].sha256 != v["sha256"]:
+            continue
+        done = store.void(capture.code, v["operator"],
+                          f"the centre kept the photo taken at {v['kept_station']} "
+                          f"(conflict resolved {v['resolved_at'][:16].replace('T', ' ')})")
+        message = (f"voided {done.code} on the centre's word: the same code was accepted at {v['kept_station']}, "
+                   f"whose photo {v['operator']} kept" + (f"; this copy was in batch {done.batch}" if done.batch else ""))
+        messages.append(message)
+    return messages
 
 
 def export_again(
@@ -187,6 +235,8 @@ def _build(
     check_target(target, needed)
     final = target / batch.name
     _check_ours(final, store)
+    retakes = dict(store.db.execute(
+        "SELECT code, count(*) FROM captures WHERE status = 'replaced' GROUP BY code").fetchall())
     if Path(batch.target) != target:
         _remove_partials(Path(batch.target), batch.name)
     work = target / f".{batch.name}.partial"
@@ -233,6 +283,10 @@ def _build(
                     "station": c.station,
                     "operator": c.operator,
                     "overrides": "; ".join(f"{o.check}: {o.reason} ({o.operator})" for o in c.overrides),
+                    # kiosk.station stores each confirmation as a passed result "confirmed_<item>"
+                    "confirmations": "; ".join(r["rule"] for r in c.results
+                                               if str(r.get("id", "")).startswith("confirmed_")),
+                    "retakes": retakes.get(c.code, 0),
                 }
             )
             if progress:

@@ -79,6 +79,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     INSERT INTO store_info VALUES ('store_id', lower(hex(randomblob(16))))
     """,
+    # 3: the prints of a capture handed to the student (加印): how many copies, on what
+    # paper, by whom, to which PDF file or printer; the audit log has a row for each too
+    """
+    CREATE TABLE prints (
+        id INTEGER PRIMARY KEY,
+        capture_id TEXT NOT NULL REFERENCES captures(id),
+        copies INTEGER NOT NULL CHECK (copies > 0),
+        paper TEXT NOT NULL,
+        output TEXT NOT NULL,
+        operator TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX prints_capture ON prints(capture_id)
+    """,
 )
 
 

@@ -398,6 +398,28 @@ class Store:
                        **({"exported_in": exported} if exported else {}))
         return self.capture(old)
 
+    def record_print(self, capture: Capture, copies: int, *, paper: str, output: str, operator: str) -> int:
+        """Record `copies` prints of `capture`'s deliverable on `paper` (a [print] paper name),
+        sent to `output` (the PDF file or the printer's name), audited. Returns the copies of
+        this capture printed so far, this print included. A StoreError when `capture` is no
+        longer the code's accepted photo (voided or retaken since it was shown)."""
+        if copies < 1:
+            raise StoreError(f"{copies} copies: print at least 1")
+        with self.write():
+            if self._accepted_id(capture.code) != capture.id:
+                raise NoAcceptedCapture(f"the photo of {capture.code} was voided or retaken meanwhile: "
+                                        "nothing was recorded; print the code's accepted photo again")
+            self.db["prints"].insert({"capture_id": capture.id, "copies": copies, "paper": paper,
+                                      "output": output, "operator": operator, "at": self.stamp()})
+            self.audit(operator, "print", capture.code, capture=capture.id, copies=copies, paper=paper,
+                       output=output)
+            return self.printed(capture)
+
+    def printed(self, capture: Capture) -> int:
+        """Copies of `capture`'s deliverable printed so far (0 when none)."""
+        return self.db.execute("SELECT coalesce(sum(copies), 0) FROM prints WHERE capture_id = ?",
+                               [capture.id]).fetchone()[0]
+
     def _accepted_id(self, code: str) -> str | None:
         row = self.db.execute(
             "SELECT id FROM captures WHERE code = ? AND status = 'accepted'", [code]

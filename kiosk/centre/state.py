@@ -1,0 +1,293 @@
+"""The centre's state: one SQLite file, centre.sqlite3, in the centre's folder.
+
+It records each station batch collected (by the station's store id and batch name, with the
+SHA-256 of its SHA256SUMS), each photo in it and what became of the photo:
+  waiting   verified, goes into the next upload
+  held      its capture code was also accepted at another station: in no upload until resolved
+  uploaded  in an upload (uploads.status says whether that upload is finished)
+  replaced  the same station sent a later photo of the code (a retake)
+  voided    lost a conflict: the centre's photographer kept the other station's photo
+Every change of a photo's fate and every resolution is in the audit table.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from kiosk.store.csvsafe import write_rows
+from kiosk.store.export import RESOLUTIONS
+from kiosk.store.files import network_share, write_durably
+from kiosk.store.schema import StoreError
+
+DB_NAME = "centre.sqlite3"
+CONFLICTS = "conflicts.csv"
+CONFLICT_COLUMNS = ("code", "station", "taken_at", "operator", "batch", "sha256", "state")
+
+SCHEMA = """
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- a station id belongs to the store that sent its first batch: a batch under the same id
+-- from another store is another machine given the same [station] id, and is left out
+CREATE TABLE stations (station TEXT PRIMARY KEY, store_id TEXT NOT NULL, first_batch TEXT NOT NULL);
+CREATE TABLE uploads (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    day TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('building', 'complete')),
+    created_at TEXT NOT NULL,
+    completed_at TEXT,
+    count INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE batches (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    station TEXT NOT NULL,
+    sums_sha256 TEXT NOT NULL,
+    photos INTEGER NOT NULL,
+    collected_at TEXT NOT NULL,
+    UNIQUE (store_id, name)
+);
+CREATE TABLE resolutions (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL,
+    kept_station TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE photos (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    code TEXT NOT NULL,
+    student_number TEXT NOT NULL,
+    name TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    taken_at TEXT NOT NULL,
+    station TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    overrides TEXT NOT NULL,
+    confirmations TEXT NOT NULL,
+    retakes INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'held', 'uploaded', 'replaced', 'voided')),
+    upload_id INTEGER REFERENCES uploads(id),
+    resolution_id INTEGER REFERENCES resolutions(id)
+);
+CREATE INDEX photos_code ON photos(code);
+CREATE INDEX photos_status ON photos(status);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    action TEXT NOT NULL,
+    code TEXT,
+    detail TEXT NOT NULL DEFAULT '{}'
+)
+"""
+# Photos that still count: one of them per station may reach CHSI.
+LIVE = ("waiting", "held", "uploaded")
+
+
+class CentreError(StoreError):
+    """Something the centre's photographer must act on; the message says what and what to do."""
+
+
+@dataclass(frozen=True)
+class Photo:
+    """One accepted photo as a station batch's manifest.csv describes it (name masked as there)."""
+
+    id: int
+    code: str
+    student_number: str
+    name: str
+    file: str  # its name in the station batch
+    sha256: str
+    taken_at: str  # the station's ISO time with UTC offset
+    station: str
+    store_id: str
+    batch: str
+    operator: str
+    overrides: str  # "check: reason (operator); ..." as the station wrote it
+    confirmations: str  # "dyed_hair; makeup; ..."
+    retakes: int  # earlier photos of the code the station replaced
+    status: str
+    upload: str | None
+
+    def when(self) -> str:
+        return self.taken_at[:16].replace("T", " ")
+
+
+class CentreState:
+    """Open with CentreState(folder); close() when done. `folder` is created if missing."""
+
+    def __init__(self, folder: Path, clock: Any = None) -> None:
+        self.folder = Path(folder)
+        self.clock = clock
+        if kind := network_share(self.folder):
+            raise CentreError(f"the centre folder {self.folder} is on a network share ({kind}): its SQLite state "
+                              "can be corrupted there. Give a folder on this machine's own disk with --to "
+                              "(or [centre] folder); the share is the SHARED_DIR the stations export into")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.folder / DB_NAME, isolation_level=None, timeout=30)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            with self.write():
+                if self.db.execute("PRAGMA user_version").fetchone()[0] == 0:
+                    for statement in SCHEMA.split(";"):
+                        self.db.execute(statement)
+                    self.db.execute("PRAGMA user_version = 1")
+        except OSError as e:
+            raise CentreError(f"cannot create the centre folder {self.folder} ({e.strerror}): "
+                              "give a writable folder with --to or [centre] folder") from e
+        except sqlite3.DatabaseError as e:
+            raise CentreError(f"cannot open the centre's state {self.folder / DB_NAME} ({e}): restore it from "
+                              "the backup; nothing was changed") from e
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "CentreState":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def stamp(self) -> str:
+        wall = self.clock.wall() if self.clock is not None else datetime.now()
+        return (wall if wall.tzinfo else wall.astimezone()).isoformat(timespec="milliseconds")
+
+    def today(self) -> date:
+        return date.fromisoformat(self.stamp()[:10])
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction; IMMEDIATE so a second `kiosk centre` waits instead of failing."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
+        self.db.conn.execute("COMMIT")
+
+    def audit(self, operator: str, action: str, code: str | None = None, **detail: Any) -> None:
+        """Record who did what at the centre; callers pass no names or ID numbers in `detail`."""
+        self.db["audit"].insert({"at": self.stamp(), "operator": operator, "action": action, "code": code,
+                                 "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)})
+
+    def audit_log(self, code: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE code = ?", [code]) if code else ("", [])
+        return list(self.db.query(f"SELECT * FROM audit {where} ORDER BY id", params))
+
+    # ---- the shared folder the resolutions go to ------------------------------------------
+    @property
+    def share(self) -> Path | None:
+        row = self.db.execute("SELECT value FROM info WHERE key = 'share'").fetchone()
+        return Path(row[0]) if row else None
+
+    def remember_share(self, shared: Path) -> None:
+        self.db["info"].upsert({"key": "share", "value": str(shared.resolve())}, pk="key")
+
+    # ---- photos -----------------------------------------------------------------------------
+    def photos(self, where: str = "1", params: list[Any] | tuple = ()) -> list[Photo]:
+        rows = self.db.query(
+            "SELECT p.*, b.name AS batch, b.store_id, u.name AS upload FROM photos p "
+            "JOIN batches b ON b.id = p.batch_id LEFT JOIN uploads u ON u.id = p.upload_id "
+            f"WHERE {where} ORDER BY p.taken_at, p.id", list(params))
+        return [Photo(**{k: r[k] for k in Photo.__dataclass_fields__}) for r in rows]
+
+    def settle(self, code: str, operator: str) -> list[str]:
+        """Decide the fate of `code`'s live photos after new ones arrived: per station only the
+        latest counts (a retake replaces the earlier photo); photos from two stations are a
+        conflict and the waiting ones are held. Returns what the photographer must know."""
+        messages = []
+        live = self.photos(f"p.code = ? AND p.status IN {LIVE}", [code])
+        latest: dict[str, Photo] = {}
+        for p in live:  # oldest first
+            if p.store_id in latest:
+                old = latest[p.store_id]
+                self._set(old, "replaced", operator, by=p.id)
+                if old.status == "uploaded":
+                    messages.append(f"{code}: {p.station} sent a retake taken {p.when()}; the earlier photo "
+                                    f"({old.when()}) is in upload {old.upload}: withdraw it there")
+            latest[p.store_id] = p
+        if len(latest) > 1:
+            for p in latest.values():
+                if p.status == "waiting":
+                    self._set(p, "held", operator)
+        return messages
+
+    def _set(self, photo: Photo, status: str, operator: str, **detail: Any) -> None:
+        self.db["photos"].update(photo.id, {"status": status})
+        self.audit(operator, status, photo.code, station=photo.station, batch=photo.batch, sha256=photo.sha256,
+                   **detail)
+
+    def conflicts(self) -> dict[str, list[Photo]]:
+        """The open conflicts: code -> its live photos (one per station), oldest first."""
+        held = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT code FROM photos WHERE status = 'held' ORDER BY code").fetchall()]
+        return {code: self.photos(f"p.code = ? AND p.status IN {LIVE}", [code]) for code in held}
+
+    def resolve(self, code: str, keep: str, operator: str) -> tuple[Photo, list[Photo]]:
+        """Keep `keep`'s photo of `code` and void the other stations' (audited). Returns
+        (the kept photo, the voided ones). A CentreError when `code` has no open conflict or
+        `keep` sent no photo of it."""
+        with self.write():
+            live = self.photos(f"p.code = ? AND p.status IN {LIVE}", [code])
+            if not any(p.status == "held" for p in live):
+                raise CentreError(f"{code} has no open conflict: {CONFLICTS} in {self.folder} lists the open ones")
+            kept = [p for p in live if p.station == keep]
+            if not kept:
+                raise CentreError(f"{keep} sent no photo of {code}: keep one of "
+                                  f"{', '.join(sorted({p.station for p in live}))}")
+            resolution = self.db["resolutions"].insert(
+                {"code": code, "kept_station": keep, "operator": operator, "at": self.stamp()}).last_pk
+            if kept[0].status == "held":
+                self._set(kept[0], "waiting", operator, resolution=resolution)
+            voided = [p for p in live if p.station != keep]
+            for p in voided:
+                self.db["photos"].update(p.id, {"resolution_id": resolution})
+                self._set(p, "voided", operator, resolution=resolution)
+            self.audit(operator, "resolve", code, kept=keep, kept_sha256=kept[0].sha256,
+                       voided=[p.station for p in voided])
+        return kept[0], voided
+
+    # ---- what the centre writes for people and stations ---------------------------------------
+    def write_conflicts(self) -> Path:
+        """Rewrite FOLDER/conflicts.csv: one row per live photo of each open conflict (UTF-8
+        with BOM for Excel, every cell through csvsafe)."""
+        rows = [{"code": p.code, "station": p.station, "taken_at": p.taken_at, "operator": p.operator,
+                 "batch": p.batch, "sha256": p.sha256,
+                 "state": f"in upload {p.upload}" if p.status == "uploaded" else "held"}
+                for photos in self.conflicts().values() for p in photos]
+        out = io.StringIO(newline="")
+        write_rows(out, CONFLICT_COLUMNS, rows)
+        path = self.folder / CONFLICTS
+        write_durably(path, out.getvalue().encode("utf-8-sig"))
+        return path
+
+    def publish(self, shared: Path) -> Path:
+        """Rewrite SHARED/centre-resolutions.json (kiosk.store.export.RESOLUTIONS): every copy a
+        resolution voided, so its station voids it at its next export into that folder."""
+        voids = [{"code": r["code"], "store_id": r["store_id"], "station": r["station"], "sha256": r["sha256"],
+                  "kept_station": r["kept_station"], "operator": r["operator"], "resolved_at": r["at"]}
+                 for r in self.db.query(
+                     "SELECT p.code, b.store_id, p.station, p.sha256, r.kept_station, r.operator, r.at "
+                     "FROM photos p JOIN batches b ON b.id = p.batch_id JOIN resolutions r ON r.id = p.resolution_id "
+                     "WHERE p.status = 'voided' ORDER BY r.id, p.id")]
+        path = shared / RESOLUTIONS
+        write_durably(path, json.dumps({"voids": voids}, ensure_ascii=False, indent=1).encode())
+        return path
