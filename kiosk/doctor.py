@@ -32,6 +32,7 @@ def diagnose(config: Path | None, camera_path: str | None) -> list[Item]:
     return [
         _config(settings),
         *_models(settings),
+        *_identity(settings),
         _zbar(),
         _camera(settings, camera_path),
         _data_folder(settings),
@@ -44,7 +45,9 @@ def _config(settings: Settings) -> Item:
     """Which file the station reads, and each value it sets apart from the shipped defaults."""
     if not settings.overrides:
         return Item("config", True, f"{settings.source} (the shipped defaults, nothing changed)")
-    changed = "; ".join(f"{key} = {value!r}" for key, value in settings.overrides)
+    # The PIN's hash is a secret: a 4-digit PIN falls to a brute force of its hash in seconds.
+    changed = "; ".join(f"{key} = {'(set)' if key == 'operator.pin_hash' else repr(value)}"
+                        for key, value in settings.overrides)
     return Item("config", True, f"{settings.source} sets, apart from the shipped defaults: {changed}")
 
 
@@ -82,6 +85,8 @@ def _models(settings: Settings) -> list[Item]:
     face_parsing = settings.face_parsing
     items = []
     for model in models.MODEL_FILES:
+        if model is models.IDENTITY:  # reported with the identity pre-check, which needs it
+            continue
         if model not in models.required(face_parsing):
             items.append(Item(f"model {model.name}", True, "not needed: [checks] face_parsing = false"))
             continue
@@ -102,6 +107,24 @@ def _face_parsing_licence(face_parsing: bool) -> Item:
                 "CelebAMask-HQ, are licensed so): ask the centre's manager before charging for photos. To do "
                 "without it set face_parsing = false under [checks] in the config file named above; the "
                 "photographer then confirms ears, hair, hats, jewellery and glasses on each review", warning=True)
+
+
+def _identity(settings: Settings) -> list[Item]:
+    """Off: one OK line. On: the face-recognition model's file, and what the centre takes on."""
+    if not settings.identity.enabled:
+        return [Item("identity pre-check", True, "off ([identity] enabled = false)")]
+    model = models.IDENTITY
+    problem = models.check(paths.models_dir(settings), model)
+    return [
+        Item(f"model {model.name}", problem is None, problem or "present, SHA-256 correct"),
+        Item("identity pre-check", True,
+             "on: each new photo is compared with the student's reference photo by face recognition. The "
+             "recognition model is free to use (Apache-2.0), but it learnt from collections of face photos "
+             "published for non-commercial research: ask the centre's manager before charging for photos. Face "
+             "features are sensitive personal information under the PIPL (个人信息保护法): compare only with the "
+             "student's consent, keep reference photos no longer than the roster, and keep only the score. To "
+             "turn it off set enabled = false under [identity] in the config file named above", warning=True),
+    ]
 
 
 def _zbar() -> Item:

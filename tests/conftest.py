@@ -18,11 +18,12 @@ PHOTOS = ROOT / "tests" / "photos"
 
 @pytest.fixture(scope="session")
 def models() -> Path:
-    """The station's model folder, face-parsing network included (filled by `make test`;
-    fetched here when run bare)."""
+    """The station's model folder, the face-parsing and face-recognition networks included
+    (filled by `make test`, which leaves the face-recognition network out while the shipped
+    config has `[identity] enabled = false`: fetched here)."""
     folder = paths.models_dir(load_settings(REPO_CONFIG))
     if any(model_files.check(folder, m) for m in model_files.MODEL_FILES):
-        model_files.fetch(folder, report=lambda _line: None)
+        model_files.fetch(folder, report=lambda _line: None, identity=True)
     return folder
 
 

