@@ -333,7 +333,7 @@ def test_a_damaged_stored_photo_is_left_out_named_and_holds_back_nothing_else(se
         assert (store.audit_log("C0002")[-1]["action"], store.audit_log("C0002")[-1]["operator"]) == ("void", "li")
     done = kiosk("export", "--to", str(out))
     assert done.returncode == 0 and done.stdout.strip() == "nothing new to export"
-    assert "has no accepted photo" in kiosk("void", "C0002", "--reason", "again").stderr
+    assert "already voided" in kiosk("void", "C0002", "--reason", "again").stderr
 
 
 def test_a_second_station_with_the_same_id_never_replaces_the_first_ones_batch(settings, tmp_path, monkeypatch):
