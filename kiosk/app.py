@@ -58,6 +58,32 @@ class Kiosk:
         self.grabber.stop()
 
 
+def kiosk_desk(settings, open_store):
+    """The session's desk with today's records for the photographer: the list, voiding a
+    stored photo and the day's summary (kiosk.session.Desk), read from the same store."""
+    from kiosk.session import DaySummary, TodayRow
+    from kiosk.station import StationDesk
+
+    class KioskDesk(StationDesk):
+        def today(self) -> tuple[TodayRow, ...]:
+            rows = []
+            for capture in reversed(self.store.captures()):
+                entry = self.store.roster_entry(capture.code)
+                rows.append(TodayRow(capture.code, capture.taken_at[11:16], entry.masked_name if entry else None,
+                                     capture.status, len(capture.overrides)))
+            return tuple(rows)
+
+        def void(self, code: str, operator: str, reason: str) -> None:
+            self.store.void(code, operator, reason)
+
+        def summary(self) -> DaySummary:
+            counts = self.store.counts()
+            overridden = sum(1 for capture in self.store.captures() if capture.overrides)
+            return DaySummary(counts.accepted, counts.retakes, counts.voided, overridden, counts.waiting_export)
+
+    return KioskDesk(settings, open_store)
+
+
 def build(settings, source, clock=None, camera_clock=None, analyser_factory=None, store_folder=None) -> Kiosk:
     """Wire a kiosk around a frame source. `clock` drives the session (tests pass a
     FakeClock), `camera_clock` paces the camera (real time unless given); `store_folder`
@@ -65,7 +91,7 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
     from kiosk.camera import Grabber
     from kiosk.session import OperatorLock, Session
     from kiosk.codereader import CodeReader
-    from kiosk.station import StationDesk, Worker
+    from kiosk.station import Worker
     from kiosk.store import Store
     from kiosk.ui.window import KioskWindow
 
@@ -84,12 +110,12 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
 
             return Analyser(settings, mode="video")
 
-    session = Session(settings, clock, StationDesk(settings, open_store))
+    session = Session(settings, clock, kiosk_desk(settings, open_store))
     grabber = Grabber(source, camera_clock, settings.camera.reconnect_min_s, settings.camera.reconnect_max_s)
     worker = Worker(session, grabber, analyser_factory, CodeReader(settings.kiosk.qr_scan_width))
     op = settings.operator
     lock = OperatorLock(op.pin_hash, op.pin_attempts, op.lockout_s, clock)
-    window = KioskWindow(settings, worker.post, grabber.latest, lock, open_store, source.fps)
+    window = KioskWindow(settings, worker.post, grabber.latest, lock, source.fps)
     session.subscribe(window.bridge.changed.emit)
     window.show_view(session.view())
     return Kiosk(session, worker, grabber, window)

@@ -2,7 +2,11 @@
 
 Screens ask for a key and a language; nothing else in the kiosk spells out user text.
 The instructions of the checks come with the check results (message_zh / message_en)
-and are not repeated here.
+and are not repeated here; what a check measured is put into words by measured().
+
+The student reads Chinese first: short, polite, imperative (请…); English likewise
+("Please …" once per screen, then plain imperatives). English quotes are straight: the
+CJK font, first for every widget, draws “ ” full width.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # waiting / scanning
     "waiting.title": ("请出示图像采集码", "Please show your capture code"),
     "waiting.hint": (
-        "在学信网或学信网 App 打开“图像采集码”，对准摄像头；也可以用扫码枪扫码。",
-        "Open the capture code in the CHSI website or app and hold it up to the camera, "
+        "请在学信网 App 中打开“图像采集码”，对准摄像头；也可以用扫码枪扫码。",
+        "Open the capture code in the CHSI app and hold it up to the camera, "
         "or scan it with the handheld scanner.",
     ),
     "waiting.unreadable": (
-        "看到了采集码，但无法识别：请把手机亮度调高、拿稳并靠近一点，或使用扫码枪。",
+        "看到了采集码，但读不出来：请调高手机亮度，拿稳并靠近一点，或使用扫码枪。",
         "We can see a code but cannot read it: turn up the phone's brightness, hold it "
         "still and a little closer, or use the handheld scanner.",
     ),
@@ -34,101 +38,110 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "confirm.college": ("学院", "College"),
     "confirm.unknown": ("—", "—"),
     "confirm.replace": (
-        "此采集码已有照片，本次拍摄将替换原照片（摄影师操作）。",
-        "This code already has a photo; this capture will replace it (photographer).",
+        "此采集码已有照片，本次拍摄将替换原照片（摄影师已同意）。",
+        "This code already has a photo; this one will replace it (approved by the photographer).",
     ),
     "confirm.yes": ("是我，开始拍照", "That's me – start"),
     "confirm.no": ("不是我", "Not me"),
     # guiding / holding / capturing
-    "guide.title": ("请按提示调整", "Please follow the instructions"),
-    "guide.no_result": ("请站到摄像头前", "Please stand in front of the camera"),
+    "guide.no_face": ("请站到摄像头前，正对镜头", "Please stand in front of the camera, facing it"),
+    "guide.checking": ("正在检查…", "Checking…"),
     "guide.all_pass": ("很好，请保持不动", "Good – hold still"),
-    "holding.title": ("请保持不动", "Hold still"),
-    "holding.countdown": ("{n}", "{n}"),
-    "capturing.title": ("拍照中…", "Taking the photo…"),
+    "holding.title": ("请保持不动", "Hold still, please"),
+    "capturing.title": ("正在拍照…", "Taking the photo…"),
     # reviewing
-    "review.title": ("请检查您的照片", "Please check your photo"),
-    "review.accept": ("确认使用", "Use this photo"),
+    "review.title": ("请确认您的照片", "Please check your photo"),
+    "review.title_photographer": ("核对照片", "Review the photo"),
+    "review.accept": ("使用这张照片", "Use this photo"),
     "review.retake": ("重拍", "Retake"),
     "review.void": ("作废", "Void"),
-    "review.checks": ("检查结果", "Checks"),
-    "review.overridden": ("已由摄影师放行", "overridden by photographer"),
+    "review.failed": ("未通过的项目", "Not passed"),
+    "review.passed": ("已通过", "Passed"),
+    "review.all_passed": ("全部项目已通过", "Every check passed"),
+    "review.overridden": ("已放行：{reason}", "Overridden: {reason}"),
     "review.override": ("放行…", "Override…"),
-    "review.override_reason": (
-        "请输入放行“{rule}”的原因：", "Reason for overriding “{rule}”:"
-    ),
-    "review.confirm_dyed_hair": ("摄影师确认：头发未染色", "Photographer confirms: hair not dyed"),
-    "review.confirm_makeup": ("摄影师确认：未化妆", "Photographer confirms: no make-up"),
-    "review.confirm_jewellery": ("摄影师确认：无耳环、项链或穿孔", "Photographer confirms: no jewellery, no piercing"),
+    "review.override_reason": ("放行“{rule}”的原因", 'Why override "{rule}"?'),
+    "review.confirm_title": ("摄影师确认（检查无法判断）：", "Photographer confirms (no check can tell):"),
+    "review.confirm_dyed_hair": ("头发未染色", "Hair not dyed"),
+    "review.confirm_makeup": ("未化妆", "No make-up"),
+    "review.confirm_jewellery": ("无耳环、项链、穿孔", "No earrings, necklace or piercing"),
     "review.needs_operator": (
-        "有未通过的项目，请联系摄影师。",
-        "Some checks did not pass; please ask the photographer.",
+        "有项目未通过：请重拍，或请摄影师处理。",
+        "Some checks did not pass: retake, or ask the photographer.",
     ),
     "review.needs_confirm": (
-        "请先确认头发、妆容与首饰，并为未通过项目填写放行原因。",
-        "Confirm hair, make-up and jewellery, and give a reason for every failed check first.",
+        "请先勾选头发、妆容、首饰三项，并为每个未通过的项目填写放行原因。",
+        "First tick hair, make-up and jewellery, and give a reason for each check not passed.",
     ),
     # saved
     "saved.title": ("照片已保存", "Your photo is saved"),
     "saved.code": ("采集码：{code}", "Capture code: {code}"),
     "saved.time": ("时间：{time}", "Time: {time}"),
     "saved.hint": (
-        "可拍下此二维码作为凭证。谢谢！", "You may photograph this QR code as your receipt. Thank you!"
+        "可拍下二维码留作凭证。谢谢！", "You may photograph the QR code as your receipt. Thank you!"
     ),
-    # the rules, by their LABELS.tsv column (CheckResult.rule)
-    "rule.one_face": ("仅一人", "one face"),
-    "rule.yaw": ("头部不左右转", "head not turned"),
-    "rule.roll": ("头部不歪", "head not tilted"),
-    "rule.pitch": ("不抬头低头", "chin level"),
+    # the rules, by their LABELS.tsv column (CheckResult.rule): what the photo must be
+    "rule.one_face": ("仅一人入镜", "only you in view"),
+    "rule.yaw": ("头不偏转", "head not turned"),
+    "rule.roll": ("头不歪斜", "head not tilted"),
+    "rule.pitch": ("头不俯仰", "chin level"),
     "rule.eyes_open": ("双眼睁开", "eyes open"),
     "rule.gaze": ("目视镜头", "looking at the lens"),
-    "rule.mouth_closed": ("双唇闭合", "lips closed"),
+    "rule.mouth_closed": ("嘴唇闭合", "lips closed"),
     "rule.shoulders": ("双肩水平", "shoulders level"),
     "rule.framing": ("位置与大小", "position and size"),
     "rule.glasses_glare": ("镜片无反光", "no glare on glasses"),
     "rule.tinted_glasses": ("无有色镜片", "no tinted lenses"),
     "rule.hair_eyes": ("头发不遮眉眼", "hair clear of eyes"),
-    "rule.ears_visible": ("露出双耳", "ears visible"),
+    "rule.ears_visible": ("露出双耳", "ears showing"),
     "rule.head_covering": ("不戴帽子", "no head covering"),
-    "rule.background": ("背景", "background"),
+    "rule.background": ("背景", "backdrop"),
     "rule.clothing": ("服装", "clothing"),
     "rule.lighting": ("光线", "lighting"),
     "rule.sharpness": ("清晰", "sharp"),
-    "rule.jewellery": ("无首饰", "no jewellery"),
-    "rule.hair_area": ("头发面积", "hair area"),
+    "rule.jewellery": ("不戴首饰", "no jewellery"),
+    "rule.hair_area": ("头发不大于脸部", "hair no larger than face"),
     "rule.colour": ("彩色照片", "colour photo"),
-    "rule.dyed_hair": ("未染发", "hair not dyed"),
+    "rule.dyed_hair": ("头发未染色", "hair not dyed"),
     "rule.makeup": ("未化妆", "no make-up"),
     # verdicts
     "verdict.pass": ("通过", "pass"),
     "verdict.warn": ("注意", "warning"),
     "verdict.fail": ("未通过", "fail"),
     "verdict.cannot tell": ("无法判断", "cannot tell"),
-    # errors: what is wrong, then what to do
+    # errors: the title says what happened, the text what to do
     "error.title": ("出现问题", "Something went wrong"),
     "error.wait_title": ("请稍候", "One moment, please"),
     "error.retry": ("重试", "Try again"),
+    "error.back": ("返回首页", "Back to start"),
     "error.cancel": ("取消", "Cancel"),
+    "error.code_unreadable_title": ("采集码读不出来", "The code cannot be read"),
     "error.code_unreadable": (
-        "采集码无法读取。截图常常读不出，请在学信网 App 中重新打开采集码再扫。",
-        "The capture code could not be read. Screenshots often fail: open the code again "
-        "in the CHSI app and scan it.",
+        "截图常常读不出。请在学信网 App 中重新打开采集码再扫。",
+        "Screenshots often fail. Open the code again in the CHSI app and scan it.",
     ),
+    "error.code_format_title": ("扫到的二维码不对", "Wrong QR code"),
     "error.code_format": (
         "这不是图像采集码。请在学信网 App 中打开“图像采集码”。",
-        "This is not a capture code. Open “capture code” in the CHSI app.",
+        'This is not a capture code. Open "capture code" in the CHSI app.',
     ),
+    "error.code_unknown_title": ("名单中没有此采集码", "This code is not on the list"),
     "error.code_unknown": (
-        "采集码 {code} 不在本站的名单中，请联系摄影师。",
-        "Capture code {code} is not on this station's list. Please ask the photographer.",
+        "采集码 {code} 不在本站的名单中。请找摄影师。",
+        "Capture code {code} is not on this station's list. Please see the photographer.",
     ),
+    "error.code_taken_title": ("此采集码已拍过照片", "This code already has a photo"),
     "error.code_taken": (
-        "采集码 {code} 已于 {time} 拍过照片。如需重拍，请联系摄影师。",
-        "A photo was already taken for capture code {code} at {time}. "
-        "Ask the photographer if you need a retake.",
+        "采集码 {code} 已于 {time} 拍照。如需重拍，请找摄影师。",
+        "The photo for code {code} was taken at {time}. To retake it, please see the photographer.",
     ),
-    "error.code_taken_retry": ("重拍并替换", "Retake and replace"),
-    "error.replace_reason": ("请输入替换原照片的原因：", "Reason for replacing the stored photo:"),
+    "error.code_taken_photographer": (
+        "采集码 {code} 已于 {time} 拍照。如需替换原照片，请按“重拍并替换”并填写原因。",
+        'The photo for code {code} was taken at {time}. To replace it, press "Retake and replace" '
+        "and give the reason.",
+    ),
+    "error.replace": ("重拍并替换", "Retake and replace"),
+    "error.replace_reason": ("替换原照片的原因", "Why replace the stored photo?"),
     "error.camera_lost": (
         "摄像头没有画面，正在重新连接。请检查摄像头连线。",
         "The camera gives no picture; reconnecting. Check the camera cable.",
@@ -143,44 +156,65 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Could not make the photo from this picture: {why}. Please retake.",
     ),
     "error.save_failed": (
-        "照片未能保存：{why}。照片仍在，请按重试；如仍失败请联系摄影师。",
+        "照片未能保存：{why}。照片仍在，请按“重试”；如仍失败，请找摄影师。",
         "The photo could not be saved: {why}. The photo is kept: press Try again; "
-        "if it fails again, ask the photographer.",
+        "if it fails again, please see the photographer.",
     ),
     "error.fault": (
-        "采集站内部出错：{why}。请按重试重新开始；如反复出现，请联系摄影师。",
+        "采集站内部出错：{why}。请按“重试”重新开始；如反复出现，请找摄影师。",
         "The station had an internal error: {why}. Press Try again to start over; "
-        "if it keeps happening, ask the photographer.",
+        "if it keeps happening, please see the photographer.",
     ),
     "error.no_face_photo": (
-        "画面中没有人脸，无法生成照片。请站到摄像头前后重拍。",
+        "画面中没有人脸，无法生成照片。请站到摄像头前再拍。",
         "There is no face in the picture, so no photo can be made. Stand in front of the "
         "camera and retake.",
     ),
-    # operator
+    # the photographer
     "operator.pin_title": ("摄影师模式", "Photographer mode"),
     "operator.pin_prompt": ("请输入摄影师密码", "Enter the photographer PIN"),
-    "operator.pin_wrong": ("密码错误，还可尝试 {left} 次", "Wrong PIN, {left} tries left"),
+    "operator.pin_wrong": ("密码错误，还可再试 {left} 次", "Wrong PIN: {left} tries left"),
+    "operator.pin_last_try": ("密码错误，还可再试 1 次", "Wrong PIN: 1 try left"),
     "operator.pin_locked": (
-        "错误次数过多，请 {seconds} 秒后再试", "Too many wrong PINs; try again in {seconds} s"
+        "错误次数过多，请 {seconds} 秒后再试", "Too many wrong PINs: try again in {seconds} s"
     ),
-    "operator.badge": ("摄影师模式", "Photographer mode"),
+    "operator.badge": ("摄影师模式 · 剩余 {time}", "Photographer · {time} left"),
     "operator.shutter": ("手动拍照", "Shutter"),
     "operator.today": ("今日列表", "Today's list"),
-    "operator.leave": ("退出摄影师模式", "Leave"),
-    "operator.exit": ("关闭采集站", "Close station"),
+    "operator.leave": ("退出摄影师模式", "Leave photographer mode"),
+    "operator.exit": ("关闭采集站…", "Close station…"),
     "operator.camera": ("摄像头：{status}", "Camera: {status}"),
     "operator.backdrop": ("背景：{verdict}", "Backdrop: {verdict}"),
     "operator.counts": (
-        "今日：已保存 {saved}，已作废 {voided}", "Today: {saved} saved, {voided} voided"
+        "今日已保存 {saved} 张，作废 {voided} 张", "Today: saved {saved}, voided {voided}"
     ),
-    "operator.void_reason": ("请输入作废原因：", "Reason for voiding:"),
+    "operator.search": ("按采集码查找（可用扫码枪）", "Find a code (the scanner types it)"),
+    "operator.void_selected": ("作废所选…", "Void selected…"),
+    "operator.void_reason": ("作废 {code} 的原因", "Why void {code}?"),
     "operator.void_done": ("已作废 {code}", "Voided {code}"),
     "operator.void_failed": ("未能作废 {code}：{why}", "Could not void {code}: {why}"),
+    "operator.store_failed": ("无法读取记录：{why}", "Cannot read the records: {why}"),
     "operator.close": ("关闭", "Close"),
-    "operator.column_code": ("采集码", "Code"),
     "operator.column_time": ("时间", "Time"),
+    "operator.column_code": ("采集码", "Code"),
+    "operator.column_name": ("姓名", "Name"),
     "operator.column_status": ("状态", "Status"),
+    "operator.overridden": ("放行 {n} 项", "{n} overridden"),
+    "operator.close_title": ("关闭采集站？", "Close the station?"),
+    "operator.close_summary": (
+        "今日已保存 {accepted} 张，其中放行 {overridden} 张；重拍替换 {retakes} 张；作废 {voided} 张。"
+        "待导出 {waiting} 张。",
+        "Today: saved {accepted} (with overrides: {overridden}), replaced by a retake {retakes}, "
+        "voided {voided}. Waiting for export: {waiting}.",
+    ),
+    "operator.export_reminder": (
+        "还有 {waiting} 张照片尚未导出。请让电脑保持开机，夜间导出会自动运行；或现在运行 kiosk export。",
+        "{waiting} waiting for export: leave the computer on for the nightly export, "
+        "or run kiosk export now.",
+    ),
+    "operator.all_exported": ("所有照片均已导出。", "Every photo has been exported."),
+    "operator.close_confirm": ("关闭采集站", "Close the station"),
+    "operator.reason_other": ("其他原因（用键盘填写）", "Other reason (type it)"),
     "status.accepted": ("已保存", "saved"),
     "status.replaced": ("已被重拍替换", "replaced by a retake"),
     "status.voided": ("已作废", "voided"),
@@ -200,6 +234,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cancel": ("取消", "Cancel"),
 }
 
+# The reasons a photographer gives most, one tap each on a touch screen (key -> zh, en);
+# any other reason is typed.
+REASONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "override": (
+        ("宗教原因佩戴头巾，面部完整可见", "Religious head covering, face fully visible"),
+        ("医疗原因（如颈托、眼罩、助听器）", "Medical reason (neck brace, eye patch, hearing aid)"),
+        ("已告知要求，学生坚持使用", "Student insists after being told"),
+        ("摄影师核对照片，符合要求", "Photographer checked: the photo complies"),
+    ),
+    "replace": (
+        ("原照片闭眼或模糊", "Eyes closed or blurred in the stored photo"),
+        ("学生要求重拍", "Student asked for a retake"),
+        ("原照片拍错人", "The stored photo shows someone else"),
+    ),
+    "void": (
+        ("拍错人", "Wrong person"),
+        ("学生撤回", "Student withdrew"),
+        ("照片不合格", "Photo does not comply"),
+        ("重复拍摄", "Taken twice"),
+    ),
+}
+
 
 def text(key: str, language: str, **params: object) -> str:
     """The message `key` in `language`, with its placeholders filled."""
@@ -217,3 +273,192 @@ def rule_name(rule: str, language: str) -> str:
 def pick(language: str, zh: str, en: str) -> str:
     """Choose between a pair of texts that came with data (check instructions)."""
     return zh if language == "zh" else en
+
+
+def reasons(kind: str, language: str) -> list[str]:
+    """The common reasons for `kind` (override, replace, void) in `language`."""
+    return [pick(language, zh, en) for zh, en in REASONS[kind]]
+
+
+def _n(value: float, decimals: int = 1) -> str:
+    """A number for people: at most `decimals` decimals, no trailing zeros (8.0 -> 8)."""
+    return f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+
+
+def _pc(value: float) -> str:
+    """A fraction as a percentage for people: 0.23 -> 23%, 0.0011 -> 0.11%."""
+    return _n(value * 100, 0 if abs(value) >= 0.1 else 2 if abs(value) < 0.01 else 1) + "%"
+
+
+def measured(result, params, language: str) -> str:
+    """What a check measured on a photo against its limit, in words a photographer knows
+    ("head turned 9.2°, limit 8.1°"). `result` is a CheckResult that failed or could not tell,
+    `params` its check's [checks.<id>] settings. A check measures more than its one value:
+    when the value is within its limit, the limit that was broken is named."""
+    if result.value is None or getattr(result.verdict, "value", result.verdict) == "cannot tell":
+        return pick(language, "无法判断：" + (result.message_zh or "缺少所需的画面"),
+                    "cannot tell: " + (result.message_en or "the picture lacks what it needs"))
+    v, p, en = result.value, params, result.message_en
+    words = _MEASURED.get(result.id)
+    if words is None:
+        return f"{_n(v, 3)} ({result.threshold})"
+    zh_text, en_text = words(v, p, en)
+    return pick(language, zh_text, en_text)
+
+
+def _angle(name_zh: str, name_en: str, limit: float):
+    return lambda v, p, en: (f"{name_zh} {_n(abs(v))}°，上限 {_n(limit(p))}°",
+                             f"{name_en} {_n(abs(v))}°, limit {_n(limit(p))}°")
+
+
+def _pitch(v, p, en):
+    if v > 0:
+        return f"下巴抬起 {_n(v)}°，上限 {_n(p.max_up_deg)}°", f"chin raised {_n(v)}°, limit {_n(p.max_up_deg)}°"
+    return f"下巴低下 {_n(-v)}°，上限 {_n(p.max_down_deg)}°", f"chin lowered {_n(-v)}°, limit {_n(p.max_down_deg)}°"
+
+
+def _roll(v, p, en):
+    if abs(v) > p.max_deg:
+        return _angle("头部歪斜", "head tilted", lambda p: p.max_deg)(v, p, en)
+    return (f"双眼连线倾斜 {_n(abs(v))}°，上限 {_n(p.max_eye_line_deg)}°",
+            f"eye line tilted {_n(abs(v))}°, limit {_n(p.max_eye_line_deg)}°")
+
+
+def _one_face(v, p, en):
+    if v == 0:
+        return "未检测到人脸", "no face found"
+    return f"画面中有 {_n(v, 0)} 人，只能 1 人", f"{_n(v, 0)} faces in view, 1 allowed"
+
+
+def _eyes(v, p, en):
+    if v < p.min_opening:
+        return (f"睁眼 {_pc(v)}（占眼宽），下限 {_pc(p.min_opening)}",
+                f"eyes open {_pc(v)} of eye width, at least {_pc(p.min_opening)}")
+    return f"眨眼程度超过上限 {_n(p.max_blink, 2)}", f"blink score over its limit of {_n(p.max_blink, 2)}"
+
+
+def _gaze(v, p, en):
+    if abs(v) > p.max_offset:
+        return (f"视线偏离 {_pc(abs(v))}（占眼宽），上限 {_pc(p.max_offset)}",
+                f"gaze off centre by {_pc(abs(v))} of eye width, limit {_pc(p.max_offset)}")
+    return f"视线偏移程度超过上限 {_n(p.max_look, 2)}", f"eyes look away: score over its limit of {_n(p.max_look, 2)}"
+
+
+def _mouth(v, p, en):
+    if v > p.max_lip_gap:
+        return (f"双唇张开 {_pc(v)}（占嘴宽），上限 {_pc(p.max_lip_gap)}",
+                f"lips apart {_pc(v)} of mouth width, limit {_pc(p.max_lip_gap)}")
+    return f"张嘴程度超过上限 {_n(p.max_jaw_open, 2)}", f"jaw open over its limit of {_n(p.max_jaw_open, 2)}"
+
+
+def _shoulders(v, p, en):
+    if v < p.min_width:
+        return (f"照片底边处身体宽为脸宽的 {_n(v)} 倍，至少 {_n(p.min_width)} 倍",
+                f"body {_n(v)}× face width at the photo's bottom edge, at least {_n(p.min_width)}×")
+    if "not clear" in en:
+        return "看不清两肩的位置", "the shoulder points are not clear"
+    return f"双肩倾斜超过 {_n(p.max_tilt_deg)}°", f"shoulders tilted more than {_n(p.max_tilt_deg)}°"
+
+
+def _framing(v, p, en):
+    return (f"脸宽 {_n(v, 0)} 像素（摄像头）；头顶、双眼、脸宽须能落在 480×640 照片的规定位置",
+            f"face {_n(v, 0)} camera px wide; crown, eyes and face width must fit the 480×640 photo")
+
+
+def _limit(name_zh: str, name_en: str, limit, at_least: bool, fmt=_pc):
+    def words(v, p, en):
+        bound_zh, bound_en = ("下限", "at least") if at_least else ("上限", "limit")
+        return (f"{name_zh} {fmt(v)}，{bound_zh} {fmt(limit(p))}", f"{name_en} {fmt(v)}, {bound_en} {fmt(limit(p))}")
+    return words
+
+
+def _ears(v, p, en):
+    if v < p.min_ear:
+        return _limit("较小一侧耳朵露出（占脸宽²）", "smaller ear showing (of face width²)",
+                      lambda p: p.min_ear, True)(v, p, en)
+    return (f"一侧耳朵露出不足另一侧的 {_pc(p.min_balance)}",
+            f"one ear shows under {_pc(p.min_balance)} of the other")
+
+
+def _covering(v, p, en):
+    if v > p.max_hat:
+        return _limit("帽子面积（占脸宽²）", "hat area (of face width²)", lambda p: p.max_hat, False)(v, p, en)
+    return (f"头顶高出双眼超过脸宽的 {_n(p.max_crown_height)} 倍（帽子或兜帽？）",
+            f"head outline over {_n(p.max_crown_height)}× face width above the eyes (a hat or hood?)")
+
+
+def _jewellery(v, p, en):
+    if "necklace" in en:
+        return "发现项链", "a necklace was found"
+    if "nose" in en:
+        return "发现鼻钉或面部饰物", "a nose stud was found"
+    return "发现耳环或耳钉", "earrings or studs were found"
+
+
+def _background(v, p, en):
+    if v > p.max_delta_e:
+        return (f"背景颜色偏差 ΔE {_n(v)}，上限 {_n(p.max_delta_e)}",
+                f"backdrop colour off by ΔE {_n(v)}, limit {_n(p.max_delta_e)}")
+    if "shadow" in en:
+        return f"头后阴影深于 {_n(p.max_shadow)} L*", f"shadow behind the head deeper than {_n(p.max_shadow)} L*"
+    if "little backdrop" in en:
+        return "露出的背景太少", "too little backdrop in view"
+    return f"背景不均匀（差异超过 ΔE {_n(p.max_spread)}）", f"backdrop not plain (spread over ΔE {_n(p.max_spread)})"
+
+
+def _clothing(v, p, en):
+    if "pattern" in en:
+        return f"上衣花纹程度超过 {_n(p.max_pattern)}", f"pattern on the top over {_n(p.max_pattern)}"
+    if "neck" in en:
+        return f"脖子露出不足（下限 {_n(p.min_neck, 3)}）", f"neck hidden (showing under {_n(p.min_neck, 3)})"
+    if "cannot be told" in en:
+        return "看不清上衣", "the top cannot be told from the backdrop"
+    return (f"上衣与背景色差 ΔE {_n(v)}，下限 {_n(p.min_contrast)}（或同一色调）",
+            f"top differs from backdrop by ΔE {_n(v)}, at least {_n(p.min_contrast)} (or the same hue)")
+
+
+def _lighting(v, p, en):
+    if v < p.min_highlight:
+        return (f"脸部亮度 L* {_n(v)}，下限 {_n(p.min_highlight)}",
+                f"face highlights L* {_n(v)}, at least {_n(p.min_highlight)}")
+    if "too bright" in en:
+        return f"脸部过曝超过 {_pc(p.max_clipped)}", f"over {_pc(p.max_clipped)} of the face overexposed"
+    return (f"左右脸亮度差超过 L* {_n(p.max_side_difference)}",
+            f"the halves of the face differ by more than L* {_n(p.max_side_difference)}")
+
+
+def _sharpness(v, p, en):
+    if "too small" in en:
+        return f"脸宽不足 {_n(p.min_face_px, 0)} 像素（摄像头）", f"face under {_n(p.min_face_px, 0)} camera px wide"
+    if v < p.min_laplacian_var:
+        return (f"清晰度 {_n(v)}，下限 {_n(p.min_laplacian_var)}",
+                f"sharpness {_n(v)}, at least {_n(p.min_laplacian_var)}")
+    return (f"运动模糊（边缘方向性超过 {_n(p.max_anisotropy, 2)}）",
+            f"motion blur (edges one-sided over {_n(p.max_anisotropy, 2)})")
+
+
+_MEASURED = {
+    "one_face": _one_face,
+    "yaw": _angle("头部左右转", "head turned", lambda p: p.max_deg),
+    "pitch": _pitch,
+    "roll": _roll,
+    "eyes_open": _eyes,
+    "gaze": _gaze,
+    "mouth_closed": _mouth,
+    "shoulders": _shoulders,
+    "framing": _framing,
+    "glasses_glare": _limit("镜片反光", "glare on the lenses", lambda p: p.max_fraction, False),
+    "tinted_glasses": _limit("眼部亮度（相对脸颊）", "eye area lightness (of the cheeks')",
+                             lambda p: p.min_ratio, True),
+    "hair_eyes": _limit("头发遮住眉眼", "hair over brows and eyes", lambda p: p.max_covered, False),
+    "ears_visible": _ears,
+    "head_covering": _covering,
+    "hair_area": _limit("头发面积（相对脸部）", "hair area (of the face's)", lambda p: p.max_ratio, False,
+                        fmt=lambda x: _n(x, 2) + "×"),
+    "jewellery": _jewellery,
+    "background": _background,
+    "clothing": _clothing,
+    "lighting": _lighting,
+    "sharpness": _sharpness,
+    "colour": _limit("色度", "colour chroma", lambda p: p.min_chroma, True, fmt=_n),
+}

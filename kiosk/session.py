@@ -8,6 +8,10 @@ Desk. Screens are drawn from Session.view(), an immutable snapshot of the state.
     waiting -> scanning -> confirming -> guiding <-> holding -> capturing -> reviewing
             -> saved -> waiting
     any state -> error (retry or cancel); inactivity -> waiting, the student forgotten.
+
+Photographer mode is part of the state: the photographer's events (PHOTOGRAPHER_ONLY) are
+refused here while it is off, whatever the window shows, and the photographer's dialogs
+(one at a time) are state too, so a screen is always a function of the view alone.
 """
 
 from __future__ import annotations
@@ -88,6 +92,28 @@ class Receipt:
     qr_text: str
 
 
+@dataclass(frozen=True)
+class TodayRow:
+    """One capture of today's list, as the photographer's list shows it."""
+
+    code: str
+    time: str  # "HH:MM" of the capture
+    name_masked: str | None  # from the roster (张*丰); None when the roster lacks the code
+    status: str  # "accepted", "replaced" or "voided"
+    overrides: int  # checks the photographer overrode on it
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """The day at this station, shown before it is closed."""
+
+    accepted: int  # photos taken today and kept
+    retakes: int  # photos taken today and replaced by a retake
+    voided: int  # photos taken today and voided
+    overridden: int  # photos taken today with at least one check overridden
+    waiting_export: int  # accepted photos (any day) the export has not taken yet
+
+
 class Desk(Protocol):
     """The outside world the session needs; each call may raise."""
 
@@ -102,6 +128,14 @@ class Desk(Protocol):
         """Store the capture durably; raises when it could not."""
 
     def sharpness(self, image: Any) -> float: ...
+
+    def today(self) -> tuple[TodayRow, ...]:
+        """Today's captures at this station, newest first."""
+
+    def void(self, code: str, operator: str, reason: str) -> None:
+        """Withdraw the accepted photo of `code` (audited); raises saying why it cannot."""
+
+    def summary(self) -> DaySummary: ...
 
 
 # --- events ------------------------------------------------------------------------
@@ -174,7 +208,42 @@ class ConfirmAppearance:
 
 @dataclass(frozen=True)
 class Retry:
-    reason: str = ""  # replacing an accepted photo needs the operator's reason
+    """Try again what failed (scan again, save again, resume)."""
+
+
+@dataclass(frozen=True)
+class Replace:
+    """The photographer retakes a code that has an accepted photo, which the new one replaces."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Open one of the photographer's dialogs: the reason to "override" a check, to
+    "replace" the photo of a code that has one or to "void" a stored one; "today"'s list;
+    "close" the station. `subject` is the check id to override or the code to void."""
+
+    kind: str
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Dismiss:
+    """Close the open dialog (the reason to void a stored photo goes back to today's list)."""
+
+
+@dataclass(frozen=True)
+class VoidStored:
+    """The photographer withdraws a stored photo from today's list."""
+
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CloseStation:
+    """The photographer closes the station, having seen the day's summary."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +294,7 @@ class OperatorOff:
 APPEARANCE = ("dyed_hair", "makeup", "jewellery")
 
 # Events a state listens to; any other event is ignored there. Tick, SetLanguage,
-# OperatorOn/Off, CameraStatus and FrameSize are heard in every state.
+# OperatorOn/Off, CameraStatus, FrameSize and the dialogs' events are heard in every state.
 LISTENS: dict[type, set[State]] = {
     CodeRead: {State.WAITING, State.ERROR},
     CodeSeen: {State.WAITING},
@@ -239,10 +308,19 @@ LISTENS: dict[type, set[State]] = {
     Override: {State.REVIEWING},
     ConfirmAppearance: {State.REVIEWING},
     Retry: {State.ERROR},
+    Replace: {State.ERROR},
     Cancel: {State.CONFIRMING, State.GUIDING, State.HOLDING, State.REVIEWING, State.ERROR},
 }
 # Events that mean a person is there (anything but the clock and the machinery).
 PASSIVE = (Tick, Analysed, CameraStatus, FrameSize, Fault, CodeSeen)
+# What only the photographer may do: refused while photographer mode is off, on every
+# screen, whatever buttons the window shows.
+PHOTOGRAPHER_ONLY = (Shutter, Override, ConfirmAppearance, Void, Replace, Ask, VoidStored, CloseStation)
+
+# A frame without a face is mostly the face tracker losing it for a frame or two (a quick
+# turn, a hand): "no face" is said only after this long without one, and then once, not
+# as every face check's own instruction.
+NO_FACE_S = 1.0
 
 # The errors that say the camera cannot take photos now, with their titles; they clear
 # when it can again.
@@ -257,7 +335,19 @@ class Problem:
     key: str  # message key, error.*
     params: dict = field(default_factory=dict)
     retry_key: str = "error.retry"
-    title_key: str = "error.title"  # error.wait_title when nothing is wrong with what the student did
+    title_key: str = "error.title"  # what happened; error.title only for a fault, red
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """The photographer's dialog on screen (one at a time, over any screen)."""
+
+    kind: str  # override | replace | void | today | close (see Ask)
+    subject: str = ""  # override: the check id; void: the code
+    rows: tuple[TodayRow, ...] = ()  # today and void: today's list, newest first
+    summary: DaySummary | None = None  # close
+    message: str | None = None  # a message key: what the last action did
+    params: dict = field(default_factory=dict)  # the message's placeholders
 
 
 @dataclass(frozen=True)
@@ -280,6 +370,10 @@ class View:
     camera_problem: str = ""
     small_frames: tuple[int, int] | None = None  # (width, height) of frames smaller than [camera] asks
     unreadable_code: bool = False  # waiting: a code has been in the picture unread for a while
+    no_face: bool = False  # guiding: no face seen for NO_FACE_S
+    operator_left: int | None = None  # seconds until photographer mode ends by itself
+    dialog: Dialog | None = None
+    closed: bool = False  # the photographer closed the station: the window goes
 
 
 def verdict_of(result) -> str:
@@ -328,6 +422,8 @@ class OperatorLock:
         now = self.clock.now()
         if now < self.locked_until:
             return False, "operator.pin_locked", {"seconds": math.ceil(self.locked_until - now)}
+        if not pin:  # an Enter on an empty field is no try: it must not bring the lock nearer
+            return False, "operator.pin_prompt", {}
         if pin_matches(pin, self.pin_hash):
             self.wrong = 0
             return True, None, {}
@@ -336,7 +432,8 @@ class OperatorLock:
             self.wrong = 0
             self.locked_until = now + self.lockout_s
             return False, "operator.pin_locked", {"seconds": math.ceil(self.lockout_s)}
-        return False, "operator.pin_wrong", {"left": self.attempts - self.wrong}
+        left = self.attempts - self.wrong
+        return False, "operator.pin_last_try" if left == 1 else "operator.pin_wrong", {"left": left}
 
 
 # --- the session -----------------------------------------------------------------------
@@ -354,6 +451,8 @@ class Session:
         self.listeners: list[Callable[[View], None]] = []
         self.operator: str | None = None
         self.operator_seen = 0.0
+        self.dialog: Dialog | None = None
+        self.closed = False
         self.camera = "running"
         self.camera_problem = ""
         self.asked_size = (settings.camera.width, settings.camera.height)
@@ -366,7 +465,10 @@ class Session:
         self.listeners.append(listener)
 
     def handle(self, event) -> bool:
-        """Apply one event; False when the current state does not listen to it."""
+        """Apply one event; False when the current state does not listen to it, or it is
+        the photographer's and photographer mode is off."""
+        if isinstance(event, PHOTOGRAPHER_ONLY) and self.operator is None:
+            return False
         states = LISTENS.get(type(event))
         if states is not None and self.state not in states:
             return False
@@ -401,10 +503,28 @@ class Session:
         return self._view
 
     def _publish(self, before: View | None = None) -> None:
+        if self.dialog is not None and not self._dialog_fits():
+            self.dialog = None
         self._view = self._make_view()
         if self._view != before:
             for listener in self.listeners:
                 listener(self._view)
+
+    def _dialog_fits(self) -> bool:
+        """A dialog lasts while photographer mode does, and a reason for something on a
+        screen only while that screen is up."""
+        kind = self.dialog.kind
+        if self.operator is None:
+            return False
+        if kind == "override":
+            return self.state is State.REVIEWING and self.dialog.subject in {r.id for r in self.capture.blocking}
+        if kind == "replace":
+            return self._taken
+        return True
+
+    @property
+    def _taken(self) -> bool:
+        return self.state is State.ERROR and self.problem.key == "error.code_taken"
 
     def _enter(self, state: State) -> None:
         self.state = state
@@ -420,15 +540,12 @@ class Session:
         self.capture: Capture | None = None
         self.receipt: Receipt | None = None
         self.problem: Problem | None = None
+        self.problem_since = 0.0
         self.retry: Callable | None = None
         self.bad_code: str | None = None
         self.notice: str | None = None
         self._forget_unread_code()
-        # Instructions on screen by check id; a check must fail (or pass) for the
-        # instruction delay before its instruction appears (or goes).
-        self.shown: dict[str, Any] = {}
-        self.fail_since: dict[str, float] = {}
-        self.clear_since: dict[str, float] = {}
+        self._forget_instructions()
         self.hold_start: float | None = None
         self.failing_since: float | None = None
         self.best: tuple[float, Any, Any] | None = None  # (sharpness, image, report)
@@ -438,6 +555,14 @@ class Session:
         self._view = None
         self._view = self._make_view()
 
+    def _forget_instructions(self) -> None:
+        # Instructions on screen by check id; a check must fail (or pass) for the
+        # instruction delay before its instruction appears (or goes).
+        self.shown: dict[str, Any] = {}
+        self.fail_since: dict[str, float] = {}
+        self.clear_since: dict[str, float] = {}
+        self.no_face_since: float | None = None  # since when the frames show no face
+
     def _forget_unread_code(self) -> None:
         # When a code zbar cannot read was first and last seen in the picture.
         self.unread_since: float | None = None
@@ -445,6 +570,7 @@ class Session:
 
     def _fail(self, problem: Problem, retry: Callable) -> None:
         self.problem = problem
+        self.problem_since = self.clock.now()
         self.retry = retry
         self.state = State.ERROR
 
@@ -491,10 +617,10 @@ class Session:
         try:
             self.student = self.desk.resolve(text, replace)
         except CodeProblem as problem:
-            retry, retry_key = self._reset, "error.retry"  # scan again
-            if problem.kind == "taken" and self.operator:
-                retry, retry_key = (lambda reason: self._scan(text, reason)), "error.code_taken_retry"
-            self._fail(Problem("error.code_" + problem.kind, problem.params, retry_key), retry)
+            # Each says what happened in its title; the one way on is back to the start
+            # (the photographer's replace is offered by the screen in photographer mode).
+            self._fail(Problem("error.code_" + problem.kind, problem.params, "error.back",
+                               "error.code_" + problem.kind + "_title"), self._reset)
             self.bad_code = text
             return
         self.state = State.CONFIRMING
@@ -517,7 +643,15 @@ class Session:
         now = self.clock.now()
         if event.report.crop_box is not None:  # somebody is in front of the camera
             self.last_activity = now
-        self._settle_instructions(event.report, now)
+            self.no_face_since = None
+            self._settle_instructions(event.report, now)
+        else:
+            # Every face check says "no face" on such a frame: that is one thing to say, and
+            # only once the face has been gone a moment; what was said to the person stays
+            # until then (a face lost for a frame must not blank the instructions).
+            self.no_face_since = self.no_face_since if self.no_face_since is not None else now
+            if now - self.no_face_since >= NO_FACE_S:
+                self.shown, self.fail_since, self.clear_since = {}, {}, {}
         if event.report.accepted:
             self.failing_since = None
             if self.state is State.GUIDING:
@@ -557,6 +691,11 @@ class Session:
             if now - self.saved_at >= self.kiosk.saved_screen_s:
                 self._reset()
             return
+        # What was wrong with a code is said as long as a receipt is shown, then the next
+        # student may start; the photographer, who may replace the photo, is not hurried.
+        if self._code_problem and not self.operator and now - self.problem_since >= self.kiosk.saved_screen_s:
+            self._reset()
+            return
         # A photo that could not be saved waits for Retry or an explicit Cancel, not the timer.
         unsaved = self.state is State.ERROR and self.problem.key == "error.save_failed"
         if self.state is not State.WAITING and not unsaved and now - self.last_activity > self.kiosk.inactivity_s:
@@ -570,7 +709,7 @@ class Session:
             self._shoot(image, report, manual=False)
 
     def _on_Shutter(self, event: Shutter) -> None:
-        if self.operator and self.image is not None:
+        if self.image is not None:
             self._shoot(self.image, self.report, manual=True)
 
     def _shoot(self, image, report, manual: bool) -> None:
@@ -599,7 +738,10 @@ class Session:
         self.state = State.REVIEWING
 
     def _guide(self) -> None:
-        self.capture, self.notice = None, None
+        # What the checks said before (the empty frame of the waiting screen, the person
+        # before a retake) is not said to the person now.
+        self.capture, self.notice, self.report, self.image = None, None, None, None
+        self._forget_instructions()
         self.state = State.GUIDING
         self._check_camera()
 
@@ -607,20 +749,19 @@ class Session:
         self._guide()
 
     def _on_Void(self, event: Void) -> None:
-        if self.operator:
-            self._reset()
+        self._reset()
 
     def _on_Override(self, event: Override) -> None:
         reason = event.reason.strip()
-        ids = {r.id for r in self.capture.blocking}
-        if not self.operator or not reason or event.check_id not in ids:
+        if not reason or event.check_id not in {r.id for r in self.capture.blocking}:
             return
         kept = tuple(o for o in self.capture.overrides if o[0] != event.check_id)
         self.capture = replace(self.capture, overrides=kept + ((event.check_id, reason),))
         self.notice = None
+        self.dialog = None
 
     def _on_ConfirmAppearance(self, event: ConfirmAppearance) -> None:
-        if not self.operator or event.item not in APPEARANCE:
+        if event.item not in APPEARANCE:
             return
         items = set(self.capture.confirmations) - {event.item}
         if event.confirmed:
@@ -652,14 +793,15 @@ class Session:
 
     def _on_Retry(self, event: Retry) -> None:
         retry = self.retry
-        if self.problem.retry_key == "error.code_taken_retry":
-            if not event.reason.strip():
-                return
-            self.problem, self.retry = None, None
-            retry(event.reason.strip())
-            return
         self.problem, self.retry = None, None
         retry()
+
+    def _on_Replace(self, event: Replace) -> None:
+        reason = event.reason.strip()
+        if not self._taken or not reason:
+            return
+        self.problem, self.retry = None, None
+        self._scan(self.bad_code, reason)
 
     def _on_Cancel(self, event: Cancel) -> None:
         self._reset()
@@ -691,24 +833,82 @@ class Session:
     def _on_OperatorOff(self, event: OperatorOff) -> None:
         self.operator = None
 
+    # -- the photographer's dialogs
+
+    def _on_Ask(self, event: Ask) -> None:
+        kind, subject = event.kind, event.subject
+        if kind == "today":
+            self.dialog = self._today()
+        elif kind == "close":
+            try:
+                self.dialog = Dialog("close", summary=self.desk.summary())
+            except Exception as exc:  # a broken store must not keep the station from closing
+                self.dialog = Dialog("close", message="operator.store_failed", params={"why": str(exc)})
+        elif kind == "void" and self.dialog is not None and self.dialog.kind == "today":
+            if any(row.code == subject and row.status == "accepted" for row in self.dialog.rows):
+                self.dialog = replace(self.dialog, kind="void", subject=subject, message=None, params={})
+        elif kind in ("override", "replace"):
+            self.dialog = Dialog(kind, subject)  # _publish drops it unless its screen is up
+
+    def _today(self, message: str | None = None, **params) -> Dialog:
+        try:
+            return Dialog("today", rows=self.desk.today(), message=message, params=params)
+        except Exception as exc:  # said in the list: the student's session is not the store's
+            return Dialog("today", message="operator.store_failed", params={"why": str(exc)})
+
+    def _on_Dismiss(self, event: Dismiss) -> None:
+        if self.dialog is not None and self.dialog.kind == "void":
+            self.dialog = replace(self.dialog, kind="today", subject="")
+        else:
+            self.dialog = None
+
+    def _on_VoidStored(self, event: VoidStored) -> None:
+        reason = event.reason.strip()
+        if not reason:
+            return
+        try:
+            self.desk.void(event.code, self.operator, reason)
+        except Exception as exc:  # said in the list, which then shows how things stand now
+            self.dialog = self._today("operator.void_failed", code=event.code, why=str(exc))
+        else:
+            self.dialog = self._today("operator.void_done", code=event.code)
+
+    def _on_CloseStation(self, event: CloseStation) -> None:
+        # Only from the summary: nobody closes the station without having seen what is
+        # still waiting for the export.
+        if self.dialog is not None and self.dialog.kind == "close":
+            self.closed = True
+
     # -- the view
 
+    def _instructions(self) -> tuple:
+        """What to tell the person: the most important first, each instruction once (a
+        check not judged yet has nothing to say), at most [kiosk] instructions."""
+        said, out = set(), []
+        for r in sorted(self.shown.values(), key=lambda r: r.priority):
+            words = (r.message_zh, r.message_en)
+            if any(words) and words not in said:
+                said.add(words)
+                out.append(r)
+        return tuple(out[: self.kiosk.instructions])
+
     def _make_view(self) -> View:
+        now = self.clock.now()
         results = tuple(self.report.results) if self.report is not None else ()
-        instructions = sorted(self.shown.values(), key=lambda r: r.priority)
         hold, countdown = 0.0, None
         if self.state is State.HOLDING:
-            elapsed = self.clock.now() - self.hold_start
+            elapsed = now - self.hold_start
             hold = min(1.0, elapsed / self.steady_s) if self.steady_s > 0 else 1.0
             if elapsed >= self.steady_s:
                 countdown = max(1, math.ceil(self.steady_s + self.countdown_s - elapsed))
+        guiding = self.state in (State.GUIDING, State.HOLDING)
         return View(
             state=self.state,
             language=self.language,
             operator=self.operator,
             student=self.student,
             results=results,
-            instructions=tuple(instructions[: self.kiosk.instructions]),
+            instructions=self._instructions() if guiding else (),
             face_seen=self.report is not None and self.report.crop_box is not None,
             crop_box=self.report.crop_box if self.report is not None else None,
             hold=round(hold, 2),
@@ -721,5 +921,10 @@ class Session:
             camera_problem=self.camera_problem,
             small_frames=self.frame_size if self._small_frames else None,
             unreadable_code=self.state is State.WAITING and self.unread_since is not None
-            and self.clock.now() - self.unread_since >= self.kiosk.unreadable_code_s,
+            and now - self.unread_since >= self.kiosk.unreadable_code_s,
+            no_face=guiding and self.no_face_since is not None and now - self.no_face_since >= NO_FACE_S,
+            operator_left=max(0, math.ceil(self.operator_seen + self.operator_timeout_s - now))
+            if self.operator else None,
+            dialog=self.dialog,
+            closed=self.closed,
         )

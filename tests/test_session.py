@@ -18,15 +18,20 @@ from kiosk.session import (
     APPEARANCE,
     Accept,
     Analysed,
+    Ask,
     CameraStatus,
     Cancel,
+    CloseStation,
     CodeRead,
     CodeSeen,
     Confirm,
     ConfirmAppearance,
+    Dismiss,
     OperatorLock,
+    OperatorOff,
     OperatorOn,
     Override,
+    Replace,
     Retake,
     Retry,
     Session,
@@ -34,6 +39,8 @@ from kiosk.session import (
     Shutter,
     State,
     Tick,
+    Void,
+    VoidStored,
     hash_pin,
 )
 from kiosk.station import StationDesk
@@ -63,10 +70,13 @@ def judged(models, tmp_path_factory):
         for name, file in (("pass", PASSING), ("fail", FAILING)):
             image = load_photo(file)
             out[name] = (image, analyser.analyse(image))
+        empty = np.full_like(out["pass"][0], (255, 197, 100))  # the backdrop, nobody before it
+        out["empty"] = (empty, analyser.analyse(empty))
     finally:
         analyser.close()
     assert out["pass"][1].accepted, out["pass"][1].failures
     assert not out["fail"][1].accepted
+    assert out["empty"][1].crop_box is None
     return out
 
 
@@ -270,14 +280,16 @@ def test_a_code_already_photographed_is_refused_until_the_photographer_replaces_
     _, text = demo_code(code)
     session.handle(CodeRead(text))
     view = session.view()
-    assert view.problem.key == "error.code_taken" and view.problem.retry_key == "error.retry"
-    session.handle(Cancel())
+    assert view.problem.key == "error.code_taken" and view.problem.title_key == "error.code_taken_title"
+    assert session.handle(Replace("student blinked")) is False  # no photographer, no replacing
+    session.handle(Retry())  # the one way on for the student: back to the start
+    assert session.state is State.WAITING
     session.handle(OperatorOn("op"))
     session.handle(CodeRead(text))
-    assert session.view().problem.retry_key == "error.code_taken_retry"
-    session.handle(Retry(""))  # a replacement needs a reason
+    assert session.view().problem.key == "error.code_taken"
+    session.handle(Replace(" "))  # a replacement needs a reason
     assert session.state is State.ERROR
-    session.handle(Retry("student blinked"))
+    session.handle(Replace("student blinked"))
     assert session.state is State.CONFIRMING and session.view().student.replace == "student blinked"
     session.handle(Confirm())
     frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
@@ -447,3 +459,228 @@ def test_the_photographer_mode_ends_by_itself(session, fake_clock, settings):
     fake_clock.advance(settings.operator.timeout_s + 1)
     session.handle(Tick())
     assert session.view().operator is None
+
+
+# -- photographer mode is the session's, on every screen (issue 10) --------------------
+
+
+@pytest.fixture
+def records_session(settings, fake_clock, store_factory):
+    """A session whose desk also keeps today's records (the list, voids, the summary)."""
+    from kiosk.app import kiosk_desk
+
+    desk = kiosk_desk(settings, store_factory)
+    yield Session(settings, fake_clock, desk)
+    desk.close()
+
+
+def photographer_actions(code: str, check: str) -> list:
+    """Everything only a photographer may do, each aimed at something that exists."""
+    return [Shutter(), Override(check, "medical"), ConfirmAppearance("makeup", True), Void(),
+            Replace("the student blinked"), Ask("today"), Ask("close"), Ask("override", check), Ask("replace"),
+            Ask("void", code), VoidStored(code, "taken twice"), CloseStation()]
+
+
+def _screen(session, clock, judged, settings, screen: str, saved: str) -> None:
+    """Bring a student-mode session to `screen`; `saved` is a code with a photo today."""
+    if screen == "waiting":
+        return
+    if screen == "error: code taken":
+        session.handle(CodeRead(demo_code(saved)[1]))
+        return
+    if screen == "error: camera lost":
+        session.handle(CameraStatus("lost"))
+        return
+    to_guiding(session)
+    if screen == "confirming":
+        session.handle(Cancel())
+        session.handle(CodeRead(demo_code()[1]))
+    elif screen == "guiding":
+        frames(session, clock, *judged["fail"], seconds=1)
+    elif screen == "holding":
+        frames(session, clock, *judged["pass"], seconds=settings.capture.steady_s / 2)
+    elif screen in ("reviewing", "saved"):
+        frames(session, clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+        if screen == "saved":
+            session.handle(Accept())
+
+
+SCREENS = ["waiting", "confirming", "guiding", "holding", "reviewing", "saved", "error: code taken",
+           "error: camera lost"]
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_every_photographer_action_is_refused_in_student_mode(records_session, fake_clock, judged, settings,
+                                                              store_factory, screen):
+    session = records_session
+    code = to_guiding(session)  # one photo saved today, the code the actions aim at
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    session.handle(Accept())
+    session.handle(Confirm())
+    _screen(session, fake_clock, judged, settings, screen, code)
+    state = session.state
+    assert state.value == screen.split(":")[0]
+    before = session.view()
+    check = judged["fail"][1].failures[0].id
+    for action in photographer_actions(code, check):
+        assert session.handle(action) is False, f"{type(action).__name__} accepted on {screen}"
+    assert session.view() == before  # nothing changed, no dialog opened
+    assert not session.view().closed
+    with store_factory() as store:
+        assert [c.status for c in store.history(code)] == ["accepted"]  # not voided, not replaced
+
+
+def test_leaving_photographer_mode_on_the_code_taken_screen_takes_the_replace_with_it(records_session, fake_clock,
+                                                                                     judged, settings,
+                                                                                     store_factory):
+    session = records_session
+    code = to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    session.handle(Accept())
+    session.handle(Confirm())
+    session.handle(OperatorOn("op"))
+    session.handle(CodeRead(demo_code(code)[1]))
+    assert session.handle(Ask("replace"))
+    assert session.view().dialog.kind == "replace"
+    session.handle(OperatorOff())
+    view = session.view()
+    assert view.state is State.ERROR and view.dialog is None  # the reason dialog went with the mode
+    assert session.handle(Replace("the student blinked")) is False
+    session.handle(Retry())  # what Enter does for the student now
+    assert session.state is State.WAITING and session.view().student is None
+    with store_factory() as store:
+        assert [c.status for c in store.history(code)] == ["accepted"]
+
+
+def test_a_code_problem_returns_to_waiting_soon_unless_the_photographer_is_there(session, fake_clock, settings):
+    session.handle(CodeRead("https://example.com/poster"))
+    fake_clock.advance(settings.kiosk.saved_screen_s - 1)
+    session.handle(Tick())
+    assert session.state is State.ERROR
+    fake_clock.advance(1.1)
+    session.handle(Tick())
+    assert session.state is State.WAITING  # long before the inactivity time
+    assert settings.kiosk.saved_screen_s < settings.kiosk.inactivity_s
+    session.handle(OperatorOn("op"))
+    session.handle(CodeRead("https://example.com/poster"))
+    fake_clock.advance(settings.kiosk.saved_screen_s * 2)
+    session.handle(Tick())
+    assert session.state is State.ERROR  # the photographer reads it at their pace
+
+
+def test_photographer_mode_shows_its_time_left_and_any_touch_renews_it(session, fake_clock, settings):
+    session.handle(OperatorOn("op"))
+    assert session.view().operator_left == settings.operator.timeout_s
+    fake_clock.advance(100.4)
+    session.handle(Tick())
+    assert session.view().operator_left == settings.operator.timeout_s - 100
+    session.handle(SetLanguage("en"))  # a touch
+    assert session.view().operator_left == settings.operator.timeout_s
+    fake_clock.advance(settings.operator.timeout_s + 1)
+    session.handle(Tick())
+    assert session.view().operator is None and session.view().operator_left is None
+
+
+def test_dialogs_come_one_at_a_time_and_go_with_the_mode(records_session, fake_clock, judged):
+    session = records_session
+    session.handle(OperatorOn("op"))
+    session.handle(Ask("today"))
+    assert session.view().dialog.kind == "today"
+    session.handle(Ask("close"))
+    assert session.view().dialog.kind == "close"  # in place of the list, never on top of it
+    session.handle(Dismiss())
+    assert session.view().dialog is None
+    to_guiding(session)
+    session.handle(Ask("override", judged["fail"][1].failures[0].id))
+    assert session.view().dialog is None  # nothing to override while guiding
+    session.handle(Ask("today"))
+    fake_clock.advance(1)
+    session.handle(OperatorOff())
+    assert session.view().dialog is None
+
+
+def test_the_photographer_voids_from_todays_list_and_closes_after_the_summary(records_session, fake_clock, judged,
+                                                                             settings, store_factory):
+    session = records_session
+    codes = []
+    for _ in range(2):
+        codes.append(to_guiding(session))
+        frames(session, fake_clock, *judged["pass"],
+               seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+        session.handle(Accept())
+        session.handle(Confirm())
+    session.handle(OperatorOn("op"))
+    session.handle(Ask("today"))
+    rows = session.view().dialog.rows
+    assert [row.code for row in rows] == codes[::-1]  # newest first
+    assert all(row.status == "accepted" and row.overrides == 0 for row in rows)
+    session.handle(Ask("void", codes[0]))
+    assert (session.view().dialog.kind, session.view().dialog.subject) == ("void", codes[0])
+    session.handle(VoidStored(codes[0], "  "))  # no reason, no void
+    assert session.view().dialog.kind == "void"
+    session.handle(VoidStored(codes[0], "taken twice"))
+    dialog = session.view().dialog
+    assert (dialog.kind, dialog.message, dialog.params) == ("today", "operator.void_done", {"code": codes[0]})
+    assert {row.code: row.status for row in dialog.rows} == {codes[0]: "voided", codes[1]: "accepted"}
+    session.handle(VoidStored(codes[0], "again"))  # voided already: said in the list
+    assert session.view().dialog.message == "operator.void_failed"
+    session.handle(CloseStation())
+    assert not session.view().closed  # only from the summary
+    session.handle(Ask("close"))
+    summary = session.view().dialog.summary
+    assert (summary.accepted, summary.voided, summary.waiting_export, summary.overridden) == (1, 1, 1, 0)
+    session.handle(CloseStation())
+    assert session.view().closed
+    with store_factory() as store:
+        assert store.accepted(codes[0]) is None and store.accepted(codes[1]) is not None
+
+
+# -- what the student is told ------------------------------------------------------------
+
+
+def test_no_face_is_said_once_and_only_after_a_moment(session, fake_clock, judged):
+    from kiosk.session import NO_FACE_S
+
+    to_guiding(session)
+    frames(session, fake_clock, *judged["fail"], seconds=1)
+    told = [r.id for r in session.view().instructions]
+    assert told
+    frames(session, fake_clock, *judged["empty"], seconds=NO_FACE_S - 0.3)  # the tracker lost the face a moment
+    view = session.view()
+    assert not view.no_face and [r.id for r in view.instructions] == told  # nothing blinks
+    frames(session, fake_clock, *judged["empty"], seconds=0.5)
+    view = session.view()
+    assert view.no_face and view.instructions == ()  # one thing to say, not every face check's "no face"
+    fake_clock.advance(0.1)
+    session.handle(Analysed(*judged["pass"]))
+    assert not session.view().no_face  # the face is back: at once
+
+
+def test_two_lines_never_say_the_same_and_a_check_not_judged_yet_says_nothing(session, fake_clock, judged):
+    from dataclasses import replace as changed
+
+    from kiosk.checks.result import Report, Verdict
+
+    to_guiding(session)
+    image, report = judged["fail"]
+    first, second = sorted(report.failures, key=lambda r: r.priority)[:2]
+    # The second failing check words its instruction exactly as the first.
+    twin = changed(second, message_zh=first.message_zh, message_en=first.message_en)
+    # A picture check the live parsing has not judged yet: blocking, nothing to say.
+    pending = changed(judged["pass"][1].results[-1], verdict=Verdict.UNKNOWN, message_zh="", message_en="")
+    results = tuple(twin if r.id == second.id else r for r in report.results) + (pending,)
+    frames(session, fake_clock, image, Report(results, report.crop_box), seconds=1)
+    shown = session.view().instructions
+    assert [r.id for r in shown] == [first.id]
+    passing = tuple(pending if r.id == pending.id else r for r in judged["pass"][1].results)
+    frames(session, fake_clock, image, Report(passing, report.crop_box), seconds=1)
+    view = session.view()
+    assert view.instructions == () and view.state is State.GUIDING  # nothing to say, and no photo yet
+
+
+def test_an_empty_pin_is_no_try_and_the_last_try_is_said_so(fake_clock):
+    lock = OperatorLock(hash_pin("2468", iterations=1000), attempts=2, lockout_s=60, clock=fake_clock)
+    assert lock.try_pin("") == (False, "operator.pin_prompt", {})
+    assert lock.try_pin("1111") == (False, "operator.pin_last_try", {"left": 1})
+    assert lock.try_pin("") == (False, "operator.pin_prompt", {})  # no lock from an Enter on nothing
+    assert lock.try_pin("2468") == (True, None, {})

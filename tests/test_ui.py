@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QPushButton
 from pyzbar.pyzbar import decode
 
 from kiosk.camera import FileCamera
@@ -116,7 +117,7 @@ def test_scan_confirm_guide_capture_review_accept_and_store(qtbot, kiosk_for, tm
     fake_clock.advance(settings.capture.steady_s + settings.capture.countdown_s + 0.1)
     qtbot.waitUntil(state_is(kiosk, State.REVIEWING), timeout=WAIT_MS)
     assert window.pages.currentWidget() is window.review_page
-    assert window.review_photo.pixmap().height() > 0
+    assert window.review_photo.shown_rect().height() > window.height() / 2
     assert window.review_list.count() > 0
 
     qtbot.keyClick(window, Qt.Key.Key_Return)  # accept
@@ -200,7 +201,7 @@ def test_the_photographer_unlocks_with_the_pin_and_the_screen_switches_to_englis
     dialog = window.dialog
     dialog.entry.setText("1111")
     dialog.submit()
-    assert "Wrong PIN" in dialog.message.text()
+    assert dialog.message.text() == "Wrong PIN: 4 tries left"
     dialog.entry.setText("2468")  # the demo PIN of config.toml
     dialog.submit()
     qtbot.waitUntil(lambda: window.view.operator is not None, timeout=WAIT_MS)
@@ -252,12 +253,12 @@ def test_the_photographer_shoots_a_failing_frame_overrides_and_the_store_records
     assert window.view.state is State.REVIEWING  # nothing saved without reasons
 
     def override_buttons():
-        return [window.review_list.itemAt(i).widget() for i in range(window.review_list.count())
-                if window.review_list.itemAt(i).widget().text() == "放行…"]
+        return [b for row in window.failed_rows for b in row.findChildren(QPushButton) if b.text() == "放行…"]
 
     while override_buttons():
         before = len(window.view.capture.overrides)
         override_buttons()[0].click()
+        qtbot.waitUntil(lambda: window.dialog is not None, timeout=WAIT_MS)  # the session opens it
         window.dialog.entry.setText("宗教头巾，面部完整可见")
         window.dialog.submit()
         qtbot.waitUntil(lambda: len(window.view.capture.overrides) == before + 1, timeout=WAIT_MS)
@@ -408,8 +409,8 @@ def test_a_code_seen_but_not_read_gets_a_hint_and_a_readable_one_goes_straight_o
     show_camera(folder, dim)
     kiosk = kiosk_for(folder)
     window = kiosk.window
-    waiting_hint = "在学信网或学信网 App 打开“图像采集码”，对准摄像头；也可以用扫码枪扫码。"
-    unreadable_hint = "看到了采集码，但无法识别：请把手机亮度调高、拿稳并靠近一点，或使用扫码枪。"
+    waiting_hint = "请在学信网 App 中打开“图像采集码”，对准摄像头；也可以用扫码枪扫码。"
+    unreadable_hint = "看到了采集码，但读不出来：请调高手机亮度，拿稳并靠近一点，或使用扫码枪。"
     qtbot.waitUntil(lambda: window.preview.shown_hint == waiting_hint, timeout=WAIT_MS)
 
     def session_seconds(seconds: float, until) -> bool:

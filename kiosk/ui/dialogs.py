@@ -1,184 +1,346 @@
-"""The photographer's dialogs: PIN entry, a reason, today's list. Non-blocking (open()),
-so the preview keeps running behind them."""
+"""The photographer's dialogs: PIN entry, a reason, today's list, closing the station.
+
+A dialog is a panel on the Overlay, which dims the whole window and takes every touch:
+modal, one at a time, inside the kiosk's own window (a bare X session has no window
+manager to frame, place or stack separate dialog windows). Each is built in the screen's
+language. The keys of the window reach the open dialog (key()), so what is typed always
+lands in its field, whatever had the focus.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
-    QDialog,
+    QAbstractItemView,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
-from kiosk.messages import text
+from kiosk.messages import reasons, text
 
 
-class PinDialog(QDialog):
+def _button(words: str, role: str | None = None, then: Callable | None = None) -> QPushButton:
+    button = QPushButton(words)
+    # The field keeps the focus: a button that took it would swallow the next key, and a
+    # second Enter would submit an empty field.
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    if role:
+        button.setProperty("role", role)
+    if then is not None:
+        button.clicked.connect(lambda _=False: then())
+    return button
+
+
+def _label(words: str, role: str | None = None) -> QLabel:
+    label = QLabel(words)
+    label.setWordWrap(True)
+    if role:
+        label.setProperty("role", role)
+    return label
+
+
+class Overlay(QWidget):
+    """Dims the window and holds one dialog in its middle; swallows touches around it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("overlay")
+        self.layout_ = QGridLayout(self)
+        self.dialog: Dialog | None = None
+        self.hide()
+
+    def show_dialog(self, dialog: "Dialog", width: float, height: float | None = None) -> None:
+        """Show `dialog` (in place of any other) `width` px wide (and `height` px high)."""
+        self.clear()
+        self.dialog = dialog
+        dialog.setFixedWidth(int(width))
+        if height is not None:
+            dialog.setFixedHeight(int(height))
+        self.layout_.addWidget(dialog, 0, 0, Qt.AlignmentFlag.AlignCenter)
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+        dialog.focus()
+
+    def clear(self) -> None:
+        if self.dialog is not None:
+            self.dialog.hide()
+            self.dialog.deleteLater()
+            self.dialog = None
+        self.hide()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(0, 0, 0, 165))
+        painter.end()
+
+    def mousePressEvent(self, event) -> None:
+        event.accept()  # modal: nothing behind the dialog is touched
+
+
+class Dialog(QFrame):
+    """A dialog panel: a title, its content, the window's keys (key())."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.setObjectName("dialog")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.rows = QVBoxLayout(self)
+        self.rows.setSpacing(14)
+        self.title = _label(title, "dialogtitle")
+        self.rows.addWidget(self.title)
+        self.entry: QLineEdit | None = None
+
+    def focus(self) -> None:
+        if self.entry is not None:
+            self.entry.setFocus()
+
+    def submit(self) -> None:
+        """Enter: what the dialog's main button does."""
+
+    def cancel(self) -> None:
+        """Esc: what the dialog's cancel button does."""
+
+    def key(self, event: QKeyEvent) -> None:
+        """A key pressed anywhere in the window while this dialog is open."""
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submit()
+        elif key == Qt.Key.Key_Escape:
+            self.cancel()
+        elif self.entry is not None and key == Qt.Key.Key_Backspace:
+            self.entry.backspace()
+        elif self.entry is not None and event.text() and event.text().isprintable():
+            self.entry.insert(event.text())
+        self.focus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Keys the focused field does not use end here (Enter, Esc), never at the window:
+        # behind a dialog they would confirm or retake the student's photo.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape):
+            self.key(event)
+        event.accept()
+
+
+class PinDialog(Dialog):
     """PIN entry with an on-screen keypad (the kiosk may have only a touch screen)."""
 
-    def __init__(self, lock, language: str, parent=None) -> None:
-        super().__init__(parent)
-        self.lock = lock
-        self.language = language
-        self.setObjectName("panel")
-        self.setWindowTitle(text("operator.pin_title", language))
-        self.setModal(True)
-        layout = QVBoxLayout(self)
-        title = QLabel(text("operator.pin_prompt", language))
-        title.setProperty("role", "value")
-        layout.addWidget(title)
+    def __init__(self, lock, language: str, on_ok: Callable[[], None], on_cancel: Callable[[], None]) -> None:
+        super().__init__(text("operator.pin_title", language))
+        self.lock, self.language = lock, language
+        self.on_ok, self.on_cancel = on_ok, on_cancel
+        self.message = _label(text("operator.pin_prompt", language), "value")
+        self.rows.addWidget(self.message)
         self.entry = QLineEdit()
         self.entry.setEchoMode(QLineEdit.EchoMode.Password)
-        self.entry.returnPressed.connect(self.submit)
-        layout.addWidget(self.entry)
-        self.message = QLabel("")
-        self.message.setProperty("role", "notice")
-        layout.addWidget(self.message)
+        self.entry.setProperty("role", "pin")
+        self.rows.addWidget(self.entry)
         keys = QGridLayout()
-        for i, key in enumerate("123456789"):
-            keys.addWidget(self._key(key), i // 3, i % 3)
-        keys.addWidget(self._key("⌫"), 3, 0)
-        keys.addWidget(self._key("0"), 3, 1)
-        ok = QPushButton(text("ok", language))
-        ok.setProperty("role", "primary")
-        ok.clicked.connect(self.submit)
-        keys.addWidget(ok, 3, 2)
-        layout.addLayout(keys)
-        cancel = QPushButton(text("cancel", language))
-        cancel.clicked.connect(self.reject)
-        layout.addWidget(cancel)
-
-    def _key(self, key: str) -> QPushButton:
-        button = QPushButton(key)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        if key == "⌫":
-            button.clicked.connect(self.entry.backspace)
-        else:
-            button.clicked.connect(lambda: self.entry.insert(key))
-        return button
+        keys.setSpacing(10)
+        self.keys: dict[str, QPushButton] = {}
+        for i, key in enumerate("123456789⌫0"):
+            self.keys[key] = _button(key, "key", self.entry.backspace if key == "⌫"
+                                     else lambda key=key: self.entry.insert(key))
+            keys.addWidget(self.keys[key], i // 3, i % 3)
+        self.ok = _button(text("ok", language), "primary", self.submit)
+        keys.addWidget(self.ok, 3, 2)
+        self.rows.addLayout(keys)
+        self.rows.addWidget(_button(text("cancel", language), None, self.cancel))
 
     def submit(self) -> None:
         ok, key, params = self.lock.try_pin(self.entry.text())
         self.entry.clear()
+        self.entry.setFocus()
         if ok:
-            self.accept()
+            self.on_ok()
         else:
             self.message.setText(text(key, self.language, **params))
+            # Red for a wrong PIN or the lock; the plain prompt again for an empty Enter.
+            self.message.setProperty("role", "value" if key == "operator.pin_prompt" else "notice")
+            self.message.style().polish(self.message)
+
+    def cancel(self) -> None:
+        self.on_cancel()
 
 
-class ReasonDialog(QDialog):
-    """Asks the photographer for a reason (override, replace, void); empty is refused."""
+class ReasonDialog(Dialog):
+    """Asks the photographer why (override, replace, void): the common reasons as buttons,
+    one tap each, or a typed one; an empty reason is refused."""
 
-    given = Signal(str)
-
-    def __init__(self, prompt: str, language: str, parent=None) -> None:
-        super().__init__(parent)
-        self.setObjectName("panel")
-        self.setModal(True)
-        layout = QVBoxLayout(self)
-        label = QLabel(prompt)
-        label.setWordWrap(True)
-        layout.addWidget(label)
+    def __init__(self, prompt: str, kind: str, language: str, on_given: Callable[[str], None],
+                 on_cancel: Callable[[], None]) -> None:
+        super().__init__(prompt)
+        self.on_given, self.on_cancel = on_given, on_cancel
+        self.choices: list[QPushButton] = []
+        for reason in reasons(kind, language):
+            choice = _button(reason, "choice", lambda reason=reason: self.entry.setText(reason))
+            choice.setCheckable(True)
+            self.choices.append(choice)
+            self.rows.addWidget(choice)
         self.entry = QLineEdit()
-        self.entry.returnPressed.connect(self.submit)
-        layout.addWidget(self.entry)
+        self.entry.setPlaceholderText(text("operator.reason_other", language))
+        self.entry.textChanged.connect(self._mark)
+        self.rows.addWidget(self.entry)
         buttons = QHBoxLayout()
-        ok = QPushButton(text("ok", language))
-        ok.setProperty("role", "primary")
-        ok.clicked.connect(self.submit)
-        cancel = QPushButton(text("cancel", language))
-        cancel.clicked.connect(self.reject)
-        buttons.addWidget(cancel)
-        buttons.addWidget(ok)
-        layout.addLayout(buttons)
+        buttons.addWidget(_button(text("cancel", language), None, self.cancel))
+        buttons.addStretch()
+        self.ok = _button(text("ok", language), "primary", self.submit)
+        self.ok.setEnabled(False)
+        buttons.addWidget(self.ok)
+        self.rows.addLayout(buttons)
+
+    def _mark(self, words: str) -> None:
+        """The reason button that says what the field says is shown pressed; OK once there is one."""
+        for choice in self.choices:
+            choice.setChecked(choice.text() == words)
+        self.ok.setEnabled(bool(words.strip()))
 
     def submit(self) -> None:
         reason = self.entry.text().strip()
         if reason:
-            self.given.emit(reason)
-            self.accept()
+            self.on_given(reason)
+
+    def cancel(self) -> None:
+        self.on_cancel()
 
 
-class TodayDialog(QDialog):
-    """Today's captures and counts; the photographer can void one (with a reason)."""
+class TodayDialog(Dialog):
+    """Today's captures (newest first, masked names, override and void marks) with a search
+    by code; the photographer voids one with a reason. Drawn from the session's dialog."""
 
-    def __init__(self, open_store, operator: str, language: str, parent=None) -> None:
-        super().__init__(parent)
-        self.open_store = open_store
-        self.operator = operator
-        self.language = language
-        self.setObjectName("panel")
-        self.setModal(True)
-        self.setWindowTitle(text("operator.today", language))
-        layout = QVBoxLayout(self)
-        self.counts = QLabel("")
-        self.counts.setProperty("role", "value")
-        layout.addWidget(self.counts)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(
-            [text(k, language) for k in ("operator.column_code", "operator.column_time", "operator.column_status")]
-        )
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    COLUMNS = ("operator.column_time", "operator.column_code", "operator.column_name", "operator.column_status")
+
+    def __init__(self, language: str, on_void: Callable[[str], None], on_close: Callable[[], None]) -> None:
+        super().__init__(text("operator.today", language))
+        self.language, self.on_void, self.on_close = language, on_void, on_close
+        self.shown = None  # the session's dialog drawn now
+        self.counts = _label("", "value")
+        self.rows.addWidget(self.counts)
+        self.entry = QLineEdit()  # the search: a handheld scanner types a code into it
+        self.entry.setPlaceholderText(text("operator.search", language))
+        self.entry.textChanged.connect(lambda _: self._fill())
+        self.rows.addWidget(self.entry)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels([text(k, language) for k in self.COLUMNS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(self.table)
-        self.message = QLabel("")
-        layout.addWidget(self.message)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.rows.addWidget(self.table, 1)
+        self.message = _label("", "notice")
+        self.rows.addWidget(self.message)
         buttons = QHBoxLayout()
-        void = QPushButton(text("review.void", language))
-        void.setProperty("role", "danger")
-        void.clicked.connect(self.ask_void)
-        close = QPushButton(text("operator.close", language))
-        close.clicked.connect(self.accept)
-        buttons.addWidget(void)
+        self.void_button = _button(text("operator.void_selected", language), "danger",
+                                   lambda: self.on_void(self.selected_code()))
+        self.void_button.setEnabled(False)
+        buttons.addWidget(self.void_button)
         buttons.addStretch()
-        buttons.addWidget(close)
-        layout.addLayout(buttons)
-        self.refresh()
+        buttons.addWidget(_button(text("operator.close", language), "primary", self.cancel))
+        self.rows.addLayout(buttons)
 
-    def refresh(self) -> None:
-        with self.open_store() as store:
-            captures = store.captures()
-            counts = store.counts()
-        self.counts.setText(text("operator.counts", self.language, saved=counts.accepted, voided=counts.voided))
-        self.table.setRowCount(len(captures))
-        for row, capture in enumerate(reversed(captures)):  # newest first
-            status = text("status." + capture.status, self.language)
-            for col, value in enumerate((capture.code, capture.taken_at[11:19], status)):
+    def show_dialog(self, dialog) -> None:
+        """Draw the session's today dialog (its rows and what the last void did)."""
+        if dialog == self.shown:  # views come every second (the time left): keep the table still
+            return
+        self.shown = dialog
+        self.table.ensurePolished()  # the style sheet's font, for rows a finger can pick
+        self.table.verticalHeader().setDefaultSectionSize(int(self.table.fontMetrics().height() * 1.9))
+        saved = sum(1 for row in dialog.rows if row.status == "accepted")
+        voided = sum(1 for row in dialog.rows if row.status == "voided")
+        self.counts.setText(text("operator.counts", self.language, saved=saved, voided=voided))
+        self.message.setText(text(dialog.message, self.language, **dialog.params) if dialog.message else "")
+        self._fill()
+
+    def visible_rows(self) -> list:
+        """The rows the search leaves (a part of the code, any case)."""
+        wanted = self.entry.text().strip().upper()
+        return [row for row in self.shown.rows if wanted in row.code.upper()]
+
+    def _fill(self) -> None:
+        if self.shown is None:
+            return
+        selected = self.selected_row()
+        rows = self.visible_rows()
+        self.table.blockSignals(True)  # half-filled rows are not a selection
+        self.table.clearSelection()
+        self.table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            status = text("status." + row.status, self.language)
+            if row.overrides:
+                status += " · " + text("operator.overridden", self.language, n=row.overrides)
+            for column, value in enumerate((row.time, row.code, row.name_masked or "—", status)):
                 item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, capture.status)
-                self.table.setItem(row, col, item)
-        self.table.resizeColumnsToContents()
+                item.setData(Qt.ItemDataRole.UserRole, row)
+                if row.status != "accepted":
+                    item.setForeground(QColor("#8a929c"))  # no longer the code's photo
+                elif row.overrides:
+                    item.setForeground(QColor("#9a6a00"))  # overridden: look twice
+                self.table.setItem(i, column, item)
+            if row == selected:
+                self.table.selectRow(i)
+        self.table.blockSignals(False)
+        self._selected()
+
+    def selected_row(self):
+        """The TodayRow selected, or None."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
 
     def selected_code(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        row = rows[0].row()
-        if self.table.item(row, 2).data(Qt.ItemDataRole.UserRole) != "accepted":
-            return None
-        return self.table.item(row, 0).text()
+        """The code of the selected row, when that row's photo can still be voided."""
+        row = self.selected_row()
+        return row.code if row is not None and row.status == "accepted" else None
 
-    def ask_void(self) -> None:
-        code = self.selected_code()
-        if code is None:
-            return
-        dialog = ReasonDialog(text("operator.void_reason", self.language), self.language, self)
-        dialog.given.connect(lambda reason: self.void(code, reason))
-        dialog.open()
+    def _selected(self) -> None:
+        self.void_button.setEnabled(self.selected_code() is not None)
 
-    def void(self, code: str, reason: str) -> None:
-        try:
-            with self.open_store() as store:
-                store.void(code, self.operator, reason)
-        except Exception as error:  # raised in a Qt slot it would vanish unseen: say it here
-            self.message.setText(text("operator.void_failed", self.language, code=code, why=error))
+    def cancel(self) -> None:
+        self.on_close()
+
+
+class CloseDialog(Dialog):
+    """Closing the station: the day's summary, a reminder when photos wait for the export."""
+
+    def __init__(self, dialog, language: str, on_close: Callable[[], None], on_cancel: Callable[[], None]) -> None:
+        super().__init__(text("operator.close_title", language))
+        self.on_close, self.on_cancel = on_close, on_cancel
+        summary = dialog.summary
+        if summary is None:  # the store could not be read: say so, closing still works
+            self.summary = _label(text(dialog.message, language, **dialog.params), "notice")
+            self.reminder = _label("", "notice")
         else:
-            self.message.setText(text("operator.void_done", self.language, code=code))
-        self.refresh()
+            self.summary = _label(text("operator.close_summary", language, accepted=summary.accepted,
+                                       overridden=summary.overridden, retakes=summary.retakes,
+                                       voided=summary.voided, waiting=summary.waiting_export), "value")
+            waiting = summary.waiting_export
+            self.reminder = _label(text("operator.export_reminder", language, waiting=waiting) if waiting
+                                   else text("operator.all_exported", language), "notice" if waiting else None)
+        self.rows.addWidget(self.summary)
+        self.rows.addWidget(self.reminder)
+        buttons = QHBoxLayout()
+        buttons.addWidget(_button(text("cancel", language), None, self.cancel))
+        buttons.addStretch()
+        buttons.addWidget(_button(text("operator.close_confirm", language), "danger", self.submit))
+        self.rows.addLayout(buttons)
+
+    def submit(self) -> None:
+        self.on_close()
+
+    def cancel(self) -> None:
+        self.on_cancel()

@@ -1,24 +1,49 @@
 """The live picture: the newest camera frame, mirrored like a mirror, with the target
-outline of the 480x640 crop, the one or two instructions, the countdown.
+outline of the 480x640 crop; beside it (below it on an upright screen) the panel with the
+instructions and their pictograms, the hold-still ring or the countdown, and a chip per rule.
 
-Painted at the camera rate from whatever frame is newest; the checks' results arrive
-separately (the view) and are drawn over it, so slow analysis never stalls the picture.
+Nothing is drawn over the head-and-shoulders area (the target outline) but the outline,
+the head oval and the crop the checks would cut: the picture belongs to the student.
+
+What is on screen is worked out when a view or a new size comes (compose), so it is known
+at once, not only once Qt gets round to painting; painting draws what compose decided.
+The frames are painted at the camera rate; the checks' results arrive separately (the
+view), so slow analysis never stalls the picture.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from kiosk.messages import pick, rule_name, text
 from kiosk.session import BLOCKING, State, verdict_of
-from kiosk.ui import style
+from kiosk.ui import pictograms, style
+
+WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
+CENTRE_WRAP = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
 
 
 def _sentence(line: str) -> str:
     """Instructions are shown as sentences: the first letter capitalised."""
     return line[:1].upper() + line[1:]
+
+
+@dataclass
+class Item:
+    """One thing drawn in the panel: a text, a pictogram, a chip, the ring or countdown."""
+
+    kind: str  # line | hint | pictogram | chip | ring | countdown
+    rect: QRectF  # in widget pixels
+    text: str = ""
+    colour: QColor = field(default_factory=lambda: style.TEXT_LIGHT)
+    font: QFont | None = None
+    flags: int = 0
+    fill: QColor | None = None  # a chip's colour
+    picture: str = ""  # a pictogram's kind
 
 
 class Preview(QWidget):
@@ -32,8 +57,13 @@ class Preview(QWidget):
         self.view = None
         self.painted = 0  # camera frames painted, for the preview-rate measurement
         self._painted_index = -1
-        self.shown_lines: list[str] = []  # the big lines on screen now (tests read them)
-        self.shown_hint = ""  # the waiting screen's line under the picture (tests read it)
+        self.picture = QRectF()  # where the camera picture is shown
+        self.panel = QRectF()  # the panel beside (or below) it
+        self.source = QRectF()  # the part of the frame shown, in camera pixels
+        self.target = QRectF()  # the head-and-shoulders area: the 3:4 crop outline
+        self.items: list[Item] = []
+        self.shown_lines: list[str] = []  # the big lines on screen now
+        self.shown_hint = ""  # the waiting screen's line under the title
 
     # -- input
 
@@ -47,167 +77,168 @@ class Preview(QWidget):
         self._array = image
         self.image = QImage(image.data, width, height, image.strides[0], QImage.Format.Format_BGR888)
         self.frame_index = frame.index
-        self.frame_size = (width, height)
+        if (width, height) != self.frame_size:
+            self.frame_size = (width, height)
+            self.compose()
         self.update()
 
     def show_view(self, view) -> None:
         self.view = view
+        self.compose()
         self.update()
+
+    def resizeEvent(self, event) -> None:
+        self.compose()
+        super().resizeEvent(event)
 
     # -- geometry
 
-    def _picture_rect(self) -> QRectF:
-        """Where the frame lands in the widget: as large as fits, centred."""
-        fw, fh = self.frame_size
-        scale = min(self.width() / fw, self.height() / fh)
-        w, h = fw * scale, fh * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+    def _short_side(self) -> int:
+        window = self.window()
+        return min(window.width(), window.height())
 
-    def _to_screen(self, rect: QRectF, x: float, y: float, w: float, h: float) -> QRectF:
+    def _areas(self) -> tuple[QRectF, QRectF]:
+        """(picture, panel): the picture as large as the panel leaves room for, and never so
+        narrow that the crop outline fills it edge to edge."""
+        w, h = float(self.width()), float(self.height())
+        fw, fh = self.frame_size
+        if w >= h:  # landscape: the panel on the right, about half the width
+            # The target is 0.69 of the picture's height wide: keep a margin either side.
+            picture_w = min(fw * h / fh, max(h * 0.69 * 1.25, w * 0.45))
+            return QRectF(0, 0, picture_w, h), QRectF(picture_w, 0, w - picture_w, h)
+        picture_h = min(h * 0.58, w / (0.69 * 1.15))  # upright: the panel below
+        picture_w = min(w, fw * picture_h / fh)
+        return QRectF((w - picture_w) / 2, 0, picture_w, picture_h), QRectF(0, picture_h, w, h - picture_h)
+
+    def _to_screen(self, x: float, y: float, w: float, h: float) -> QRectF:
         """A box in camera pixels -> the mirrored box on screen."""
+        scale = self.picture.height() / self.source.height()
+        left = self.picture.right() - (x + w - self.source.left()) * scale
+        return QRectF(left, self.picture.top() + (y - self.source.top()) * scale, w * scale, h * scale)
+
+    # -- what is on screen
+
+    def compose(self) -> None:
+        """Lay out the picture and the panel and decide every text, chip and pictogram."""
+        self.picture, self.panel = self._areas()
         fw, fh = self.frame_size
-        sx, sy = rect.width() / fw, rect.height() / fh
-        return QRectF(rect.right() - (x + w) * sx, rect.top() + y * sy, w * sx, h * sy)
-
-    def _target(self, rect: QRectF) -> QRectF:
-        """The 3:4 crop the person should fill: centred, 92 % of the picture height."""
-        h = rect.height() * 0.92
-        w = h * self.capture.width / self.capture.height
-        return QRectF(rect.center().x() - w / 2, rect.top() + rect.height() * 0.04, w, h)
-
-    # -- painting
-
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), style.BACKGROUND_DARK)
-        rect = self._picture_rect()
-        if self.image is not None:
-            painter.save()
-            # Mirror: the person sees themselves as in a mirror; the saved photo is not mirrored.
-            painter.translate(rect.right(), rect.top())
-            painter.scale(-rect.width() / self.image.width(), rect.height() / self.image.height())
-            painter.drawImage(0, 0, self.image)
-            painter.restore()
-            if self.frame_index != self._painted_index:
-                self._painted_index = self.frame_index
-                self.painted += 1
+        scale = self.picture.height() / fh
+        shown_w = self.picture.width() / scale
+        self.source = QRectF((fw - shown_w) / 2, 0, shown_w, fh)
+        # The 3:4 crop the person should fill: centred, 92 % of the picture height.
+        th = self.picture.height() * 0.92
+        tw = th * self.capture.width / self.capture.height
+        self.target = QRectF(self.picture.center().x() - tw / 2, self.picture.top() + self.picture.height() * 0.04,
+                             tw, th)
+        self.items = []
+        self.shown_lines, self.shown_hint = [], ""
         view = self.view
-        if view is None:
+        if view is None or self.panel.isEmpty():
             return
-        language = view.language
+        short = self._short_side()
+        self.big, self.small = style.big(short), style.small(short)
+        self.pad = self.small * 0.8
+        inner = self.panel.adjusted(self.pad, self.pad, -self.pad, -self.pad)
         if view.state in (State.WAITING, State.SCANNING):
-            self._paint_waiting(painter, rect, view)
+            self._compose_waiting(view, inner)
         elif view.state in (State.GUIDING, State.HOLDING, State.CAPTURING):
-            self._paint_guiding(painter, rect, view, language)
-        painter.end()
+            chips_top = self._compose_chips(view, inner)
+            self._compose_guiding(view, QRectF(inner.left(), inner.top(), inner.width(), chips_top - inner.top()))
+        self.shown_lines = [item.text for item in self.items if item.kind == "line"]
 
-    def _banner(self, painter: QPainter, lines: list[tuple[str, QColor]], top: float, size: int) -> None:
-        """Big lines of text on a dark band, readable from 1.5 m."""
-        self.shown_lines = [line for line, _ in lines]
-        line_h = size * 1.5
-        band = QRectF(0, top, self.width(), line_h * len(lines) + size * 0.4)
-        painter.fillRect(band, QColor(0, 0, 0, 170))
-        room = self.width() - size
-        for i, (line, colour) in enumerate(lines):
-            # A long line (English runs longer) shrinks to fit, down to 60 % of the size.
-            font = style.font(size, bold=True)
-            painter.setFont(font)
-            advance = painter.fontMetrics().horizontalAdvance(line)
-            if advance > room:
-                font = style.font(max(size * 0.6, size * room / advance), bold=True)
-                painter.setFont(font)
-            painter.setPen(colour)
-            r = QRectF(size * 0.5, top + size * 0.2 + i * line_h, room, line_h)
-            painter.drawText(r, Qt.AlignmentFlag.AlignCenter,
-                             painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, int(room)))
+    def _text(self, kind: str, words: str, font: QFont, left: float, top: float, width: float,
+              colour: QColor, flags=WRAP) -> float:
+        """Add a wrapped text at (left, top) `width` wide; returns its bottom."""
+        height = QFontMetricsF(font).boundingRect(QRectF(0, 0, width, 1e5), flags, words).height()
+        self.items.append(Item(kind, QRectF(left, top, width, height), words, colour, font, flags))
+        return top + height
 
-    def _paint_waiting(self, painter: QPainter, rect: QRectF, view) -> None:
-        size = style.big(self.height())
+    def _compose_waiting(self, view, area: QRectF) -> None:
         key = "scanning.title" if view.state is State.SCANNING else "waiting.title"
-        self._banner(painter, [(text(key, view.language), style.TEXT_LIGHT)], rect.top() + size * 0.4, size)
-        # Where to hold the code: a square in the middle of the picture.
-        side = rect.height() * 0.45
-        box = QRectF(rect.center().x() - side / 2, rect.center().y() - side / 2 + size * 0.6, side, side)
-        painter.setPen(QPen(style.ACCENT, max(4, size // 10), Qt.PenStyle.DashLine))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(box, 16, 16)
+        bottom = self._text("line", text(key, view.language), style.font(self.big, bold=True),
+                            area.left(), area.top(), area.width(), style.TEXT_LIGHT)
         # A code in the picture that cannot be read: what to change, in place of the usual
         # hint and in the warning colour, so it is noticed without stopping anything.
         unreadable = view.unreadable_code
-        hint = text("waiting.unreadable" if unreadable else "waiting.hint", view.language)
-        self.shown_hint = hint
-        painter.setFont(style.font(style.small(self.height()), bold=unreadable))
-        band = QRectF(0, rect.bottom() - size * 2.2, self.width(), size * 2.2)
-        painter.fillRect(band, QColor(0, 0, 0, 170))
-        painter.setPen(style.WARN_LIGHT if unreadable else style.TEXT_LIGHT)
-        painter.drawText(band.adjusted(size, 0, -size, 0),
-                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, hint)
+        self.shown_hint = text("waiting.unreadable" if unreadable else "waiting.hint", view.language)
+        bottom = self._text("hint", self.shown_hint, style.font(self.small * 1.15, bold=unreadable),
+                            area.left(), bottom + self.small, area.width(),
+                            style.WARN_LIGHT if unreadable else style.TEXT_LIGHT)
+        side = min(self.big * 3.0, area.bottom() - bottom - self.pad)
+        if side > self.big:
+            self.items.append(Item("pictogram", QRectF(area.center().x() - side / 2, bottom + self.pad * 2, side, side),
+                                   colour=style.TEXT_MUTED_LIGHT, picture="show_code"))
 
-    def _paint_guiding(self, painter: QPainter, rect: QRectF, view, language: str) -> None:
-        size = style.big(self.height())
-        target = self._target(rect)
-        ok = view.state is not State.GUIDING
-        colour = style.PASS if ok else (style.FAIL if view.instructions else style.TEXT_LIGHT)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(colour, max(4, size // 12)))
-        painter.drawRect(target)
-        # The head outline inside the crop: crown, eyes and face width at the middle of
-        # their allowed ranges.
-        c = self.capture
-        crown = sum(c.crown_px) / 2 / c.height
-        eyes = sum(c.eyes_px) / 2 / c.height
-        face_w = sum(c.face_width_px) / 2 / c.width
-        chin = eyes + (eyes - crown) * 0.95
-        head = QRectF(target.center().x() - target.width() * face_w / 2,
-                      target.top() + target.height() * crown,
-                      target.width() * face_w, target.height() * (chin - crown))
-        painter.setPen(QPen(QColor(colour.red(), colour.green(), colour.blue(), 150),
-                            max(3, size // 16), Qt.PenStyle.DashLine))
-        painter.drawEllipse(head)
-        if view.crop_box is not None:
-            # Where the checks would cut the photo from this frame (it lags a frame or two).
-            x, y, w, h = view.crop_box
-            painter.setPen(QPen(QColor(255, 255, 255, 120), 2, Qt.PenStyle.DotLine))
-            painter.drawRect(self._to_screen(rect, x, y, w, h))
-        # Instructions: the most important first, at most one or two.
-        if view.state is State.GUIDING:
-            if view.instructions:
-                lines = [(_sentence(pick(language, r.message_zh, r.message_en) or rule_name(r.rule, language)),
-                          style.TEXT_LIGHT) for r in view.instructions]
-            elif not view.face_seen:
-                lines = [(text("guide.no_result", language), style.TEXT_LIGHT)]
-            elif any(verdict_of(r) in BLOCKING for r in view.results):
-                lines = []  # a failure too new to name yet: say nothing rather than "good"
-            else:
-                lines = [(text("guide.all_pass", language), style.PASS_LIGHT)]
-        else:
-            lines = [(text("holding.title" if view.state is State.HOLDING else "capturing.title",
-                           language), style.PASS_LIGHT)]
-        if lines:
-            self._banner(painter, lines, rect.top() + size * 0.3, size)
+    def _lines(self, view) -> list[tuple[str, QColor, str | None]]:
+        """(text, colour, pictogram) of the big lines: the instructions, most important first."""
+        language = view.language
         if view.state is State.HOLDING:
-            self._paint_hold(painter, target, view, size)
+            return [(text("holding.title", language), style.PASS_LIGHT, None)]
         if view.state is State.CAPTURING:
-            painter.fillRect(self.rect(), QColor(255, 255, 255, 200))
-        self._paint_rules(painter, rect, view, language)
+            return [(text("capturing.title", language), style.PASS_LIGHT, None)]
+        if view.no_face:
+            return [(text("guide.no_face", language), style.TEXT_LIGHT, None)]
+        if view.instructions:
+            return [(_sentence(pick(language, r.message_zh, r.message_en)), style.TEXT_LIGHT,
+                     pictograms.direction(r.message_en)) for r in view.instructions]
+        if view.results and not any(verdict_of(r) in BLOCKING for r in view.results):
+            return [(text("guide.all_pass", language), style.PASS_LIGHT, None)]
+        # Nothing judged yet, or a failure too new to name: say so, never "good".
+        return [(text("guide.checking", language), style.TEXT_MUTED_LIGHT, None)]
 
-    def _paint_hold(self, painter: QPainter, target: QRectF, view, size: int) -> None:
-        if view.countdown is not None:
-            painter.setFont(style.font(size * 4, bold=True))
-            painter.setPen(QColor(255, 255, 255, 230))
-            painter.drawText(target, Qt.AlignmentFlag.AlignCenter, str(view.countdown))
-            return
-        # Progress of the hold-still time as an arc.
-        d = size * 2.2
-        arc = QRectF(target.center().x() - d / 2, target.bottom() - d * 1.3, d, d)
-        painter.setPen(QPen(QColor(255, 255, 255, 90), size // 5))
-        painter.drawEllipse(arc)
-        painter.setPen(QPen(style.PASS, size // 5))
-        painter.drawArc(arc, 90 * 16, int(-360 * 16 * view.hold))
+    def _compose_guiding(self, view, area: QRectF) -> None:
+        lines = self._lines(view)
+        # The instructions at the instruction size, their pictograms two lines high; when
+        # they would not fit above the chips (long English on a small screen) the words
+        # shrink first, to 60 %, then the pictograms, to 60 %.
+        size, side = self.big, self.big * 2.0
+        while True:
+            blocks = self._blocks(lines, area, size, side)
+            if sum(b[-1] for b in blocks) + self.pad * len(blocks) <= area.height() or side <= self.big * 1.2:
+                break
+            if size > self.big * 0.6:
+                size *= 0.95
+            else:
+                side *= 0.95
+        top = area.top()
+        for (words, colour, picture), (font, text_rect, picture_side, block) in zip(lines, blocks, strict=True):
+            self.items.append(Item("line", text_rect.translated(0, top + (block - text_rect.height()) / 2), words,
+                                   colour, font, WRAP))
+            if picture:
+                self.items.append(Item("pictogram", QRectF(area.left(), top + (block - picture_side) / 2,
+                                                           picture_side, picture_side), colour=colour,
+                                       picture=picture))
+            top += block + self.pad
+        if view.state is State.HOLDING:
+            # The hold-still time as a ring, then the countdown, under the line and never
+            # over the face.
+            room = area.bottom() - top
+            d = min(self.big * 3.0, room, area.width())
+            box = QRectF(area.center().x() - d / 2, top + (room - d) / 2, d, d)
+            if view.countdown is not None:
+                self.items.append(Item("countdown", box, str(view.countdown), style.TEXT_LIGHT,
+                                       style.font(d * 0.8, bold=True), int(Qt.AlignmentFlag.AlignCenter)))
+            else:
+                self.items.append(Item("ring", box))
 
-    def _paint_rules(self, painter: QPainter, rect: QRectF, view, language: str) -> None:
-        """One chip per rule, coloured by its verdict: what passes and what does not."""
+    def _blocks(self, lines, area: QRectF, size: float,
+                picture_side: float) -> list[tuple[QFont, QRectF, float, float]]:
+        """For each line at font `size` (px) and pictograms `picture_side` px square: (font,
+        its text's rect at top 0, pictogram side, height of the line's block)."""
+        font = style.font(size, bold=True)
+        blocks = []
+        for words, _, picture in lines:
+            left, width = area.left(), area.width()
+            if picture:
+                left, width = left + picture_side + self.pad, width - picture_side - self.pad
+            height = QFontMetricsF(font).boundingRect(QRectF(0, 0, width, 1e5), WRAP, words).height()
+            blocks.append((font, QRectF(left, 0, width, height), picture_side,
+                           max(height, picture_side if picture else 0)))
+        return blocks
+
+    def _compose_chips(self, view, area: QRectF) -> float:
+        """One chip per rule, coloured by its verdict, at the bottom of the panel, as many
+        to a row as fit; returns the top of the chips."""
         rules: dict[str, str] = {}
         for r in view.results:
             verdict = verdict_of(r)
@@ -215,31 +246,111 @@ class Preview(QWidget):
             if worst is None or style.SEVERITY[verdict] > style.SEVERITY[worst]:
                 rules[r.rule] = verdict
         if not rules:
-            return
-        size = style.small(self.height())
-        font = style.font(int(size * 0.75))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        chips = [(f"{style.SYMBOL[v]} {rule_name(rule, language)}", v) for rule, v in rules.items()]
-        pad, gap, h = size * 0.4, size * 0.3, size * 1.3
+            return area.bottom()
+        font = style.font(self.small * 0.75)  # a status at a glance: smaller than the instructions
+        metrics = QFontMetricsF(font)
+        gap, h = self.small * 0.22, self.small * 1.15
         rows: list[list[tuple[str, str, float]]] = [[]]
         width = 0.0
-        for label, verdict in chips:
-            w = metrics.horizontalAdvance(label) + 2 * pad
-            if width + w > self.width() - 2 * gap and rows[-1]:
+        for rule, verdict in rules.items():
+            label = f"{style.SYMBOL[verdict]} {rule_name(rule, view.language)}"
+            w = min(area.width(), metrics.horizontalAdvance(label) + self.small * 0.9)
+            if rows[-1] and width + w > area.width():
                 rows.append([])
                 width = 0.0
             rows[-1].append((label, verdict, w))
             width += w + gap
-        y = self.height() - len(rows) * (h + gap) - gap
-        for row in rows:
-            x = (self.width() - sum(w + gap for _, _, w in row) + gap) / 2
+        top = area.bottom() - len(rows) * h - (len(rows) - 1) * gap
+        for i, row in enumerate(rows):
+            # Each full row spread over the panel's width: a tidy block, whatever the words.
+            last = i == len(rows) - 1 and len(rows) > 1
+            spare = 0.0 if last else (area.width() - sum(w for _, _, w in row) - gap * (len(row) - 1)) / len(row)
+            x = area.left()
             for label, verdict, w in row:
-                chip = QRectF(x, y, w, h)
+                rect = QRectF(x, top + i * (h + gap), w + spare, h)
+                self.items.append(Item("chip", rect, label, style.TEXT_LIGHT, font,
+                                       int(Qt.AlignmentFlag.AlignCenter), fill=style.VERDICT[verdict]))
+                x += w + spare + gap
+        return top - self.pad
+
+    # -- painting
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), style.BACKGROUND_DARK)
+        if self.image is not None:
+            painter.save()
+            painter.setClipRect(self.picture)
+            # Mirror: the person sees themselves as in a mirror; the saved photo is not mirrored.
+            painter.translate(self.picture.right(), self.picture.top())
+            painter.scale(-1, 1)
+            painter.drawImage(QRectF(0, 0, self.picture.width(), self.picture.height()), self.image, self.source)
+            painter.restore()
+            if self.frame_index != self._painted_index:
+                self._painted_index = self.frame_index
+                self.painted += 1
+        view = self.view
+        if view is not None:
+            painter.fillRect(self.panel, style.PANEL_DARK)
+            if view.state in (State.WAITING, State.SCANNING):
+                self._paint_code_box(painter)
+            elif view.state in (State.GUIDING, State.HOLDING, State.CAPTURING):
+                self._paint_guides(painter, view)
+            for item in self.items:
+                self._paint_item(painter, item, view)
+        painter.end()
+
+    def _paint_code_box(self, painter: QPainter) -> None:
+        """Where to hold the code: a square in the middle of the picture."""
+        side = self.picture.height() * 0.45
+        box = QRectF(self.picture.center().x() - side / 2, self.picture.center().y() - side / 2, side, side)
+        painter.setPen(QPen(style.ACCENT, max(4, self.big // 10), Qt.PenStyle.DashLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(box, 16, 16)
+
+    def _paint_guides(self, painter: QPainter, view) -> None:
+        """The crop outline and the head oval: thin lines, the only marks over the person."""
+        ok = view.state is not State.GUIDING
+        colour = style.PASS if ok else (style.FAIL if view.instructions else style.TEXT_LIGHT)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(colour, max(4, self.big // 12)))
+        painter.drawRect(self.target)
+        # The head outline inside the crop: crown, eyes and face width at the middle of
+        # their allowed ranges.
+        c, target = self.capture, self.target
+        crown = sum(c.crown_px) / 2 / c.height
+        eyes = sum(c.eyes_px) / 2 / c.height
+        face_w = sum(c.face_width_px) / 2 / c.width
+        chin = eyes + (eyes - crown) * 0.95
+        head = QRectF(target.center().x() - target.width() * face_w / 2, target.top() + target.height() * crown,
+                      target.width() * face_w, target.height() * (chin - crown))
+        painter.setPen(QPen(QColor(colour.red(), colour.green(), colour.blue(), 150), max(3, self.big // 16),
+                            Qt.PenStyle.DashLine))
+        painter.drawEllipse(head)
+        if view.crop_box is not None:
+            # Where the checks would cut the photo from this frame (it lags a frame or two).
+            painter.setPen(QPen(QColor(255, 255, 255, 120), 2, Qt.PenStyle.DotLine))
+            painter.drawRect(self._to_screen(*view.crop_box))
+        if view.state is State.CAPTURING:  # the shutter's flash
+            painter.fillRect(self.picture, QColor(255, 255, 255, 200))
+
+    def _paint_item(self, painter: QPainter, item: Item, view) -> None:
+        if item.kind == "pictogram":
+            pictograms.paint(painter, item.picture, item.rect, item.colour)
+        elif item.kind == "ring":
+            width = item.rect.width() / 10
+            ring = item.rect.adjusted(width / 2, width / 2, -width / 2, -width / 2)
+            painter.setPen(QPen(QColor(255, 255, 255, 90), width))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(ring)
+            painter.setPen(QPen(style.PASS, width))
+            painter.drawArc(ring, 90 * 16, int(-360 * 16 * view.hold))
+        else:
+            if item.fill is not None:
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(style.VERDICT[verdict])
-                painter.drawRoundedRect(chip, h / 2, h / 2)
-                painter.setPen(style.TEXT_LIGHT)
-                painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, label)
-                x += w + gap
-            y += h + gap
+                painter.setBrush(item.fill)
+                painter.drawRoundedRect(item.rect, item.rect.height() / 2, item.rect.height() / 2)
+            painter.setFont(item.font)
+            painter.setPen(item.colour)
+            painter.drawText(item.rect, item.flags, item.text)

@@ -1,14 +1,18 @@
-"""The kiosk window. Every screen is drawn from the session's view; the window only turns
+"""The kiosk window. Every screen, dialogs included, is drawn from the session's view (its
+state and photographer mode) and re-drawn whenever a view comes; the window only turns
 touches and keys into session events (posted to the worker) and never decides anything.
+The one dialog of its own is the PIN entry, which is how photographer mode begins.
 """
 
 from __future__ import annotations
 
+import html
 import time
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QPixmap
+from PySide6.QtCore import QObject, QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QFrame,
     QGridLayout,
@@ -17,6 +21,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -24,11 +29,11 @@ from PySide6.QtWidgets import (
 
 from kiosk import session as s
 from kiosk.codec import qr_image
-from kiosk.messages import rule_name, text
+from kiosk.messages import measured, rule_name, text
 from kiosk.scanner import WedgeInput
 from kiosk.session import State
 from kiosk.ui import style
-from kiosk.ui.dialogs import PinDialog, ReasonDialog, TodayDialog
+from kiosk.ui.dialogs import CloseDialog, Overlay, PinDialog, ReasonDialog, TodayDialog
 from kiosk.ui.preview import Preview
 
 # Three taps in the top-left corner within this time open the PIN entry (touch screens
@@ -36,6 +41,8 @@ from kiosk.ui.preview import Preview
 CORNER_PX = 90
 CORNER_TAPS = 3
 CORNER_WINDOW_S = 2.0
+# Photographer mode's time left turns to the warning colour in its last minute.
+WARN_LEFT_S = 60
 
 
 class ViewBridge(QObject):
@@ -49,12 +56,6 @@ def qr_pixmap(data: str, size: int) -> QPixmap:
     image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0],
                    QImage.Format.Format_Grayscale8).copy()
     return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
-
-
-def jpeg_pixmap(jpeg: bytes, height: int) -> QPixmap:
-    pixmap = QPixmap()
-    pixmap.loadFromData(jpeg, "JPG")
-    return pixmap.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
 
 
 def label(text_: str = "", role: str | None = None, wrap: bool = True) -> QLabel:
@@ -74,29 +75,93 @@ def button(role: str | None = None) -> QPushButton:
     return widget
 
 
+def set_role(widget: QWidget, role: str) -> None:
+    """Change a widget's style role (a changed property needs a re-polish)."""
+    if widget.property("role") != role:
+        widget.setProperty("role", role)
+        widget.style().polish(widget)
+
+
+def minutes(seconds: int) -> str:
+    """600 -> '10:00'."""
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class ElidedLabel(QLabel):
+    """One line of text that ends in "…" when its place is too short, never widening it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().windowText().color())
+        words = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), words)
+        painter.end()
+
+
+class RowCheckBox(QCheckBox):
+    """A check box a finger can tick anywhere along its row, not only on its small box."""
+
+    def hitButton(self, pos) -> bool:
+        return self.rect().contains(pos)
+
+
+class PhotoView(QWidget):
+    """The photo under review, as large as its place allows, never distorted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pixmap = QPixmap()
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def show_jpeg(self, jpeg: bytes) -> None:
+        self.pixmap = QPixmap()
+        self.pixmap.loadFromData(jpeg, "JPG")
+        self.update()
+
+    def shown_rect(self) -> QRectF:
+        """Where the photo is drawn, in this widget's pixels."""
+        if self.pixmap.isNull():
+            return QRectF()
+        scale = min(self.width() / self.pixmap.width(), self.height() / self.pixmap.height())
+        w, h = self.pixmap.width() * scale, self.pixmap.height() * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if not self.pixmap.isNull():
+            painter.drawPixmap(self.shown_rect(), self.pixmap, QRectF(self.pixmap.rect()))
+        painter.end()
+
+
 class KioskWindow(QWidget):
     """post(event) hands events to the session; latest() gives the newest camera frame;
-    open_store() opens the store for the photographer's list; lock checks PINs."""
+    lock checks PINs."""
 
-    def __init__(self, settings, post, latest, lock, open_store, fps: float) -> None:
+    def __init__(self, settings, post, latest, lock, fps: float) -> None:
         super().__init__()
         self.settings = settings
         self.post = post
         self.latest = latest
         self.lock = lock
-        self.open_store = open_store
         self.view: s.View | None = None
         self.allow_close = False
         self.wedge = WedgeInput()  # what a keyboard-wedge scanner types
         self.corner_taps: list[float] = []
-        self.dialog = None
-        self._review_capture = None
+        self.dialog = None  # the dialog on screen (dialogs.Dialog), or None
+        self._dialog_shown = None  # (kind, subject, language) of the session's dialog on screen
+        self._review_shown = None  # what the review's check list was last built from
         self.setWindowTitle(text("app.title", settings.station.language))
         self.setFont(style.font(style.small(800)))  # the CJK family for every widget
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.bridge = ViewBridge()
         self.bridge.changed.connect(self.show_view)
         self._build()
+        self.overlay = Overlay(self)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._poll_camera)
         self.timer.start(max(5, int(1000 / fps / 2)))  # twice the camera rate: no frame waits long
@@ -106,7 +171,7 @@ class KioskWindow(QWidget):
     def _build(self) -> None:
         root = QVBoxLayout(self)
         # The screen decides the window's size, never its contents (text is sized from
-        # the height, so a growing window would grow its text and itself again).
+        # the screen, so a growing window would grow its text and itself again).
         root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
@@ -114,15 +179,15 @@ class KioskWindow(QWidget):
         top.setObjectName("topbar")
         bar = QHBoxLayout(top)
         self.title = label(wrap=False)
-        self.station = label(wrap=False)
-        self.station.setProperty("role", "muted")
+        # A long station name is shortened on a narrow (upright) screen, never widening the window.
+        self.station = ElidedLabel()
         self.badge = label(wrap=False)
+        self.badge.setProperty("role", "badge")
         self.language_button = button()
         self.language_button.clicked.connect(self._switch_language)
         bar.addWidget(self.title)
         bar.addSpacing(20)
-        bar.addWidget(self.station)
-        bar.addStretch()
+        bar.addWidget(self.station, 1)
         bar.addWidget(self.badge)
         bar.addWidget(self.language_button)
         root.addWidget(top)
@@ -141,28 +206,34 @@ class KioskWindow(QWidget):
         self.operator_bar = QWidget()
         self.operator_bar.setObjectName("operatorbar")
         rows = QVBoxLayout(self.operator_bar)
-        ops = QHBoxLayout()
-        rows.addLayout(ops)
+        # Statuses and buttons side by side on a wide screen, one above the other on an
+        # upright one.
+        self.operator_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        rows.addLayout(self.operator_row)
         # What to do about a camera that cannot take photos: a row of its own, read in full
         # on a touch screen where no tooltip opens.
         self.camera_fix = label()
         rows.addWidget(self.camera_fix)
+        statuses, ops = QHBoxLayout(), QHBoxLayout()
         self.camera_status = label(wrap=False)
+        self.camera_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.backdrop_status = label(wrap=False)
         self.shutter_button = button("primary")
         self.shutter_button.clicked.connect(lambda: self.post(s.Shutter()))
         self.today_button = button()
-        self.today_button.clicked.connect(self._open_today)
+        self.today_button.clicked.connect(lambda: self.post(s.Ask("today")))
         self.leave_button = button()
         self.leave_button.clicked.connect(lambda: self.post(s.OperatorOff()))
         self.exit_button = button("danger")
-        self.exit_button.clicked.connect(self._exit)
-        ops.setSpacing(24)
-        for w in (self.camera_status, self.backdrop_status):
-            ops.addWidget(w)
+        self.exit_button.clicked.connect(lambda: self.post(s.Ask("close")))
+        statuses.setSpacing(24)
+        statuses.addWidget(self.backdrop_status)
+        statuses.addWidget(self.camera_status, 1)
         ops.addStretch()
         for w in (self.shutter_button, self.today_button, self.leave_button, self.exit_button):
             ops.addWidget(w)
+        self.operator_row.addLayout(statuses, 1)
+        self.operator_row.addLayout(ops)
         root.addWidget(self.operator_bar)
         self.operator_bar.hide()
 
@@ -206,35 +277,32 @@ class KioskWindow(QWidget):
 
     def _review_page(self) -> QWidget:
         page, layout = self._panel()
-        self.review_title = label(role="big")
-        layout.addWidget(self.review_title)
-        body = QHBoxLayout()
-        body.setSpacing(30)
-        self.review_photo = QLabel()
-        self.review_photo.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
-        body.addWidget(self.review_photo)
+        # The photo beside the checks on a wide screen, above them on an upright one.
+        self.review_body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.review_body.setSpacing(40)
+        self.review_photo = PhotoView()
+        self.review_body.addWidget(self.review_photo, 5)
         side = QVBoxLayout()
-        self.review_checks_title = label(role="label")
-        side.addWidget(self.review_checks_title)
-        # The rows keep their natural height and scroll when a short screen has no room
-        # for them all beside the photographer's confirmations: never squeezed on top of
-        # each other.
+        side.setSpacing(12)
+        self.review_title = label(role="title")
+        side.addWidget(self.review_title)
+        # Failed checks first, then the passed ones; one list, back at its top for every new
+        # photo, so what needs a look is in view before anything else.
         rows = QWidget()
         rows.setObjectName("checklist")
-        self.review_list = QGridLayout(rows)
+        self.review_list = QVBoxLayout(rows)
         self.review_list.setContentsMargins(0, 0, 0, 0)
-        self.review_list.setVerticalSpacing(4)
-        self.review_list.setHorizontalSpacing(10)
-        self.review_list.setColumnStretch(2, 1)
-        self.review_list.setColumnStretch(5, 1)
-        scroll = QScrollArea()
-        scroll.setWidget(rows)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setStyleSheet("QScrollArea, #checklist { background: transparent; }")
-        side.addWidget(scroll, 1)
-        self.confirm_boxes = {item: QCheckBox() for item in s.APPEARANCE}
+        self.review_list.setSpacing(8)
+        self.review_scroll = QScrollArea()
+        self.review_scroll.setWidget(rows)
+        self.review_scroll.setWidgetResizable(True)
+        self.review_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.review_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.review_scroll.setStyleSheet("QScrollArea, #checklist { background: transparent; }")
+        side.addWidget(self.review_scroll, 1)
+        self.appearance_title = label(role="section")
+        side.addWidget(self.appearance_title)
+        self.confirm_boxes = {item: RowCheckBox() for item in s.APPEARANCE}
         for item, box in self.confirm_boxes.items():
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             box.clicked.connect(lambda checked, item=item: self.post(s.ConfirmAppearance(item, checked)))
@@ -253,8 +321,8 @@ class KioskWindow(QWidget):
         buttons.addStretch()
         buttons.addWidget(self.accept_button)
         side.addLayout(buttons)
-        body.addLayout(side, 1)
-        layout.addLayout(body, 1)
+        self.review_body.addLayout(side, 6)
+        layout.addLayout(self.review_body, 1)
         return page
 
     def _saved_page(self) -> QWidget:
@@ -277,6 +345,7 @@ class KioskWindow(QWidget):
         page, layout = self._panel()
         self.error_title = label(role="error")
         layout.addWidget(self.error_title)
+        layout.addSpacing(20)
         self.error_text = label(role="value")
         layout.addWidget(self.error_text)
         layout.addStretch()
@@ -284,9 +353,12 @@ class KioskWindow(QWidget):
         self.cancel_button = button()
         self.cancel_button.clicked.connect(lambda: self.post(s.Cancel()))
         self.retry_button = button("primary")
-        self.retry_button.clicked.connect(self._retry)
+        self.retry_button.clicked.connect(lambda: self.post(s.Retry()))
+        self.replace_button = button("danger")
+        self.replace_button.clicked.connect(lambda: self.post(s.Ask("replace")))
         buttons.addWidget(self.cancel_button)
         buttons.addStretch()
+        buttons.addWidget(self.replace_button)
         buttons.addWidget(self.retry_button)
         layout.addLayout(buttons)
         return page
@@ -294,8 +366,19 @@ class KioskWindow(QWidget):
     # -- drawing the view
 
     def resizeEvent(self, event) -> None:
-        self.setStyleSheet(style.sheet(self.height()))
+        short = min(self.width(), self.height())
+        self.setStyleSheet(style.sheet(short))
+        upright = self.height() > self.width()
+        self.review_body.setDirection(QBoxLayout.Direction.TopToBottom if upright
+                                      else QBoxLayout.Direction.LeftToRight)
+
+        self.operator_row.setDirection(QBoxLayout.Direction.TopToBottom if upright
+                                       else QBoxLayout.Direction.LeftToRight)
+        self.overlay.setGeometry(self.rect())
         super().resizeEvent(event)
+        if self.view is not None:
+            self._review_shown = None  # the check list's sizes follow the screen
+            self.show_view(self.view)
 
     def _poll_camera(self) -> None:
         if self.pages.currentWidget() is self.preview:
@@ -303,11 +386,15 @@ class KioskWindow(QWidget):
 
     def show_view(self, view: s.View) -> None:
         self.view = view
+        if view.closed:
+            self.allow_close = True
+            self.close()
+            return
         lang = view.language
         self.title.setText(text("app.title", lang))
         self.station.setText(self.settings.station.name)
         self.language_button.setText(text("language.switch", lang))
-        self.badge.setText(text("operator.badge", lang) if view.operator else "")
+        self._show_badge(view, lang)
         self._show_operator(view, lang)
         state = view.state
         if state in (State.WAITING, State.SCANNING, State.GUIDING, State.HOLDING, State.CAPTURING):
@@ -321,8 +408,17 @@ class KioskWindow(QWidget):
             self._show_saved(view, lang)
         elif state is State.ERROR:
             self._show_error(view, lang)
+        self._show_dialog(view)
         if not self._reads_codes():
             self.wedge.clear()
+
+    def _show_badge(self, view: s.View, lang: str) -> None:
+        if view.operator is None:
+            self.badge.setText("")
+            return
+        # Photographer mode ends by itself: how long is left is always in view.
+        self.badge.setText(text("operator.badge", lang, time=minutes(view.operator_left)))
+        set_role(self.badge, "badge_ending" if view.operator_left <= WARN_LEFT_S else "badge")
 
     def _show_operator(self, view: s.View, lang: str) -> None:
         self.operator_bar.setVisible(view.operator is not None)
@@ -375,74 +471,97 @@ class KioskWindow(QWidget):
 
     def _show_review(self, view: s.View, lang: str) -> None:
         capture = view.capture
-        self.review_title.setText(text("review.title", lang))
-        self.review_checks_title.setText(text("review.checks", lang))
-        if self._review_capture is None or capture.jpeg is not self._review_capture.jpeg:
-            self.review_photo.setPixmap(jpeg_pixmap(capture.jpeg, int(self.height() * 0.62)))
-        self._review_capture = capture
-        self._fill_checks(capture, view, lang)
         operator = view.operator is not None
+        # The photo is the larger part: beside the checks 5 to 6 of the width (its height is
+        # the page's); above them 11 to 9 of the height, half for a photographer, who has
+        # the failed checks and the confirmations to see too.
+        upright = self.height() > self.width()
+        self.review_body.setStretch(0, (10 if operator else 11) if upright else 5)
+        self.review_body.setStretch(1, (10 if operator else 9) if upright else 6)
+        self.review_title.setText(text("review.title_photographer" if operator else "review.title", lang))
+        new_photo = self._review_shown is None or capture.jpeg is not self._review_shown[0].jpeg
+        if new_photo:
+            self.review_photo.show_jpeg(capture.jpeg)
+        shown = (capture, operator, lang)
+        if shown != self._review_shown:
+            self._fill_checks(capture, operator, lang)
+            if new_photo:
+                self.review_scroll.verticalScrollBar().setValue(0)
+        self._review_shown = shown
+        self.appearance_title.setVisible(operator)
+        self.appearance_title.setText(text("review.confirm_title", lang))
         for item, box in self.confirm_boxes.items():
             box.setVisible(operator)
             box.setText(text(f"review.confirm_{item}", lang))
             box.setChecked(item in capture.confirmations)
         self.review_notice.setText(text(view.notice, lang) if view.notice else "")
+        self.review_notice.setVisible(view.notice is not None)  # no empty line's room taken from the checks
         self.retake_button.setText(text("review.retake", lang))
         self.void_button.setText(text("review.void", lang))
         self.void_button.setVisible(operator)
         self.accept_button.setText(text("review.accept", lang))
         self.pages.setCurrentWidget(self.review_page)
 
-    def _fill_checks(self, capture, view: s.View, lang: str) -> None:
-        """One line per rule: its mark and colour, and for a photographer an override."""
+    def _fill_checks(self, capture, operator: bool, lang: str) -> None:
+        """The failed checks, each with what was measured against its limit (and for a
+        photographer its override), then the passed rules in a compact grid."""
         while self.review_list.count():
-            widget = self.review_list.takeAt(0).widget()
-            widget.hide()
-            widget.deleteLater()
+            item = self.review_list.takeAt(0)
+            if item.widget() is not None:
+                item.widget().hide()
+                item.widget().deleteLater()
         overrides = dict(capture.overrides)
-        by_rule: dict[str, list] = {}
-        for r in capture.report.results:
-            by_rule.setdefault(r.rule, []).append(r)
-        half = (len(by_rule) + 1) // 2  # two columns, so twenty rules fit beside the photo
-        size = style.small(self.height())
+        size = style.small(min(self.width(), self.height()))
+        failed = capture.blocking
+        self.failed_rows: list[QWidget] = []
+        if failed:
+            self.review_list.addWidget(label(text("review.failed", lang), "section"))
+        for result in failed:
+            row = self._failed_row(result, overrides.get(result.id), operator, lang, size)
+            self.failed_rows.append(row)
+            self.review_list.addWidget(row)
+        failed_rules = {r.rule for r in failed}
+        passed = list(dict.fromkeys(r.rule for r in capture.report.results if r.rule not in failed_rules))
+        self.review_list.addWidget(label(text("review.passed" if failed else "review.all_passed", lang), "section"))
+        grid_box = QWidget()
+        grid = QGridLayout(grid_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
+        columns = 3 if self.width() >= self.height() else 2
+        for i, rule in enumerate(passed):
+            name = label(f"{style.SYMBOL['pass']} {rule_name(rule, lang)}", "passed", wrap=False)
+            grid.addWidget(name, i // columns, i % columns)
+        self.review_list.addWidget(grid_box)
+        self.review_list.addStretch()
 
-        def severity(results) -> int:
-            return max(style.SEVERITY[s.verdict_of(r)] for r in results)
-
-        # What needs a look comes first, so it is in view even when the list scrolls.
-        ordered = sorted(by_rule.items(), key=lambda item: -severity(item[1]))
-        for i, (rule, results) in enumerate(ordered):
-            row, col = (i, 0) if i < half else (i - half, 3)
-            worst = max(results, key=lambda r: style.SEVERITY[s.verdict_of(r)])
-            verdict = s.verdict_of(worst)
-            mark = label(style.SYMBOL[verdict], wrap=False)
-            mark.setStyleSheet(f"color: {style.VERDICT[verdict].name()}; font-weight: bold; font-size: {size}px;")
-            name = label(rule_name(rule, lang), wrap=False)
-            name.setStyleSheet(f"font-size: {int(size * 0.75)}px;")
-            self.review_list.addWidget(mark, row, col)
-            self.review_list.addWidget(name, row, col + 1)
-            blocking = [r for r in results if s.verdict_of(r) in s.BLOCKING]
-            if blocking and blocking[0].id in overrides:
-                reason = overrides[blocking[0].id]
-                note = label(text("review.overridden", lang), wrap=False)
-                note.setToolTip(reason)
-                mark.setText(style.SYMBOL["warn"])
-                mark.setStyleSheet(f"color: {style.WARN.name()}; font-weight: bold; font-size: {size}px;")
-                note.setStyleSheet(f"color: {style.WARN.name()}; font-size: {int(size * 0.7)}px;")
-                self.review_list.addWidget(note, row, col + 2)
-            elif blocking and view.operator:
-                override = button()
-                override.setText(text("review.override", lang))
-                override.setStyleSheet(f"font-size: {int(size * 0.65)}px; padding: 0px 8px; min-height: {size}px;")
-                override.clicked.connect(lambda _=False, r=blocking[0]: self._ask_override(r))
-                self.review_list.addWidget(override, row, col + 2)
-            elif blocking:
-                self.review_list.addWidget(label(text("verdict." + verdict, lang), wrap=False), row, col + 2)
+    def _failed_row(self, result, reason: str | None, operator: bool, lang: str, size: int) -> QWidget:
+        """A failed check: its mark, its name and what was measured against its limit (on one
+        line when there is room), the override or its reason."""
+        row = QFrame()
+        row.setObjectName("overriddenrow" if reason else "failedrow")  # amber once overridden
+        line = QHBoxLayout(row)
+        line.setContentsMargins(10, 4, 10, 4)
+        verdict = "warn" if reason else s.verdict_of(result)
+        mark = label(style.SYMBOL[verdict], wrap=False)
+        mark.setStyleSheet(f"color: {style.VERDICT[verdict].name()}; font-weight: bold; font-size: {size}px;")
+        detail = html.escape(measured(result, self.settings.checks.get(result.id), lang))
+        if reason:
+            detail += "<br>" + html.escape(text("review.overridden", lang, reason=reason))
+        words = label(f"<b>{html.escape(rule_name(result.rule, lang))}</b>&nbsp;&nbsp; {detail}", "measured")
+        words.setTextFormat(Qt.TextFormat.RichText)
+        line.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
+        line.addWidget(words, 1)
+        if operator and not reason:
+            override = button()
+            override.setText(text("review.override", lang))
+            override.clicked.connect(lambda _=False, check=result.id: self.post(s.Ask("override", check)))
+            line.addWidget(override, 0, Qt.AlignmentFlag.AlignVCenter)
+        return row
 
     def _show_saved(self, view: s.View, lang: str) -> None:
         receipt = view.receipt
         self.saved_title.setText(text("saved.title", lang))
-        self.saved_qr.setPixmap(qr_pixmap(receipt.qr_text, int(self.height() * 0.4)))
+        self.saved_qr.setPixmap(qr_pixmap(receipt.qr_text, int(min(self.width(), self.height()) * 0.45)))
         when = receipt.saved_at.strftime("%Y-%m-%d %H:%M")
         self.saved_lines.setText(
             text("saved.code", lang, code=receipt.code) + "\n" + text("saved.time", lang, time=when)
@@ -453,56 +572,94 @@ class KioskWindow(QWidget):
     def _show_error(self, view: s.View, lang: str) -> None:
         problem = view.problem
         self.error_title.setText(text(problem.title_key, lang))
-        # Red only for an error; a wait is no one's fault. (A changed role needs a re-polish.)
-        self.error_title.setProperty("role", "error" if problem.title_key == "error.title" else "title")
-        self.error_title.style().polish(self.error_title)
-        self.error_text.setText(text(problem.key, lang, **problem.params))
+        # Red only for a fault; a wait, or a code that cannot be used, is no one's fault.
+        set_role(self.error_title, "error" if problem.title_key == "error.title" else "title")
+        # The photographer may replace the photo of a code that has one; the student is
+        # told to see the photographer. Both drawn from the mode now, not the one at the scan.
+        replace = self._can_replace(view)
+        key = "error.code_taken_photographer" if replace else problem.key
+        self.error_text.setText(text(key, lang, **problem.params))
+        # A code that cannot be used has one way on: back to the start (Retry does that).
+        self.cancel_button.setVisible(not problem.key.startswith("error.code_"))
         self.cancel_button.setText(text("error.cancel", lang))
         self.retry_button.setText(text(problem.retry_key, lang))
+        self.replace_button.setVisible(replace)
+        self.replace_button.setText(text("error.replace", lang))
         self.pages.setCurrentWidget(self.error_page)
 
-    # -- actions
+    @staticmethod
+    def _can_replace(view: s.View) -> bool:
+        return view.operator is not None and view.state is State.ERROR and view.problem.key == "error.code_taken"
 
-    def _retry(self) -> None:
-        if self.view.problem.retry_key == "error.code_taken_retry":
-            self._ask_reason(text("error.replace_reason", self.view.language),
-                             lambda reason: self.post(s.Retry(reason)))
+    # -- dialogs
+
+    def _show_dialog(self, view: s.View) -> None:
+        """The session's dialog, if any, over everything; the PIN entry goes once the
+        photographer is in (or never was asked for)."""
+        dialog = view.dialog
+        if dialog is None:
+            if self._dialog_shown is not None or (self.dialog is not None and view.operator):
+                self._close_dialog()
+            return
+        shown = (dialog.kind, dialog.subject, view.language)
+        if shown != self._dialog_shown:
+            self._open_session_dialog(dialog, view.language)
+            self._dialog_shown = shown
+        if dialog.kind == "today":
+            self.dialog.show_dialog(dialog)
+
+    def _open_session_dialog(self, dialog: s.Dialog, lang: str) -> None:
+        dismiss = lambda: self.post(s.Dismiss())  # noqa: E731
+        width = min(self.width() * 0.9, max(self.width() * 0.6, 1000))
+        height = None
+        if dialog.kind == "override":
+            rule = next((r.rule for r in self.view.capture.blocking if r.id == dialog.subject), dialog.subject)
+            panel = ReasonDialog(text("review.override_reason", lang, rule=rule_name(rule, lang)), "override", lang,
+                                 lambda reason: self.post(s.Override(dialog.subject, reason)), dismiss)
+        elif dialog.kind == "replace":
+            panel = ReasonDialog(text("error.replace_reason", lang), "replace", lang,
+                                 lambda reason: self.post(s.Replace(reason)), dismiss)
+        elif dialog.kind == "void":
+            panel = ReasonDialog(text("operator.void_reason", lang, code=dialog.subject), "void", lang,
+                                 lambda reason: self.post(s.VoidStored(dialog.subject, reason)), dismiss)
+        elif dialog.kind == "today":
+            panel = TodayDialog(lang, lambda code: self.post(s.Ask("void", code)), dismiss)
+            width, height = self.width() * 0.9, self.height() * 0.85
         else:
-            self.post(s.Retry())
+            panel = CloseDialog(dialog, lang, lambda: self.post(s.CloseStation()), dismiss)
+        self._open(panel, width, height)
 
-    def _ask_override(self, result) -> None:
-        lang = self.view.language
-        prompt = text("review.override_reason", lang, rule=rule_name(result.rule, lang))
-        self._ask_reason(prompt, lambda reason: self.post(s.Override(result.id, reason)))
+    def _open(self, panel, width: float, height: float | None = None) -> None:
+        self.dialog = panel
+        self.overlay.show_dialog(panel, width, height)
 
-    def _ask_reason(self, prompt: str, then) -> None:
-        self.dialog = ReasonDialog(prompt, self.view.language, self)
-        self.dialog.given.connect(then)
-        self.dialog.open()
+    def _close_dialog(self) -> None:
+        self.overlay.clear()
+        self.dialog = None
+        self._dialog_shown = None
+        self.setFocus()
+
+    def ask_pin(self) -> None:
+        if self.view.operator or self.dialog is not None:
+            return
+        name = f"{self.settings.station.id} photographer"
+
+        def unlocked() -> None:
+            self._close_dialog()
+            self.post(s.OperatorOn(name))
+
+        self._open(PinDialog(self.lock, self.view.language, unlocked, self._close_dialog),
+                   min(self.width() * 0.9, style.small(min(self.width(), self.height())) * 16))
 
     def _switch_language(self) -> None:
         self.post(s.SetLanguage("en" if self.view.language == "zh" else "zh"))
 
-    def ask_pin(self) -> None:
-        if self.view.operator:
-            return
-        self.dialog = PinDialog(self.lock, self.view.language, self)
-        name = f"{self.settings.station.id} photographer"
-        self.dialog.accepted.connect(lambda: self.post(s.OperatorOn(name)))
-        self.dialog.open()
-
-    def _open_today(self) -> None:
-        self.dialog = TodayDialog(self.open_store, self.view.operator, self.view.language, self)
-        self.dialog.open()
-
-    def _exit(self) -> None:
-        if self.view.operator:
-            self.allow_close = True
-            self.close()
-
     # -- keys and touches
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.dialog is not None:  # a dialog is modal: the keys are its, all of them
+            self.dialog.key(event)
+            return
         key = event.key()
         state = self.view.state if self.view else State.WAITING
         if key == Qt.Key.Key_F12:
@@ -530,9 +687,10 @@ class KioskWindow(QWidget):
         if state in (State.CONFIRMING, State.REVIEWING, State.SAVED):
             self.post(s.Confirm())
         elif state in (State.GUIDING, State.HOLDING):
-            self.post(s.Shutter())  # the session ignores it outside photographer mode
+            self.post(s.Shutter())  # the session refuses it outside photographer mode
         elif state is State.ERROR:
-            self._retry()
+            # The screen's main button: replacing for a photographer, else try again / back.
+            self.post(s.Ask("replace") if self._can_replace(self.view) else s.Retry())
 
     def _go_back(self, state: State) -> None:
         if state is State.CONFIRMING:
@@ -553,7 +711,8 @@ class KioskWindow(QWidget):
         super().mousePressEvent(event)
 
     def closeEvent(self, event) -> None:
-        # Students cannot close the kiosk (Alt+F4 included); the photographer can.
+        # Students cannot close the kiosk (Alt+F4 included); the photographer can, from the
+        # day's summary.
         if self.allow_close:
             event.accept()
         else:

@@ -1,0 +1,556 @@
+"""The screens as a student and a photographer meet them (issue 10): the real window
+(offscreen) over a real session, a real store and the real checks' judgements of licensed
+photos; keys and clicks on the window, in Chinese and in English, on a 1920x1080 screen,
+a 1366x768 one and an upright 1080x1920 one.
+
+The test stands in for the camera and the worker thread: it hands the session the judged
+frames and moves the fake clock; the window posts to the session directly, so each key or
+click is handled before the next one (test_ui.py runs the real worker thread).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from kiosk import session as s
+from kiosk.camera import Frame
+from kiosk.codec import DemoCodec, new_code
+from kiosk.messages import reasons, text
+from kiosk.session import State
+from kiosk.store import RosterEntry, Store
+
+# cv2 points Qt at its own plugins on import; undo it before pytest-qt makes the QApplication.
+os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
+
+PHOTOS = Path(__file__).parent / "photos"
+PASSING = "london_synthetic__blue_005.jpg"  # compliant
+FAILING = "london_synthetic__roll12_005.jpg"  # head tilted 12 degrees (and shoulders not level)
+BACKDROP = (255, 197, 100)  # BGR of the spec's light blue
+PIN = "2468"  # the demo PIN of config.toml
+MM_PER_PX = 0.2745  # a 24-inch 1920x1080 screen
+LANDSCAPE, SMALL, UPRIGHT = (1920, 1080), (1366, 768), (1080, 1920)
+ROSTER = RosterEntry("2026SH0042", "S042", "王小明", "440301200101015678", "物理学院")
+
+
+def person_frame(name: str, scale: float = 1.0) -> np.ndarray:
+    """A 1280x720 camera frame: the backdrop and the person of tests/photos/`name`, `scale`
+    times the usual size (smaller: further from the camera)."""
+    frame = np.full((720, 1280, 3), BACKDROP, np.uint8)
+    if name:
+        photo = cv2.imread(str(PHOTOS / name))
+        side = round(712 * scale)
+        photo = cv2.resize(photo, (round(photo.shape[1] * side / photo.shape[0]), side), interpolation=cv2.INTER_AREA)
+        x = (1280 - photo.shape[1]) // 2
+        frame[720 - side - 4 * (scale == 1.0):720 - 4 * (scale == 1.0), x:x + photo.shape[1]] = photo
+    return frame
+
+
+@pytest.fixture(scope="module")
+def judged(models):
+    """(frame, report) of each scene, judged once by the real checks."""
+    from kiosk.checks import Analyser
+    from kiosk.config import load_settings
+
+    scenes = {"pass": person_frame(PASSING), "fail": person_frame(FAILING), "empty": person_frame(""),
+              "far": person_frame(PASSING, 0.62)}
+    with Analyser(load_settings(), mode="image") as analyser:
+        out = {name: (frame, analyser.analyse(frame)) for name, frame in scenes.items()}
+    assert out["pass"][1].accepted and not out["fail"][1].accepted and out["empty"][1].crop_box is None
+    assert any("closer" in r.message_en for r in out["far"][1].failures)
+    return out
+
+
+class Station:
+    """The kiosk window over a session; the test is its camera (show()) and its clock."""
+
+    def __init__(self, qtbot, settings, clock, judged, size, language) -> None:
+        from kiosk.app import kiosk_desk
+        from kiosk.ui.window import KioskWindow
+
+        self.qtbot, self.settings, self.clock, self.judged = qtbot, settings, clock, judged
+        self.open_store = lambda: Store.from_settings(settings, clock)
+        with self.open_store() as store:
+            store.import_roster([ROSTER], "test", "roster.csv")
+        self.desk = kiosk_desk(settings, self.open_store)
+        self.session = s.Session(settings, clock, self.desk)
+        op = settings.operator
+        lock = s.OperatorLock(op.pin_hash, op.pin_attempts, op.lockout_s, clock)
+        self.frame = None
+        self.count = 0
+        self.window = KioskWindow(settings, self.session.handle, lambda: self.frame, lock, 30)
+        qtbot.addWidget(self.window)
+        self.session.subscribe(self.window.show_view)
+        self.window.show_view(self.session.view())
+        self.window.resize(*size)
+        with qtbot.waitActive(self.window):
+            self.window.show()
+            self.window.activateWindow()
+        self.language = language
+        self.speak()
+
+    def speak(self) -> None:
+        """The student switches to their language (each student starts in the station's)."""
+        if self.view.language != self.language:
+            self.click(self.window.language_button)
+        assert self.view.language == self.language
+
+    @property
+    def view(self) -> s.View:
+        return self.window.view
+
+    def say(self, key: str, **params) -> str:
+        return text(key, self.language, **params)
+
+    def show(self, scene: str, seconds: float = 0.0) -> None:
+        """The camera sees `scene` for `seconds` of the session's time, as the worker runs it."""
+        image, report = self.judged[scene]
+        for _ in range(max(1, round(seconds / 0.1))):
+            self.count += 1
+            self.frame = Frame(image, self.count, self.clock.now())
+            self.session.handle(s.Analysed(image, report))
+            self.session.handle(s.Tick())
+            self.clock.advance(0.1)
+        self.window._poll_camera()
+        QApplication.processEvents()
+
+    def wait(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        self.session.handle(s.Tick())
+
+    def click(self, widget) -> None:
+        assert widget.isVisible(), f"{widget} is not on screen"
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+    def key(self, key) -> None:
+        self.qtbot.keyClick(self.window, key)
+
+    def scan(self, code_text: str) -> None:
+        """The student picks their language; a handheld scanner types the code and Enter."""
+        self.speak()
+        self.qtbot.keyClicks(self.window, code_text)
+        self.key(Qt.Key.Key_Return)
+
+    def unlock(self) -> None:
+        """F12, the PIN on the on-screen keypad, OK."""
+        self.key(Qt.Key.Key_F12)
+        for digit in PIN:
+            self.click(self.window.dialog.keys[digit])
+        self.click(self.window.dialog.ok)
+        assert self.view.operator is not None
+
+    def to_guiding(self, code_text: str | None = None) -> None:
+        self.scan(code_text or DemoCodec().encode(new_code(), "张*三", "3101**********1234"))
+        assert self.view.state is State.CONFIRMING
+        self.key(Qt.Key.Key_Return)
+        assert self.view.state is State.GUIDING
+
+    def photograph(self, scene: str = "pass") -> None:
+        """The student holds still through the countdown."""
+        settings = self.settings.capture
+        self.show(scene, settings.steady_s + settings.countdown_s + 0.3)
+        assert self.view.state is State.REVIEWING
+
+    def visible_buttons(self, widget) -> list[QPushButton]:
+        return [b for b in widget.findChildren(QPushButton) if b.isVisible()]
+
+
+@pytest.fixture
+def station(qtbot, settings, fake_clock, judged):
+    made = []
+
+    def make(language: str = "zh", size=LANDSCAPE) -> Station:
+        made.append(Station(qtbot, settings, fake_clock, judged, size, language))
+        return made[-1]
+
+    yield make
+    for made_station in made:
+        made_station.desk.close()
+        made_station.window.allow_close = True
+
+
+def offers_no_photographer_action(station: Station) -> None:
+    window = station.window
+    assert not window.operator_bar.isVisible()
+    assert not window.replace_button.isVisible() and not window.void_button.isVisible()
+    assert not any(box.isVisible() for box in window.confirm_boxes.values())
+    assert not [b for b in station.visible_buttons(window.review_page) if b.text() == station.say("review.override")]
+    assert window.dialog is None and not window.overlay.isVisible()
+
+
+# -- photographer actions: never for a student ------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_student_walks_every_screen_and_is_offered_no_photographer_action(station, language):
+    station = station(language)
+    window = station.window
+    seen = []
+
+    def look():
+        seen.append(station.view.state)
+        offers_no_photographer_action(station)
+
+    look()  # waiting
+    code_text = DemoCodec().encode(new_code(), "张*三", "3101**********1234")
+    station.scan(code_text)
+    look()  # confirming
+    station.key(Qt.Key.Key_Return)
+    station.show("fail", 1.0)
+    look()  # guiding
+    station.key(Qt.Key.Key_Return)  # Enter is the photographer's shutter: refused
+    assert station.view.state is State.GUIDING
+    station.show("pass", 0.3)
+    look()  # holding
+    station.photograph()
+    look()  # reviewing
+    station.key(Qt.Key.Key_Return)
+    look()  # saved
+    station.key(Qt.Key.Key_Return)
+    station.scan(code_text)  # the same code again
+    look()  # error: this code already has a photo
+    assert seen == [State.WAITING, State.CONFIRMING, State.GUIDING, State.HOLDING, State.REVIEWING, State.SAVED,
+                    State.ERROR]
+    assert window.error_title.text() == station.say("error.code_taken_title")
+    assert station.say("error.title") not in window.error_title.text()  # says what happened
+    assert ("找摄影师" if language == "zh" else "see the photographer") in window.error_text.text()
+    assert [b.text() for b in station.visible_buttons(window.error_page)] == [station.say("error.back")]
+
+    # The photographer comes: the screen is drawn again for photographer mode...
+    station.unlock()
+    assert window.replace_button.isVisible() and window.replace_button.text() == station.say("error.replace")
+    # ...and goes again: the replace goes with the mode, and Enter leads back to the start,
+    # never to a confirm screen that would replace the stored photo.
+    station.click(window.leave_button)
+    offers_no_photographer_action(station)
+    station.key(Qt.Key.Key_Return)
+    assert station.view.state is State.WAITING and station.view.student is None
+
+
+def test_the_code_taken_screen_goes_back_to_waiting_soon(station, settings):
+    station = station("en")
+    code_text = DemoCodec().encode(new_code(), "张*三", "3101**********1234")
+    station.to_guiding(code_text)
+    station.photograph()
+    station.key(Qt.Key.Key_Return)
+    station.key(Qt.Key.Key_Return)
+    station.scan(code_text)
+    assert station.window.pages.currentWidget() is station.window.error_page
+    station.wait(settings.kiosk.saved_screen_s + 0.1)
+    assert station.window.pages.currentWidget() is station.window.preview
+    # Ready for the next student, in the station's language.
+    assert station.window.preview.shown_lines == [text("waiting.title", settings.station.language)]
+
+
+def test_the_photographer_replaces_a_stored_photo_with_a_reason_tapped(station, settings):
+    station = station("zh")
+    window = station.window
+    code = new_code()
+    code_text = DemoCodec().encode(code, "张*三", "3101**********1234")
+    station.to_guiding(code_text)
+    station.photograph()
+    station.key(Qt.Key.Key_Return)
+    station.key(Qt.Key.Key_Return)
+    station.unlock()
+    station.scan(code_text)
+    station.key(Qt.Key.Key_Return)  # in photographer mode the screen's main action: replace, with a reason
+    dialog = window.dialog
+    assert dialog.title.text() == station.say("error.replace_reason")
+    assert not dialog.ok.isEnabled()  # no reason yet
+    station.click(dialog.choices[1])
+    assert dialog.entry.text() == reasons("replace", "zh")[1] and dialog.ok.isEnabled()
+    station.click(dialog.ok)
+    assert station.view.state is State.CONFIRMING and station.view.student.replace == reasons("replace", "zh")[1]
+    assert window.confirm_replace.text() == station.say("confirm.replace")
+
+
+# -- the picture belongs to the student -------------------------------------------------
+
+
+def _camera_alone(preview) -> QImage:
+    """What the preview would show of the camera frame with nothing drawn over it."""
+    image = QImage(preview.size(), QImage.Format.Format_RGB32)
+    image.fill(QColor("black"))
+    painter = QPainter(image)
+    painter.translate(preview.picture.right(), preview.picture.top())
+    painter.scale(-1, 1)
+    painter.drawImage(QRectF(0, 0, preview.picture.width(), preview.picture.height()), preview.image, preview.source)
+    painter.end()
+    return image
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    rows = np.array(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, :image.width() * 4].reshape(image.height(), image.width(), 4)
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, SMALL, UPRIGHT], ids=["1920x1080", "1366x768", "1080x1920"])
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_nothing_covers_the_head_and_shoulders(station, size, language, settings):
+    station = station(language, size)
+    preview = station.window.preview
+    station.to_guiding()
+    def look(name: str) -> None:
+        # Every text, chip, pictogram, ring and number lies outside the crop outline...
+        for item in preview.items:
+            assert not item.rect.intersects(preview.target), f"{name}: {item.kind} {item.text!r} over the person"
+        # ...and so, inside it, the screen shows the camera's picture: only the outline, the
+        # head oval and the dotted crop differ (a band of text would change a fifth of it).
+        inside = preview.target.toAlignedRect().adjusted(12, 12, -12, -12)
+        shown, camera = (_pixels(i.copy(inside)).astype(int) for i in (preview.grab().toImage(),
+                                                                      _camera_alone(preview)))
+        changed = (np.abs(shown - camera).max(axis=2) > 40).mean()
+        assert changed < 0.04, f"{name}: {changed:.0%} of the head-and-shoulders area is covered"
+
+    station.show("fail", 1.0)
+    look("guiding")
+    station.show("empty", 1.5)
+    assert preview.shown_lines == [station.say("guide.no_face")]
+    look("no face")
+    station.show("pass", settings.capture.steady_s * 0.5)
+    look("holding")
+    station.show("pass", settings.capture.steady_s * 0.5 + 0.2)
+    assert station.view.countdown is not None
+    look("countdown")
+    # The panel is beside the picture on a wide screen, below it on an upright one.
+    if size[0] > size[1]:
+        assert preview.panel.left() >= preview.picture.right()
+    else:
+        assert preview.panel.top() >= preview.picture.bottom()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_instructions_with_a_direction_carry_a_pictogram_readable_from_1_5_m(station, language):
+    station = station(language)
+    preview = station.window.preview
+    station.to_guiding()
+    station.show("fail", 1.0)
+    lines = [item for item in preview.items if item.kind == "line"]
+    pictures = [item for item in preview.items if item.kind == "pictogram"]
+    assert [line.text.lower() for line in lines][0].startswith(
+        "头向右肩歪了" if language == "zh" else "your head leans to your right")
+    # Which way: the words say "straighten to the left", the pictogram turns the head left.
+    assert [p.picture for p in pictures] == ["tilt_left", "shoulder_right"]
+    for line, picture in zip(lines, pictures, strict=True):
+        assert picture.rect.right() < line.rect.left()  # beside its words
+        assert abs(picture.rect.center().y() - line.rect.center().y()) < picture.rect.height() / 2
+        # 40 mm and more on a 24-inch screen: about 1.5 degrees from 1.5 m.
+        assert picture.rect.height() * MM_PER_PX >= 40
+        # The line's letters: a hanzi's or a capital's ink at least 10 mm high, 23 arcmin from
+        # 1.5 m (reading at a glance asks 20-22; long English may shrink to this, hanzi do not).
+        ink = QFontMetricsF(line.font).tightBoundingRect("头" if language == "zh" else "H").height()
+        assert ink * MM_PER_PX >= 10, f"{ink} px"
+    station.show("far", 1.0)
+    assert [p.picture for p in preview.items if p.kind == "pictogram"] == ["closer"]
+    assert preview.shown_lines[0].lower().startswith("请靠近" if language == "zh" else "come a little closer")
+
+
+def test_a_face_lost_for_a_moment_changes_nothing_and_two_lines_never_repeat(station):
+    station = station("zh")
+    preview = station.window.preview
+    station.to_guiding()
+    station.show("fail", 1.0)
+    told = list(preview.shown_lines)
+    assert len(told) == 2 and told[0] != told[1]
+    station.show("empty", 0.3)  # the tracker loses the face for a few frames
+    assert preview.shown_lines == told
+    station.show("empty", 1.0)
+    assert preview.shown_lines == ["请站到摄像头前，正对镜头"]  # once, not on both lines
+
+
+# -- review -----------------------------------------------------------------------------
+
+
+def _in_view(widget, scroll) -> bool:
+    top_left = widget.mapTo(scroll.viewport(), QPoint(0, 0))
+    rect = widget.rect().translated(top_left)
+    return scroll.viewport().rect().contains(rect)
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, SMALL, UPRIGHT], ids=["1920x1080", "1366x768", "1080x1920"])
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_review_photo_is_large_and_failed_checks_lead_in_view_with_what_was_measured(station, size, language):
+    station = station(language, size)
+    window = station.window
+    station.to_guiding()
+    station.unlock()
+    station.show("fail", 1.0)
+    station.click(window.shutter_button)
+    assert station.view.state is State.REVIEWING
+    photo = window.review_photo.shown_rect()
+    # The photo the student checks: most of the screen's height beside the checks, or
+    # more than a third of an upright screen above them (it was a quarter).
+    assert photo.height() / size[1] >= (0.7 if size[0] > size[1] else 0.35)
+    assert photo.width() / photo.height() == pytest.approx(480 / 640, abs=0.01)
+    failed = window.failed_rows
+    assert len(failed) == len(station.view.capture.blocking) == 2
+    roll = failed[0].findChildren(type(window.review_title))
+    words = " ".join(label.text() for label in roll)
+    assert ("头部歪斜" in words and "上限" in words) if language == "zh" else ("head tilted" in words and "limit" in words)
+    scroll = window.review_scroll
+    assert all(_in_view(row, scroll) for row in failed)
+    # The photographer scrolls down the passed checks, retakes: the next photo's list
+    # starts at its top again, the failed checks in view.
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    station.key(Qt.Key.Key_Escape)
+    assert station.view.state is State.GUIDING
+    station.show("fail", 1.0)
+    station.click(window.shutter_button)
+    assert scroll.verticalScrollBar().value() == 0
+    assert all(_in_view(row, scroll) for row in window.failed_rows)
+
+
+# -- photographer mode on a touch screen ------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_pin_entry_keeps_its_focus_and_has_a_keypad(station, language):
+    station = station(language)
+    window = station.window
+    station.key(Qt.Key.Key_F12)
+    dialog = window.dialog
+    assert QApplication.focusWidget() is dialog.entry
+    station.qtbot.keyClicks(QApplication.focusWidget(), "1111")
+    station.click(dialog.ok)  # a wrong PIN, sent with the on-screen OK
+    assert dialog.message.text() == station.say("operator.pin_wrong", left=4)
+    assert QApplication.focusWidget() is dialog.entry  # the field still has the keys
+    station.key(Qt.Key.Key_Return)  # an Enter on nothing is no try
+    assert dialog.message.text() == station.say("operator.pin_prompt")
+    station.qtbot.keyClicks(QApplication.focusWidget(), PIN)
+    station.qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert station.view.operator is not None and window.dialog is None
+    station.click(window.leave_button)
+    station.key(Qt.Key.Key_F12)
+    for digit in "9999999":  # typed on the keypad, corrected with its ⌫
+        station.click(window.dialog.keys[digit])
+    for _ in range(7):
+        station.click(window.dialog.keys["⌫"])
+    for digit in PIN:
+        station.click(window.dialog.keys[digit])
+    station.click(window.dialog.ok)
+    assert station.view.operator is not None
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_override_is_one_tap_in_a_modal_dimmed_dialog_in_the_screens_language(station, language):
+    station = station(language)
+    window = station.window
+    station.to_guiding()
+    station.unlock()
+    station.show("fail", 1.0)
+    station.click(window.shutter_button)
+    override = [b for b in station.visible_buttons(window.failed_rows[0]) if b.text() == station.say("review.override")]
+    station.click(override[0])
+    dialog = window.dialog
+    rule = station.view.capture.blocking[0]
+    assert dialog.title.text() == station.say("review.override_reason", rule=text("rule." + rule.rule, language))
+    assert [c.text() for c in dialog.choices] == reasons("override", language)
+    # Modal and dimmed: the dialog is the only one, the rest of the window is darker and
+    # a tap beside the dialog (on the language button) does nothing.
+    from kiosk.ui.dialogs import Dialog
+
+    assert [d for d in window.findChildren(Dialog) if d.isVisible()] == [dialog]
+    corner = window.grab().toImage().pixelColor(5, window.height() // 2)
+    assert corner.lightness() < 100
+    station.qtbot.mouseClick(window, Qt.MouseButton.LeftButton,
+                             pos=window.language_button.mapTo(window, window.language_button.rect().center()))
+    assert station.view.language == language and window.dialog is dialog
+    station.key(Qt.Key.Key_Escape)  # changed her mind
+    assert window.dialog is None and station.view.capture.overrides == ()
+    station.click(override[0] if override[0].isVisible() else
+                  [b for b in station.visible_buttons(window.failed_rows[0])
+                   if b.text() == station.say("review.override")][0])
+    station.click(window.dialog.choices[0])
+    station.click(window.dialog.ok)
+    assert station.view.capture.overrides == ((rule.id, reasons("override", language)[0]),)
+    assert window.dialog is None
+    words = " ".join(label.text() for label in window.failed_rows[0].findChildren(type(window.review_title)))
+    assert station.say("review.overridden", reason=reasons("override", language)[0]) in words
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_todays_list_over_the_receipt_masked_marked_and_searchable_then_a_void(station, language):
+    station = station(language)
+    window = station.window
+    station.unlock()
+    station.scan(ROSTER.code)  # a roster student: the list shows the masked name
+    station.key(Qt.Key.Key_Return)
+    station.show("fail", 1.0)
+    station.click(window.shutter_button)
+    for result in station.view.capture.blocking:
+        station.session.handle(s.Override(result.id, "medical"))
+    for box in window.confirm_boxes.values():
+        station.click(box)
+    station.click(window.accept_button)
+    assert station.view.state is State.SAVED
+    station.click(window.today_button)
+    dialog = window.dialog
+    assert dialog.title.text() == station.say("operator.today")
+    # Over the receipt, not under it: what is on screen at the list's middle is the list.
+    middle = dialog.mapTo(window, dialog.rect().center())
+    assert window.childAt(middle) is dialog or dialog.isAncestorOf(window.childAt(middle))
+    table = dialog.table
+    cells = [table.item(0, column).text() for column in range(table.columnCount())]
+    assert cells[1:3] == [ROSTER.code, "王*明"]
+    assert station.say("operator.overridden", n=2) in cells[3]
+    station.key(Qt.Key.Key_Escape)
+    other = new_code()  # meanwhile another station's photographer adds a photo (kiosk add)
+    with station.open_store() as store:
+        frame, report = station.judged["pass"]
+        store.save_capture(other, cv2.imencode(".png", frame)[1].tobytes(), station.desk.render(frame, report),
+                           report.results, operator="self-service")
+    station.click(window.today_button)  # the list again, read afresh
+    assert window.dialog.table.rowCount() == 2
+    station.qtbot.keyClicks(window, other[:5].lower())  # the scanner, or a keyboard, types part of a code
+    assert [window.dialog.table.item(r, 1).text() for r in range(window.dialog.table.rowCount())] == [other]
+    window.dialog.table.selectRow(0)
+    station.click(window.dialog.void_button)
+    assert window.dialog.title.text() == station.say("operator.void_reason", code=other)
+    station.click(window.dialog.choices[3])
+    station.click(window.dialog.ok)
+    assert window.dialog.message.text() == station.say("operator.void_done", code=other)
+    statuses = {window.dialog.table.item(r, 1).text(): window.dialog.table.item(r, 3).text()
+                for r in range(window.dialog.table.rowCount())}
+    assert statuses[other] == station.say("status.voided")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_closing_asks_first_with_the_days_summary_and_the_export_reminder(station, language):
+    station = station(language)
+    window = station.window
+    station.to_guiding()
+    station.photograph()
+    station.key(Qt.Key.Key_Return)
+    station.unlock()
+    station.click(window.exit_button)
+    dialog = window.dialog
+    assert dialog.title.text() == station.say("operator.close_title")
+    assert dialog.summary.text() == station.say("operator.close_summary", accepted=1, overridden=0, retakes=0,
+                                                voided=0, waiting=1)
+    assert dialog.reminder.text() == station.say("operator.export_reminder", waiting=1)
+    station.key(Qt.Key.Key_Escape)
+    assert window.isVisible() and window.dialog is None
+    station.click(window.exit_button)
+    close = [b for b in station.visible_buttons(window.dialog) if b.text() == station.say("operator.close_confirm")]
+    station.click(close[0])
+    assert not window.isVisible()
+
+
+def test_photographer_mode_shows_the_time_it_has_left(station, settings):
+    station = station("zh")
+    window = station.window
+    station.unlock()
+    assert window.badge.text() == "摄影师模式 · 剩余 10:00"
+    station.wait(settings.operator.timeout_s - 30)
+    assert window.badge.text() == "摄影师模式 · 剩余 0:30"
+    assert window.badge.property("role") == "badge_ending"
+    station.wait(31)
+    assert window.badge.text() == "" and not window.operator_bar.isVisible()
