@@ -54,6 +54,7 @@ class StationDesk:
         self.settings = settings
         self.open_store = open_store
         self._store = None
+        self._identity = None  # the identity pre-check's models, loaded on first use
         self.codec = load_codec(settings.kiosk.codec)
 
     @property
@@ -64,9 +65,56 @@ class StationDesk:
             self._store = self.open_store()
         return self._store
 
+    @property
+    def identity_check(self):
+        # Made on first use, on the worker's thread, like the store: MediaPipe's graphs stay
+        # in the thread that made them.
+        if self._identity is None:
+            from kiosk.store.intake import IdentityCheck
+
+            self._identity = IdentityCheck(self.settings)
+        return self._identity
+
     def close(self) -> None:
+        if self._identity is not None:
+            self._identity.close()
         if self._store is not None:
             self._store.close()
+
+    def identity(self, code: str, deliverable_jpeg: bytes):
+        """The identity pre-check of a photo under review: `deliverable_jpeg` (the 480x640
+        JPEG, Capture.jpeg, what CHSI will compare) against the reference photo of `code`.
+        A kiosk.store.store.IdentityResult: `score` (cosine similarity, -1 to 1) and `verdict`
+        "likely", "unsure" or "unlikely"; or `score` None and `verdict` "no_face_reference",
+        "no_face_photo" or "reference_unreadable". None, with nothing computed, when [identity]
+        enabled is false or the code has no reference photo. Give the result to save() to
+        store it with the photo. Runs on the caller's thread: the first call loads the models
+        (1-2 s), then about 0.1 s on 2 cores, twice that the first time a code's reference is
+        used (its embedding is then kept in memory only). Raises kiosk.models.ModelError when a model file is
+        missing or damaged (`kiosk run` checks them at start)."""
+        import cv2
+        import numpy as np
+
+        if not self.settings.identity.enabled:
+            return None
+        photo = cv2.imdecode(np.frombuffer(deliverable_jpeg, np.uint8), cv2.IMREAD_COLOR)
+        return self.identity_check.compare(self.store, code, photo)
+
+    def take_reference(self, code: str, frame_bgr, operator: str):
+        """Keep the face in a camera frame (H x W x 3 uint8, as the camera gives it, not
+        mirrored) as the reference photo of `code`, replacing any earlier one: the student
+        holds the photo side of the ID card up to the lens. Only a square around the face is
+        stored, not the card's name, number and address. Returns the kiosk.store.store.Reference.
+        Raises kiosk.identity.IdentityError when the frame shows no face or two (say: hold the
+        card closer, so that only its photo is seen), StoreError when the identity pre-check
+        is off, the code is not on the roster or the disk fails (nothing stored)."""
+        from kiosk.store import StoreError
+
+        if not self.settings.identity.enabled:
+            raise StoreError("the identity pre-check is off ([identity] enabled = false): no reference photo is "
+                             "taken")
+        jpeg = self.identity_check.reference_from_camera(frame_bgr)
+        return self.store.set_reference(code, jpeg, "camera", operator)
 
     def resolve(self, text: str, replace: str | None) -> Student:
         info = read_code(text, self.codec, lambda code: self.store.roster_entry(code) is not None)
@@ -88,7 +136,9 @@ class StationDesk:
 
         return sharpness(image)
 
-    def save(self, capture: Capture) -> Receipt:
+    def save(self, capture: Capture, identity=None) -> Receipt:
+        """Store the capture durably, with `identity` (the IdentityResult identity() gave for
+        this capture's deliverable, shown on review; None when not compared)."""
         import cv2
 
         from kiosk.store import Override
@@ -121,6 +171,7 @@ class StationDesk:
             overrides=[Override(check, reason, operator) for check, reason in capture.overrides],
             crop_box=capture.report.crop_box,
             retake_reason=capture.student.replace,
+            identity=identity,
         )
         saved_at = datetime.fromisoformat(stored.taken_at)
         sha = stored.images["deliverable"].sha256

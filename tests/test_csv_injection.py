@@ -25,6 +25,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
     ("\r=1", "'\r=1"),
     ("张三", "张三"),
     ("a=1", "a=1"),  # only the first character makes a formula
+    ("-0.050", "-0.050"),  # a negative identity score is a number, not a formula
     ("", ""),
     (None, ""),
     (20230001, "20230001"),

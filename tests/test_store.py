@@ -102,9 +102,9 @@ def test_one_accepted_photo_per_code_and_retake_is_explicit_and_audited(store):
 def test_the_database_itself_refuses_a_second_accepted_photo(store):
     save(store, "C0001", 1)
     with pytest.raises(sqlite3.IntegrityError):
-        store.db.execute("INSERT INTO captures SELECT ? || id, code, station, operator, taken_at, taken_day, "
-                         "status, results, overrides, crop_box, batch_id, exported_at, ended_at, end_reason "
-                         "FROM captures", ["x"])
+        store.db.execute("INSERT INTO captures (id, code, station, operator, taken_at, taken_day, status, results, "
+                         "overrides) SELECT ? || id, code, station, operator, taken_at, taken_day, status, results, "
+                         "overrides FROM captures", ["x"])
 
 
 def test_void_needs_a_reason_and_is_audited(store):

@@ -40,4 +40,6 @@ def run_add(args: argparse.Namespace, settings) -> int:
         return error(str(e))
     # Only now is the capture committed and its images fsynced.
     print(f"saved {capture.code}")
+    if capture.identity is not None:
+        print(f"identity: {capture.identity.text()}")
     return 0

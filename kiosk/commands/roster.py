@@ -1,4 +1,5 @@
-"""`kiosk roster import`: the college's list of students."""
+"""`kiosk roster import` and `kiosk roster purge`: the college's list of students and their
+reference photos."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.commands.base import count, error, open_store, operator_option
+from kiosk.commands.base import count, error, open_store, operator_option, store_errors
 
 
 def register(sub) -> None:
@@ -16,14 +17,33 @@ def register(sub) -> None:
         "import", help="import a roster: CSV (UTF-8 or GBK) or Excel .xlsx, with the column names offices use")
     imp.add_argument("file", type=Path, metavar="FILE", help="the roster, .csv or .xlsx")
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
+    imp.add_argument("--references", type=Path, metavar="DIR",
+                     help="the college's reference photos for the identity pre-check: a folder of JPEG or PNG "
+                          "files, each named by the student's capture code or student number (HK3000.png, "
+                          "2023001.jpg); matched against the whole roster, this file's students and earlier "
+                          "ones. Every file not stored is named with why, and the exit status is then 1")
     operator_option(imp)
     imp.set_defaults(func=run_roster_import)
+    purge = roster_sub.add_parser(
+        "purge", help="delete the roster and its reference photos (first a dry run)",
+        description="Say how many students and reference photos the roster holds; with --delete, delete them "
+                    "(audited). The photos taken and their records stay. Refused while an accepted photo of a "
+                    "student on the roster waits for the export, which names photos from the roster.")
+    mode = purge.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="only say what would go (the default)")
+    mode.add_argument("--delete", action="store_true", help="delete the roster and its reference photos (audited)")
+    operator_option(purge)
+    purge.set_defaults(func=run_roster_purge)
 
 
 def run_roster_import(args: argparse.Namespace, settings) -> int:
     from kiosk.store import StoreError
     from kiosk.store.roster import RosterFileError, read_roster
 
+    if args.references is not None and not args.references.is_dir():
+        return error(f"the reference folder {args.references} " + (
+            "is not a folder: give the folder that holds the photos" if args.references.exists()
+            else "does not exist: give the folder that holds the photos") + "; nothing was imported")
     try:
         found = read_roster(args.file)
     except RosterFileError as e:
@@ -41,8 +61,54 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
         with open_store(settings) as store:
             imported = store.import_roster(found.entries, args.operator, args.file.name)
             total = store.roster_count()
-    except StoreError as e:
+            skipped = f", skipped {count(len(found.errors), 'bad row')}" if found.errors else ""
+            print(f"imported {count(imported, 'student')} from {args.file.name}{skipped}; the roster holds {total}")
+            if args.references is not None:
+                return _import_references(store, settings, args.references, args.operator)
+    except (StoreError, RosterFileError) as e:
         return error(str(e))
-    skipped = f", skipped {count(len(found.errors), 'bad row')}" if found.errors else ""
-    print(f"imported {count(imported, 'student')} from {args.file.name}{skipped}; the roster holds {total}")
+    return 0
+
+
+def _import_references(store, settings, folder: Path, operator: str) -> int:
+    from kiosk.identity import PhotoEmbedder
+    from kiosk.models import ModelError
+    from kiosk.store.roster import import_references
+
+    embedder = None
+    if not settings.identity.enabled:
+        print("note: the identity pre-check is off ([identity] enabled = false): the reference photos are kept, "
+              "not compared, and their faces are not checked", file=sys.stderr)
+    else:
+        try:
+            embedder = PhotoEmbedder(settings)
+        except ModelError as e:
+            print(f"warning: the faces in the reference photos are not checked: {e}", file=sys.stderr)
+    try:
+        done = import_references(store, folder, operator, embedder.embed_photo if embedder is not None else None)
+    finally:
+        if embedder is not None:
+            embedder.close()
+    for line in done.problems:
+        print(f"not stored: {line}", file=sys.stderr)
+    for line in done.no_face:
+        print(f"warning: {line}", file=sys.stderr)
+    replaced = f" ({done.replaced} replacing an earlier one)" if done.replaced else ""
+    left = f"; {count(len(done.problems), 'file')} not stored, named above" if done.problems else ""
+    print(f"stored {count(len(done.stored), 'reference photo')} from {folder}{replaced}{left}")
+    return 1 if done.problems else 0
+
+
+@store_errors
+def run_roster_purge(args: argparse.Namespace, settings) -> int:
+    with open_store(settings) as store:
+        students, references = store.purge_roster(args.operator, dry_run=not args.delete)
+    if not students:
+        print("the roster is empty: nothing to purge")
+        return 0
+    what = f"the roster ({count(students, 'student')}) and its {count(references, 'reference photo')}"
+    if not args.delete:
+        print(f"would delete {what}; nothing was deleted: run again with --delete to do it")
+        return 0
+    print(f"deleted {what}; the photos taken and their records stay")
     return 0

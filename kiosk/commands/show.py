@@ -1,4 +1,5 @@
-"""`kiosk show`: one capture code's student, photos, checks and history (`--full` is audited)."""
+"""`kiosk show`: one capture code's student, reference photo (whether there is one, never
+the photo), photos, checks, identity pre-check and history (`--full` is audited)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from kiosk.commands.base import error, open_store, operator_option, store_errors
 
 
 def register(sub) -> None:
-    show = sub.add_parser("show", help="one capture code: student, photos, checks, history")
+    show = sub.add_parser("show", help="one capture code: student, reference photo, photos, checks, history")
     show.add_argument("code")
     show.add_argument("--full", action="store_true", help="show name and ID number unmasked (audited)")
     operator_option(show)
@@ -28,6 +29,11 @@ def run_show(args: argparse.Namespace, settings) -> int:
         if entry:
             for key, value in entry.shown(full=args.full).items():
                 print(f"{key:>15}: {value}")
+            reference = store.reference(entry.code)
+            print(f"{'reference':>15}: " + ("none" if reference is None else
+                  f"{'from the college' if reference.source == 'folder' else 'taken at the station'}, "
+                  f"added {reference.added_at[:16].replace('T', ' ')} by {reference.operator} "
+                  f"(sha256 {reference.sha256})"))
         else:
             print(f"{args.code}: not in the roster")
         for c in history:
@@ -42,6 +48,7 @@ def run_show(args: argparse.Namespace, settings) -> int:
                 print(f"  check {r.get('id')}: {r.get('verdict')} (value {r.get('value')}, {r.get('threshold')})")
             for o in c.overrides:
                 print(f"  override {o.check} by {o.operator}: {o.reason}")
+            print(f"  identity: {c.identity.text() if c.identity else 'not compared'}")
         print("\naudit:")
         for a in store.audit_log(args.code):
             print(f"  {a['at']} {a['operator']} {a['action']} {a['detail']}")

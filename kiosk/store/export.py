@@ -38,6 +38,11 @@ MANIFEST_COLUMNS = (
     # what the photographer confirmed on review (no dyed hair, no make-up...), and how many
     # earlier photos of the code this station replaced: the centre's day report counts both
     "confirmations", "retakes",
+    # the identity pre-check against the student's reference photo: the similarity (3 places;
+    # empty when there is none) and "likely", "unsure", "unlikely" or why there is no score
+    # (kiosk.store.store.UNSCORED_VERDICTS); both empty when the photo was not compared.
+    # The reference photo itself never leaves the station.
+    "identity_score", "identity_verdict",
 )
 # Written by the centre into the shared folder (kiosk.centre.state.publish): which station's
 # copy of a capture code lost a conflict. JSON {"voids": [{"code", "store_id", "station",
@@ -287,6 +292,8 @@ def _build(
                     "confirmations": "; ".join(r["rule"] for r in c.results
                                                if str(r.get("id", "")).startswith("confirmed_")),
                     "retakes": retakes.get(c.code, 0),
+                    "identity_score": f"{c.identity.score:.3f}" if c.identity and c.identity.score is not None else "",
+                    "identity_verdict": c.identity.verdict if c.identity else "",
                 }
             )
             if progress:

@@ -1,6 +1,8 @@
 """Reading the college's roster: a CSV (UTF-8, UTF-8 with BOM or GBK) or an Excel .xlsx
 workbook; the column names Chinese offices use, or English ones; every bad row reported
-as `line N: why`, N being the row number Excel shows (the header is line 1)."""
+as `line N: why`, N being the row number Excel shows (the header is line 1). And the
+college's folder of reference photos for the identity pre-check, matched to the roster by
+file name, every file not stored named with why."""
 
 import csv
 import io
@@ -16,7 +18,7 @@ from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from kiosk.idnumber import EXCEL_LOST_DIGITS, EXCEL_SCIENTIFIC, resident_id_problem
-from kiosk.store.store import CODE_PATTERN, RosterEntry
+from kiosk.store.store import CODE_PATTERN, RosterEntry, Store, StoreError, image_format
 
 # field -> (what it is called in messages, the headers taken for it). Headers are compared
 # after normalise_header, so 'Student Number', 'student_number' and '学号：' all match.
@@ -237,3 +239,88 @@ def read_roster(path: Path, today: date | None = None) -> RosterFile:
     result.warnings += [f"column {get_column_letter(i + 1)} has no header: its cells are not used"
                         for i in sorted(unnamed_used)]
     return result
+
+
+@dataclass
+class ReferenceImport:
+    """What `import_references` did with a folder: every file is in exactly one of `stored`
+    and `problems`; `no_face` repeats stored files in which no face was found."""
+
+    stored: list[str] = field(default_factory=list)  # capture codes given a reference photo
+    replaced: int = 0  # of those, how many had one before
+    problems: list[str] = field(default_factory=list)  # "FILE: why it was not stored, what to do"
+    no_face: list[str] = field(default_factory=list)  # "FILE: ..." stored, but no face found in it
+
+
+def import_references(store: Store, folder: Path, operator: str, find_face=None) -> ReferenceImport:
+    """Store each photo directly in `folder` as the reference photo of the roster student
+    its name gives (without the extension, letter case ignored): the capture code or the
+    student number (HK3000.png, 2023001.jpg), as colleges hand them over with enrolment
+    records. Each is kept unchanged with its SHA-256 (Store.set_reference, source "folder"),
+    replacing the student's earlier one. Not stored, and named in `problems` with why: a name
+    no roster student has, or that is one student's code and another's number; two files for
+    one student (neither is stored); a file neither JPEG nor PNG or that cannot be decoded;
+    a folder. Hidden files (.DS_Store) are passed over. `find_face(image_bgr)`, when given,
+    raises kiosk.identity.IdentityError for a photo without a face: such a photo is stored
+    and also named in `no_face`. Raises RosterFileError when `folder` cannot be listed,
+    StoreError when the disk fails (the photos stored before it stay)."""
+    import cv2
+    import numpy as np
+
+    from kiosk.identity import IdentityError
+
+    try:
+        files = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    except OSError as e:
+        raise RosterFileError(f"cannot read the reference folder {folder}: {e.strerror}") from e
+    students: dict[str, set[str]] = {}  # file name stem (case-folded) -> capture codes it names
+    for entry in store.roster():
+        for name in (entry.code, entry.student_number):
+            students.setdefault(name.casefold(), set()).add(entry.code)
+    done = ReferenceImport()
+    why: dict[str, str] = {}  # file name -> why it was not stored and what to do
+    claims: dict[str, list[Path]] = {}  # capture code -> the files named for that student
+    for path in files:
+        codes = students.get(path.stem.strip().casefold(), set())
+        if path.is_dir():
+            why[path.name] = f"a folder, not read: put the photos directly in {folder}"
+        elif not codes:
+            why[path.name] = (f"no student on the roster has the capture code or student number {path.stem!r}: "
+                              "name the file by either, or import the roster that lists the student")
+        elif len(codes) > 1:
+            why[path.name] = (f"{path.stem!r} is one student's capture code and another's student number "
+                              f"({', '.join(sorted(codes))}): name the file by the capture code")
+        else:
+            claims.setdefault(codes.pop(), []).append(path)
+    for code, paths in claims.items():
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            for p in paths:
+                why[p.name] = (f"{len(paths)} files are for {code} ({names}): none of them was stored; keep the "
+                               "right one and import again")
+            continue
+        path = paths[0]
+        try:
+            data = path.read_bytes()
+            image_format(data)
+        except OSError as e:
+            why[path.name] = f"cannot be read ({e.strerror})"
+            continue
+        except StoreError:
+            why[path.name] = "not a JPEG or PNG image: save it as JPEG and import again"
+            continue
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            why[path.name] = "damaged, it cannot be decoded as an image: ask the college for it again"
+            continue
+        if find_face is not None:
+            try:
+                find_face(image)
+            except IdentityError:
+                done.no_face.append(f"{path.name}: no face found: stored, but the station cannot compare with it; "
+                                    "give a photo that shows the face, or take one from the camera at the station")
+        done.replaced += store.reference(code) is not None
+        store.set_reference(code, data, "folder", operator)
+        done.stored.append(code)
+    done.problems = [f"{name}: {line}" for name, line in sorted(why.items())]
+    return done

@@ -93,6 +93,23 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX prints_capture ON prints(capture_id)
     """,
+    # 4: the identity pre-check. A reference photo of a roster student (from the college's
+    # folder or taken at the station), as a file under references/ with its SHA-256, kept only
+    # while the student is on the roster (hence the foreign key); and the score and verdict
+    # stored with a capture (never the embedding)
+    """
+    CREATE TABLE reference_photos (
+        code TEXT PRIMARY KEY REFERENCES roster(code),
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('folder', 'camera')),
+        operator TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    ALTER TABLE captures ADD COLUMN identity_score REAL;
+    ALTER TABLE captures ADD COLUMN identity_verdict TEXT
+    """,
 )
 
 

@@ -15,6 +15,7 @@ import errno
 import fcntl
 import json
 import logging
+import math
 import os
 import re
 import sqlite3
@@ -99,6 +100,60 @@ class StoredImage:
     purged_at: str | None
 
 
+# What the identity pre-check can say of a capture: the three verdicts of kiosk.identity.verdict,
+# which come with a score, and the three reasons there is no score.
+SCORED_VERDICTS = ("likely", "unsure", "unlikely")
+UNSCORED_VERDICTS = (
+    "no_face_reference",  # the stored reference photo shows no face the station can find
+    "no_face_photo",  # the new photo shows none (possible only for an overridden photo)
+    "reference_unreadable",  # the reference file is missing or no longer matches its SHA-256
+)
+
+
+@dataclass(frozen=True)
+class IdentityResult:
+    """The identity pre-check of one photo against the student's reference photo.
+
+    `score`: cosine similarity of the two faces' embeddings, -1 to 1 (about 0.9 for one
+    person photographed twice on one day, under 0.4 for two people); None when there is no
+    score, and then `verdict` says why. `verdict`: one of SCORED_VERDICTS (by [identity]
+    likely_min and unlikely_below) or UNSCORED_VERDICTS."""
+
+    score: float | None
+    verdict: str
+
+    def __post_init__(self) -> None:
+        scored = self.verdict in SCORED_VERDICTS
+        if not scored and self.verdict not in UNSCORED_VERDICTS:
+            raise ValueError(f"unknown identity verdict {self.verdict!r}")
+        if scored != (self.score is not None) or (scored and not -1.0001 <= self.score <= 1.0001):
+            raise ValueError(f"identity verdict {self.verdict!r} with score {self.score!r}")
+
+    def text(self) -> str:
+        """What a command prints: "likely the same person as the reference photo (similarity 0.91)"."""
+        if self.score is None:
+            return {"no_face_reference": "not compared: no face found in the reference photo",
+                    "no_face_photo": "not compared: no face found in the photo",
+                    "reference_unreadable": "not compared: the reference photo is missing or damaged "
+                                            "(`kiosk verify`)"}[self.verdict]
+        # Cut, not rounded (as `kiosk compare`): 0.698 shown as 0.70 beside "likely at 0.70" would contradict "unsure".
+        shown = math.floor(self.score * 100) / 100
+        return f"{self.verdict} the same person as the reference photo (similarity {shown:.2f})"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A student's reference photo for the identity pre-check (the image itself stays in its file)."""
+
+    code: str
+    path: Path  # under the data folder's references/
+    sha256: str
+    bytes: int
+    source: str  # "folder" (the college's, from `kiosk roster import --references`) or "camera"
+    operator: str
+    added_at: str
+
+
 @dataclass(frozen=True)
 class Capture:
     id: str
@@ -115,6 +170,7 @@ class Capture:
     ended_at: str | None
     end_reason: str | None
     images: dict[str, StoredImage]
+    identity: IdentityResult | None = None  # None: not compared (the pre-check off, no reference)
 
     def summary(self) -> dict[str, Any]:
         """What `kiosk list --json` prints: no personal data."""
@@ -172,11 +228,13 @@ class Store:
         self.clock = clock
         self.images_dir = self.data_dir / "images"
         self.incoming_dir = self.data_dir / "incoming"
+        self.references_dir = self.data_dir / "references"
         if share := network_share(self.data_dir):
             raise StoreError(network_share_problem(self.data_dir, share))
         try:
             self.images_dir.mkdir(parents=True, exist_ok=True)
             self.incoming_dir.mkdir(parents=True, exist_ok=True)
+            self.references_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(
                 f"cannot create the data folder {self.data_dir}: {e.strerror}; "
@@ -194,6 +252,9 @@ class Store:
             # FULL: a commit is on disk (WAL fsynced) before `saved` is reported
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows (a purged roster's names and ID numbers) are overwritten, not left
+            # readable in free pages of the file.
+            self.db.execute("PRAGMA secure_delete = ON")
             migrate(self.db)
         except sqlite3.DatabaseError as e:
             raise StoreError(
@@ -202,6 +263,7 @@ class Store:
             ) from e
         self.store_id = self.db.execute("SELECT value FROM store_info WHERE key = 'store_id'").fetchone()[0]
         self._recover()
+        self._sweep_references()
 
     @classmethod
     def from_settings(cls, settings: Any, clock: Any = None) -> "Store":
@@ -281,6 +343,124 @@ class Store:
             self.audit(operator, "roster_import", None, file=source, students=len(rows))
         return len(rows)
 
+    def roster(self) -> list[RosterEntry]:
+        """Every student on the roster, by capture code."""
+        return [RosterEntry(**{k: v for k, v in row.items() if k != "imported_at"})
+                for row in self.db.query("SELECT * FROM roster ORDER BY code")]
+
+    def purge_roster(self, operator: str, dry_run: bool = False) -> tuple[int, int]:
+        """Delete the whole roster and the reference photos with it (records, then files),
+        audited; with dry_run only count them. Returns (students, reference photos). Captures
+        and their photos stay. A StoreError, with nothing deleted, while an accepted photo of
+        a roster student waits for the export: the export takes its student number and name
+        from the roster."""
+        waiting = ("SELECT count(*) FROM captures c JOIN roster r ON r.code = c.code "
+                   "LEFT JOIN batches b ON b.id = c.batch_id "
+                   "WHERE c.status = 'accepted' AND (b.id IS NULL OR b.status = 'building')")
+
+        def check_and_count() -> tuple[int, list[str]]:
+            if unexported := self.db.execute(waiting).fetchone()[0]:
+                photos = ("1 accepted photo of a student on the roster is" if unexported == 1
+                          else f"{unexported} accepted photos of students on the roster are")
+                raise StoreError(f"{photos} not exported yet, and the export takes student numbers and names "
+                                 "from the roster: run `kiosk export` first; nothing was purged")
+            return self.roster_count(), [r[0] for r in self.db.execute("SELECT path FROM reference_photos")]
+
+        if dry_run:
+            students, files = check_and_count()
+            return students, len(files)
+        with self.write():
+            students, files = check_and_count()
+            self.db.execute("DELETE FROM reference_photos")
+            self.db.execute("DELETE FROM roster")
+            self.audit(operator, "roster_purge", None, students=students, references=len(files))
+        # Files go after the commit: a crash in between leaves files the next open sweeps away.
+        for path in files:
+            (self.data_dir / path).unlink(missing_ok=True)
+        fsync_dir(self.references_dir)
+        # The write-ahead log still holds the deleted rows' old pages until a checkpoint copies
+        # the overwritten ones back; best effort (a reader elsewhere delays it to a later one).
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return students, len(files)
+
+    # ---- reference photos (the identity pre-check) ------------------------------------
+    def reference(self, code: str) -> Reference | None:
+        """The reference photo of `code`, or None when it has none."""
+        row = self.db.execute("SELECT code, path, sha256, bytes, source, operator, added_at FROM reference_photos "
+                              "WHERE code = ?", [code.strip()]).fetchone()
+        if row is None:
+            return None
+        return Reference(row[0], self.data_dir / row[1], *row[2:])
+
+    def read_reference(self, reference: Reference) -> bytes:
+        """The stored bytes (JPEG or PNG) of `reference`. A StoreError when its file is missing
+        or no longer matches its SHA-256."""
+        fix = (f"run `kiosk verify`, then add the reference photo of {reference.code} again (the college's folder "
+               "with `kiosk roster import FILE --references DIR`, or from the camera)")
+        try:
+            data = reference.path.read_bytes()
+        except OSError as e:
+            raise StoreError(f"the reference photo of {reference.code} cannot be read ({e.strerror}): {fix}") from e
+        if sha256_bytes(data) != reference.sha256:
+            raise StoreError(f"the reference photo of {reference.code} no longer matches its SHA-256: {fix}")
+        return data
+
+    def set_reference(self, code: str, image: bytes, source: str, operator: str) -> Reference:
+        """Keep `image` (JPEG or PNG bytes, stored unchanged, with its SHA-256) as the reference
+        photo of roster student `code`, replacing an earlier one (whose file is deleted); audited.
+        `source`: "folder" (the college's) or "camera" (taken at the station). Returns it once
+        it is durably stored. A StoreError, with nothing stored, when the code is not on the
+        roster (a reference is kept only as long as the student's roster entry), the bytes are
+        neither JPEG nor PNG, or the disk fails."""
+        code = check_code(code)
+        if source not in ("folder", "camera"):
+            raise ValueError(f"reference source {source!r}: 'folder' or 'camera'")
+        if self.roster_entry(code) is None:
+            raise StoreError(f"{code} is not on the roster: a reference photo is kept only for a student on it "
+                             "(and purged with it); import the college's list first (`kiosk roster import FILE`)")
+        path = self.references_dir / f"{uuid.uuid4().hex}.{image_format(image)}"
+        with self._save_errors(), self._references_locked():
+            try:
+                write_durably(path, image)
+                with self.write():
+                    old = self.reference(code)
+                    self.db.execute("DELETE FROM reference_photos WHERE code = ?", [code])
+                    self.db["reference_photos"].insert({
+                        "code": code, "path": path.relative_to(self.data_dir).as_posix(),
+                        "sha256": sha256_bytes(image), "bytes": len(image), "source": source,
+                        "operator": operator, "added_at": self.stamp()})
+                    self.audit(operator, "reference", code, source=source, replaced=old is not None)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+        if old is not None:  # after the commit: a crash before this leaves it to the next sweep
+            old.path.unlink(missing_ok=True)
+        return self.reference(code)
+
+    @contextmanager
+    def _references_locked(self) -> Iterator[None]:
+        """Hold the lock on references/ (an flock on the folder, shared by every program and
+        thread that writes or sweeps it), so a sweep never deletes a file whose record is
+        about to be committed."""
+        fd = os.open(self.references_dir, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _sweep_references(self) -> None:
+        """Delete the files in references/ that no record names: reference photos replaced or
+        purged by a program stopped before it deleted the file, or written by one stopped
+        before it recorded them. Personal data stays only as long as its record."""
+        with self._references_locked():
+            known = {Path(row[0]).name for row in self.db.execute("SELECT path FROM reference_photos")}
+            stray = [p for p in self.references_dir.iterdir() if p.name not in known and p.is_file()]
+            for path in stray:
+                path.unlink(missing_ok=True)
+        if stray:
+            log.warning("removed %d reference photo files without a record", len(stray))
+
     # ---- captures ---------------------------------------------------------------------
     def save_capture(
         self,
@@ -293,12 +473,15 @@ class Store:
         overrides: Sequence[Override] = (),
         crop_box: Sequence[int] | None = None,
         retake_reason: str | None = None,
+        identity: IdentityResult | None = None,
     ) -> Capture:
         """Store an accepted photo durably; returns only once it is on disk.
 
         `master` is the camera frame (JPEG or PNG bytes), `deliverable` the 480x640 JPEG.
         A code that already has an accepted photo raises AlreadyAccepted unless
         `retake_reason` is given: then the old photo is marked replaced, audited.
+        `identity`: the identity pre-check of this deliverable, stored with it (score and
+        verdict only); None when it was not compared.
         """
         code = check_code(code)
         if retake_reason is not None and not retake_reason.strip():
@@ -347,6 +530,8 @@ class Store:
                             [dataclasses.asdict(o) for o in overrides], ensure_ascii=False
                         ),
                         "crop_box": json.dumps(list(crop_box)) if crop_box else None,
+                        "identity_score": identity.score if identity else None,
+                        "identity_verdict": identity.verdict if identity else None,
                     }
                 )
                 self.db["images"].insert_all(
@@ -501,6 +686,7 @@ class Store:
                 ended_at=r["ended_at"],
                 end_reason=r["end_reason"],
                 images=images[r["id"]],
+                identity=IdentityResult(r["identity_score"], r["identity_verdict"]) if r["identity_verdict"] else None,
             )
             for r in rows
         ]
@@ -529,7 +715,8 @@ class Store:
 
     # ---- integrity --------------------------------------------------------------------
     def verify_images(self) -> list[str]:
-        """SQLite integrity check and every stored image re-hashed; returns the problems."""
+        """SQLite integrity check and every stored image (photos and reference photos)
+        re-hashed; returns the problems."""
         problems = [
             f"database: {row[0]}"
             for row in self.db.execute("PRAGMA integrity_check").fetchall()
@@ -544,6 +731,12 @@ class Store:
                 problems.append(f"{img['code']}: {img['kind']} image missing ({img['path']})")
             elif sha256_file(path) != img["sha256"]:
                 problems.append(f"{img['code']}: {img['kind']} image changed on disk ({img['path']})")
+        for ref in self.db.query("SELECT code, path, sha256 FROM reference_photos ORDER BY code"):
+            path = self.data_dir / ref["path"]
+            if not path.exists():
+                problems.append(f"{ref['code']}: reference photo missing ({ref['path']})")
+            elif sha256_file(path) != ref["sha256"]:
+                problems.append(f"{ref['code']}: reference photo changed on disk ({ref['path']})")
         return problems
 
     def purge_exported_before(self, day: date, operator: str, dry_run: bool = False) -> tuple[int, int]:
