@@ -58,10 +58,13 @@ class Kiosk:
         self.grabber.stop()
 
 
-def kiosk_desk(settings, open_store):
+def kiosk_desk(settings, open_store, printers):
     """The session's desk with today's records for the photographer: the list, voiding a
-    stored photo and the day's summary (kiosk.session.Desk), read from the same store."""
-    from kiosk.session import DaySummary, TodayRow
+    stored photo, prints of it on `printers` (kiosk.ui.printer.Printers) and the day's
+    summary (kiosk.session.Desk), read from the same store."""
+    from kiosk.config import PAPERS
+    from kiosk.printing import prepare
+    from kiosk.session import DaySummary, PrintOffer, TodayRow
     from kiosk.station import StationDesk
 
     class KioskDesk(StationDesk):
@@ -81,6 +84,17 @@ def kiosk_desk(settings, open_store):
             overridden = sum(1 for capture in self.store.captures() if capture.overrides)
             return DaySummary(counts.accepted, counts.retakes, counts.voided, overridden, counts.waiting_export)
 
+        def print_offer(self, code: str) -> PrintOffer:
+            jobs = [prepare(self.store, settings, code, paper=paper) for paper in PAPERS]
+            return PrintOffer(self.store.printed(jobs[0].capture),
+                              {job.sheet.paper: job.sheet.per_page for job in jobs}, printers.names())
+
+        def print_sheet(self, code: str, copies: int, paper: str, printer: str, operator: str) -> int:
+            job = prepare(self.store, settings, code, copies, paper)
+            output = printers.send(job, printer)
+            return self.store.record_print(job.capture, job.sheet.copies, paper=paper, output=output,
+                                           operator=operator)
+
     return KioskDesk(settings, open_store)
 
 
@@ -93,6 +107,7 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
     from kiosk.codereader import CodeReader
     from kiosk.station import Worker
     from kiosk.store import Store
+    from kiosk.ui.printer import Printers
     from kiosk.ui.window import KioskWindow
 
     clock = clock or SystemClock()
@@ -110,7 +125,7 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
 
             return Analyser(settings, mode="video")
 
-    session = Session(settings, clock, kiosk_desk(settings, open_store))
+    session = Session(settings, clock, kiosk_desk(settings, open_store, Printers()))
     grabber = Grabber(source, camera_clock, settings.camera.reconnect_min_s, settings.camera.reconnect_max_s)
     worker = Worker(session, grabber, analyser_factory, CodeReader(settings.kiosk.qr_scan_width))
     op = settings.operator

@@ -114,6 +114,15 @@ class DaySummary:
     waiting_export: int  # accepted photos (any day) the export has not taken yet
 
 
+@dataclass(frozen=True)
+class PrintOffer:
+    """What the print dialog offers for a code's accepted photo."""
+
+    printed: int  # prints of this photo made so far
+    per_sheet: dict[str, int]  # [print] paper name -> how many prints one sheet of it holds
+    printers: tuple[str, ...]  # the computer's printers, the system's default first; () when none is set up
+
+
 class Desk(Protocol):
     """The outside world the session needs; each call may raise."""
 
@@ -136,6 +145,14 @@ class Desk(Protocol):
         """Withdraw the accepted photo of `code` (audited); raises saying why it cannot."""
 
     def summary(self) -> DaySummary: ...
+
+    def print_offer(self, code: str) -> PrintOffer:
+        """What can be printed of the accepted photo of `code`; raises saying why nothing can."""
+
+    def print_sheet(self, code: str, copies: int, paper: str, printer: str, operator: str) -> int:
+        """Send `copies` prints of the accepted photo of `code` on `paper` to `printer`, and
+        record them (audited); returns the prints of that photo made so far. Raises saying
+        why, with nothing recorded, when it could not print."""
 
 
 # --- events ------------------------------------------------------------------------
@@ -222,7 +239,8 @@ class Replace:
 class Ask:
     """Open one of the photographer's dialogs: the reason to "override" a check, to
     "replace" the photo of a code that has one or to "void" a stored one; "today"'s list;
-    "close" the station. `subject` is the check id to override or the code to void."""
+    "print" a stored photo; "close" the station. `subject` is the check id to override or
+    the code to void or print."""
 
     kind: str
     subject: str = ""
@@ -239,6 +257,16 @@ class VoidStored:
 
     code: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Print:
+    """The photographer prints copies of a stored photo (加印) from its print dialog."""
+
+    code: str
+    copies: int
+    paper: str  # a [print] paper name
+    printer: str  # one of the PrintOffer's printers
 
 
 @dataclass(frozen=True)
@@ -315,7 +343,7 @@ LISTENS: dict[type, set[State]] = {
 PASSIVE = (Tick, Analysed, CameraStatus, FrameSize, Fault, CodeSeen)
 # What only the photographer may do: refused while photographer mode is off, on every
 # screen, whatever buttons the window shows.
-PHOTOGRAPHER_ONLY = (Shutter, Override, ConfirmAppearance, Void, Replace, Ask, VoidStored, CloseStation)
+PHOTOGRAPHER_ONLY = (Shutter, Override, ConfirmAppearance, Void, Replace, Ask, VoidStored, Print, CloseStation)
 
 # A frame without a face is mostly the face tracker losing it for a frame or two (a quick
 # turn, a hand): "no face" is said only after this long without one, and then once, not
@@ -342,10 +370,11 @@ class Problem:
 class Dialog:
     """The photographer's dialog on screen (one at a time, over any screen)."""
 
-    kind: str  # override | replace | void | today | close (see Ask)
-    subject: str = ""  # override: the check id; void: the code
-    rows: tuple[TodayRow, ...] = ()  # today and void: today's list, newest first
+    kind: str  # override | replace | void | today | print | close (see Ask)
+    subject: str = ""  # override: the check id; void and print: the code
+    rows: tuple[TodayRow, ...] = ()  # today, and void or print from it: today's list, newest first
     summary: DaySummary | None = None  # close
+    offer: PrintOffer | None = None  # print; None when the photo cannot be printed (message says why)
     message: str | None = None  # a message key: what the last action did
     params: dict = field(default_factory=dict)  # the message's placeholders
 
@@ -458,6 +487,7 @@ class Session:
         self.asked_size = (settings.camera.width, settings.camera.height)
         self.frame_size: tuple[int, int] | None = None  # (width, height), once a frame came
         self._reset()
+        self._told = self._view  # the first screen, which the window draws as it starts
 
     # -- plumbing
 
@@ -477,9 +507,8 @@ class Session:
             self.last_activity = now
             if self.operator:
                 self.operator_seen = now
-        before = self._view
         getattr(self, "_on_" + type(event).__name__)(event)
-        self._publish(before)
+        self._publish()
         return True
 
     @property
@@ -502,11 +531,15 @@ class Session:
     def view(self) -> View:
         return self._view
 
-    def _publish(self, before: View | None = None) -> None:
+    def _publish(self) -> None:
+        """The listeners are told the view whenever it differs from the one they were told
+        last, also when an event ends where it began after showing a step between (a second
+        bad code after "scanning", a print failing again after "sending")."""
         if self.dialog is not None and not self._dialog_fits():
             self.dialog = None
         self._view = self._make_view()
-        if self._view != before:
+        if self._view != self._told:
+            self._told = self._view
             for listener in self.listeners:
                 listener(self._view)
 
@@ -528,7 +561,7 @@ class Session:
 
     def _enter(self, state: State) -> None:
         self.state = state
-        self._publish(self._view)
+        self._publish()
 
     def _reset(self) -> None:
         """Back to waiting; forget the student and everything about them."""
@@ -847,6 +880,11 @@ class Session:
         elif kind == "void" and self.dialog is not None and self.dialog.kind == "today":
             if any(row.code == subject and row.status == "accepted" for row in self.dialog.rows):
                 self.dialog = replace(self.dialog, kind="void", subject=subject, message=None, params={})
+        elif kind == "print" and self.dialog is not None and self.dialog.kind == "today":
+            if any(row.code == subject and row.status == "accepted" for row in self.dialog.rows):
+                self.dialog = self._print_dialog(self.dialog, subject)
+        elif kind == "print" and self.state is State.SAVED and subject == self.receipt.code:
+            self.dialog = self._print_dialog(Dialog("print"), subject)
         elif kind in ("override", "replace"):
             self.dialog = Dialog(kind, subject)  # _publish drops it unless its screen is up
 
@@ -856,9 +894,18 @@ class Session:
         except Exception as exc:  # said in the list: the student's session is not the store's
             return Dialog("today", message="operator.store_failed", params={"why": str(exc)})
 
+    def _print_dialog(self, base: Dialog, code: str) -> Dialog:
+        """`base` (today's list, kept to go back to, or an empty dialog) as the print dialog of `code`."""
+        try:
+            offer, message, params = self.desk.print_offer(code), None, {}
+        except Exception as exc:  # said in the dialog: a purged or damaged photo, a broken store
+            offer, message, params = None, "print.failed", {"why": str(exc)}
+        return replace(base, kind="print", subject=code, offer=offer, message=message, params=params)
+
     def _on_Dismiss(self, event: Dismiss) -> None:
-        if self.dialog is not None and self.dialog.kind == "void":
-            self.dialog = replace(self.dialog, kind="today", subject="")
+        if self.dialog is not None and self.dialog.kind in ("void", "print") and self.dialog.rows:
+            # Opened from today's list (whose rows it keeps): back to the list.
+            self.dialog = replace(self.dialog, kind="today", subject="", offer=None, message=None, params={})
         else:
             self.dialog = None
 
@@ -872,6 +919,21 @@ class Session:
             self.dialog = self._today("operator.void_failed", code=event.code, why=str(exc))
         else:
             self.dialog = self._today("operator.void_done", code=event.code)
+
+    def _on_Print(self, event: Print) -> None:
+        dialog = self.dialog
+        if dialog is None or dialog.kind != "print" or dialog.subject != event.code or dialog.offer is None:
+            return
+        # Said while the sheet goes out (the screen offers no second tap meanwhile).
+        self.dialog = replace(dialog, message="print.sending", params={"printer": event.printer})
+        self._publish()
+        try:
+            printed = self.desk.print_sheet(event.code, event.copies, event.paper, event.printer, self.operator)
+        except Exception as exc:  # said in the dialog; nothing was recorded
+            self.dialog = replace(dialog, message="print.failed", params={"why": str(exc)})
+        else:
+            self.dialog = replace(dialog, offer=replace(dialog.offer, printed=printed), message="print.done",
+                                  params={"copies": event.copies, "printer": event.printer})
 
     def _on_CloseStation(self, event: CloseStation) -> None:
         # Only from the summary: nobody closes the station without having seen what is

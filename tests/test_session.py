@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from kiosk.codec import DemoCodec, new_code
+from kiosk.printing import print_sheet_pdf
 from kiosk.session import (
     APPEARANCE,
     Accept,
@@ -31,6 +32,7 @@ from kiosk.session import (
     OperatorOff,
     OperatorOn,
     Override,
+    Print,
     Replace,
     Retake,
     Retry,
@@ -154,6 +156,8 @@ def test_after_a_bad_code_the_next_good_code_just_works(session):
     assert session.wants_codes and session.view().problem.key == "error.code_format"
     session.handle(CodeRead("https://example.com/poster"))  # still in the picture
     assert seen == [State.SCANNING, State.ERROR]  # no flicker back to "reading"
+    session.handle(CodeRead("https://example.com/another-poster"))  # as bad: said again, not left "reading"
+    assert seen == [State.SCANNING, State.ERROR] * 2
     code, text = demo_code()
     session.handle(CodeRead(text))
     assert session.state is State.CONFIRMING and session.view().student.code == code
@@ -464,12 +468,34 @@ def test_the_photographer_mode_ends_by_itself(session, fake_clock, settings):
 # -- photographer mode is the session's, on every screen (issue 10) --------------------
 
 
+class PdfPrinter:
+    """A printer that is a PDF file, written by `kiosk print`'s writer: stands in for the
+    hardware (the Qt printing is tests/test_ui_print.py's)."""
+
+    NAME = "Photo_Printer"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def names(self) -> tuple[str, ...]:
+        return (self.NAME,)
+
+    def send(self, job, name: str) -> str:
+        self.path.write_bytes(print_sheet_pdf(job))
+        return str(self.path)
+
+
 @pytest.fixture
-def records_session(settings, fake_clock, store_factory):
-    """A session whose desk also keeps today's records (the list, voids, the summary)."""
+def printed_pdf(tmp_path) -> Path:
+    return tmp_path / "printed.pdf"
+
+
+@pytest.fixture
+def records_session(settings, fake_clock, store_factory, printed_pdf):
+    """A session whose desk also keeps today's records (the list, voids, prints, the summary)."""
     from kiosk.app import kiosk_desk
 
-    desk = kiosk_desk(settings, store_factory)
+    desk = kiosk_desk(settings, store_factory, PdfPrinter(printed_pdf))
     yield Session(settings, fake_clock, desk)
     desk.close()
 
@@ -478,7 +504,8 @@ def photographer_actions(code: str, check: str) -> list:
     """Everything only a photographer may do, each aimed at something that exists."""
     return [Shutter(), Override(check, "medical"), ConfirmAppearance("makeup", True), Void(),
             Replace("the student blinked"), Ask("today"), Ask("close"), Ask("override", check), Ask("replace"),
-            Ask("void", code), VoidStored(code, "taken twice"), CloseStation()]
+            Ask("void", code), VoidStored(code, "taken twice"), Ask("print", code),
+            Print(code, 1, "6inch", PdfPrinter.NAME), CloseStation()]
 
 
 def _screen(session, clock, judged, settings, screen: str, saved: str) -> None:
@@ -511,7 +538,7 @@ SCREENS = ["waiting", "confirming", "guiding", "holding", "reviewing", "saved", 
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_every_photographer_action_is_refused_in_student_mode(records_session, fake_clock, judged, settings,
-                                                              store_factory, screen):
+                                                              store_factory, printed_pdf, screen):
     session = records_session
     code = to_guiding(session)  # one photo saved today, the code the actions aim at
     frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
@@ -528,6 +555,7 @@ def test_every_photographer_action_is_refused_in_student_mode(records_session, f
     assert not session.view().closed
     with store_factory() as store:
         assert [c.status for c in store.history(code)] == ["accepted"]  # not voided, not replaced
+        assert store.printed(store.accepted(code)) == 0 and not printed_pdf.exists()
 
 
 def test_leaving_photographer_mode_on_the_code_taken_screen_takes_the_replace_with_it(records_session, fake_clock,
@@ -633,6 +661,53 @@ def test_the_photographer_voids_from_todays_list_and_closes_after_the_summary(re
     assert session.view().closed
     with store_factory() as store:
         assert store.accepted(codes[0]) is None and store.accepted(codes[1]) is not None
+
+
+def test_the_photographer_prints_a_stored_photo_counted_and_audited(records_session, fake_clock, judged, settings,
+                                                                     store_factory, printed_pdf):
+    from test_print import read_sheet
+
+    session = records_session
+    code = to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    session.handle(Accept())
+    session.handle(OperatorOn("HK-01 photographer"))
+    assert session.handle(Ask("print", "C0000")) and session.view().dialog is None  # only the receipt's code
+    session.handle(Ask("print", code))
+    dialog = session.view().dialog
+    assert (dialog.kind, dialog.subject, dialog.message) == ("print", code, None)
+    assert dialog.offer.printed == 0 and dialog.offer.printers == (PdfPrinter.NAME,)
+    assert dialog.offer.per_sheet == {"5inch": 4, "6inch": 4, "a4": 25}
+    fake_clock.advance(settings.kiosk.saved_screen_s + 1)
+    session.handle(Tick())
+    assert session.state is State.WAITING and session.view().dialog == dialog  # the receipt went, the print stays
+    said = []
+    session.subscribe(lambda view: said.append(view.dialog and view.dialog.message))
+    session.handle(Print(code, 2, "5inch", PdfPrinter.NAME))
+    assert said == ["print.sending", "print.done"]  # the screen says so while the sheet goes out
+    dialog = session.view().dialog
+    assert dialog.params == {"copies": 2, "printer": PdfPrinter.NAME} and dialog.offer.printed == 2
+    [page] = read_sheet(printed_pdf)
+    assert page["size"] == pytest.approx((89, 127), abs=0.01) and len(page["images"]) == 2
+    session.handle(Print(code, 0, "5inch", PdfPrinter.NAME))  # what prepare refuses is said, nothing recorded
+    dialog = session.view().dialog
+    assert dialog.message == "print.failed" and "print 1 to 50 at a time" in dialog.params["why"]
+    assert dialog.offer.printed == 2
+    session.handle(Dismiss())
+    assert session.view().dialog is None
+    # From today's list, and back to it.
+    session.handle(Ask("today"))
+    session.handle(Ask("print", code))
+    session.handle(Print(code, 25, "a4", PdfPrinter.NAME))
+    assert session.view().dialog.offer.printed == 27
+    session.handle(Dismiss())
+    assert session.view().dialog.kind == "today" and session.view().dialog.message is None
+    with store_factory() as store:
+        assert store.printed(store.accepted(code)) == 27
+        prints = [a for a in store.audit_log(code) if a["action"] == "print"]
+        assert [a["operator"] for a in prints] == ["HK-01 photographer"] * 2
+        assert '"copies": 25' in prints[1]["detail"] and '"paper": "a4"' in prints[1]["detail"]
+        assert str(printed_pdf) in prints[1]["detail"]
 
 
 # -- what the student is told ------------------------------------------------------------

@@ -44,9 +44,9 @@ def test_a_reason_is_one_tap_or_typed_and_never_empty(qtbot):
     assert cancelled == [True]
 
 
-def test_todays_list_finds_a_code_and_voids_only_a_kept_photo(qtbot):
-    asked = []
-    dialog = TodayDialog("zh", asked.append, lambda: None)
+def test_todays_list_finds_a_code_and_voids_or_prints_only_a_kept_photo(qtbot):
+    asked, printing = [], []
+    dialog = TodayDialog("zh", asked.append, lambda: None, printing.append)
     qtbot.addWidget(dialog)
     dialog.show()
     rows = (TodayRow("C0003", "10:12", "王*明", "accepted", 2), TodayRow("C0002", "10:05", None, "voided", 0),
@@ -64,6 +64,7 @@ def test_todays_list_finds_a_code_and_voids_only_a_kept_photo(qtbot):
     assert table.rowCount() == 1 and table.item(0, 1).text() == "C0001"
     table.selectRow(0)
     assert not dialog.void_button.isEnabled()  # replaced already: nothing to void
+    assert not dialog.print_button.isEnabled()  # nor to print
     for _ in "c0001":
         key(dialog, Qt.Key.Key_Backspace)
     assert table.rowCount() == 3
@@ -72,3 +73,5 @@ def test_todays_list_finds_a_code_and_voids_only_a_kept_photo(qtbot):
     assert dialog.void_button.isEnabled()
     qtbot.mouseClick(dialog.void_button, Qt.MouseButton.LeftButton)
     assert asked == ["C0003"]
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    assert printing == ["C0003"]

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from kiosk import session as s
@@ -26,6 +27,7 @@ from kiosk.codec import DemoCodec, new_code
 from kiosk.messages import reasons, text
 from kiosk.session import State
 from kiosk.store import RosterEntry, Store
+from kiosk.ui.printer import Printers
 
 # cv2 points Qt at its own plugins on import; undo it before pytest-qt makes the QApplication.
 os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
@@ -68,10 +70,30 @@ def judged(models):
     return out
 
 
-class Station:
-    """The kiosk window over a session; the test is its camera (show()) and its clock."""
+class PdfPrinter(Printers):
+    """A photo printer that is a PDF file, written by a real QPrinter: stands in for the
+    hardware. `names` () is a computer with no printer set up."""
 
-    def __init__(self, qtbot, settings, clock, judged, size, language) -> None:
+    NAME = "Photo_Printer"
+
+    def __init__(self, path: Path, names: tuple[str, ...] = (NAME,)) -> None:
+        self.path, self._names = path, names
+
+    def names(self) -> tuple[str, ...]:
+        return self._names
+
+    def printer(self, name: str) -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(self.path))
+        return printer
+
+
+class Station:
+    """The kiosk window over a session; the test is its camera (show()) and its clock, and
+    `printer` its printer."""
+
+    def __init__(self, qtbot, settings, clock, judged, size, language, printer: PdfPrinter) -> None:
         from kiosk.app import kiosk_desk
         from kiosk.ui.window import KioskWindow
 
@@ -79,7 +101,8 @@ class Station:
         self.open_store = lambda: Store.from_settings(settings, clock)
         with self.open_store() as store:
             store.import_roster([ROSTER], "test", "roster.csv")
-        self.desk = kiosk_desk(settings, self.open_store)
+        self.printer = printer
+        self.desk = kiosk_desk(settings, self.open_store, printer)
         self.session = s.Session(settings, clock, self.desk)
         op = settings.operator
         lock = s.OperatorLock(op.pin_hash, op.pin_attempts, op.lockout_s, clock)
@@ -163,11 +186,12 @@ class Station:
 
 
 @pytest.fixture
-def station(qtbot, settings, fake_clock, judged):
+def station(qtbot, settings, fake_clock, judged, tmp_path):
     made = []
 
-    def make(language: str = "zh", size=LANDSCAPE) -> Station:
-        made.append(Station(qtbot, settings, fake_clock, judged, size, language))
+    def make(language: str = "zh", size=LANDSCAPE, printer: PdfPrinter | None = None) -> Station:
+        printer = printer or PdfPrinter(tmp_path / "printed.pdf")
+        made.append(Station(qtbot, settings, fake_clock, judged, size, language, printer))
         return made[-1]
 
     yield make
@@ -180,6 +204,7 @@ def offers_no_photographer_action(station: Station) -> None:
     window = station.window
     assert not window.operator_bar.isVisible()
     assert not window.replace_button.isVisible() and not window.void_button.isVisible()
+    assert not window.print_button.isVisible()
     assert not any(box.isVisible() for box in window.confirm_boxes.values())
     assert not [b for b in station.visible_buttons(window.review_page) if b.text() == station.say("review.override")]
     assert window.dialog is None and not window.overlay.isVisible()

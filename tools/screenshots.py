@@ -93,10 +93,30 @@ def judge(settings) -> dict:
         return {name: (image, analyser.analyse(image)) for name, image in scenes.items()}
 
 
+def stand_in_printers(pdf: Path):
+    """Two printers as CUPS names them, both writing `pdf`: this machine may have none."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    from kiosk.ui.printer import Printers
+
+    class StandIn(Printers):
+        def names(self) -> tuple[str, ...]:
+            return ("Photo_Printer", "Office_Laser")
+
+        def printer(self, name: str) -> QPrinter:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(str(pdf))
+            return printer
+
+    return StandIn()
+
+
 def render_all(settings, judged, language: str, size: tuple[int, int], suffix: str, out: Path) -> list[str]:
     from kiosk.app import kiosk_desk, qt_application
 
     app = qt_application()
+    from kiosk import paths
     from kiosk import session as s
     from kiosk.camera import Frame
     from kiosk.clock import FakeClock
@@ -113,7 +133,7 @@ def render_all(settings, judged, language: str, size: tuple[int, int], suffix: s
     with open_store() as store:  # the roster knows this code: today's list shows the masked name
         store.import_roster([RosterEntry(CODE, "S2026001", "张三丰", "310101200001011234", "数学学院")],
                             "screens", "roster.csv")
-    desk = kiosk_desk(settings, open_store)
+    desk = kiosk_desk(settings, open_store, stand_in_printers(paths.data_dir(settings) / "printed.pdf"))
     session = s.Session(settings, clock, desk)
     lock = s.OperatorLock(settings.operator.pin_hash, 5, 60, clock)
     current = {"frame": None}
@@ -261,6 +281,14 @@ def render_all(settings, judged, language: str, size: tuple[int, int], suffix: s
     session.handle(s.OperatorOn(f"{settings.station.id} photographer"))
     shot("operator-camera-small")
     session.handle(s.FrameSize(settings.camera.width, settings.camera.height))
+
+    # Prints for the student (加印), from today's list: a full sheet sent, and the count.
+    session.handle(s.Cancel())
+    session.handle(s.SetLanguage(language))
+    session.handle(s.Ask("today"))
+    session.handle(s.Ask("print", CODE))
+    window.dialog.copies[-1].click()
+    shot("operator-print")
     session.handle(s.OperatorOff())
     desk.close()
     window.allow_close = True

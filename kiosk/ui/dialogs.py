@@ -1,4 +1,4 @@
-"""The photographer's dialogs: PIN entry, a reason, today's list, closing the station.
+"""The photographer's dialogs: PIN entry, a reason, today's list, prints, closing the station.
 
 A dialog is a panel on the Overlay, which dims the whole window and takes every touch:
 modal, one at a time, inside the kiosk's own window (a bare X session has no window
@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -218,11 +219,13 @@ class ReasonDialog(Dialog):
 
 class TodayDialog(Dialog):
     """Today's captures (newest first, masked names, override and void marks) with a search
-    by code; the photographer voids one with a reason. Drawn from the session's dialog."""
+    by code; the photographer voids one with a reason, or prints it. Drawn from the session's
+    dialog."""
 
     COLUMNS = ("operator.column_time", "operator.column_code", "operator.column_name", "operator.column_status")
 
-    def __init__(self, language: str, on_void: Callable[[str], None], on_close: Callable[[], None]) -> None:
+    def __init__(self, language: str, on_void: Callable[[str], None], on_close: Callable[[], None],
+                 on_print: Callable[[str], None]) -> None:
         super().__init__(text("operator.today", language))
         self.language, self.on_void, self.on_close = language, on_void, on_close
         self.shown = None  # the session's dialog drawn now
@@ -250,6 +253,10 @@ class TodayDialog(Dialog):
                                    lambda: self.on_void(self.selected_code()))
         self.void_button.setEnabled(False)
         buttons.addWidget(self.void_button)
+        self.print_button = _button(text("operator.print", language), None,
+                                    lambda: on_print(self.selected_code()))
+        self.print_button.setEnabled(False)
+        buttons.addWidget(self.print_button)
         buttons.addStretch()
         buttons.addWidget(_button(text("operator.close", language), "primary", self.cancel))
         self.rows.addLayout(buttons)
@@ -303,12 +310,98 @@ class TodayDialog(Dialog):
         return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
 
     def selected_code(self) -> str | None:
-        """The code of the selected row, when that row's photo can still be voided."""
+        """The code of the selected row, when that row's photo can still be voided or printed."""
         row = self.selected_row()
         return row.code if row is not None and row.status == "accepted" else None
 
     def _selected(self) -> None:
         self.void_button.setEnabled(self.selected_code() is not None)
+        self.print_button.setEnabled(self.selected_code() is not None)
+
+    def cancel(self) -> None:
+        self.on_close()
+
+
+class PrintDialog(Dialog):
+    """Prints of a stored photo (加印): the printer and the paper, the usual ones chosen
+    already, then one tap on how many sends them. Drawn from the session's print dialog."""
+
+    COPIES = (1, 2, 4)  # and a full sheet of the paper chosen
+
+    def __init__(self, dialog, print_settings, language: str, on_print: Callable[[int, str, str], None],
+                 on_close: Callable[[], None]) -> None:
+        super().__init__(text("print.title", language, code=dialog.subject))
+        self.language, self.on_close = language, on_close
+        self.printed = _label("", "value")
+        self.rows.addWidget(self.printed)
+        offer = dialog.offer
+        self.printers: dict[str, QPushButton] = {}
+        self.papers: dict[str, QPushButton] = {}
+        self.copies: list[QPushButton] = []
+        if offer is not None:  # else the message says why nothing can be printed
+            self.per_sheet = offer.per_sheet
+            self.rows.addWidget(_label(text("print.printer", language), "section"))
+            if not offer.printers:
+                self.rows.addWidget(_label(text("print.no_printer", language), "notice"))
+            # Printer names can be long: one under the other, as the reasons are.
+            self.printers = self._choices(offer.printers, offer.printers[:1], self.rows)
+            self.rows.addWidget(_label(text("print.paper", language), "section"))
+            papers = QHBoxLayout()
+            self.papers = self._choices(offer.per_sheet, [print_settings.paper], papers)
+            for paper, choice in self.papers.items():
+                size = "×".join(f"{mm:g}" for mm in print_settings.paper_mm(paper))
+                choice.setText(f"{text('print.paper_' + paper, language)}\n{size} mm")  # fits an upright screen
+                choice.clicked.connect(lambda _=False: self._show_sheet())
+            self.rows.addLayout(papers)
+            self.rows.addWidget(_label(text("print.copies", language), "section"))
+            counts = QHBoxLayout()
+            for n in (*self.COPIES, None):  # None: the full sheet
+                self.copies.append(_button(text("print.copies_n", language, n=n) if n else "", "primary",
+                                           lambda n=n: on_print(n or self.per_sheet[self.paper()], self.paper(),
+                                                                self.printer())))
+                counts.addWidget(self.copies[-1])
+            self.rows.addLayout(counts)
+            self._show_sheet()
+        self.message = _label("", "value")
+        self.rows.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(_button(text("operator.close", language), None, self.cancel))
+        self.rows.addLayout(buttons)
+
+    def _choices(self, names, chosen, layout) -> dict[str, QPushButton]:
+        """A button per name into `layout`, one pressed at a time: at first the one in `chosen`."""
+        group = QButtonGroup(self)
+        choices = {}
+        for name in names:
+            choices[name] = _button(name, "choice")
+            choices[name].setCheckable(True)
+            choices[name].setChecked(name in chosen)
+            group.addButton(choices[name])
+            layout.addWidget(choices[name])
+        return choices
+
+    def printer(self) -> str:
+        return next(name for name, choice in self.printers.items() if choice.isChecked())
+
+    def paper(self) -> str:
+        return next(name for name, choice in self.papers.items() if choice.isChecked())
+
+    def _show_sheet(self) -> None:
+        """The full-sheet button says how many the paper chosen holds."""
+        self.copies[-1].setText(text("print.sheet", self.language, n=self.per_sheet[self.paper()]))
+
+    def show_dialog(self, dialog) -> None:
+        """Draw the session's print dialog: the prints so far and what the last print did."""
+        self.printed.setVisible(dialog.offer is not None)
+        if dialog.offer is not None:
+            self.printed.setText(text("print.printed", self.language, printed=dialog.offer.printed))
+        # No second tap while a sheet goes out.
+        for copies in self.copies:
+            copies.setEnabled(bool(self.printers) and dialog.message != "print.sending")
+        self.message.setText(text(dialog.message, self.language, **dialog.params) if dialog.message else "")
+        self.message.setProperty("role", "notice" if dialog.message == "print.failed" else "value")
+        self.message.style().polish(self.message)
 
     def cancel(self) -> None:
         self.on_close()

@@ -33,7 +33,7 @@ from kiosk.messages import measured, rule_name, text
 from kiosk.scanner import WedgeInput
 from kiosk.session import State
 from kiosk.ui import style
-from kiosk.ui.dialogs import CloseDialog, Overlay, PinDialog, ReasonDialog, TodayDialog
+from kiosk.ui.dialogs import CloseDialog, Overlay, PinDialog, PrintDialog, ReasonDialog, TodayDialog
 from kiosk.ui.preview import Preview
 
 # Three taps in the top-left corner within this time open the PIN entry (touch screens
@@ -339,6 +339,10 @@ class KioskWindow(QWidget):
         self.saved_hint = label(role="muted")
         self.saved_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.saved_hint)
+        # The student just accepted the photo: where a photographer looks to print it for them.
+        self.print_button = button()
+        self.print_button.clicked.connect(lambda: self.post(s.Ask("print", self.view.receipt.code)))
+        layout.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignCenter)
         return page
 
     def _error_page(self) -> QWidget:
@@ -567,6 +571,8 @@ class KioskWindow(QWidget):
             text("saved.code", lang, code=receipt.code) + "\n" + text("saved.time", lang, time=when)
         )
         self.saved_hint.setText(text("saved.hint", lang))
+        self.print_button.setText(text("operator.print", lang))
+        self.print_button.setVisible(view.operator is not None)
         self.pages.setCurrentWidget(self.saved_page)
 
     def _show_error(self, view: s.View, lang: str) -> None:
@@ -605,7 +611,7 @@ class KioskWindow(QWidget):
         if shown != self._dialog_shown:
             self._open_session_dialog(dialog, view.language)
             self._dialog_shown = shown
-        if dialog.kind == "today":
+        if dialog.kind in ("today", "print"):
             self.dialog.show_dialog(dialog)
 
     def _open_session_dialog(self, dialog: s.Dialog, lang: str) -> None:
@@ -623,8 +629,12 @@ class KioskWindow(QWidget):
             panel = ReasonDialog(text("operator.void_reason", lang, code=dialog.subject), "void", lang,
                                  lambda reason: self.post(s.VoidStored(dialog.subject, reason)), dismiss)
         elif dialog.kind == "today":
-            panel = TodayDialog(lang, lambda code: self.post(s.Ask("void", code)), dismiss)
+            panel = TodayDialog(lang, lambda code: self.post(s.Ask("void", code)), dismiss,
+                                lambda code: self.post(s.Ask("print", code)))
             width, height = self.width() * 0.9, self.height() * 0.85
+        elif dialog.kind == "print":
+            panel = PrintDialog(dialog, self.settings.print, lang, lambda copies, paper, printer: self.post(
+                s.Print(dialog.subject, copies, paper, printer)), dismiss)
         else:
             panel = CloseDialog(dialog, lang, lambda: self.post(s.CloseStation()), dismiss)
         self._open(panel, width, height)
