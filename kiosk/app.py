@@ -64,16 +64,32 @@ def kiosk_desk(settings, open_store, printers):
     summary (kiosk.session.Desk), read from the same store."""
     from kiosk.config import PAPERS
     from kiosk.printing import prepare
-    from kiosk.session import DaySummary, PrintOffer, TodayRow
+    from kiosk.session import DaySummary, PrintOffer, Student, TodayRow
     from kiosk.station import StationDesk
 
     class KioskDesk(StationDesk):
+        def __init__(self, *args) -> None:
+            super().__init__(*args)
+            # The masked names capture codes carried, by code: the store keeps no name with a
+            # capture, so a code off the roster is named in today's list only while the kiosk
+            # that read it runs.
+            self.code_names: dict[str, str] = {}
+
+        def resolve(self, text: str, replace: str | None) -> Student:
+            student = super().resolve(text, replace)
+            if student.name_masked:
+                self.code_names[student.code] = student.name_masked
+            return student
+
         def today(self) -> tuple[TodayRow, ...]:
             rows = []
             for capture in reversed(self.store.captures()):
                 entry = self.store.roster_entry(capture.code)
-                rows.append(TodayRow(capture.code, capture.taken_at[11:16], entry.masked_name if entry else None,
-                                     capture.status, len(capture.overrides)))
+                name = entry.masked_name if entry else self.code_names.get(capture.code)
+                rule_of = {r["id"]: r["rule"] for r in capture.results}
+                rules = tuple(dict.fromkeys(rule_of.get(o.check, o.check) for o in capture.overrides))
+                rows.append(TodayRow(capture.code, capture.taken_at[11:16], name, capture.status, rules,
+                                     capture.end_reason))
             return tuple(rows)
 
         def void(self, code: str, operator: str, reason: str) -> None:

@@ -199,7 +199,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "operator.column_code": ("采集码", "Code"),
     "operator.column_name": ("姓名", "Name"),
     "operator.column_status": ("状态", "Status"),
-    "operator.overridden": ("放行 {n} 项", "{n} overridden"),
+    "operator.overridden": ("放行：{rules}", "overridden: {rules}"),
+    "operator.end_reason": ("（原因：{reason}）", " (why: {reason})"),
     "operator.close_title": ("关闭采集站？", "Close the station?"),
     "operator.close_summary": (
         "今日已保存 {accepted} 张，其中放行 {overridden} 张；重拍替换 {retakes} 张；作废 {voided} 张。"

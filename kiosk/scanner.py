@@ -42,5 +42,5 @@ class WedgeInput:
         return bool(self.typed) and now - self._last <= self.gap_s
 
     def clear(self) -> None:
-        """Forget what was typed (the screen no longer takes codes)."""
+        """Forget what was typed (an Enter ended it)."""
         self.typed = ""

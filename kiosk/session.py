@@ -98,9 +98,10 @@ class TodayRow:
 
     code: str
     time: str  # "HH:MM" of the capture
-    name_masked: str | None  # from the roster (张*丰); None when the roster lacks the code
+    name_masked: str | None  # from the roster (张*丰), else the capture code's; None when neither is known
     status: str  # "accepted", "replaced" or "voided"
-    overrides: int  # checks the photographer overrode on it
+    overrides: tuple[str, ...] = ()  # the rules the photographer overrode on it
+    end_reason: str | None = None  # why it was voided or replaced
 
 
 @dataclass(frozen=True)
@@ -324,7 +325,8 @@ APPEARANCE = ("dyed_hair", "makeup", "jewellery")
 # Events a state listens to; any other event is ignored there. Tick, SetLanguage,
 # OperatorOn/Off, CameraStatus, FrameSize and the dialogs' events are heard in every state.
 LISTENS: dict[type, set[State]] = {
-    CodeRead: {State.WAITING, State.ERROR},
+    # On the receipt a handheld scanner's code starts the next student at once.
+    CodeRead: {State.WAITING, State.ERROR, State.SAVED},
     CodeSeen: {State.WAITING},
     Confirm: {State.CONFIRMING, State.REVIEWING, State.SAVED},
     Deny: {State.CONFIRMING},
@@ -403,6 +405,13 @@ class View:
     operator_left: int | None = None  # seconds until photographer mode ends by itself
     dialog: Dialog | None = None
     closed: bool = False  # the photographer closed the station: the window goes
+
+
+def _one_person(report) -> bool:
+    """Whether a frame shows one face: the one_face rule holds (a frame without a face has
+    no crop box)."""
+    return report.crop_box is not None and not any(
+        r.rule == "one_face" and verdict_of(r) in BLOCKING for r in report.results)
 
 
 def verdict_of(result) -> str:
@@ -635,6 +644,8 @@ class Session:
     def _on_CodeRead(self, event: CodeRead) -> None:
         if self.state is State.ERROR and (not self._code_problem or event.text == self.bad_code):
             return  # the same bad code still held up: keep saying what is wrong with it
+        if self.state is State.SAVED:
+            self._reset()  # the receipt's student is gone: nothing of theirs is shown to the next
         self.problem, self.retry = None, None
         self._forget_unread_code()
         self._scan(event.text, None)
@@ -693,9 +704,13 @@ class Session:
             if self.best is None or sharpness > self.best[0]:
                 self.best = (sharpness, event.image, event.report)
         elif self.state is State.HOLDING:
-            # A blink or a twitch shorter than the grace time does not start over.
-            self.failing_since = self.failing_since or now
-            if now - self.failing_since > self.kiosk.hold_grace_s:
+            # A blink or a twitch shorter than the grace time does not start over; nobody (or
+            # not exactly one person) in the picture is no blink: the hold ends at once, or
+            # the screen would say "hold still" to an empty backdrop, its ring filling, and
+            # the countdown could end in the grace time and take the person who just left.
+            if self.failing_since is None:  # not `or now`: 0.0 is a time too
+                self.failing_since = now
+            if not _one_person(event.report) or now - self.failing_since > self.kiosk.hold_grace_s:
                 self.state, self.hold_start, self.best = State.GUIDING, None, None
         self._advance(now)
 
@@ -919,6 +934,10 @@ class Session:
             self.dialog = self._today("operator.void_failed", code=event.code, why=str(exc))
         else:
             self.dialog = self._today("operator.void_done", code=event.code)
+            if self._taken and self.problem.params.get("code") == event.code:
+                # "This code already has a photo" is no longer true: the student goes on.
+                self.problem, self.retry = None, None
+                self._scan(self.bad_code, None)
 
     def _on_Print(self, event: Print) -> None:
         dialog = self.dialog

@@ -641,7 +641,8 @@ def test_the_photographer_voids_from_todays_list_and_closes_after_the_summary(re
     session.handle(Ask("today"))
     rows = session.view().dialog.rows
     assert [row.code for row in rows] == codes[::-1]  # newest first
-    assert all(row.status == "accepted" and row.overrides == 0 for row in rows)
+    # Codes off the roster: the names their capture codes carried, as the confirm screen showed.
+    assert all(row.status == "accepted" and row.overrides == () and row.name_masked == "张*三" for row in rows)
     session.handle(Ask("void", codes[0]))
     assert (session.view().dialog.kind, session.view().dialog.subject) == ("void", codes[0])
     session.handle(VoidStored(codes[0], "  "))  # no reason, no void
@@ -649,7 +650,8 @@ def test_the_photographer_voids_from_todays_list_and_closes_after_the_summary(re
     session.handle(VoidStored(codes[0], "taken twice"))
     dialog = session.view().dialog
     assert (dialog.kind, dialog.message, dialog.params) == ("today", "operator.void_done", {"code": codes[0]})
-    assert {row.code: row.status for row in dialog.rows} == {codes[0]: "voided", codes[1]: "accepted"}
+    assert {row.code: (row.status, row.end_reason) for row in dialog.rows} == {
+        codes[0]: ("voided", "taken twice"), codes[1]: ("accepted", None)}
     session.handle(VoidStored(codes[0], "again"))  # voided already: said in the list
     assert session.view().dialog.message == "operator.void_failed"
     session.handle(CloseStation())
@@ -759,3 +761,61 @@ def test_an_empty_pin_is_no_try_and_the_last_try_is_said_so(fake_clock):
     assert lock.try_pin("1111") == (False, "operator.pin_last_try", {"left": 1})
     assert lock.try_pin("") == (False, "operator.pin_prompt", {})  # no lock from an Enter on nothing
     assert lock.try_pin("2468") == (True, None, {})
+
+
+def test_nobody_in_the_picture_ends_the_hold_at_once_and_nothing_is_taken(session, fake_clock, judged, settings):
+    to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=0.5)
+    assert session.view().state is State.HOLDING and session.view().hold > 0
+    fake_clock.advance(0.05)  # well inside the blink's grace time
+    session.handle(Analysed(*judged["empty"]))  # the student stepped out of the picture
+    view = session.view()
+    assert view.state is State.GUIDING and view.hold == 0.0  # no "hold still", no ring
+    frames(session, fake_clock, *judged["empty"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 1)
+    assert session.view().state is State.GUIDING and session.view().capture is None
+
+
+def test_a_failing_frame_at_the_clocks_zero_still_ends_the_hold_after_the_grace(session, fake_clock, judged,
+                                                                                 settings):
+    assert fake_clock.now() == 0.0
+    to_guiding(session)
+    session.handle(Analysed(*judged["pass"]))
+    session.handle(Analysed(*judged["fail"]))  # the grace time starts at 0.0, a time like any other
+    assert session.state is State.HOLDING
+    frames(session, fake_clock, *judged["fail"], seconds=settings.kiosk.hold_grace_s + 0.2)
+    assert session.state is State.GUIDING
+
+
+def test_todays_list_names_the_overridden_rules(records_session, fake_clock, judged, settings):
+    session = records_session
+    session.handle(OperatorOn("op"))
+    to_guiding(session)
+    frames(session, fake_clock, *judged["fail"], seconds=0.5)
+    session.handle(Shutter())
+    for result in session.view().capture.blocking:
+        session.handle(Override(result.id, "medical"))
+    for item in APPEARANCE:
+        session.handle(ConfirmAppearance(item, True))
+    rules = tuple(dict.fromkeys(r.rule for r in session.view().capture.blocking))
+    session.handle(Accept())
+    assert session.state is State.SAVED
+    session.handle(Ask("today"))
+    assert session.view().dialog.rows[0].overrides == rules and rules
+
+
+def test_voiding_the_photo_of_the_code_on_the_taken_screen_goes_on_with_that_student(records_session, fake_clock,
+                                                                                     judged, settings):
+    session = records_session
+    code = to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    session.handle(Accept())
+    session.handle(Confirm())
+    session.handle(CodeRead(demo_code(code)[1]))  # the same code again: it has a photo
+    assert session.view().problem.key == "error.code_taken"
+    session.handle(OperatorOn("op"))
+    session.handle(Ask("today"))
+    session.handle(Ask("void", code))
+    session.handle(VoidStored(code, "wrong person on the photo"))
+    view = session.view()
+    assert view.state is State.CONFIRMING and view.student.code == code and view.problem is None
+    assert view.dialog.kind == "today" and view.dialog.message == "operator.void_done"

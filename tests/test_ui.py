@@ -436,3 +436,37 @@ def test_a_code_seen_but_not_read_gets_a_hint_and_a_readable_one_goes_straight_o
     assert [v.state for v in views] == [State.SCANNING, State.CONFIRMING]
     qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
     assert window.view.student.code == code and not window.view.unreadable_code
+
+
+def test_a_scanner_enter_on_the_review_screen_saves_nothing_and_on_the_receipt_starts_the_next(
+        qtbot, kiosk_for, tmp_path, fake_clock, settings):
+    code, next_code = new_code(), new_code()
+    kiosk = kiosk_for(footage(tmp_path, DemoCodec().encode(code, "张*三", "3101**********1234"), PASSING))
+    window = kiosk.window
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.HOLDING), timeout=WAIT_MS)
+    fake_clock.advance(settings.capture.steady_s + settings.capture.countdown_s + 0.1)
+    qtbot.waitUntil(state_is(kiosk, State.REVIEWING), timeout=WAIT_MS)
+
+    # The next student scans their code, the scanner ending it with Return, while the first
+    # student's photo is under review.
+    qtbot.keyClicks(window, DemoCodec().encode(next_code, "李*四", "1101**********002X"))
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.wait(500)
+    assert window.view.state is State.REVIEWING and window.pages.currentWidget() is window.review_page
+    assert window.view.student.code == code
+    with Store.from_settings(settings) as store:
+        assert store.accepted(code) is None
+
+    qtbot.wait(600)  # a pause longer than a scanner's: this Return is the student's own
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.SAVED), timeout=WAIT_MS)
+    # On the receipt, the next student's scan starts their session at once.
+    qtbot.keyClicks(window, DemoCodec().encode(next_code, "李*四", "1101**********002X"))
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    assert window.confirm_rows["confirm.name"][1].text() == "李*四"
+    assert window.view.receipt is None
+    with Store.from_settings(settings) as store:
+        assert store.accepted(code) is not None and store.accepted(next_code) is None

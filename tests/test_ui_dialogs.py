@@ -49,16 +49,17 @@ def test_todays_list_finds_a_code_and_voids_or_prints_only_a_kept_photo(qtbot):
     dialog = TodayDialog("zh", asked.append, lambda: None, printing.append)
     qtbot.addWidget(dialog)
     dialog.show()
-    rows = (TodayRow("C0003", "10:12", "王*明", "accepted", 2), TodayRow("C0002", "10:05", None, "voided", 0),
-            TodayRow("C0001", "09:58", "李*", "replaced", 0))
+    rows = (TodayRow("C0003", "10:12", "王*明", "accepted", ("roll", "tinted_glasses")),
+            TodayRow("C0002", "10:05", None, "voided", (), "拍错了人"),
+            TodayRow("C0001", "09:58", "李*", "replaced", (), "闭眼"))
     dialog.show_dialog(SessionDialog("today", rows=rows, message="operator.void_done", params={"code": "C0002"}))
     assert dialog.counts.text() == "今日已保存 1 张，作废 1 张"
     assert dialog.message.text() == "已作废 C0002"
     table = dialog.table
     assert [[table.item(r, c).text() for c in range(4)] for r in range(3)] == [
-        ["10:12", "C0003", "王*明", "已保存 · 放行 2 项"],
-        ["10:05", "C0002", "—", "已作废"],
-        ["09:58", "C0001", "李*", "已被重拍替换"]]
+        ["10:12", "C0003", "王*明", "已保存 · 放行：头不歪斜、无有色镜片"],
+        ["10:05", "C0002", "—", "已作废（原因：拍错了人）"],
+        ["09:58", "C0001", "李*", "已被重拍替换（原因：闭眼）"]]
     for letter in "c0001":  # a scanner or a keyboard: part of a code, any case
         key(dialog, Qt.Key.Key_unknown, letter)
     assert table.rowCount() == 1 and table.item(0, 1).text() == "C0001"

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from kiosk import session as s
 from kiosk.camera import Frame
 from kiosk.codec import DemoCodec, new_code
-from kiosk.messages import reasons, text
+from kiosk.messages import reasons, rule_name, text
 from kiosk.session import State
 from kiosk.store import RosterEntry, Store
 from kiosk.ui.printer import Printers
@@ -512,6 +512,7 @@ def test_todays_list_over_the_receipt_masked_marked_and_searchable_then_a_void(s
     station.click(window.shutter_button)
     for result in station.view.capture.blocking:
         station.session.handle(s.Override(result.id, "medical"))
+    overridden = list(dict.fromkeys(rule_name(r.rule, language) for r in station.view.capture.blocking))
     for box in window.confirm_boxes.values():
         station.click(box)
     station.click(window.accept_button)
@@ -525,7 +526,8 @@ def test_todays_list_over_the_receipt_masked_marked_and_searchable_then_a_void(s
     table = dialog.table
     cells = [table.item(0, column).text() for column in range(table.columnCount())]
     assert cells[1:3] == [ROSTER.code, "王*明"]
-    assert station.say("operator.overridden", n=2) in cells[3]
+    # Which rules were overridden, by name, not only how many.
+    assert station.say("operator.overridden", rules=("、" if language == "zh" else ", ").join(overridden)) in cells[3]
     station.key(Qt.Key.Key_Escape)
     other = new_code()  # meanwhile another station's photographer adds a photo (kiosk add)
     with station.open_store() as store:
@@ -539,12 +541,13 @@ def test_todays_list_over_the_receipt_masked_marked_and_searchable_then_a_void(s
     window.dialog.table.selectRow(0)
     station.click(window.dialog.void_button)
     assert window.dialog.title.text() == station.say("operator.void_reason", code=other)
+    reason = window.dialog.choices[3].text()
     station.click(window.dialog.choices[3])
     station.click(window.dialog.ok)
     assert window.dialog.message.text() == station.say("operator.void_done", code=other)
     statuses = {window.dialog.table.item(r, 1).text(): window.dialog.table.item(r, 3).text()
                 for r in range(window.dialog.table.rowCount())}
-    assert statuses[other] == station.say("status.voided")
+    assert statuses[other] == station.say("status.voided") + station.say("operator.end_reason", reason=reason)
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.messages import reasons, text
+from kiosk.messages import reasons, rule_name, text
 
 
 def _button(words: str, role: str | None = None, then: Callable | None = None) -> QPushButton:
@@ -289,8 +289,12 @@ class TodayDialog(Dialog):
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             status = text("status." + row.status, self.language)
+            if row.end_reason:
+                status += text("operator.end_reason", self.language, reason=row.end_reason)
             if row.overrides:
-                status += " · " + text("operator.overridden", self.language, n=row.overrides)
+                rules = "、" if self.language == "zh" else ", "
+                status += " · " + text("operator.overridden", self.language,
+                                       rules=rules.join(rule_name(r, self.language) for r in row.overrides))
             for column, value in enumerate((row.time, row.code, row.name_masked or "—", status)):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, row)

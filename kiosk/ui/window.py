@@ -413,8 +413,6 @@ class KioskWindow(QWidget):
         elif state is State.ERROR:
             self._show_error(view, lang)
         self._show_dialog(view)
-        if not self._reads_codes():
-            self.wedge.clear()
 
     def _show_badge(self, view: s.View, lang: str) -> None:
         if view.operator is None:
@@ -675,23 +673,22 @@ class KioskWindow(QWidget):
         if key == Qt.Key.Key_F12:
             self.ask_pin()
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (code := self.wedge.enter(time.monotonic())):
-            self.post(s.CodeRead(code))  # a scanner typed a code and Enter
-        elif key == Qt.Key.Key_Space and self._reads_codes() and self.wedge.scanning(time.monotonic()):
+            # The Enter that ends a scan is the scanner's on every screen, never the student's
+            # "accept": the next student scanning while a photo is under review must not save
+            # it. The session takes the code where it reads codes and ignores it elsewhere.
+            self.post(s.CodeRead(code))
+        elif key == Qt.Key.Key_Space and self.wedge.scanning(time.monotonic()):
             self.wedge.key(" ", time.monotonic())  # a space inside a code being scanned
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
             self._go_on(state)
         elif key == Qt.Key.Key_Escape:
             self._go_back(state)
-        elif self._reads_codes() and event.text() and event.text().isprintable():
+        elif event.text() and event.text().isprintable():
+            # Every screen: a scanner does not know which screen is up, and only what it
+            # typed tells its Enter from a student's.
             self.wedge.key(event.text(), time.monotonic())
         else:
             super().keyPressEvent(event)
-
-    def _reads_codes(self) -> bool:
-        """A scanner may type a code while waiting, or right after a bad code."""
-        view = self.view
-        return view is not None and (view.state is State.WAITING or (
-            view.state is State.ERROR and view.problem.key.startswith("error.code_")))
 
     def _go_on(self, state: State) -> None:
         if state in (State.CONFIRMING, State.REVIEWING, State.SAVED):
