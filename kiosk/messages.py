@@ -52,6 +52,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # reviewing
     "review.title": ("请确认您的照片", "Please check your photo"),
     "review.title_photographer": ("核对照片", "Review the photo"),
+    "consent.text": (
+        "学信网会把毕业照与您以前的照片比对。现在可以先把新照片与学校提供的您的照片比对，"
+        "以便当场发现问题。只保存比对分数，不保存人脸特征。是否同意比对？",
+        "CHSI will compare your graduation photo with your earlier photos. We can compare the "
+        "new photo with the photo your college gave us now, to catch a problem while you are "
+        "here. Only a score is kept, never your face data. Do you agree?",
+    ),
+    "consent.agree": ("同意比对，开始拍照", "I agree – start"),
+    "consent.decline": ("不比对，开始拍照", "No comparison – start"),
+    "identity.likely": ("与参考照片为同一人：很可能（分数 {score}）", "Same person as the reference: likely (score {score})"),
+    "identity.unsure": ("与参考照片为同一人：不确定（分数 {score}）", "Same person as the reference: unsure (score {score})"),
+    "identity.unlikely": ("与参考照片为同一人：可能性低（分数 {score}）",
+                          "Same person as the reference: unlikely (score {score})"),
+    "identity.no_face_reference": ("参考照片中找不到人脸，无法比对", "No face in the reference photo: not compared"),
+    "identity.no_face_photo": ("新照片中找不到人脸，无法比对", "No face in the new photo: not compared"),
+    "identity.reference_unreadable": ("参考照片已损坏，无法比对", "The reference photo is damaged: not compared"),
+    "identity.advice": (
+        "分数偏低时常见的改善：摘下眼镜、头发不遮脸、表情自然、光线均匀。是否采用由您决定。",
+        "What usually raises a low score: glasses off, hair off the face, a neutral expression, "
+        "even light. You decide whether to keep the photo.",
+    ),
     "review.accept": ("使用这张照片", "Use this photo"),
     "review.retake": ("重拍", "Retake"),
     "review.void": ("作废", "Void"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from kiosk.codec import CodeProblem
 # Verdicts that stop a photo (the checks' Verdict values, compared by value so this
 # module needs neither mediapipe nor cv2).
 BLOCKING = ("fail", "cannot tell")
+
+log = logging.getLogger(__name__)
 
 
 class State(str, Enum):
@@ -72,6 +75,9 @@ class Capture:
     overrides: tuple[tuple[str, str], ...] = ()  # (check id, reason)
     confirmations: tuple[str, ...] = ()  # what the operator confirmed, of APPEARANCE
     operator: str | None = None
+    # The identity pre-check of the deliverable against the student's reference photo
+    # (kiosk.store.store.IdentityResult: score and verdict), None when not compared.
+    identity: Any = None
 
     @property
     def blocking(self) -> list:
@@ -135,7 +141,14 @@ class Desk(Protocol):
         """The 480x640 deliverable JPEG; raises ValueError saying why it cannot."""
 
     def save(self, capture: Capture) -> Receipt:
-        """Store the capture durably; raises when it could not."""
+        """Store the capture durably (with its identity result); raises when it could not."""
+
+    def wants_consent(self, code: str) -> bool:
+        """Whether the identity pre-check would compare this student's photo: the station
+        compares and a reference photo of `code` exists. The student is asked first."""
+
+    def identity(self, code: str, jpeg: bytes) -> Any:
+        """The identity pre-check of a deliverable against `code`'s reference, or None."""
 
     def sharpness(self, image: Any) -> float: ...
 
@@ -172,6 +185,13 @@ class CodeSeen:
 @dataclass(frozen=True)
 class Confirm:
     """The student confirms it is them (Enter / Space / the button)."""
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The student's answer to comparing the new photo with their reference photo."""
+
+    agreed: bool
 
 
 @dataclass(frozen=True)
@@ -330,6 +350,7 @@ LISTENS: dict[type, set[State]] = {
     CodeSeen: {State.WAITING},
     Confirm: {State.CONFIRMING, State.REVIEWING, State.SAVED},
     Deny: {State.CONFIRMING},
+    Consent: {State.CONFIRMING},
     Analysed: {State.WAITING, State.GUIDING, State.HOLDING},
     Shutter: {State.GUIDING, State.HOLDING},
     Accept: {State.REVIEWING},
@@ -405,6 +426,7 @@ class View:
     operator_left: int | None = None  # seconds until photographer mode ends by itself
     dialog: Dialog | None = None
     closed: bool = False  # the photographer closed the station: the window goes
+    asking_consent: bool = False  # confirming: the student is asked to agree to the identity pre-check
 
 
 def _one_person(report) -> bool:
@@ -577,6 +599,10 @@ class Session:
         self.state = State.WAITING
         self.language = self.default_language
         self.student: Student | None = None
+        # The identity pre-check: None until the student answers (asked only when the
+        # station compares and a reference photo exists), then whether they agreed.
+        self.consent: bool | None = None
+        self.asking_consent = False
         self.report = None
         self.image = None
         self.capture: Capture | None = None
@@ -671,6 +697,9 @@ class Session:
 
     def _on_Confirm(self, event: Confirm) -> None:
         if self.state is State.CONFIRMING:
+            if self.consent is None and self.desk.wants_consent(self.student.code):
+                self.asking_consent = True  # only the two answers go on from here
+                return
             self._guide()
         elif self.state is State.REVIEWING:
             self._on_Accept(Accept())
@@ -679,6 +708,12 @@ class Session:
 
     def _on_Deny(self, event: Deny) -> None:
         self._reset()
+
+    def _on_Consent(self, event: Consent) -> None:
+        if not self.asking_consent:
+            return
+        self.consent, self.asking_consent = event.agreed, False
+        self._guide()
 
     def _on_Analysed(self, event: Analysed) -> None:
         self.report, self.image = event.report, event.image
@@ -781,9 +816,19 @@ class Session:
             taken_at=self.clock.wall(),
             manual=manual,
             operator=self.operator,
+            identity=self._identity(jpeg) if self.consent else None,
         )
         self.notice = None
         self.state = State.REVIEWING
+
+    def _identity(self, jpeg: bytes):
+        """The identity pre-check of a new deliverable; advice only, so a failure to compare
+        (a damaged model file) leaves the photo without a score rather than stopping it."""
+        try:
+            return self.desk.identity(self.student.code, jpeg)
+        except Exception:
+            log.exception("the identity pre-check failed; the photo goes on without a score")
+            return None
 
     def _guide(self) -> None:
         # What the checks said before (the empty frame of the waiting screen, the person
@@ -1006,6 +1051,7 @@ class Session:
             no_face=guiding and self.no_face_since is not None and now - self.no_face_since >= NO_FACE_S,
             operator_left=max(0, math.ceil(self.operator_seen + self.operator_timeout_s - now))
             if self.operator else None,
+            asking_consent=self.asking_consent,
             dialog=self.dialog,
             closed=self.closed,
         )

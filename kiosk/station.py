@@ -100,6 +100,11 @@ class StationDesk:
         photo = cv2.imdecode(np.frombuffer(deliverable_jpeg, np.uint8), cv2.IMREAD_COLOR)
         return self.identity_check.compare(self.store, code, photo)
 
+    def wants_consent(self, code: str) -> bool:
+        """Whether identity() would compare a photo of `code`: the pre-check is on and a
+        reference photo of the student exists. The session asks the student before."""
+        return self.settings.identity.enabled and self.store.reference(code) is not None
+
     def take_reference(self, code: str, frame_bgr, operator: str):
         """Keep the face in a camera frame (H x W x 3 uint8, as the camera gives it, not
         mirrored) as the reference photo of `code`, replacing any earlier one: the student
@@ -138,7 +143,9 @@ class StationDesk:
 
     def save(self, capture: Capture, identity=None) -> Receipt:
         """Store the capture durably, with `identity` (the IdentityResult identity() gave for
-        this capture's deliverable, shown on review; None when not compared)."""
+        this capture's deliverable, shown on review; by default the capture's own, None when
+        not compared)."""
+        identity = identity if identity is not None else capture.identity
         import cv2
 
         from kiosk.store import Override

@@ -122,6 +122,7 @@ def render_all(settings, judged, language: str, size: tuple[int, int], suffix: s
     from kiosk.clock import FakeClock
     from kiosk.codec import DemoCodec, new_code
     from kiosk.codereader import CodeReader
+    from kiosk.store.store import IdentityResult
     from kiosk.store import RosterEntry, Store
     from kiosk.ui.window import KioskWindow
 
@@ -190,6 +191,7 @@ def render_all(settings, judged, language: str, size: tuple[int, int], suffix: s
     clock.advance(settings.capture.countdown_s)
     session.handle(s.Tick())
     shot("reviewing")
+    reviewed = session.view().capture
     session.handle(s.Accept())
     shot("saved")
     session.handle(s.Confirm())
@@ -290,6 +292,19 @@ def render_all(settings, judged, language: str, size: tuple[int, int], suffix: s
     window.dialog.copies[-1].click()
     shot("operator-print")
     session.handle(s.OperatorOff())
+
+    # The identity pre-check ([identity] enabled, a reference photo on file): the student is
+    # asked first; the verdict on review, with what raises a low score for the photographer.
+    window.show_view(dataclasses.replace(session.view(), state=s.State.CONFIRMING, asking_consent=True,
+                                         student=reviewed.student, dialog=None))
+    shot("consent")
+    view = dataclasses.replace(session.view(), state=s.State.REVIEWING, dialog=None,
+                               capture=dataclasses.replace(reviewed, identity=IdentityResult(0.86, "likely")))
+    window.show_view(view)
+    shot("reviewing-identity")
+    window.show_view(dataclasses.replace(view, operator=f"{settings.station.id} photographer", operator_left=600,
+                                         capture=dataclasses.replace(reviewed, identity=IdentityResult(0.52, "unsure"))))
+    shot("operator-review-identity")
     desk.close()
     window.allow_close = True
     window.close()

@@ -266,9 +266,12 @@ class KioskWindow(QWidget):
         layout.addStretch()
         buttons = QHBoxLayout()
         self.deny_button = button()
-        self.deny_button.clicked.connect(lambda: self.post(s.Deny()))
+        # While the student is asked about the identity pre-check the two buttons answer it.
+        self.deny_button.clicked.connect(
+            lambda: self.post(s.Consent(False) if self.view.asking_consent else s.Deny()))
         self.yes_button = button("primary")
-        self.yes_button.clicked.connect(lambda: self.post(s.Confirm()))
+        self.yes_button.clicked.connect(
+            lambda: self.post(s.Consent(True) if self.view.asking_consent else s.Confirm()))
         buttons.addWidget(self.deny_button)
         buttons.addStretch()
         buttons.addWidget(self.yes_button)
@@ -286,6 +289,8 @@ class KioskWindow(QWidget):
         side.setSpacing(12)
         self.review_title = label(role="title")
         side.addWidget(self.review_title)
+        self.review_identity = label(role="notice")  # the identity pre-check's verdict, when compared
+        side.addWidget(self.review_identity)
         # Failed checks first, then the passed ones; one list, back at its top for every new
         # photo, so what needs a look is in view before anything else.
         rows = QWidget()
@@ -466,9 +471,14 @@ class KioskWindow(QWidget):
         for key, (name, value) in self.confirm_rows.items():
             name.setText(text(key, lang))
             value.setText(values[key] or unknown)
-        self.confirm_replace.setText(text("confirm.replace", lang) if student.replace else "")
-        self.deny_button.setText(text("confirm.no", lang))
-        self.yes_button.setText(text("confirm.yes", lang))
+        # The consent question is a question, not a warning: plain text, not the notice's red.
+        _set_role(self.confirm_replace, "measured" if view.asking_consent else "notice")
+        if view.asking_consent:
+            self.confirm_replace.setText(text("consent.text", lang))
+        else:
+            self.confirm_replace.setText(text("confirm.replace", lang) if student.replace else "")
+        self.deny_button.setText(text("consent.decline" if view.asking_consent else "confirm.no", lang))
+        self.yes_button.setText(text("consent.agree" if view.asking_consent else "confirm.yes", lang))
         self.pages.setCurrentWidget(self.confirm_page)
 
     def _show_review(self, view: s.View, lang: str) -> None:
@@ -496,6 +506,16 @@ class KioskWindow(QWidget):
             box.setVisible(operator)
             box.setText(text(f"review.confirm_{item}", lang))
             box.setChecked(item in capture.confirmations)
+        identity = capture.identity
+        if identity is not None:
+            score = "" if identity.score is None else f"{identity.score:.2f}"
+            words = text(f"identity.{identity.verdict}", lang, score=score)
+            low = identity.verdict != "likely"
+            if operator and low:
+                words += "\n" + text("identity.advice", lang)
+            self.review_identity.setText(words)
+            _set_role(self.review_identity, "notice" if low else "measured")
+        self.review_identity.setVisible(identity is not None)
         self.review_notice.setText(text(view.notice, lang) if view.notice else "")
         self.review_notice.setVisible(view.notice is not None)  # no empty line's room taken from the checks
         self.retake_button.setText(text("review.retake", lang))
@@ -724,3 +744,11 @@ class KioskWindow(QWidget):
             event.accept()
         else:
             event.ignore()
+
+
+def _set_role(widget, role: str) -> None:
+    """Give `widget` the style sheet's `role` (its colour and size), re-applied at once."""
+    if widget.property("role") != role:
+        widget.setProperty("role", role)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
