@@ -59,6 +59,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "new photo with the photo your college gave us now, to catch a problem while you are "
         "here. Only a score is kept, never your face data. Do you agree?",
     ),
+    "operator.take_reference": ("拍身份证参考照", "Reference from ID card"),  # the student holds the card's photo to the lens
+    "error.reference_failed": ("参考照片未保存：{why}", "The reference photo was not kept: {why}"),
     "consent.agree": ("同意比对，开始拍照", "I agree – start"),
     "consent.decline": ("不比对，开始拍照", "No comparison – start"),
     "identity.likely": ("与参考照片为同一人：很可能（分数 {score}）", "Same person as the reference: likely (score {score})"),

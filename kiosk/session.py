@@ -150,6 +150,9 @@ class Desk(Protocol):
     def identity(self, code: str, jpeg: bytes) -> Any:
         """The identity pre-check of a deliverable against `code`'s reference, or None."""
 
+    def take_reference(self, code: str, frame: Any, operator: str) -> Any:
+        """Keep the face in a camera frame as `code`'s reference photo; raises saying why not."""
+
     def sharpness(self, image: Any) -> float: ...
 
     def today(self) -> tuple[TodayRow, ...]:
@@ -213,6 +216,12 @@ class Tick:
 @dataclass(frozen=True)
 class Shutter:
     """The operator takes the picture now, whatever the checks say."""
+
+
+@dataclass(frozen=True)
+class TakeReference:
+    """The photographer keeps the face the camera sees now as the student's reference photo
+    for the identity pre-check: the student holds the photo side of the ID card to the lens."""
 
 
 @dataclass(frozen=True)
@@ -353,6 +362,7 @@ LISTENS: dict[type, set[State]] = {
     Consent: {State.CONFIRMING},
     Analysed: {State.WAITING, State.GUIDING, State.HOLDING},
     Shutter: {State.GUIDING, State.HOLDING},
+    TakeReference: {State.GUIDING, State.HOLDING},
     Accept: {State.REVIEWING},
     Retake: {State.REVIEWING},
     Void: {State.REVIEWING},
@@ -366,7 +376,7 @@ LISTENS: dict[type, set[State]] = {
 PASSIVE = (Tick, Analysed, CameraStatus, FrameSize, Fault, CodeSeen)
 # What only the photographer may do: refused while photographer mode is off, on every
 # screen, whatever buttons the window shows.
-PHOTOGRAPHER_ONLY = (Shutter, Override, ConfirmAppearance, Void, Replace, Ask, VoidStored, Print, CloseStation)
+PHOTOGRAPHER_ONLY = (Shutter, TakeReference, Override, ConfirmAppearance, Void, Replace, Ask, VoidStored, Print, CloseStation)
 
 # A frame without a face is mostly the face tracker losing it for a frame or two (a quick
 # turn, a hand): "no face" is said only after this long without one, and then once, not
@@ -794,6 +804,19 @@ class Session:
     def _on_Shutter(self, event: Shutter) -> None:
         if self.image is not None:
             self._shoot(self.image, self.report, manual=True)
+
+    def _on_TakeReference(self, event: TakeReference) -> None:
+        if self.image is None:
+            return
+        try:
+            self.desk.take_reference(self.student.code, self.image, self.operator)
+        except Exception as exc:  # no face, two faces, off the roster: the message says what to do
+            self._fail(Problem("error.reference_failed", {"why": str(exc)}), self._guide)
+            return
+        # A new reference photo: the student is asked before it is compared with them.
+        self.capture, self.report, self.image = None, None, None
+        self.consent, self.asking_consent = None, True
+        self.state = State.CONFIRMING
 
     def _shoot(self, image, report, manual: bool) -> None:
         self._enter(State.CAPTURING)

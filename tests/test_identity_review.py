@@ -8,7 +8,7 @@ from test_session import FAILING, PHOTOS, demo_code, frames, judged  # noqa: F40
 
 from kiosk.clock import FakeClock
 from kiosk.config import load_settings
-from kiosk.session import Accept, CodeRead, Confirm, Consent, Session, State
+from kiosk.session import Accept, CodeRead, Confirm, Consent, OperatorOn, Session, State, TakeReference
 from kiosk.station import StationDesk
 from kiosk.store import RosterEntry, Store
 from tests.helpers import config_variant
@@ -72,3 +72,36 @@ def test_a_student_who_declines_is_not_compared(station, judged):  # noqa: F811
 def test_without_a_reference_nobody_is_asked(station, judged):  # noqa: F811
     _, session = photographed(station, judged, None)
     assert session.view().capture.identity is None
+
+
+def test_the_photographer_takes_the_reference_from_the_camera_and_the_student_is_asked(station, judged):  # noqa: F811
+    settings, clock, desk, session = station
+    code, text = demo_code()
+    desk.store.import_roster([RosterEntry(code, "2023001", "张三丰")], "wang", "roster.csv")
+    session.handle(CodeRead(text))
+    session.handle(Confirm())  # no reference yet: nobody is asked
+    assert session.state is State.GUIDING
+    frames(session, clock, *judged["fail"], seconds=0.3)  # the student (head tilted) is in view
+    assert not session.handle(TakeReference())  # a student cannot
+    session.handle(OperatorOn("HK-01 photographer"))
+    session.handle(TakeReference())
+    assert desk.store.reference(code).source == "camera"
+    assert session.state is State.CONFIRMING and session.view().asking_consent
+    session.handle(Consent(True))
+    frames(session, clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    assert session.state is State.REVIEWING and session.view().capture.identity.verdict == "likely"
+
+
+def test_a_camera_reference_without_a_face_says_why_and_keeps_nothing(station, judged):  # noqa: F811
+    settings, clock, desk, session = station
+    code, text = demo_code()
+    desk.store.import_roster([RosterEntry(code, "2023001", "张三丰")], "wang", "roster.csv")
+    session.handle(CodeRead(text))
+    session.handle(Confirm())
+    session.handle(OperatorOn("HK-01 photographer"))
+    frames(session, clock, *judged["empty"], seconds=0.3)
+    session.handle(TakeReference())
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == "error.reference_failed"
+    assert "face" in view.problem.params["why"]
+    assert desk.store.reference(code) is None

@@ -39,6 +39,7 @@ from kiosk.session import (
     Session,
     SetLanguage,
     Shutter,
+    TakeReference,
     State,
     Tick,
     Void,
@@ -502,7 +503,7 @@ def records_session(settings, fake_clock, store_factory, printed_pdf):
 
 def photographer_actions(code: str, check: str) -> list:
     """Everything only a photographer may do, each aimed at something that exists."""
-    return [Shutter(), Override(check, "medical"), ConfirmAppearance("makeup", True), Void(),
+    return [Shutter(), TakeReference(), Override(check, "medical"), ConfirmAppearance("makeup", True), Void(),
             Replace("the student blinked"), Ask("today"), Ask("close"), Ask("override", check), Ask("replace"),
             Ask("void", code), VoidStored(code, "taken twice"), Ask("print", code),
             Print(code, 1, "6inch", PdfPrinter.NAME), CloseStation()]

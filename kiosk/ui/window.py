@@ -220,6 +220,8 @@ class KioskWindow(QWidget):
         self.backdrop_status = label(wrap=False)
         self.shutter_button = button("primary")
         self.shutter_button.clicked.connect(lambda: self.post(s.Shutter()))
+        self.reference_button = button()
+        self.reference_button.clicked.connect(lambda: self.post(s.TakeReference()))
         self.today_button = button()
         self.today_button.clicked.connect(lambda: self.post(s.Ask("today")))
         self.leave_button = button()
@@ -230,7 +232,7 @@ class KioskWindow(QWidget):
         statuses.addWidget(self.backdrop_status)
         statuses.addWidget(self.camera_status, 1)
         ops.addStretch()
-        for w in (self.shutter_button, self.today_button, self.leave_button, self.exit_button):
+        for w in (self.shutter_button, self.reference_button, self.today_button, self.leave_button, self.exit_button):
             ops.addWidget(w)
         self.operator_row.addLayout(statuses, 1)
         self.operator_row.addLayout(ops)
@@ -454,6 +456,9 @@ class KioskWindow(QWidget):
         )
         self.shutter_button.setText(text("operator.shutter", lang))
         self.shutter_button.setEnabled(view.state in (State.GUIDING, State.HOLDING))
+        self.reference_button.setText(text("operator.take_reference", lang))
+        self.reference_button.setVisible(self.settings.identity.enabled)  # only a station that compares
+        self.reference_button.setEnabled(view.state in (State.GUIDING, State.HOLDING))
         self.today_button.setText(text("operator.today", lang))
         self.leave_button.setText(text("operator.leave", lang))
         self.exit_button.setText(text("operator.exit", lang))
