@@ -54,10 +54,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "review.title_photographer": ("核对照片", "Review the photo"),
     "consent.text": (
         "学信网会把毕业照与您以前的照片比对。现在可以先把新照片与学校提供的您的照片比对，"
-        "以便当场发现问题。只保存比对分数，不保存人脸特征。是否同意比对？",
+        "以便当场发现问题。只保存比对分数（随照片交给学校和学信网），不保存人脸特征；"
+        "参考照片在名单删除时一并删除。不同意也不影响拍照。是否同意比对？",
         "CHSI will compare your graduation photo with your earlier photos. We can compare the "
         "new photo with the photo your college gave us now, to catch a problem while you are "
-        "here. Only a score is kept, never your face data. Do you agree?",
+        "here. Only the score is kept (it goes with the photo to your college and CHSI), never "
+        "your face data; the reference photo is deleted with the roster. Saying no changes "
+        "nothing about your photo. Do you agree?",
     ),
     "operator.take_reference": ("拍身份证参考照", "Reference from ID card"),  # the student holds the card's photo to the lens
     "error.reference_failed": ("参考照片未保存：{why}", "The reference photo was not kept: {why}"),

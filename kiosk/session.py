@@ -150,6 +150,9 @@ class Desk(Protocol):
     def identity(self, code: str, jpeg: bytes) -> Any:
         """The identity pre-check of a deliverable against `code`'s reference, or None."""
 
+    def record_consent(self, code: str, agreed: bool, operator: str | None) -> None:
+        """Keep the student's answer to the identity pre-check (audited)."""
+
     def take_reference(self, code: str, frame: Any, operator: str) -> Any:
         """Keep the face in a camera frame as `code`'s reference photo; raises saying why not."""
 
@@ -723,6 +726,11 @@ class Session:
         if not self.asking_consent:
             return
         self.consent, self.asking_consent = event.agreed, False
+        try:  # the answer is kept whichever it is: a centre must show who agreed (PIPL)
+            self.desk.record_consent(self.student.code, event.agreed, self.operator)
+        except Exception:
+            log.exception("the student's answer to the identity pre-check was not recorded; not compared")
+            self.consent = False
         self._guide()
 
     def _on_Analysed(self, event: Analysed) -> None:

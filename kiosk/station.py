@@ -105,6 +105,12 @@ class StationDesk:
         reference photo of the student exists. The session asks the student before."""
         return self.settings.identity.enabled and self.store.reference(code) is not None
 
+    def record_consent(self, code: str, agreed: bool, operator: str | None) -> None:
+        """Audit the student's answer to the identity pre-check: a centre must be able to show
+        that every score stored was compared with the student's agreement."""
+        with self.store.write():
+            self.store.audit(operator or SELF_SERVICE, "identity_consent", code, agreed=agreed, where="kiosk")
+
     def take_reference(self, code: str, frame_bgr, operator: str):
         """Keep the face in a camera frame (H x W x 3 uint8, as the camera gives it, not
         mirrored) as the reference photo of `code`, replacing any earlier one: the student

@@ -62,11 +62,14 @@ def test_another_persons_reference_is_unlikely(station, judged):  # noqa: F811
     assert session.view().capture.identity.verdict == "unlikely"
 
 
-def test_a_student_who_declines_is_not_compared(station, judged):  # noqa: F811
+def test_a_student_who_declines_is_not_compared_and_the_answer_is_kept(station, judged):  # noqa: F811
     code, session = photographed(station, judged, FAILING, agree=False)
     assert session.view().capture.identity is None
     session.handle(Accept())
-    assert station[2].store.accepted(code).identity is None
+    store = station[2].store
+    assert store.accepted(code).identity is None
+    [answer] = [a for a in store.audit_log(code) if a["action"] == "identity_consent"]
+    assert '"agreed": false' in answer["detail"]
 
 
 def test_without_a_reference_nobody_is_asked(station, judged):  # noqa: F811

@@ -346,15 +346,24 @@ def test_a_damaged_reference_is_said_on_review_and_by_verify(on, photos, reviewe
     assert "SAME: reference photo changed on disk" in verify.stdout + verify.stderr
 
 
-def test_kiosk_add_stores_the_score_when_a_reference_exists(tmp_path, on, photos):
+def test_kiosk_add_compares_only_with_the_students_consent_and_audits_it(tmp_path, on, photos):
     with Store.from_settings(on) as store:
-        roster(store, "SAME")
+        roster(store, "SAME", "ASKED")
         store.set_reference("SAME", (photos / REFERENCE_120).read_bytes(), "folder", "wang")
+        store.set_reference("ASKED", (photos / REFERENCE_120).read_bytes(), "folder", "wang")
+    config = str(enabled_config(tmp_path))
 
-    done = kiosk("--config", str(enabled_config(tmp_path)), "add", str(photos / PHOTO_120), "--code", "SAME",
-                 "--override", "smiles on the enrolment photo too")
+    unasked = kiosk("--config", config, "add", str(photos / PHOTO_120), "--code", "SAME",
+                    "--override", "smiles on the enrolment photo too")
+    done = kiosk("--config", config, "add", str(photos / PHOTO_120), "--code", "ASKED", "--consented",
+                 "--override", "smiles on the enrolment photo too", "--operator", "li")
 
+    assert unasked.returncode == 0 and "identity" not in unasked.stdout, unasked.stdout
     assert done.returncode == 0, done.stderr
-    assert "saved SAME\nidentity: likely the same person as the reference photo (similarity 0.9" in done.stdout
+    assert "saved ASKED\nidentity: likely the same person as the reference photo (similarity 0.9" in done.stdout
     with Store.from_settings(on) as store:
-        assert store.accepted("SAME").identity.verdict == "likely"
+        assert store.accepted("SAME").identity is None
+        assert store.accepted("ASKED").identity.verdict == "likely"
+        [consent] = [a for a in store.audit_log("ASKED") if a["action"] == "identity_consent"]
+        assert consent["operator"] == "li" and '"agreed": true' in consent["detail"]
+        assert not [a for a in store.audit_log("SAME") if a["action"] == "identity_consent"]

@@ -16,6 +16,8 @@ def register(sub) -> None:
                      help="the capture code: as the roster lists it, or the text its QR holds (kiosk codes read)")
     add.add_argument("--override", metavar="REASON", help="store it even though checks fail, for this reason")
     add.add_argument("--retake", metavar="REASON", help="replace the code's accepted photo, for this reason")
+    add.add_argument("--consented", action="store_true",
+                     help="the student agreed to the identity pre-check: compare with the reference photo (audited)")
     operator_option(add)
     add.set_defaults(func=run_add)
 
@@ -32,7 +34,8 @@ def run_add(args: argparse.Namespace, settings) -> int:
     try:
         with open_store(settings) as store:
             code = resolve_code(store, codec, args.code)
-            capture = add_photo(store, settings, args.image, code, args.operator, args.override, args.retake)
+            capture = add_photo(store, settings, args.image, code, args.operator, args.override, args.retake,
+                                args.consented)
     except Refused as refused:
         print(refused.explain(settings.station.language), file=sys.stderr)
         return 1

@@ -172,10 +172,11 @@ def add_photo(
     operator: str,
     override: str | None = None,
     retake: str | None = None,
+    consented: bool = False,
 ) -> Capture:
     """Judge the photo at `image_path` with the station's checks and store it as `code`'s
-    capture (`kiosk add`), with the identity pre-check's score when [identity] is enabled and
-    the code has a reference photo. Raises Refused (checks fail, no `override`),
+    capture (`kiosk add`), with the identity pre-check's score when [identity] is enabled,
+    the code has a reference photo and the student `consented` (recorded in the audit). Raises Refused (checks fail, no `override`),
     AlreadyAccepted, StoreError (unreadable file, no face, disk), kiosk.models.ModelError (a
     model file missing or damaged: nothing stored)."""
     import cv2
@@ -206,11 +207,16 @@ def add_photo(
         if report.crop_box is None:
             raise StoreError(f"no face was found in {image_path}: a graduation photo cannot be cut from it")
         deliverable = render_deliverable(image, report, settings.capture)
-        check = IdentityCheck(settings, analyser.engines)  # the analyser's landmarker, loaded already
-        try:
-            identity = check.compare(store, code, cv2.imdecode(np.frombuffer(deliverable, np.uint8), cv2.IMREAD_COLOR))
-        finally:
-            check.close()
+        identity = None
+        if consented and settings.identity.enabled and store.reference(code) is not None:
+            with store.write():
+                store.audit(operator, "identity_consent", code, agreed=True, where="kiosk add")
+            check = IdentityCheck(settings, analyser.engines)  # the analyser's landmarker, loaded already
+            try:
+                identity = check.compare(store, code, cv2.imdecode(np.frombuffer(deliverable, np.uint8),
+                                                                   cv2.IMREAD_COLOR))
+            finally:
+                check.close()
     finally:
         analyser.close()
     try:
