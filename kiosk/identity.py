@@ -193,6 +193,10 @@ class PhotoEmbedder:
             raise IdentityError(f"no face in the {what}")
         return self.embedder.embed(image_bgr, five_points(ctx.face))
 
+    def faces(self, image_bgr: np.ndarray) -> int:
+        """How many faces the station's landmarker finds in `image_bgr` (H x W x 3 uint8)."""
+        return len(self.engines.run(image_bgr, 0).faces)
+
     def close(self) -> None:
         if self._own:
             self.engines.close()

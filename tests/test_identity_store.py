@@ -367,3 +367,14 @@ def test_kiosk_add_compares_only_with_the_students_consent_and_audits_it(tmp_pat
         [consent] = [a for a in store.audit_log("ASKED") if a["action"] == "identity_consent"]
         assert consent["operator"] == "li" and '"agreed": true' in consent["detail"]
         assert not [a for a in store.audit_log("SAME") if a["action"] == "identity_consent"]
+
+
+def test_a_reference_photo_of_two_people_is_stored_with_a_warning(tmp_path, data_dir, photos):
+    (tmp_path / "roster.csv").write_text(ROSTER_CSV, encoding="utf-8")
+    folder = tmp_path / "enrolment photos"
+    folder.mkdir()
+    (folder / "HK3000.jpg").write_bytes((photos / "london_synthetic__two_020_061.jpg").read_bytes())
+    done = kiosk("--config", str(enabled_config(tmp_path)), "roster", "import", str(tmp_path / "roster.csv"),
+                 "--references", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert "warning: HK3000.jpg: 2 faces: stored, but the largest is compared" in done.stderr

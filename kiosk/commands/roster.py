@@ -85,13 +85,13 @@ def _import_references(store, settings, folder: Path, operator: str) -> int:
         except ModelError as e:
             print(f"warning: the faces in the reference photos are not checked: {e}", file=sys.stderr)
     try:
-        done = import_references(store, folder, operator, embedder.embed_photo if embedder is not None else None)
+        done = import_references(store, folder, operator, embedder.faces if embedder is not None else None)
     finally:
         if embedder is not None:
             embedder.close()
     for line in done.problems:
         print(f"not stored: {line}", file=sys.stderr)
-    for line in done.no_face:
+    for line in done.doubtful:
         print(f"warning: {line}", file=sys.stderr)
     replaced = f" ({done.replaced} replacing an earlier one)" if done.replaced else ""
     left = f"; {count(len(done.problems), 'file')} not stored, named above" if done.problems else ""

@@ -249,10 +249,10 @@ class ReferenceImport:
     stored: list[str] = field(default_factory=list)  # capture codes given a reference photo
     replaced: int = 0  # of those, how many had one before
     problems: list[str] = field(default_factory=list)  # "FILE: why it was not stored, what to do"
-    no_face: list[str] = field(default_factory=list)  # "FILE: ..." stored, but no face found in it
+    doubtful: list[str] = field(default_factory=list)  # "FILE: ..." stored, but no face or several in it
 
 
-def import_references(store: Store, folder: Path, operator: str, find_face=None) -> ReferenceImport:
+def import_references(store: Store, folder: Path, operator: str, count_faces=None) -> ReferenceImport:
     """Store each photo directly in `folder` as the reference photo of the roster student
     its name gives (without the extension, letter case ignored): the capture code or the
     student number (HK3000.png, 2023001.jpg), as colleges hand them over with enrolment
@@ -260,14 +260,12 @@ def import_references(store: Store, folder: Path, operator: str, find_face=None)
     replacing the student's earlier one. Not stored, and named in `problems` with why: a name
     no roster student has, or that is one student's code and another's number; two files for
     one student (neither is stored); a file neither JPEG nor PNG or that cannot be decoded;
-    a folder. Hidden files (.DS_Store) are passed over. `find_face(image_bgr)`, when given,
-    raises kiosk.identity.IdentityError for a photo without a face: such a photo is stored
-    and also named in `no_face`. Raises RosterFileError when `folder` cannot be listed,
+    a folder. Hidden files (.DS_Store) are passed over. `count_faces(image_bgr) -> int`, when
+    given, finds photos without a face or with several (the largest would be compared, perhaps
+    not the student's): such a photo is stored and also named in `doubtful`. Raises RosterFileError when `folder` cannot be listed,
     StoreError when the disk fails (the photos stored before it stay)."""
     import cv2
     import numpy as np
-
-    from kiosk.identity import IdentityError
 
     try:
         files = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
@@ -313,12 +311,13 @@ def import_references(store: Store, folder: Path, operator: str, find_face=None)
         if image is None:
             why[path.name] = "damaged, it cannot be decoded as an image: ask the college for it again"
             continue
-        if find_face is not None:
-            try:
-                find_face(image)
-            except IdentityError:
-                done.no_face.append(f"{path.name}: no face found: stored, but the station cannot compare with it; "
-                                    "give a photo that shows the face, or take one from the camera at the station")
+        faces = count_faces(image) if count_faces is not None else 1
+        if faces == 0:
+            done.doubtful.append(f"{path.name}: no face found: stored, but the station cannot compare with it; "
+                                 "give a photo that shows the face, or take one from the camera at the station")
+        elif faces > 1:
+            done.doubtful.append(f"{path.name}: {faces} faces: stored, but the largest is compared and may not be "
+                                 "the student's; give a photo of the student alone, or take one at the station")
         done.replaced += store.reference(code) is not None
         store.set_reference(code, data, "folder", operator)
         done.stored.append(code)
