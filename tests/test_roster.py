@@ -283,3 +283,11 @@ def test_an_unused_column_is_reported_on_import(settings, tmp_path):
     path = roster_csv(tmp_path, "采集码,学号,姓名,性别\nW0001,1,张三,男\n")
     run = kiosk("roster", "import", str(path))
     assert run.returncode == 0 and "warning: column '性别' (column D) is not used" in run.stderr
+
+
+def test_one_id_number_on_two_rows_is_refused_as_a_copy_slip(tmp_path):
+    path = roster_csv(tmp_path, "采集码,学号,姓名,身份证号码\n"
+                                "D0001,1,孙八,11010519491231002X\nD0002,2,周九,11010519491231002x\n")
+    found = read_roster(path)
+    assert [e.code for e in found.entries] == ["D0001"]
+    assert found.errors == ["line 3: ID number repeated (first on line 2): one person, one row"]

@@ -112,7 +112,7 @@ def run_resolve(args: argparse.Namespace, settings) -> int:
     where = f"it is in upload {kept.upload} already" if kept.status == "uploaded" else "it goes into the next upload"
     print(f"kept {kept.station}'s photo of {kept.code} (taken {kept.when()}): {where}")
     for p in voided:
-        print(f"voided {p.station}'s photo (taken {p.when()}): {p.station} voids its copy at its next export "
+        print(f"not kept: {p.station}'s photo (taken {p.when()}); {p.station} voids its copy at its next export "
               f"into {shared}" + (f". It is in upload {p.upload}: withdraw it there at CHSI" if p.upload else ""))
     if not published:
         return error(f"the shared folder {shared} cannot be written now: the resolution is recorded, and the next "

@@ -165,7 +165,8 @@ def _columns(header: list[str], warnings: list[str]) -> list[str | None]:
 
 
 def _row_problems(values: dict[str, str], seen: dict[str, int], today: date) -> list[str]:
-    """What is wrong with one row's values; `seen` maps the capture codes of good rows to their line."""
+    """What is wrong with one row's values; `seen` maps the capture codes and ID numbers of
+    good rows to their line (an ID number keyed "id:" + number)."""
     why = []
     code = values.get("capture_code", "")
     if not code:
@@ -191,6 +192,8 @@ def _row_problems(values: dict[str, str], seen: dict[str, int], today: date) -> 
             why.append(f"resident ID number has {len(id_number)} characters, not 18")
         elif problem := resident_id_problem(id_number, today):
             why.append(problem)
+    if id_number and "id:" + id_number in seen:  # a row copied in Excel, its name changed
+        why.append(f"ID number repeated (first on line {seen['id:' + id_number]}): one person, one row")
     return why
 
 
@@ -226,6 +229,8 @@ def read_roster(path: Path, today: date | None = None) -> RosterFile:
             result.errors.append(f"line {line}: {'; '.join(why)}")
             continue
         seen[values["capture_code"]] = line
+        if values.get("id_number"):
+            seen["id:" + values["id_number"].upper()] = line
         result.entries.append(
             RosterEntry(
                 code=values["capture_code"],
