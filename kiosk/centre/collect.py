@@ -21,14 +21,12 @@ import io
 import os
 import re
 import shutil
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from kiosk.centre.state import CentreError, CentreState, Photo
-from kiosk.store.csvsafe import write_rows
-from kiosk.store.export import MANIFEST, MARKER, SUMS, check_pattern
+from kiosk.store.export import MANIFEST, MARKER, SUMS, check_pattern, seal
 from kiosk.store.files import fsync_dir, sha256_bytes, sha256_file, write_durably
 from kiosk.store.store import StoreError, check_code
 
@@ -297,19 +295,7 @@ def _build(state: CentreState, shared: Path, out: Path, upload: Upload, file_pat
                          "sha256": p.sha256, "taken_at": p.taken_at, "station": p.station, "operator": p.operator,
                          "overrides": p.overrides, "confirmations": p.confirmations, "retakes": p.retakes,
                          "batch": p.batch})
-        manifest = io.StringIO(newline="")
-        write_rows(manifest, UPLOAD_COLUMNS, rows)
-        manifest_bytes = manifest.getvalue().encode("utf-8-sig")  # the BOM: Excel reads the Chinese right
-        write_durably(work / MANIFEST, manifest_bytes, sync_dir=False)
-        sums.append(f"{sha256_bytes(manifest_bytes)}  {MANIFEST}\n")
-        write_durably(work / SUMS, "".join(sums).encode(), sync_dir=False)
-        fsync_dir(work)
-        with zipfile.ZipFile(zip_tmp, "w") as z:
-            for f in sorted(work.iterdir()):
-                kind = zipfile.ZIP_STORED if f.suffix.lower() == ".jpg" else zipfile.ZIP_DEFLATED
-                z.write(f, f"{upload.name}/{f.name}", compress_type=kind)
-        with open(zip_tmp, "rb+") as f:
-            os.fsync(f.fileno())
+        seal(work, upload.name, UPLOAD_COLUMNS, rows, sums, zip_tmp)
         if final.exists():  # an earlier, interrupted run of this upload got this far
             shutil.rmtree(final)
         os.replace(work, final)

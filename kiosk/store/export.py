@@ -303,21 +303,7 @@ def _build(
             _remove_partials(target, batch.name)
             _drop(store, batch, operator)
             return list(left_out.values())
-        manifest = io.StringIO(newline="")
-        write_rows(manifest, MANIFEST_COLUMNS, rows)
-        # utf-8-sig: the BOM makes Excel read the Chinese text correctly
-        manifest_bytes = manifest.getvalue().encode("utf-8-sig")
-        write_durably(work / MANIFEST, manifest_bytes, sync_dir=False)
-        sums.append(f"{sha256_bytes(manifest_bytes)}  {MANIFEST}\n")
-        write_durably(work / SUMS, "".join(sums).encode(), sync_dir=False)
-        fsync_dir(work)
-        with zipfile.ZipFile(zip_tmp, "w") as z:
-            for f in sorted(work.iterdir()):
-                # JPEGs do not shrink; storing them keeps the zip fast
-                kind = zipfile.ZIP_STORED if f.suffix.lower() == ".jpg" else zipfile.ZIP_DEFLATED
-                z.write(f, f"{batch.name}/{f.name}", compress_type=kind)
-        with open(zip_tmp, "rb+") as f:
-            os.fsync(f.fileno())
+        seal(work, batch.name, MANIFEST_COLUMNS, rows, sums, zip_tmp)
         write_durably(work / MARKER, store.store_id.encode())
         if final.exists():  # an earlier attempt of this store got this far; this one replaces it
             shutil.rmtree(final)
@@ -345,6 +331,28 @@ def _build(
                     target=str(target), left_out=[c.code for c in captures if c.id in left_out])
     log.info("batch %s: %d photos exported to %s", batch.name, len(written), target)
     return list(left_out.values())
+
+
+def seal(work: Path, name: str, columns, rows, sums: list[str], zip_tmp: Path) -> None:
+    """Finish a handover folder whose photos are in `work` already: its manifest.csv (`columns`,
+    `rows` through the CSV-injection guard), SHA256SUMS (`sums`: the photos' lines, the
+    manifest's added) and a zip of it all at `zip_tmp`, its members under `name`/; every file
+    on disk before this returns. A station's batch and the centre's upload are sealed alike."""
+    manifest = io.StringIO(newline="")
+    write_rows(manifest, columns, rows)
+    # utf-8-sig: the BOM makes Excel read the Chinese text correctly
+    manifest_bytes = manifest.getvalue().encode("utf-8-sig")
+    write_durably(work / MANIFEST, manifest_bytes, sync_dir=False)
+    sums.append(f"{sha256_bytes(manifest_bytes)}  {MANIFEST}\n")
+    write_durably(work / SUMS, "".join(sums).encode(), sync_dir=False)
+    fsync_dir(work)
+    with zipfile.ZipFile(zip_tmp, "w") as z:
+        for f in sorted(work.iterdir()):
+            # JPEGs do not shrink; storing them keeps the zip fast
+            kind = zipfile.ZIP_STORED if f.suffix.lower() == ".jpg" else zipfile.ZIP_DEFLATED
+            z.write(f, f"{name}/{f.name}", compress_type=kind)
+    with open(zip_tmp, "rb+") as f:
+        os.fsync(f.fileno())
 
 
 def _drop(store: Store, batch: Batch, operator: str) -> None:
