@@ -16,8 +16,8 @@ import cv2
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.camera import FileCamera
-from kiosk.clock import SystemClock
+from test_ui import kiosk_for  # noqa: F401  (the kiosk window fixture)
+
 from kiosk.codec import DemoCodec, new_code
 from kiosk.messages import text
 from kiosk.session import (
@@ -137,33 +137,11 @@ def test_a_small_camera_takes_no_code_and_a_reconnect_at_the_same_size_stays_a_w
 # -- the kiosk window -----------------------------------------------------------------
 
 
-@pytest.fixture
-def kiosk_on(qtbot, settings, fake_clock):
-    made = []
-
-    def make(folder: Path):
-        """The kiosk on a file camera playing `folder`, shown, not started yet."""
-        from kiosk import app
-
-        kiosk = app.build(settings, FileCamera(folder, 15, SystemClock()), clock=fake_clock,
-                          camera_clock=SystemClock())
-        qtbot.addWidget(kiosk.window)
-        kiosk.window.resize(1280, 800)
-        kiosk.window.show()
-        made.append(kiosk)
-        return kiosk
-
-    yield make
-    for kiosk in made:
-        kiosk.stop()
-        kiosk.window.allow_close = True
-
-
 def test_the_kiosk_on_a_640x480_camera_asks_the_student_to_wait_and_tells_the_photographer(
-        qtbot, kiosk_on, tmp_path):
+        qtbot, kiosk_for, tmp_path):  # noqa: F811
     folder = tmp_path / "camera"
     shutil.copytree(FALLBACK, folder)
-    kiosk = kiosk_on(folder)
+    kiosk = kiosk_for(folder, start=False)
     window = kiosk.window
     views = []
     kiosk.session.subscribe(views.append)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_export import needs_mount
 
 from kiosk.store import Store, StoreError
 from kiosk.store.files import filesystem_type, network_share
@@ -33,15 +34,7 @@ def test_the_file_system_of_a_folder_is_found_from_the_mount_table(folder, kind,
     assert network_share(Path(folder), MOUNTINFO) == share
 
 
-def _can_mount() -> bool:
-    try:
-        return subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
-                              capture_output=True).returncode == 0
-    except FileNotFoundError:
-        return False
-
-
-@pytest.mark.skipif(not _can_mount(), reason="needs `unshare -rm` to mount a tmpfs")
+@needs_mount
 def test_this_machines_real_mount_table_is_read(tmp_path):
     target = tmp_path / "mounted"
     target.mkdir()

@@ -78,7 +78,9 @@ def footage(tmp_path: Path, code_text: str, photo: str, code_frames: int = 10, p
 def kiosk_for(qtbot, settings, fake_clock):
     made = []
 
-    def make(folder: Path, fps: float = 15):
+    def make(folder: Path, fps: float = 15, start: bool = True):
+        """The kiosk on a file camera playing `folder`, shown; started unless `start` is False
+        (a test that listens to the session from the first view starts it itself)."""
         from kiosk import app
 
         kiosk = app.build(settings, FileCamera(folder, fps, SystemClock()), clock=fake_clock,
@@ -86,7 +88,8 @@ def kiosk_for(qtbot, settings, fake_clock):
         qtbot.addWidget(kiosk.window)
         kiosk.window.resize(1280, 800)
         kiosk.window.show()
-        kiosk.start()
+        if start:
+            kiosk.start()
         made.append(kiosk)
         return kiosk
 
