@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.messages import reasons, rule_name, text
+from kiosk.ui.style import label, set_role
 
 
 def _button(words: str, role: str | None = None, then: Callable | None = None) -> QPushButton:
@@ -42,14 +42,6 @@ def _button(words: str, role: str | None = None, then: Callable | None = None) -
     if then is not None:
         button.clicked.connect(lambda _=False: then())
     return button
-
-
-def _label(words: str, role: str | None = None) -> QLabel:
-    label = QLabel(words)
-    label.setWordWrap(True)
-    if role:
-        label.setProperty("role", role)
-    return label
 
 
 class Overlay(QWidget):
@@ -100,7 +92,7 @@ class Dialog(QFrame):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.rows = QVBoxLayout(self)
         self.rows.setSpacing(14)
-        self.title = _label(title, "dialogtitle")
+        self.title = label(title, "dialogtitle")
         self.rows.addWidget(self.title)
         self.entry: QLineEdit | None = None
 
@@ -142,7 +134,7 @@ class PinDialog(Dialog):
         super().__init__(text("operator.pin_title", language))
         self.lock, self.language = lock, language
         self.on_ok, self.on_cancel = on_ok, on_cancel
-        self.message = _label(text("operator.pin_prompt", language), "value")
+        self.message = label(text("operator.pin_prompt", language), "value")
         self.rows.addWidget(self.message)
         self.entry = QLineEdit()
         self.entry.setEchoMode(QLineEdit.EchoMode.Password)
@@ -169,8 +161,7 @@ class PinDialog(Dialog):
         else:
             self.message.setText(text(key, self.language, **params))
             # Red for a wrong PIN or the lock; the plain prompt again for an empty Enter.
-            self.message.setProperty("role", "value" if key == "operator.pin_prompt" else "notice")
-            self.message.style().polish(self.message)
+            set_role(self.message, "value" if key == "operator.pin_prompt" else "notice")
 
     def cancel(self) -> None:
         self.on_cancel()
@@ -229,7 +220,7 @@ class TodayDialog(Dialog):
         super().__init__(text("operator.today", language))
         self.language, self.on_void, self.on_close = language, on_void, on_close
         self.shown = None  # the session's dialog drawn now
-        self.counts = _label("", "value")
+        self.counts = label("", "value")
         self.rows.addWidget(self.counts)
         self.entry = QLineEdit()  # the search: a handheld scanner types a code into it
         self.entry.setPlaceholderText(text("operator.search", language))
@@ -246,7 +237,7 @@ class TodayDialog(Dialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._selected)
         self.rows.addWidget(self.table, 1)
-        self.message = _label("", "notice")
+        self.message = label("", "notice")
         self.rows.addWidget(self.message)
         buttons = QHBoxLayout()
         self.void_button = _button(text("operator.void_selected", language), "danger",
@@ -336,7 +327,7 @@ class PrintDialog(Dialog):
                  on_close: Callable[[], None]) -> None:
         super().__init__(text("print.title", language, code=dialog.subject))
         self.language, self.on_close = language, on_close
-        self.printed = _label("", "value")
+        self.printed = label("", "value")
         self.rows.addWidget(self.printed)
         offer = dialog.offer
         self.printers: dict[str, QPushButton] = {}
@@ -344,12 +335,12 @@ class PrintDialog(Dialog):
         self.copies: list[QPushButton] = []
         if offer is not None:  # else the message says why nothing can be printed
             self.per_sheet = offer.per_sheet
-            self.rows.addWidget(_label(text("print.printer", language), "section"))
+            self.rows.addWidget(label(text("print.printer", language), "section"))
             if not offer.printers:
-                self.rows.addWidget(_label(text("print.no_printer", language), "notice"))
+                self.rows.addWidget(label(text("print.no_printer", language), "notice"))
             # Printer names can be long: one under the other, as the reasons are.
             self.printers = self._choices(offer.printers, offer.printers[:1], self.rows)
-            self.rows.addWidget(_label(text("print.paper", language), "section"))
+            self.rows.addWidget(label(text("print.paper", language), "section"))
             papers = QHBoxLayout()
             self.papers = self._choices(offer.per_sheet, [print_settings.paper], papers)
             for paper, choice in self.papers.items():
@@ -357,7 +348,7 @@ class PrintDialog(Dialog):
                 choice.setText(f"{text('print.paper_' + paper, language)}\n{size} mm")  # fits an upright screen
                 choice.clicked.connect(lambda _=False: self._show_sheet())
             self.rows.addLayout(papers)
-            self.rows.addWidget(_label(text("print.copies", language), "section"))
+            self.rows.addWidget(label(text("print.copies", language), "section"))
             counts = QHBoxLayout()
             for n in (*self.COPIES, None):  # None: the full sheet
                 self.copies.append(_button(text("print.copies_n", language, n=n) if n else "", "primary",
@@ -366,7 +357,7 @@ class PrintDialog(Dialog):
                 counts.addWidget(self.copies[-1])
             self.rows.addLayout(counts)
             self._show_sheet()
-        self.message = _label("", "value")
+        self.message = label("", "value")
         self.rows.addWidget(self.message)
         buttons = QHBoxLayout()
         buttons.addStretch()
@@ -404,8 +395,7 @@ class PrintDialog(Dialog):
         for copies in self.copies:
             copies.setEnabled(bool(self.printers) and dialog.message != "print.sending")
         self.message.setText(text(dialog.message, self.language, **dialog.params) if dialog.message else "")
-        self.message.setProperty("role", "notice" if dialog.message == "print.failed" else "value")
-        self.message.style().polish(self.message)
+        set_role(self.message, "notice" if dialog.message == "print.failed" else "value")
 
     def cancel(self) -> None:
         self.on_close()
@@ -419,14 +409,14 @@ class CloseDialog(Dialog):
         self.on_close, self.on_cancel = on_close, on_cancel
         summary = dialog.summary
         if summary is None:  # the store could not be read: say so, closing still works
-            self.summary = _label(text(dialog.message, language, **dialog.params), "notice")
-            self.reminder = _label("", "notice")
+            self.summary = label(text(dialog.message, language, **dialog.params), "notice")
+            self.reminder = label("", "notice")
         else:
-            self.summary = _label(text("operator.close_summary", language, accepted=summary.accepted,
+            self.summary = label(text("operator.close_summary", language, accepted=summary.accepted,
                                        overridden=summary.overridden, retakes=summary.retakes,
                                        voided=summary.voided, waiting=summary.waiting_export), "value")
             waiting = summary.waiting_export
-            self.reminder = _label(text("operator.export_reminder", language, waiting=waiting) if waiting
+            self.reminder = label(text("operator.export_reminder", language, waiting=waiting) if waiting
                                    else text("operator.all_exported", language), "notice" if waiting else None)
         self.rows.addWidget(self.summary)
         self.rows.addWidget(self.reminder)

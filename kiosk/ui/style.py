@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QLabel, QWidget
 
 # Noto Sans CJK covers Chinese and Latin; the Debian package is fonts-noto-cjk.
 FAMILIES = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "sans-serif"]
@@ -100,3 +101,19 @@ def sheet(short_side: int) -> str:
     QWidget#operatorbar QLabel {{ color: #ffd76a; font-size: {int(s * 0.8)}px; }}
     QWidget#operatorbar QPushButton {{ font-size: {int(s * 0.8)}px; padding: {s // 5}px {s // 2}px; }}
     """
+
+
+def label(text_: str = "", role: str | None = None, wrap: bool = True) -> QLabel:
+    """A label styled by `role` (a selector of the style sheet above), wrapping unless told not to."""
+    widget = QLabel(text_)
+    widget.setWordWrap(wrap)
+    if role:
+        widget.setProperty("role", role)
+    return widget
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """Change a widget's style role (a changed property needs a re-polish)."""
+    if widget.property("role") != role:
+        widget.setProperty("role", role)
+        widget.style().polish(widget)

@@ -33,6 +33,7 @@ from kiosk.messages import measured, rule_name, text
 from kiosk.scanner import WedgeInput
 from kiosk.session import State
 from kiosk.ui import style
+from kiosk.ui.style import label, set_role
 from kiosk.ui.dialogs import CloseDialog, Overlay, PinDialog, PrintDialog, ReasonDialog, TodayDialog
 from kiosk.ui.preview import Preview
 
@@ -58,14 +59,6 @@ def qr_pixmap(data: str, size: int) -> QPixmap:
     return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
 
 
-def label(text_: str = "", role: str | None = None, wrap: bool = True) -> QLabel:
-    widget = QLabel(text_)
-    widget.setWordWrap(wrap)
-    if role:
-        widget.setProperty("role", role)
-    return widget
-
-
 def button(role: str | None = None) -> QPushButton:
     widget = QPushButton()
     # Keys belong to the window (Enter, Esc, a scanner typing a code), never to a button.
@@ -73,13 +66,6 @@ def button(role: str | None = None) -> QPushButton:
     if role:
         widget.setProperty("role", role)
     return widget
-
-
-def set_role(widget: QWidget, role: str) -> None:
-    """Change a widget's style role (a changed property needs a re-polish)."""
-    if widget.property("role") != role:
-        widget.setProperty("role", role)
-        widget.style().polish(widget)
 
 
 def minutes(seconds: int) -> str:
@@ -477,7 +463,7 @@ class KioskWindow(QWidget):
             name.setText(text(key, lang))
             value.setText(values[key] or unknown)
         # The consent question is a question, not a warning: plain text, not the notice's red.
-        _set_role(self.confirm_replace, "measured" if view.asking_consent else "notice")
+        set_role(self.confirm_replace, "measured" if view.asking_consent else "notice")
         if view.asking_consent:
             self.confirm_replace.setText(text("consent.text", lang))
         else:
@@ -519,7 +505,7 @@ class KioskWindow(QWidget):
             if operator and low:
                 words += "\n" + text("identity.advice", lang)
             self.review_identity.setText(words)
-            _set_role(self.review_identity, "notice" if low else "measured")
+            set_role(self.review_identity, "notice" if low else "measured")
         self.review_identity.setVisible(identity is not None)
         self.review_notice.setText(text(view.notice, lang) if view.notice else "")
         self.review_notice.setVisible(view.notice is not None)  # no empty line's room taken from the checks
@@ -749,11 +735,3 @@ class KioskWindow(QWidget):
             event.accept()
         else:
             event.ignore()
-
-
-def _set_role(widget, role: str) -> None:
-    """Give `widget` the style sheet's `role` (its colour and size), re-applied at once."""
-    if widget.property("role") != role:
-        widget.setProperty("role", role)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
