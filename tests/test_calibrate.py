@@ -48,6 +48,31 @@ def test_a_measure_that_is_never_finite_leaves_its_threshold_loose(settings):
     assert gap.margin is None and params["mouth_closed"].max_lip_gap == 1.0  # the loosest: fails nobody
 
 
+def gaze(offset: float, yaw_deg: float) -> Measured:
+    import math
+    return Measured({"gaze": {"signed": offset, "yaw_sin": math.sin(math.radians(yaw_deg)), "look": 0.1,
+                              "vertical": 0.0}}, (0, 0, 10, 10))
+
+
+def test_the_eyes_turning_back_with_the_head_is_fitted_and_taken_out(settings):
+    """People looking at the lens with the head turned by up to 20 degrees: their irises sit
+    off-centre by -0.3 x sin(yaw). Those looking away sit off-centre with the head straight."""
+    import math
+    check = checks()["gaze"]()
+    looking = [(-0.3 * math.sin(math.radians(y)) + n, y) for y, n in
+               ((-20, 0.004), (-12, -0.003), (-5, 0.002), (0, -0.004), (4, 0.003), (10, -0.002), (15, 0.001), (20, 0.0))]
+    away = [(0.12, 0), (-0.15, 2), (0.2, -3), (-0.11, 0)]
+    rows = [{"file": "", "gaze": "1"}] * len(looking) + [{"file": "", "gaze": "0"}] * len(away)
+    params, fits = fit([check], settings.checks, rows, [gaze(o, y) for o, y in looking + away])
+    turn = next(f for f in fits if f.param == "eye_turn")
+    assert abs(turn.value + 0.3) < 0.01 and turn.margin < 0.01
+    assert next(f for f in fits if f.param == "max_offset").balanced_accuracy == 1.0
+    # A head turned 20 degrees, eyes on the lens, passes; the same irises with the head straight fail.
+    assert judge([check], gaze(0.1, -20), params).results[0].verdict == Verdict.PASS
+    straight = judge([check], gaze(0.1, 0), params).results[0]
+    assert straight.verdict == Verdict.FAIL and "look" in straight.message_en
+
+
 def test_folds_keep_each_person_together_and_are_the_same_every_time():
     rows = [{"file": f"{p}_{i}.jpg", "person": p} for p in "abcdefghij" for i in range(3)] + [{"file": "x.jpg", "person": ""}]
     folds = person_folds(rows, 5)

@@ -79,6 +79,20 @@ def test_motion_blur_is_caught_by_its_direction(settings, photos):
     assert sharpness.value >= settings.checks["sharpness"].min_laplacian_var
 
 
+def test_a_washed_out_face_is_too_bright_even_when_nothing_clips(settings, photos):
+    """Mid-tones lifted (gamma 0.3) wash the skin out to L* 85 without a clipped pixel; a
+    milder lift (gamma 0.5, skin L* 76) is still a well-lit face."""
+    image = cv2.imread(str(photos / COMPLIANT))
+
+    def lift(gamma):
+        return cv2.LUT(image, np.clip(255 * (np.arange(256) / 255) ** gamma, 0, 255).astype(np.uint8))
+
+    with Analyser(settings) as analyser:
+        washed, bright = (by_id(analyser.analyse(lift(g)))["lighting"] for g in (0.3, 0.5))
+    assert washed.verdict == Verdict.FAIL and "too bright" in washed.message_en and "过亮" in washed.message_zh
+    assert bright.verdict == Verdict.PASS
+
+
 def test_guidance_says_which_way(settings, photos):
     roll = by_id(judge(settings, photos, "london_synthetic__roll12_005.jpg"))["roll"]
     # The photo is rotated so the head leans to the person's right (image left).

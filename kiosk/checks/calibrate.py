@@ -22,6 +22,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from kiosk.checks.evaluate import Counts
 from kiosk.checks.registry import Check
 from kiosk.checks.result import CheckResult, Report, Verdict
@@ -62,6 +64,11 @@ def fitted_params(check: Check) -> list[tuple[str, str, str]]:
     return [(f.name, *f.metadata["fit"]) for f in dataclasses.fields(check.Params) if "fit" in f.metadata]
 
 
+def slope_params(check: Check) -> list[tuple[str, str, str]]:
+    """(param name, y measure key, x measure key) of every fitted slope of a check."""
+    return [(f.name, *f.metadata["slope"]) for f in dataclasses.fields(check.Params) if "slope" in f.metadata]
+
+
 def judge(checks: list[Check], measured: Measured, params: dict[str, Any]) -> Report:
     """The Report the Analyser would give with these params, from stored measures."""
     results = tuple(m if isinstance(m, CheckResult) else check.decide(m, params[check.id])
@@ -88,18 +95,21 @@ def fit(checks: list[Check], params: dict[str, Any], rows: list[dict], measured:
                          f"too few examples (needs {MIN_EXAMPLES} of each): configured value kept")
                      for name, _, _ in names]
             continue
+        margins: dict[str, float] = {}
+        for name, y, x in slope_params(check):
+            p, margins[name] = _fit_slope(check, p, samples, name, y, x)
+        samples = [(check.derive(m, p), ok) for m, ok in samples]
         # Start from the loosest value of each threshold, not from config.toml: those values
         # were fitted on every photo, and a fold must not start from what its held-out people
         # taught.
         p = dataclasses.replace(p, **{name: _loosest(check, name, direction) for name, direction, _ in names})
-        margins: dict[str, float] = {}
         for _ in range(ROUNDS):
             for name, direction, key in names:
                 p, margins[name] = _fit_one(check, p, samples, name, direction, key)
         out[check.id] = p
         balanced = _counts(check, p, samples).balanced_accuracy
         fits += [Fit(check.id, name, getattr(params[check.id], name), getattr(p, name), margins[name], balanced,
-                     good, bad) for name, _, _ in names]
+                     good, bad) for name in [n for n, _, _ in slope_params(check)] + [n for n, _, _ in names]]
     return out, fits
 
 
@@ -131,6 +141,20 @@ def _fit_one(check: Check, p, samples, name: str, direction: str, key: str):
             best = (score, value, min(abs(value - v) for v in values))
     _, value, margin = best
     return dataclasses.replace(p, **{name: value}), margin
+
+
+def _fit_slope(check: Check, p, samples, name: str, y: str, x: str):
+    """Least-squares slope of y on x over the compliant photos; its margin is the slope's
+    standard error."""
+    points = np.array([(m[x], m[y]) for m, ok in samples if ok and math.isfinite(m[x]) and math.isfinite(m[y])])
+    if len(points) < MIN_EXAMPLES:
+        return p, None
+    slope, intercept = np.polyfit(points[:, 0], points[:, 1], 1)
+    residuals = points[:, 1] - (slope * points[:, 0] + intercept)
+    spread = float(np.sum((points[:, 0] - points[:, 0].mean()) ** 2))
+    error = math.sqrt(float(residuals @ residuals) / max(1, len(points) - 2) / spread) if spread else math.inf
+    lo, hi = _range(check, name)
+    return dataclasses.replace(p, **{name: min(hi, max(lo, float(slope)))}), error
 
 
 def _counts(check: Check, p, samples) -> Counts:

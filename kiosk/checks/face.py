@@ -1,13 +1,14 @@
 """Checks on the face itself: eyes open, gaze, mouth closed."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from kiosk.checks.landmarks import EYE_L, EYE_R, IRIS_L, IRIS_R, LIP_BOTTOM, LIP_TOP, MOUTH_L, MOUTH_R
 from kiosk.checks.geometry import need_face
-from kiosk.checks.registry import Check, fitted, register
+from kiosk.checks.registry import Check, fitted, fitted_slope, register
 from kiosk.checks.result import Verdict
 
 
@@ -48,18 +49,25 @@ class EyesOpen(Check):
 
 @register
 class Gaze(Check):
+    """Looking into the lens: the irises between the eye corners once the head's own turn is
+    taken out. A person who turns the head a little and looks at the lens turns the eyes
+    back by as much, so the irises sit off-centre by about eye_turn x sin(yaw) (MediaPipe's
+    yaw; the eyeball turns about 11 mm behind the iris, a third of the eye's width)."""
     id, rule, priority = "gaze", "gaze", 41
 
     @dataclass(frozen=True)
     class Params:
-        # Iris centre offset from the middle of the eye corners, as a fraction of eye width.
+        # Iris offset per sin(yaw) of a person looking at the lens, in eye widths.
+        eye_turn: float = field(metadata=fitted_slope("signed", "yaw_sin", -1.0, 1.0))
+        # Iris centre offset from the middle of the eye corners, as a fraction of eye width,
+        # after the head's turn is taken out.
         max_offset: float = field(metadata=fitted("max", "offset", 0.0, 0.5))
-        # eyeLook* blendshapes (MediaPipe's own gaze estimate), largest of the eight.
+        # eyeLookUp/Down blendshapes (MediaPipe's own vertical gaze estimate), the larger.
         max_look: float = field(metadata=fitted("max", "look", 0.0, 1.0))
 
     @staticmethod
     def threshold(p) -> str:
-        return f"iris offset <= {p.max_offset:g} eye width, eyeLook <= {p.max_look:g}"
+        return f"iris offset <= {p.max_offset:g} eye width (head turn taken out), eyeLook up/down <= {p.max_look:g}"
 
     def measure(self, ctx, p):
         if (missing := need_face(self, ctx, self.threshold(p))) is not None:
@@ -73,26 +81,29 @@ class Gaze(Check):
             # Signed along the line from the image-left corner to the image-right corner.
             along = float(np.dot(f[iris, :2] - (outer + inner) / 2, axis) / width ** 2)
             offsets.append(along if axis[0] > 0 else -along)
-        # Both eyes move together when looking away; averaging cancels landmark noise.
-        offset = float(np.mean(offsets))
         b = ctx.blendshapes
-        return {"offset": abs(offset), "signed": offset,
-                "look": max(b[f"eyeLook{d}{s}"] for d in ("In", "Out", "Up", "Down") for s in ("Left", "Right")),
-                "vertical": max(b["eyeLookUpLeft"], b["eyeLookUpRight"])
-                - max(b["eyeLookDownLeft"], b["eyeLookDownRight"])}
+        up, down = max(b["eyeLookUpLeft"], b["eyeLookUpRight"]), max(b["eyeLookDownLeft"], b["eyeLookDownRight"])
+        # Both eyes move together when looking away; averaging cancels landmark noise.
+        return {"signed": float(np.mean(offsets)), "yaw_sin": math.sin(math.radians(ctx.head_pose[0])),
+                "look": max(up, down), "vertical": up - down}
+
+    def derive(self, m, p):
+        gaze = m["signed"] - p.eye_turn * m["yaw_sin"]
+        return {**m, "gaze": gaze, "offset": abs(gaze)}
 
     def decide(self, m, p):
-        threshold, offset = self.threshold(p), m["signed"]
+        m = self.derive(m, p)
+        threshold, gaze = self.threshold(p), m["gaze"]
         if m["offset"] <= p.max_offset and m["look"] <= p.max_look:
-            return self.result(Verdict.PASS, offset, threshold)
+            return self.result(Verdict.PASS, gaze, threshold)
         if m["offset"] > p.max_offset:
             # Irises towards the image right = looking to the person's left.
-            zh, en = (("请把视线稍向右移，看镜头", "look a little to your right, into the lens") if offset > 0
+            zh, en = (("请把视线稍向右移，看镜头", "look a little to your right, into the lens") if gaze > 0
                       else ("请把视线稍向左移，看镜头", "look a little to your left, into the lens"))
         else:
             zh, en = (("请把视线稍微放低，看镜头", "look a little lower, into the lens") if m["vertical"] > 0
                       else ("请把视线稍微抬高，看镜头", "look a little higher, into the lens"))
-        return self.result(Verdict.FAIL, offset, threshold, zh, en)
+        return self.result(Verdict.FAIL, gaze, threshold, zh, en)
 
 
 @register

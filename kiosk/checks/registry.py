@@ -27,6 +27,14 @@ def fitted(direction: str, measure: str, lo: float, hi: float) -> dict:
     return {"range": (lo, hi), "fit": (direction, measure)}
 
 
+def fitted_slope(y: str, x: str, lo: float, hi: float) -> dict:
+    """Field metadata of a slope fitted from labelled photos (`kiosk calibrate`): the
+    least-squares slope of measures[y] against measures[x] over the compliant photos, for
+    what a compliant person does anyway (eyes turn back to the lens as the head turns);
+    Check.derive removes it before the thresholds are applied. lo..hi is the allowed range."""
+    return {"range": (lo, hi), "slope": (y, x)}
+
+
 Measures = dict[str, Any]  # raw values (floats), or what decide() needs (Framing: the layout)
 
 
@@ -46,6 +54,11 @@ class Check:
         """The raw values this check decides on, or its final result when there is nothing to
         measure (no face, region out of view)."""
         raise NotImplementedError
+
+    def derive(self, measures: Measures, params: Any) -> Measures:
+        """Measures that depend on fitted slopes (`fitted_slope`), added to the raw ones;
+        decide() and the threshold fitting both read these."""
+        return measures
 
     def decide(self, measures: Measures, params: Any) -> CheckResult:
         """The verdict from the measures alone: cheap, so thresholds can be refitted."""

@@ -144,11 +144,13 @@ class Lighting(Check):
         # The brightest 5 % of the face (lit skin, even on dark skin) must reach this L*.
         min_highlight: float = field(metadata=fitted("min", "highlight", 0.0, 100.0))
         max_clipped: float = field(metadata=fitted("max", "clipped", 0.0, 1.0))  # share of face at L* > 97
+        # Washed out: the typical skin (median L*) this light, even when little of it clips.
+        max_median: float = field(metadata=fitted("max", "median", 0.0, 100.0))
         max_side_difference: float = field(metadata=fitted("max", "difference", 0.0, 100.0))  # median L*, left vs right
 
     @staticmethod
     def threshold(p) -> str:
-        return (f"highlights >= {p.min_highlight:g} L*, clipped <= {p.max_clipped:.0%}, "
+        return (f"highlights >= {p.min_highlight:g} L*, median <= {p.max_median:g} L*, clipped <= {p.max_clipped:.0%}, "
                 f"halves differ <= {p.max_side_difference:g} L*")
 
     def measure(self, ctx, p):
@@ -168,13 +170,14 @@ class Lighting(Check):
         xx = np.arange(face.shape[1])[None, :]
         right, left = lightness[face & (xx < mid)], lightness[face & (xx >= mid)]
         signed = float(np.median(right) - np.median(left)) if right.size and left.size else 0.0
-        return {"highlight": highlight, "clipped": clipped, "difference": abs(signed), "signed": signed}
+        return {"highlight": highlight, "clipped": clipped, "median": float(np.median(values)),
+                "difference": abs(signed), "signed": signed}
 
     def decide(self, m, p):
         threshold, highlight = self.threshold(p), m["highlight"]
         if highlight < p.min_highlight:
             return self.result(Verdict.FAIL, highlight, threshold, "脸部太暗，请调亮灯光", "your face is too dark: more light is needed")
-        if m["clipped"] > p.max_clipped:
+        if m["clipped"] > p.max_clipped or m["median"] > p.max_median:
             return self.result(Verdict.FAIL, highlight, threshold, "脸部过亮，请调暗灯光", "your face is too bright: less light is needed")
         if m["difference"] > p.max_side_difference:
             # Image left is the person's right.
