@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -23,9 +24,11 @@ from kiosk.checks.landmarks import (CHEEK_L, CHEEK_R, FACE_OVAL, FOREHEAD, HALF,
                                    PART, SKIN, box)
 
 # Pose and segmentation change slowly between video frames while the face must be fresh
-# for guidance, so in video mode they run on every second frame, on a copy at most this
-# wide (both models work on 256 px inputs internally): this keeps 1280x720 at 25 fps on 2 cores.
-SLOW_MODELS_EVERY = 2
+# for guidance, so in video mode they run beside it on a thread of their own (MediaPipe
+# releases the GIL), started at most every third frame, on a copy at most this wide (both
+# models work on 256 px inputs internally); each frame takes the newest pose and mask. Run in
+# line every second frame they took 40 of every 80 ms on 2 cores: 22 fps, p95 latency 70 ms.
+SLOW_MODELS_EVERY = 3
 SLOW_MODELS_WIDTH = 640
 
 
@@ -49,13 +52,33 @@ class Engines:
             base_options=BaseOptions(model_asset_path=str(segmenter_model)), running_mode=mode,
             output_confidence_masks=True))
         self.frames = 0
-        self._slow: tuple | None = None  # last pose + mask, reused between slow-model frames
-        self.slow_ran = False  # whether this frame ran pose and segmenter
+        self._slow: tuple | None = None  # newest pose + mask, reused until the next arrive
+        self._pending: Future | None = None  # pose + mask being computed on the worker
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="pose") if video else None
 
     def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
         with native_logs_silenced():  # MediaPipe notes each accelerator it destroys on fd 2 too
             for task in (self.face, self.pose, self.segmenter):
                 task.close()
+
+    def _pose_and_mask(self, rgb: np.ndarray, timestamp_ms: int) -> tuple:
+        """(pose points in frame px or None, person mask) of one RGB frame."""
+        h, w = rgb.shape[:2]
+        small = rgb
+        if w > SLOW_MODELS_WIDTH:
+            small = cv2.resize(rgb, (SLOW_MODELS_WIDTH, round(h * SLOW_MODELS_WIDTH / w)), interpolation=cv2.INTER_AREA)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
+        with native_logs_silenced(self.frames == 0):
+            if self.video:
+                pose = self.pose.detect_for_video(image, timestamp_ms)
+                seg = self.segmenter.segment_for_video(image, timestamp_ms)
+            else:
+                pose = self.pose.detect(image)
+                seg = self.segmenter.segment(image)
+        mask = seg.confidence_masks[0].numpy_view()
+        return _pose_points(pose, w, h), mask.reshape(mask.shape[:2]).copy()
 
     def run(self, image_bgr: np.ndarray, timestamp_ms: int) -> "FrameContext":
         h, w = image_bgr.shape[:2]
@@ -69,26 +92,15 @@ class Engines:
             faces = self.face.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
         mp_ms += time.perf_counter() - t
 
-        self.slow_ran = self._slow is None or not self.video or self.frames % SLOW_MODELS_EVERY == 0
-        if self.slow_ran:
-            small = rgb
-            if w > SLOW_MODELS_WIDTH:
-                small = cv2.resize(rgb, (SLOW_MODELS_WIDTH, round(h * SLOW_MODELS_WIDTH / w)),
-                                   interpolation=cv2.INTER_AREA)
-            small = np.ascontiguousarray(small)
+        if self._slow is None or not self.video:  # stills, and the first frame: in line
             t = time.perf_counter()
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
-            with native_logs_silenced(self.frames == 0):
-                if self.video:
-                    pose = self.pose.detect_for_video(image, timestamp_ms)
-                    seg = self.segmenter.segment_for_video(image, timestamp_ms)
-                else:
-                    pose = self.pose.detect(image)
-                    seg = self.segmenter.segment(image)
+            self._slow = self._pose_and_mask(rgb, timestamp_ms)
             mp_ms += time.perf_counter() - t
-            mask = seg.confidence_masks[0].numpy_view()
-            mask = mask.reshape(mask.shape[:2]).copy()
-            self._slow = (_pose_points(pose, w, h), mask)
+        else:
+            if self._pending is not None and self._pending.done():
+                self._slow, self._pending = self._pending.result(), None
+            if self._pending is None and self.frames % SLOW_MODELS_EVERY == 0:
+                self._pending = self._worker.submit(self._pose_and_mask, rgb, timestamp_ms)
         self.frames += 1
 
         ctx = FrameContext(image=image_bgr, faces=_face_points(faces, w, h),
