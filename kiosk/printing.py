@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kiosk.store import Capture, Store, StoreError
-from kiosk.store.files import sha256_bytes
+from kiosk.store.files import read_verified
 
 MM_PER_INCH = 25.4
 # Cut marks start this far outside the photos (so no mark prints on a photo when the cut is a
@@ -139,13 +139,10 @@ def prepare(store: Store, settings: Any, code: str, copies: int | None = None, p
     if image.purged_at:
         raise StoreError(f"the photo of {code} was purged on {image.purged_at[:10]} after its export: "
                          "print it from the centre's upload instead")
-    try:
-        data = image.path.read_bytes()
-    except OSError as e:
-        raise StoreError(f"the stored photo of {code} cannot be read ({e.strerror}): run `kiosk verify`") from e
-    if sha256_bytes(data) != image.sha256:
-        raise StoreError(f"the stored photo of {code} no longer matches its SHA-256: run `kiosk verify`, "
-                         "then retake the photo; nothing was printed")
+    data, problem = read_verified(image.path, image.sha256)
+    if problem:
+        raise StoreError(f"the stored photo of {code} {problem}: run `kiosk verify`, then retake the photo; "
+                         "nothing was printed")
     pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if pixels is None:
         raise StoreError(f"the stored photo of {code} is not a readable JPEG: run `kiosk verify`")

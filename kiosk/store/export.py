@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 from kiosk.masking import mask_name
 from kiosk.store.csvsafe import write_rows
-from kiosk.store.files import fsync_dir, sha256_bytes, sha256_file, write_durably
+from kiosk.store.files import fsync_dir, read_verified, sha256_bytes, sha256_file, write_durably
 from kiosk.store.store import Capture, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -259,11 +259,7 @@ def _build(
                 )
             # A damaged stored photo is this station's problem, not the target's, and must
             # not hold back every other photo night after night.
-            try:
-                data = image.path.read_bytes()
-                problem = None if sha256_bytes(data) == image.sha256 else "no longer matches its SHA-256"
-            except OSError as e:
-                problem = f"cannot be read ({e.strerror})"
+            data, problem = read_verified(image.path, image.sha256)
             if problem and again:
                 raise StoreError(f"the stored photo of {c.code} {problem}: batch {batch.name} cannot be "
                                  "rebuilt with the same photos; run `kiosk verify`")

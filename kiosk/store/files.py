@@ -41,6 +41,19 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_verified(path: Path, sha256: str) -> tuple[bytes | None, str | None]:
+    """(the file's bytes, None) when it reads and matches `sha256` (hex); else (None, what is
+    wrong: "cannot be read (reason)" or "no longer matches its SHA-256"), for the caller's
+    message about the photo the file holds."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return None, f"cannot be read ({e.strerror})"
+    if sha256_bytes(data) != sha256:
+        return None, "no longer matches its SHA-256"
+    return data, None
+
+
 # File systems on another machine: SQLite's WAL needs shared memory and POSIX locks that
 # these do not give reliably, so a database there can be corrupted or lose commits.
 NETWORK_FILESYSTEMS = frozenset({

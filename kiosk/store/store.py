@@ -30,7 +30,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import sqlite_utils
 
 from kiosk.masking import mask_id_number, mask_name
-from kiosk.store.files import fsync_dir, network_share, sha256_bytes, sha256_file, write_durably
+from kiosk.store.files import fsync_dir, network_share, read_verified, sha256_bytes, sha256_file, write_durably
 from kiosk.store.schema import StoreError, migrate
 
 log = logging.getLogger(__name__)
@@ -397,12 +397,9 @@ class Store:
         or no longer matches its SHA-256."""
         fix = (f"run `kiosk verify`, then add the reference photo of {reference.code} again (the college's folder "
                "with `kiosk roster import FILE --references DIR`, or from the camera)")
-        try:
-            data = reference.path.read_bytes()
-        except OSError as e:
-            raise StoreError(f"the reference photo of {reference.code} cannot be read ({e.strerror}): {fix}") from e
-        if sha256_bytes(data) != reference.sha256:
-            raise StoreError(f"the reference photo of {reference.code} no longer matches its SHA-256: {fix}")
+        data, problem = read_verified(reference.path, reference.sha256)
+        if problem:
+            raise StoreError(f"the reference photo of {reference.code} {problem}: {fix}")
         return data
 
     def set_reference(self, code: str, image: bytes, source: str, operator: str) -> Reference:
