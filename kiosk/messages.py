@@ -91,9 +91,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "review.confirm_dyed_hair": ("头发未染色", "Hair not dyed"),
     "review.confirm_makeup": ("未化妆", "No make-up"),
     "review.confirm_jewellery": ("无耳环、项链、穿孔", "No earrings, necklace or piercing"),
+    # The same, confirmed by the student for themselves in student mode.
+    "review.student_confirm_title": ("请确认以下三项（照片检查无法判断）：", "Please confirm (no check can tell):"),
+    "review.student_confirm_dyed_hair": ("我的头发没有染色", "My hair is not dyed"),
+    "review.student_confirm_makeup": ("我没有化妆", "I wear no make-up"),
+    "review.student_confirm_jewellery": ("我没有戴耳环、耳钉、项链或面部饰物",
+                                         "I wear no earrings, studs, necklace or facial piercing"),
     "review.needs_operator": (
         "有项目未通过：请重拍，或请摄影师处理。",
         "Some checks did not pass: retake, or ask the photographer.",
+    ),
+    "review.needs_student_confirm": (
+        "请先确认以上三项。戴着饰物请摘下后重拍；染发或化妆请找摄影师。",
+        "First confirm the three lines above. Wearing jewellery? Take it off and retake; dyed hair "
+        "or make-up: ask the photographer.",
     ),
     "review.needs_confirm": (
         "请先勾选头发、妆容、首饰三项，并为每个未通过的项目填写放行原因。",

@@ -73,7 +73,7 @@ class Capture:
     taken_at: datetime
     manual: bool = False  # taken with the operator's shutter, not automatically
     overrides: tuple[tuple[str, str], ...] = ()  # (check id, reason)
-    confirmations: tuple[str, ...] = ()  # what the operator confirmed, of APPEARANCE
+    confirmations: tuple[str, ...] = ()  # of APPEARANCE, confirmed by whoever accepts (operator or student)
     operator: str | None = None
     # The identity pre-check of the deliverable against the student's reference photo
     # (kiosk.store.store.IdentityResult: score and verdict), None when not compared.
@@ -349,9 +349,10 @@ class OperatorOff:
     pass
 
 
-# What no check can be sure of, confirmed by the photographer on every photo: dyed hair and
-# make-up no pixel rule judges, and jewellery the parsing can miss (thin chains, small studs,
-# facial piercings).
+# What no check can be sure of, confirmed on every photo by whoever accepts it (the
+# photographer, or in student mode the student for themselves): dyed hair and make-up no
+# pixel rule judges, and jewellery the parsing can miss (thin chains, small studs, facial
+# piercings). A change of mode on the review screen clears them: the one who accepts confirms.
 APPEARANCE = ("dyed_hair", "makeup", "jewellery")
 
 # Events a state listens to; any other event is ignored there. Tick, SetLanguage,
@@ -379,7 +380,7 @@ LISTENS: dict[type, set[State]] = {
 PASSIVE = (Tick, Analysed, CameraStatus, FrameSize, Fault, CodeSeen)
 # What only the photographer may do: refused while photographer mode is off, on every
 # screen, whatever buttons the window shows.
-PHOTOGRAPHER_ONLY = (Shutter, TakeReference, Override, ConfirmAppearance, Void, Replace, Ask, VoidStored, Print, CloseStation)
+PHOTOGRAPHER_ONLY = (Shutter, TakeReference, Override, Void, Replace, Ask, VoidStored, Print, CloseStation)
 
 # A frame without a face is mostly the face tracker losing it for a frame or two (a quick
 # turn, a hand): "no face" is said only after this long without one, and then once, not
@@ -784,6 +785,7 @@ class Session:
         now = self.clock.now()
         if self.operator and now - self.operator_seen > self.operator_timeout_s:
             self.operator = None
+            self._unconfirm()
         # The code is gone from the picture (no sighting for as long as an instruction
         # takes to go): the next one starts its own wait for the hint.
         if self.unread_last is not None and now - self.unread_last > self.kiosk.instruction_delay_s:
@@ -899,8 +901,8 @@ class Session:
         if capture.open_failures:
             self.notice = "review.needs_confirm" if self.operator else "review.needs_operator"
             return
-        if self.operator and set(capture.confirmations) != set(APPEARANCE):
-            self.notice = "review.needs_confirm"
+        if set(capture.confirmations) != set(APPEARANCE):
+            self.notice = "review.needs_confirm" if self.operator else "review.needs_student_confirm"
             return
         if self.operator:
             capture = self.capture = replace(capture, operator=self.operator)
@@ -953,9 +955,15 @@ class Session:
     def _on_OperatorOn(self, event: OperatorOn) -> None:
         self.operator = event.name
         self.operator_seen = self.clock.now()
+        self._unconfirm()
 
     def _on_OperatorOff(self, event: OperatorOff) -> None:
         self.operator = None
+        self._unconfirm()
+
+    def _unconfirm(self) -> None:
+        if self.capture is not None and self.capture.confirmations:
+            self.capture = replace(self.capture, confirmations=())
 
     # -- the photographer's dialogs
 

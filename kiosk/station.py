@@ -168,7 +168,8 @@ class StationDesk:
                 "rule": item,
                 "verdict": "pass",
                 "value": None,
-                "threshold": f"confirmed by the photographer ({operator})",
+                "threshold": (f"confirmed by the photographer ({operator})" if capture.operator
+                              else "confirmed by the student"),
                 "message_zh": "",
                 "message_en": "",
                 "priority": 1000,

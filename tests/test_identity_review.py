@@ -4,11 +4,11 @@ compared with the reference on review, and the verdict is stored with the photo.
 from __future__ import annotations
 
 import pytest
-from test_session import FAILING, PHOTOS, demo_code, frames, judged  # noqa: F401  (judged is a fixture)
+from test_session import FAILING, PHOTOS, accept, demo_code, frames, judged  # noqa: F401  (judged is a fixture)
 
 from kiosk.clock import FakeClock
 from kiosk.config import load_settings
-from kiosk.session import Accept, CodeRead, Confirm, Consent, OperatorOn, Session, State, TakeReference
+from kiosk.session import CodeRead, Confirm, Consent, OperatorOn, Session, State, TakeReference
 from kiosk.station import StationDesk
 from kiosk.store import RosterEntry, Store
 from tests.helpers import config_variant
@@ -51,7 +51,7 @@ def test_the_same_person_is_likely_on_review_and_in_the_store(station, judged): 
     code, session = photographed(station, judged, FAILING)  # the same person, head tilted
     identity = session.view().capture.identity
     assert identity.verdict == "likely" and identity.score >= station[0].identity.likely_min
-    session.handle(Accept())
+    accept(session)
     assert session.state is State.SAVED
     stored = station[2].store.accepted(code)
     assert stored.identity.verdict == "likely" and stored.identity.score == pytest.approx(identity.score, abs=1e-3)
@@ -65,7 +65,7 @@ def test_another_persons_reference_is_unlikely(station, judged):  # noqa: F811
 def test_a_student_who_declines_is_not_compared_and_the_answer_is_kept(station, judged):  # noqa: F811
     code, session = photographed(station, judged, FAILING, agree=False)
     assert session.view().capture.identity is None
-    session.handle(Accept())
+    accept(session)
     store = station[2].store
     assert store.accepted(code).identity is None
     [answer] = [a for a in store.audit_log(code) if a["action"] == "identity_consent"]

@@ -123,6 +123,7 @@ def test_scan_confirm_guide_capture_review_accept_and_store(qtbot, kiosk_for, tm
     assert window.review_photo.shown_rect().height() > window.height() / 2
     assert window.review_list.count() > 0
 
+    tick_appearance(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_Return)  # accept
     qtbot.waitUntil(state_is(kiosk, State.SAVED), timeout=WAIT_MS)
     assert window.pages.currentWidget() is window.saved_page
@@ -213,6 +214,13 @@ def test_the_photographer_unlocks_with_the_pin_and_the_screen_switches_to_englis
     qtbot.waitUntil(lambda: window.backdrop_status.text() == "Backdrop: pass", timeout=WAIT_MS)
     window.close()
     assert window.isVisible()  # students cannot close the kiosk
+
+
+def tick_appearance(qtbot, window) -> None:
+    """On review the student ticks the three lines no check can tell (hair, make-up, jewellery)."""
+    for box in window.confirm_boxes.values():
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.view.capture.confirmations) == len(window.confirm_boxes), timeout=WAIT_MS)
 
 
 def empty_camera(tmp_path: Path) -> Path:
@@ -462,6 +470,7 @@ def test_a_scanner_enter_on_the_review_screen_saves_nothing_and_on_the_receipt_s
     with Store.from_settings(settings) as store:
         assert store.accepted(code) is None
 
+    tick_appearance(qtbot, window)
     qtbot.wait(600)  # a pause longer than a scanner's: this Return is the student's own
     qtbot.keyClick(window, Qt.Key.Key_Return)
     qtbot.waitUntil(state_is(kiosk, State.SAVED), timeout=WAIT_MS)

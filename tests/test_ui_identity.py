@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
-from test_ui import FAILING, PASSING, WAIT_MS, footage, state_is
+from test_ui import FAILING, PASSING, WAIT_MS, footage, state_is, tick_appearance
 
 from kiosk.camera import FileCamera
 from kiosk.clock import SystemClock
@@ -44,6 +44,7 @@ def test_the_verdict_is_on_the_review_screen_and_stored(qtbot, tmp_path, data_di
         qtbot.waitUntil(state_is(kiosk, State.REVIEWING), timeout=WAIT_MS)
         shown = window.review_identity
         assert shown.isVisible() and re.fullmatch(r"与参考照片为同一人：很可能（分数 [01]\.\d\d）", shown.text())
+        tick_appearance(qtbot, window)
         qtbot.keyClick(window, Qt.Key.Key_Return)  # accept
         qtbot.waitUntil(state_is(kiosk, State.SAVED), timeout=WAIT_MS)
     finally:

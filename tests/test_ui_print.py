@@ -73,8 +73,7 @@ def saved_with_photographer(station) -> str:
     station.to_guiding()
     code = station.view.student.code
     station.photograph()
-    station.key(Qt.Key.Key_Return)
-    assert station.view.state is State.SAVED
+    station.accept()
     station.unlock()
     return code
 

@@ -181,6 +181,13 @@ class Station:
         self.show(scene, settings.steady_s + settings.countdown_s + 0.3)
         assert self.view.state is State.REVIEWING
 
+    def accept(self) -> None:
+        """The student ticks the three lines no check can tell, then Enter: "use this photo"."""
+        for box in self.window.confirm_boxes.values():
+            self.click(box)
+        self.key(Qt.Key.Key_Return)
+        assert self.view.state is State.SAVED
+
     def visible_buttons(self, widget) -> list[QPushButton]:
         return [b for b in widget.findChildren(QPushButton) if b.isVisible()]
 
@@ -205,7 +212,6 @@ def offers_no_photographer_action(station: Station) -> None:
     assert not window.operator_bar.isVisible()
     assert not window.replace_button.isVisible() and not window.void_button.isVisible()
     assert not window.print_button.isVisible()
-    assert not any(box.isVisible() for box in window.confirm_boxes.values())
     assert not [b for b in station.visible_buttons(window.review_page) if b.text() == station.say("review.override")]
     assert window.dialog is None and not window.overlay.isVisible()
 
@@ -236,7 +242,13 @@ def test_a_student_walks_every_screen_and_is_offered_no_photographer_action(stat
     look()  # holding
     station.photograph()
     look()  # reviewing
+    # What no check can tell, the student confirms for themselves, in their own words.
+    assert [box.text() for box in window.confirm_boxes.values() if box.isVisible()] == [
+        station.say(f"review.student_confirm_{item}") for item in s.APPEARANCE]
     station.key(Qt.Key.Key_Return)
+    assert station.view.state is State.REVIEWING
+    assert window.review_notice.text() == station.say("review.needs_student_confirm")
+    station.accept()
     look()  # saved
     station.key(Qt.Key.Key_Return)
     station.scan(code_text)  # the same code again
@@ -264,7 +276,7 @@ def test_the_code_taken_screen_goes_back_to_waiting_soon(station, settings):
     code_text = DemoCodec().encode(new_code(), "张*三", "3101**********1234")
     station.to_guiding(code_text)
     station.photograph()
-    station.key(Qt.Key.Key_Return)
+    station.accept()
     station.key(Qt.Key.Key_Return)
     station.scan(code_text)
     assert station.window.pages.currentWidget() is station.window.error_page
@@ -281,7 +293,7 @@ def test_the_photographer_replaces_a_stored_photo_with_a_reason_tapped(station, 
     code_text = DemoCodec().encode(code, "张*三", "3101**********1234")
     station.to_guiding(code_text)
     station.photograph()
-    station.key(Qt.Key.Key_Return)
+    station.accept()
     station.key(Qt.Key.Key_Return)
     station.unlock()
     station.scan(code_text)
@@ -556,7 +568,7 @@ def test_closing_asks_first_with_the_days_summary_and_the_export_reminder(statio
     window = station.window
     station.to_guiding()
     station.photograph()
-    station.key(Qt.Key.Key_Return)
+    station.accept()
     station.unlock()
     station.click(window.exit_button)
     dialog = window.dialog

@@ -192,6 +192,8 @@ def render_all(settings, judged, language: str, size: tuple[int, int], suffix: s
     session.handle(s.Tick())
     shot("reviewing")
     reviewed = session.view().capture
+    for item in s.APPEARANCE:  # the student confirms what no check can tell
+        session.handle(s.ConfirmAppearance(item, True))
     session.handle(s.Accept())
     shot("saved")
     session.handle(s.Confirm())

@@ -491,11 +491,11 @@ class KioskWindow(QWidget):
             if new_photo:
                 self.review_scroll.verticalScrollBar().setValue(0)
         self._review_shown = shown
-        self.appearance_title.setVisible(operator)
-        self.appearance_title.setText(text("review.confirm_title", lang))
+        # Whoever accepts confirms what no check can tell: the photographer, or the student.
+        who = "review.confirm" if operator else "review.student_confirm"
+        self.appearance_title.setText(text(f"{who}_title", lang))
         for item, box in self.confirm_boxes.items():
-            box.setVisible(operator)
-            box.setText(text(f"review.confirm_{item}", lang))
+            box.setText(text(f"{who}_{item}", lang))
             box.setChecked(item in capture.confirmations)
         identity = capture.identity
         if identity is not None:
