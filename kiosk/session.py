@@ -895,6 +895,7 @@ class Session:
         self.capture = replace(
             self.capture, confirmations=tuple(i for i in APPEARANCE if i in items)
         )
+        self.notice = None  # it said what was missing; "use this photo" says it again if still so
 
     def _on_Accept(self, event: Accept) -> None:
         capture = self.capture
@@ -962,8 +963,9 @@ class Session:
         self._unconfirm()
 
     def _unconfirm(self) -> None:
-        if self.capture is not None and self.capture.confirmations:
+        if self.capture is not None and self.state is State.REVIEWING:
             self.capture = replace(self.capture, confirmations=())
+            self.notice = None  # it was meant for the one who is no longer at the screen
 
     # -- the photographer's dialogs
 

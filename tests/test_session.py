@@ -328,8 +328,13 @@ def test_the_student_confirms_hair_makeup_and_jewellery_for_themselves(session, 
     session.handle(Accept())
     assert session.state is State.REVIEWING, "no earrings, necklace or piercing is confirmed too"
     session.handle(ConfirmAppearance("jewellery", True))
+    assert session.view().notice is None  # ticking says nothing is missing any more
+    session.handle(ConfirmAppearance("jewellery", False))
+    session.handle(Accept())
+    assert session.view().notice == "review.needs_student_confirm"
     session.handle(OperatorOn("op"))
-    assert session.view().capture.confirmations == ()
+    view = session.view()
+    assert view.capture.confirmations == () and view.notice is None  # the student's words are not the photographer's
     session.handle(OperatorOff())
     for item in APPEARANCE:
         session.handle(ConfirmAppearance(item, True))

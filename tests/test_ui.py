@@ -259,9 +259,10 @@ def test_the_photographer_shoots_a_failing_frame_overrides_and_the_store_records
     qtbot.waitUntil(state_is(kiosk, State.REVIEWING), timeout=WAIT_MS)
     failed = {r.id for r in window.view.capture.blocking}
     assert failed
-    window.accept_button.click()
+    assert not window.accept_button.isEnabled()  # nothing saved without reasons
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # Enter says what is missing
     qtbot.waitUntil(lambda: window.review_notice.text() != "", timeout=WAIT_MS)
-    assert window.view.state is State.REVIEWING  # nothing saved without reasons
+    assert window.view.state is State.REVIEWING
 
     def override_buttons():
         return [b for row in window.failed_rows for b in row.findChildren(QPushButton) if b.text() == "放行…"]

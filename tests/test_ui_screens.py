@@ -184,7 +184,8 @@ class Station:
     def accept(self) -> None:
         """The student ticks the three lines no check can tell, then Enter: "use this photo"."""
         for box in self.window.confirm_boxes.values():
-            self.click(box)
+            if not box.isChecked():
+                self.click(box)
         self.key(Qt.Key.Key_Return)
         assert self.view.state is State.SAVED
 
@@ -245,9 +246,13 @@ def test_a_student_walks_every_screen_and_is_offered_no_photographer_action(stat
     # What no check can tell, the student confirms for themselves, in their own words.
     assert [box.text() for box in window.confirm_boxes.values() if box.isVisible()] == [
         station.say(f"review.student_confirm_{item}") for item in s.APPEARANCE]
+    assert not window.accept_button.isEnabled()  # a button that looks ready is pressed first
     station.key(Qt.Key.Key_Return)
     assert station.view.state is State.REVIEWING
     assert window.review_notice.text() == station.say("review.needs_student_confirm")
+    for box in window.confirm_boxes.values():
+        station.click(box)
+    assert window.accept_button.isEnabled() and not window.review_notice.isVisible()
     station.accept()
     look()  # saved
     station.key(Qt.Key.Key_Return)

@@ -513,6 +513,9 @@ class KioskWindow(QWidget):
         self.void_button.setText(text("review.void", lang))
         self.void_button.setVisible(operator)
         self.accept_button.setText(text("review.accept", lang))
+        # Ready only with every failed check overridden and the three lines ticked: a button
+        # that looks ready and does nothing sends the student looking for why.
+        self.accept_button.setEnabled(not capture.open_failures and set(capture.confirmations) == set(s.APPEARANCE))
         self.pages.setCurrentWidget(self.review_page)
 
     def _fill_checks(self, capture, operator: bool, lang: str) -> None:
