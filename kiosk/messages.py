@@ -410,12 +410,13 @@ def _mouth(v, p, en):
 
 
 def _shoulders(v, p, en):
+    if "level" in en:  # a tilt: its result carries the angle
+        return (f"双肩倾斜 {_n(abs(v))}°，上限 {_n(p.max_tilt_deg)}°",
+                f"shoulders tilted {_n(abs(v))}°, limit {_n(p.max_tilt_deg)}°")
     if v < p.min_width:
         return (f"照片底边处身体宽为脸宽的 {_n(v)} 倍，至少 {_n(p.min_width)} 倍",
                 f"body {_n(v)}× face width at the photo's bottom edge, at least {_n(p.min_width)}×")
-    if "not clear" in en:
-        return "看不清两肩的位置", "the shoulder points are not clear"
-    return f"双肩倾斜超过 {_n(p.max_tilt_deg)}°", f"shoulders tilted more than {_n(p.max_tilt_deg)}°"
+    return "看不清两肩的位置", "the shoulder points are not clear"
 
 
 def _framing(v, p, en):

@@ -7,6 +7,7 @@ photo (last test).
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 
 import cv2
@@ -91,6 +92,17 @@ def test_a_washed_out_face_is_too_bright_even_when_nothing_clips(settings, photo
         washed, bright = (by_id(analyser.analyse(lift(g)))["lighting"] for g in (0.3, 0.5))
     assert washed.verdict == Verdict.FAIL and "too bright" in washed.message_en and "过亮" in washed.message_zh
     assert bright.verdict == Verdict.PASS
+
+
+def test_tilted_shoulders_are_said_with_their_angle_against_the_limit(settings, photos):
+    """The photographer's review names what was measured: the shoulder line's angle."""
+    from kiosk.messages import measured
+
+    shoulders = by_id(judge(settings, photos, "london_synthetic__roll12_005.jpg"))["shoulders"]
+    limit = settings.checks["shoulders"].max_tilt_deg
+    assert shoulders.verdict == Verdict.FAIL and abs(shoulders.value) > limit
+    words = re.fullmatch(r"shoulders tilted ([\d.]+)°, limit ([\d.]+)°", measured(shoulders, settings.checks["shoulders"], "en"))
+    assert words and float(words[1]) == pytest.approx(abs(shoulders.value), abs=0.05) and float(words[2]) == limit
 
 
 def test_guidance_says_which_way(settings, photos):

@@ -194,9 +194,12 @@ class Shoulders(Check):
             return self.unknown(threshold, "看不清肩膀，请坐正，双肩入镜", "shoulders not clear: sit up, both shoulders in view", width)
         if m["tilt"] <= p.max_tilt_deg:
             return self.result(Verdict.PASS, width, threshold)
+        # A tilt carries its angle (signed as tilt_signed), for the photographer's review.
         if m["tilt_signed"] > 0:
-            return self.result(Verdict.FAIL, width, threshold, "请把左肩稍微抬高，双肩放平", "raise your left shoulder a little, keep shoulders level")
-        return self.result(Verdict.FAIL, width, threshold, "请把右肩稍微抬高，双肩放平", "raise your right shoulder a little, keep shoulders level")
+            return self.result(Verdict.FAIL, m["tilt_signed"], threshold, "请把左肩稍微抬高，双肩放平",
+                               "raise your left shoulder a little, keep shoulders level")
+        return self.result(Verdict.FAIL, m["tilt_signed"], threshold, "请把右肩稍微抬高，双肩放平",
+                           "raise your right shoulder a little, keep shoulders level")
 
 
 @register
