@@ -235,7 +235,9 @@ class Sharpness(Check):
 class Colour(Check):
     """A colour photo: the spec asks for 24-bit colour, and a black-and-white picture (a
     greyscale camera mode, a desaturated file) has no chroma anywhere, not even on the lips."""
-    id, rule, priority = "colour", "colour", 64
+    # Said before anything about colours (top, backdrop, light): in a black-and-white picture
+    # those are not the student's to fix.
+    id, rule, priority = "colour", "colour", 5
     every_frame = False
 
     @dataclass(frozen=True)
