@@ -97,6 +97,10 @@ def test_eval_folds_and_calibrate_on_photos(settings, photos, tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"accept", "rules"}
     assert sum(out["rules"]["mouth_closed"].values()) == 6, "every photo judged once, in its own fold"
+    assert run(settings, "eval", str(folder / "LABELS.tsv"), "--folds", "3") == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    # Two teeth photos are too few to fit on: the header does not claim its figures are held out.
+    assert header.startswith("3 person-split folds") and "except" in header and "mouth_closed" in header
     assert run(settings, "calibrate", str(folder / "LABELS.tsv")) == 0
     printed = capsys.readouterr().out
     assert "in-sample" in printed and "--folds" in printed

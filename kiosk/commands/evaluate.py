@@ -17,7 +17,7 @@ def register(sub) -> None:
     p.add_argument("--folds", type=int, metavar="K",
                    help="split the photos into K groups of people (the `person` column); fit the thresholds "
                         "on K-1 groups as `kiosk calibrate` does and judge the group left out; every figure "
-                        "printed is from left-out people only")
+                        "printed is from left-out people, except for a check too few photos could fit (it says so)")
     p.set_defaults(func=eval_command)
 
     p = sub.add_parser("calibrate", help="fit the checks' thresholds from labelled photos",
@@ -81,7 +81,8 @@ def eval_command(args, settings) -> int:
         print(json.dumps(ev.as_dict()))
     else:
         if args.folds:
-            print(f"{len(set(folds))} person-split folds: thresholds fitted without the people judged\n")
+            kept = f", except {', '.join(sorted(unfitted))} (configured values: see below)" if unfitted else ""
+            print(f"{len(set(folds))} person-split folds: thresholds fitted without the people judged{kept}\n")
         print(table(ev))
     for check in sorted(unfitted):
         # Its configured value was fitted on every photo, the judged people among them.
