@@ -86,6 +86,11 @@ class Capture:
         return sorted(found, key=lambda r: r.priority)
 
     @property
+    def confirmed(self) -> bool:
+        """Every line of APPEARANCE (what no check can tell) is confirmed."""
+        return set(self.confirmations) == set(APPEARANCE)
+
+    @property
     def open_failures(self) -> list:
         overridden = {check for check, _ in self.overrides}
         return [r for r in self.blocking if r.id not in overridden]
@@ -250,7 +255,8 @@ class Override:
 
 @dataclass(frozen=True)
 class ConfirmAppearance:
-    """The operator confirms what no check can be sure of: item is one of APPEARANCE."""
+    """Whoever is at the review screen (photographer or student) confirms what no check can
+    be sure of: item is one of APPEARANCE."""
 
     item: str
     confirmed: bool
@@ -902,7 +908,7 @@ class Session:
         if capture.open_failures:
             self.notice = "review.needs_confirm" if self.operator else "review.needs_operator"
             return
-        if set(capture.confirmations) != set(APPEARANCE):
+        if not capture.confirmed:
             self.notice = "review.needs_confirm" if self.operator else "review.needs_student_confirm"
             return
         if self.operator:

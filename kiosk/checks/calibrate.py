@@ -96,7 +96,8 @@ def fit(checks: list[Check], params: dict[str, Any], rows: list[dict], measured:
                      for name, _, _ in names]
             continue
         margins: dict[str, float] = {}
-        for name, y, x in slope_params(check):
+        slopes = slope_params(check)
+        for name, y, x in slopes:
             p, margins[name] = _fit_slope(check, p, samples, name, y, x)
         samples = [(check.derive(m, p), ok) for m, ok in samples]
         # Start from the loosest value of each threshold, not from config.toml: those values
@@ -109,7 +110,7 @@ def fit(checks: list[Check], params: dict[str, Any], rows: list[dict], measured:
         out[check.id] = p
         balanced = _counts(check, p, samples).balanced_accuracy
         fits += [Fit(check.id, name, getattr(params[check.id], name), getattr(p, name), margins[name], balanced,
-                     good, bad) for name in [n for n, _, _ in slope_params(check)] + [n for n, _, _ in names]]
+                     good, bad) for name, _, _ in slopes + names]
     return out, fits
 
 

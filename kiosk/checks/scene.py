@@ -144,7 +144,7 @@ class Lighting(Check):
         # The brightest 5 % of the face (lit skin, even on dark skin) must reach this L*.
         min_highlight: float = field(metadata=fitted("min", "highlight", 0.0, 100.0))
         max_clipped: float = field(metadata=fitted("max", "clipped", 0.0, 1.0))  # share of face at L* > 97
-        # Washed out: the typical skin (median L*) this light, even when little of it clips.
+        # Washed out: the typical skin (median L*) at most this light, even when little of it clips.
         max_median: float = field(metadata=fitted("max", "median", 0.0, 100.0))
         max_side_difference: float = field(metadata=fitted("max", "difference", 0.0, 100.0))  # median L*, left vs right
 

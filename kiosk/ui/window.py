@@ -515,7 +515,7 @@ class KioskWindow(QWidget):
         self.accept_button.setText(text("review.accept", lang))
         # Ready only with every failed check overridden and the three lines ticked: a button
         # that looks ready and does nothing sends the student looking for why.
-        self.accept_button.setEnabled(not capture.open_failures and set(capture.confirmations) == set(s.APPEARANCE))
+        self.accept_button.setEnabled(not capture.open_failures and capture.confirmed)
         self.pages.setCurrentWidget(self.review_page)
 
     def _fill_checks(self, capture, operator: bool, lang: str) -> None:
