@@ -1,4 +1,5 @@
-"""Small helpers shared by tests: run the real `kiosk` command, write config variants."""
+"""Small helpers shared by tests: run the real `kiosk` command, write config variants, lay out
+model folders."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 from kiosk.config import REPO_CONFIG
+from kiosk.models import MODEL_FILES
 
 
 def kiosk(*args: str, env: dict | None = None, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
@@ -23,3 +25,13 @@ def config_variant(tmp_path: Path, old: str, new: str) -> Path:
     path = tmp_path / "station.toml"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return path
+
+
+def model_folder_without(folder: Path, models: Path, missing) -> Path:
+    """`folder`, made, with a link to every model file of `models` but `missing` (a
+    kiosk.models model file): a station or an offline install that lacks that one."""
+    folder.mkdir()
+    for model in MODEL_FILES:
+        if model is not missing:
+            (folder / model.name).symlink_to(models / model.name)
+    return folder

