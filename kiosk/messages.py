@@ -103,8 +103,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Some checks did not pass: retake, or ask the photographer.",
     ),
     "review.needs_student_confirm": (
-        "请先确认以上三项。戴着饰物请摘下后重拍；染发或化妆请找摄影师。",
-        "First confirm the three lines above. Wearing jewellery? Take it off and retake; dyed hair "
+        "请先勾选下面三项。戴着饰物请摘下后重拍；染发或化妆请找摄影师。",
+        "First tick the three lines below. Wearing jewellery? Take it off and retake; dyed hair "
         "or make-up: ask the photographer.",
     ),
     "review.needs_confirm": (

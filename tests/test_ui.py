@@ -20,6 +20,7 @@ from pyzbar.pyzbar import decode
 from kiosk.camera import FileCamera
 from kiosk.clock import SystemClock
 from kiosk.codec import DemoCodec, new_code, qr_image
+from kiosk.messages import text
 from kiosk.session import State, verdict_of
 from kiosk.store import RosterEntry, Store
 from kiosk.commands.codes import write_code_image
@@ -259,10 +260,10 @@ def test_the_photographer_shoots_a_failing_frame_overrides_and_the_store_records
     qtbot.waitUntil(state_is(kiosk, State.REVIEWING), timeout=WAIT_MS)
     failed = {r.id for r in window.view.capture.blocking}
     assert failed
-    assert not window.accept_button.isEnabled()  # nothing saved without reasons
-    qtbot.keyClick(window, Qt.Key.Key_Return)  # Enter says what is missing
-    qtbot.waitUntil(lambda: window.review_notice.text() != "", timeout=WAIT_MS)
-    assert window.view.state is State.REVIEWING
+    assert window.accept_button.property("role") == "unready"
+    window.accept_button.click()  # a tap says what is missing, above the three lines
+    qtbot.waitUntil(lambda: window.appearance_title.text() == text("review.needs_confirm", "zh"), timeout=WAIT_MS)
+    assert window.view.state is State.REVIEWING  # nothing saved without reasons
 
     def override_buttons():
         return [b for row in window.failed_rows for b in row.findChildren(QPushButton) if b.text() == "放行…"]

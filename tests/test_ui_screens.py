@@ -246,13 +246,16 @@ def test_a_student_walks_every_screen_and_is_offered_no_photographer_action(stat
     # What no check can tell, the student confirms for themselves, in their own words.
     assert [box.text() for box in window.confirm_boxes.values() if box.isVisible()] == [
         station.say(f"review.student_confirm_{item}") for item in s.APPEARANCE]
-    assert not window.accept_button.isEnabled()  # a button that looks ready is pressed first
-    station.key(Qt.Key.Key_Return)
+    assert window.accept_button.property("role") == "unready"  # it does not look ready...
+    boxes = [box.geometry() for box in window.confirm_boxes.values()]
+    station.click(window.accept_button)  # ...and a tap says what is missing, in the title's place
     assert station.view.state is State.REVIEWING
-    assert window.review_notice.text() == station.say("review.needs_student_confirm")
+    assert window.appearance_title.text() == station.say("review.needs_student_confirm")
+    assert [box.geometry() for box in window.confirm_boxes.values()] == boxes, "the boxes stay under the finger"
     for box in window.confirm_boxes.values():
         station.click(box)
-    assert window.accept_button.isEnabled() and not window.review_notice.isVisible()
+    assert window.accept_button.property("role") == "primary"
+    assert window.appearance_title.text() == station.say("review.student_confirm_title")
     station.accept()
     look()  # saved
     station.key(Qt.Key.Key_Return)

@@ -300,8 +300,6 @@ class KioskWindow(QWidget):
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             box.clicked.connect(lambda checked, item=item: self.post(s.ConfirmAppearance(item, checked)))
             side.addWidget(box)
-        self.review_notice = label(role="notice")
-        side.addWidget(self.review_notice)
         buttons = QHBoxLayout()
         self.retake_button = button()
         self.retake_button.clicked.connect(lambda: self.post(s.Retake()))
@@ -491,9 +489,12 @@ class KioskWindow(QWidget):
             if new_photo:
                 self.review_scroll.verticalScrollBar().setValue(0)
         self._review_shown = shown
-        # Whoever accepts confirms what no check can tell: the photographer, or the student.
+        # Whoever accepts confirms what no check can tell: the photographer, or the student. What
+        # is still missing is said in that title's place, above the three lines: a line of its
+        # own would take the room of the checks and move the boxes under a finger on its way.
         who = "review.confirm" if operator else "review.student_confirm"
-        self.appearance_title.setText(text(f"{who}_title", lang))
+        self.appearance_title.setText(text(view.notice or f"{who}_title", lang))
+        set_role(self.appearance_title, "notice" if view.notice else "section")
         for item, box in self.confirm_boxes.items():
             box.setText(text(f"{who}_{item}", lang))
             box.setChecked(item in capture.confirmations)
@@ -507,15 +508,13 @@ class KioskWindow(QWidget):
             self.review_identity.setText(words)
             set_role(self.review_identity, "notice" if low else "measured")
         self.review_identity.setVisible(identity is not None)
-        self.review_notice.setText(text(view.notice, lang) if view.notice else "")
-        self.review_notice.setVisible(view.notice is not None)  # no empty line's room taken from the checks
         self.retake_button.setText(text("review.retake", lang))
         self.void_button.setText(text("review.void", lang))
         self.void_button.setVisible(operator)
         self.accept_button.setText(text("review.accept", lang))
-        # Ready only with every failed check overridden and the three lines ticked: a button
-        # that looks ready and does nothing sends the student looking for why.
-        self.accept_button.setEnabled(not capture.open_failures and capture.confirmed)
+        # Looks ready only with every failed check overridden and the three lines ticked; a tap
+        # before that still answers, with what is missing (a disabled button would not).
+        set_role(self.accept_button, "primary" if not capture.open_failures and capture.confirmed else "unready")
         self.pages.setCurrentWidget(self.review_page)
 
     def _fill_checks(self, capture, operator: bool, lang: str) -> None:
