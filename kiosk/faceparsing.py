@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import io
+import json
 import pickle
 from pathlib import Path
 
@@ -25,10 +26,16 @@ from kiosk.checks.landmarks import PARTS as CLASSES
 
 STRIDE = 32  # the network downsamples five times; height and width must be multiples of this
 
+# Each quantised tensor's [min, max] on the licensed test photos' portraits, written by
+# tools/parser_ranges.py: pinned in a file, so that the int8 network's bytes do not depend
+# on the floating-point results of the CPU that converts it.
+INT8_RANGES = Path(__file__).with_name("faceparsing_int8_ranges.json")
+
 # torchvision's ImageNet statistics, used by face-parsing.PyTorch's test.py (RGB order, of pixel/255).
 _MEAN_RGB = np.array([0.485, 0.456, 0.406], np.float32)
 _STD_RGB = np.array([0.229, 0.224, 0.225], np.float32)
 _BN_EPS = np.float32(1e-5)  # torch.nn.BatchNorm2d's default, which the reference uses
+_WEIGHT_LEVELS = 63  # int8 weights in [-63, 63] (see _weight_quantization)
 
 # What the converted file records about its maker: fixed, so converting twice gives the same bytes.
 _PRODUCER = "graduation-photo-station kiosk.faceparsing"
@@ -173,11 +180,17 @@ class _Graph:
     """Nodes and initializers in the order they are added, with names derived from the
     checkpoint's parameter names: the same checkpoint always gives the same graph."""
 
-    def __init__(self, weights: dict[str, np.ndarray]):
+    def __init__(self, weights: dict[str, np.ndarray], ranges: dict[str, list[float]] | None = None):
+        """`ranges`: {tensor: [min, max]} of every convolution's input and output, as
+        measured on calibration photos; given, the convolutions run in int8 (QDQ)."""
         self.weights = weights
+        self.ranges = ranges
         self.nodes: list = []
         self.initializers: list = []
+        self.quantized: list[str] = []  # tensors that pass through int8, in graph order
         self._names: set[str] = set()
+        self._dequantized: dict[str, str] = {}  # tensor -> its int8 round trip
+        self._source: dict[str, str] = {}  # and back
 
     def _unique(self, name: str) -> str:
         if name in self._names:
@@ -198,16 +211,52 @@ class _Graph:
         return name
 
     def conv(self, x: str, conv: str, bn: str | None = None, stride: int = 1, relu: bool = False,
-             weight: np.ndarray | None = None) -> str:
-        """Conv `conv` (+ BatchNorm `bn` folded in) (+ ReLU); padding keeps 'same' as the reference's."""
-        w = self.weights[f"{conv}.weight"] if weight is None else weight
-        inputs = [x, self.const(f"{conv}.weight", _fold_weight(w, self._bn(bn)))]
-        if bn is not None:
-            inputs.append(self.const(f"{conv}.bias", _fold_bias(self._bn(bn))))
+             weight: np.ndarray | None = None, pooled: bool = False) -> str:
+        """Conv `conv` (+ BatchNorm `bn` folded in) (+ ReLU); padding keeps 'same' as the reference's.
+        `pooled`: x is a 1x1 pooled vector, too small to gain from int8; it stays float."""
+        w = _fold_weight(self.weights[f"{conv}.weight"] if weight is None else weight, self._bn(bn))
+        b = _fold_bias(self._bn(bn)) if bn is not None else None
         pad = w.shape[2] // 2
-        y = self.op("Conv", inputs, f"{conv}.out", kernel_shape=list(w.shape[2:]), strides=[stride, stride],
-                    pads=[pad] * 4)
-        return self.op("Relu", [y], f"{conv}.relu") if relu else y
+        attributes = dict(kernel_shape=list(w.shape[2:]), strides=[stride, stride], pads=[pad] * 4)
+        if pooled:
+            inputs = [x, self.const(f"{conv}.weight", w)] + ([self.const(f"{conv}.bias", b)] if b is not None else [])
+            y = self.op("Conv", inputs, f"{conv}.out", **attributes)
+            return self.op("Relu", [y], f"{conv}.relu") if relu else y
+        x = self._source.get(x, x)  # a convolution's output read straight by another one
+        self.quantized.append(x)
+        inputs = [self.dequantized(x)] + self._conv_parameters(conv, x, w, b)
+        y = self.op("Conv", inputs, f"{conv}.out", **attributes)
+        y = self.op("Relu", [y], f"{conv}.relu") if relu else y
+        self.quantized.append(y)
+        return self.dequantized(y)
+
+    def dequantized(self, x: str) -> str:
+        """x as the next operations read it: through uint8 and back when quantizing (once per
+        tensor, whatever reads it), else x itself."""
+        if self.ranges is None:
+            return x
+        if x not in self._dequantized:
+            scale, zero = _activation_quantization(self.ranges[x])
+            s, z = self.const(f"{x}.scale", scale), self.const(f"{x}.zero_point", zero)
+            q = self.op("QuantizeLinear", [x, s, z], f"{x}.q")
+            self._dequantized[x] = self.op("DequantizeLinear", [q, s, z], f"{x}.dq")
+            self._source[self._dequantized[x]] = x
+        return self._dequantized[x]
+
+    def _conv_parameters(self, conv: str, x: str, w: np.ndarray, b: np.ndarray | None) -> list[str]:
+        if self.ranges is None:
+            return [self.const(f"{conv}.weight", w)] + ([self.const(f"{conv}.bias", b)] if b is not None else [])
+        w_q, w_scale = _weight_quantization(w)
+        zeros = np.zeros(len(w_scale), np.int8)
+        inputs = [self.op("DequantizeLinear", [self.const(f"{conv}.weight_q", w_q), self.const(f"{conv}.weight_scale", w_scale),
+                                               self.const(f"{conv}.weight_zero_point", zeros)], f"{conv}.weight", axis=0)]
+        if b is not None:  # int32 at the scale of input x weight, as QLinearConv adds it
+            b_scale = (_activation_quantization(self.ranges[x])[0] * w_scale).astype(np.float32)
+            b_q = np.clip(np.round(b / b_scale), -2**31, 2**31 - 1).astype(np.int32)
+            inputs.append(self.op("DequantizeLinear", [self.const(f"{conv}.bias_q", b_q), self.const(f"{conv}.bias_scale", b_scale),
+                                                       self.const(f"{conv}.bias_zero_point", np.zeros(len(b_q), np.int32))],
+                                  f"{conv}.bias", axis=0))
+        return inputs
 
     def _bn(self, bn: str | None):
         if bn is None:
@@ -224,6 +273,23 @@ class _Graph:
                            coordinate_transformation_mode="asymmetric", nearest_mode="floor")
         return self.op("Resize", [x, "", "", sizes], name, mode="linear",
                        coordinate_transformation_mode="align_corners")
+
+
+def _activation_quantization(value_range: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 scale and zero point covering [min, max] and 0 (as onnxruntime's MinMax calibration)."""
+    low, high = np.float32(min(value_range[0], 0.0)), np.float32(max(value_range[1], 0.0))
+    scale = np.float32(max(high - low, np.float32(1e-6)) / np.float32(255))
+    zero = np.uint8(np.clip(np.round(-low / scale), 0, 255))
+    return np.array(scale, np.float32), np.array(zero, np.uint8)
+
+
+def _weight_quantization(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 weights, symmetric per output channel, in 7 bits: on AVX2 without VNNI the
+    uint8 x int8 products are summed in pairs into int16, which 8-bit weights can overflow."""
+    largest = np.abs(w).reshape(len(w), -1).max(axis=1)
+    scale = (np.maximum(largest, np.float32(1e-8)) / np.float32(_WEIGHT_LEVELS)).astype(np.float32)
+    q = np.clip(np.round(w / scale[:, None, None, None]), -_WEIGHT_LEVELS, _WEIGHT_LEVELS).astype(np.int8)
+    return q, scale
 
 
 def _fold_weight(w: np.ndarray, bn) -> np.ndarray:
@@ -261,7 +327,7 @@ def _basic_block(g: _Graph, x: str, prefix: str, stride: int) -> str:
 def _attention_refinement(g: _Graph, x: str, prefix: str) -> str:
     feat = g.conv(x, f"{prefix}.conv.conv", f"{prefix}.conv.bn", relu=True)
     atten = g.op("GlobalAveragePool", [feat], f"{prefix}.avg")
-    atten = g.conv(atten, f"{prefix}.conv_atten", f"{prefix}.bn_atten")
+    atten = g.conv(atten, f"{prefix}.conv_atten", f"{prefix}.bn_atten", pooled=True)
     atten = g.op("Sigmoid", [atten], f"{prefix}.sigmoid")
     return g.op("Mul", [feat, atten], f"{prefix}.out")
 
@@ -288,7 +354,7 @@ def _build_graph(g: _Graph) -> None:
     # ContextPath: the 1x1 global context, "nearest-upsampled" to feat32's size, is an Add
     # that broadcasts; the other two nearest upsamples double the size.
     avg = g.op("GlobalAveragePool", [feat32], "cp.avg")
-    avg = g.conv(avg, "cp.conv_avg.conv", "cp.conv_avg.bn", relu=True)
+    avg = g.conv(avg, "cp.conv_avg.conv", "cp.conv_avg.bn", relu=True, pooled=True)
     feat32_sum = g.op("Add", [_attention_refinement(g, feat32, "cp.arm32"), avg], "cp.feat32_sum")
     feat32_up = g.resize_like(feat32_sum, feat16, "cp.feat32_up", "nearest")
     feat32_up = g.conv(feat32_up, "cp.conv_head32.conv", "cp.conv_head32.bn", relu=True)
@@ -300,8 +366,8 @@ def _build_graph(g: _Graph) -> None:
     fused = g.op("Concat", [feat8, feat16_up], "ffm.concat", axis=1)
     feat = g.conv(fused, "ffm.convblk.conv", "ffm.convblk.bn", relu=True)
     atten = g.op("GlobalAveragePool", [feat], "ffm.avg")
-    atten = g.conv(atten, "ffm.conv1", relu=True)
-    atten = g.op("Sigmoid", [g.conv(atten, "ffm.conv2")], "ffm.sigmoid")
+    atten = g.conv(atten, "ffm.conv1", relu=True, pooled=True)
+    atten = g.op("Sigmoid", [g.conv(atten, "ffm.conv2", pooled=True)], "ffm.sigmoid")
     feat = g.op("Add", [g.op("Mul", [feat, atten], "ffm.mul"), feat], "ffm.out")
 
     # BiSeNetOutput conv_out, then the bilinear (align_corners) upsample to the input size.
@@ -312,29 +378,60 @@ def _build_graph(g: _Graph) -> None:
     g.op("Cast", [classes], "labels", to=2)  # int64 -> uint8 (19 classes)
 
 
-def convert(checkpoint: Path, onnx_out: Path) -> None:
+def convert(checkpoint: Path, onnx_out: Path, ranges: dict[str, list[float]] | None = None) -> None:
     """Convert face-parsing.PyTorch's `79999_iter.pth` into an ONNX file, without torch.
 
     The network's input `image`: uint8 [1, H, W, 3], BGR as OpenCV gives it, H and W
     multiples of 32 (dynamic). Output `labels`: uint8 [1, H, W], the index into CLASSES of
-    the most likely class per pixel. Same checkpoint, same bytes (no timestamps, fixed
-    producer, names from the checkpoint). Raises CheckpointError when the checkpoint cannot
-    be read or lacks a parameter of the network, OSError when a file cannot be read or written.
+    the most likely class per pixel. With `ranges` ({tensor: [min, max]}, see
+    `quantized_tensors`; the station's are `int8_ranges()`) the convolutions are quantised to
+    int8: uint8 activations, 7-bit weights per channel. Same checkpoint and ranges, same
+    bytes (no timestamps, fixed producer, names from the checkpoint). Raises CheckpointError
+    when the checkpoint cannot be read or lacks a parameter of the network, KeyError when
+    `ranges` lacks a tensor, OSError when a file cannot be read or written.
     """
-    import onnx
+    model = _model(_graph(read_checkpoint(checkpoint), ranges))
+    Path(onnx_out).write_bytes(model.SerializeToString(deterministic=True))
+
+
+def int8_ranges() -> dict[str, list[float]]:
+    """The pinned ranges (INT8_RANGES) the station's int8 network is converted with."""
+    return json.loads(INT8_RANGES.read_text(encoding="utf-8"))["ranges"]
+
+
+def quantized_tensors(checkpoint: Path, onnx_out: Path) -> list[str]:
+    """Write the float network with every tensor that `convert` quantises as an extra
+    float output, for measuring their ranges on calibration photos (tools/parser_ranges.py).
+    Returns those tensors' names. Errors as `convert`."""
     from onnx import TensorProto, helper
 
-    weights = read_checkpoint(checkpoint)
-    g = _Graph(weights)
+    g = _graph(read_checkpoint(checkpoint), None)
+    names = list(dict.fromkeys(g.quantized))
+    model = _model(g, [helper.make_tensor_value_info(name, TensorProto.FLOAT, [None] * 4) for name in names])
+    Path(onnx_out).write_bytes(model.SerializeToString())
+    return names
+
+
+def _graph(weights: dict[str, np.ndarray], ranges: dict[str, list[float]] | None) -> _Graph:
+    g = _Graph(weights, ranges)
     try:
         _build_graph(g)
     except KeyError as error:
+        if ranges is not None and error.args[0] in g.quantized:
+            raise
         raise CheckpointError(f"the checkpoint has no parameter {error.args[0]}: not a BiSeNet face parser") \
             from error
+    return g
+
+
+def _model(g: _Graph, extra_outputs: list = ()):
+    import onnx
+    from onnx import TensorProto, helper
+
     graph = helper.make_graph(
         g.nodes, "bisenet_face_parsing",
         [helper.make_tensor_value_info("image", TensorProto.UINT8, [1, "height", "width", 3])],
-        [helper.make_tensor_value_info("labels", TensorProto.UINT8, [1, "height", "width"])],
+        [helper.make_tensor_value_info("labels", TensorProto.UINT8, [1, "height", "width"]), *extra_outputs],
         g.initializers)
     model = helper.make_model(
         graph, producer_name=_PRODUCER, producer_version=_PRODUCER_VERSION, ir_version=_IR_VERSION,
@@ -342,7 +439,7 @@ def convert(checkpoint: Path, onnx_out: Path) -> None:
         doc_string="BiSeNet face parsing (zllrunning/face-parsing.PyTorch 79999_iter.pth, CelebAMask-HQ); "
                    "labels: " + " ".join(f"{i}={c}" for i, c in enumerate(CLASSES)))
     onnx.checker.check_model(model)
-    Path(onnx_out).write_bytes(model.SerializeToString(deterministic=True))
+    return model
 
 
 # --- running it -------------------------------------------------------------------------------

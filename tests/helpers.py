@@ -27,11 +27,11 @@ def config_variant(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-def model_folder_without(folder: Path, models: Path, missing) -> Path:
-    """`folder`, made, with a link to every model file of `models` but `missing` (a
-    kiosk.models model file): a station or an offline install that lacks that one."""
+def model_folder_without(folder: Path, models: Path, *missing) -> Path:
+    """`folder`, made, with a link to every model file of `models` but the `missing` ones
+    (kiosk.models model files): a station or an offline install that lacks those."""
     folder.mkdir()
     for model in MODEL_FILES:
-        if model is not missing:
+        if model not in missing:
             (folder / model.name).symlink_to(models / model.name)
     return folder

@@ -13,7 +13,7 @@ from kiosk import models as model_files
 from kiosk.faceparsing import CLASSES, FaceParser
 from tests.helpers import model_folder_without
 
-PARSING = model_files.FACE_PARSING
+PARSING, LIVE_PARSING = model_files.FACE_PARSING, model_files.FACE_PARSING_INT8
 
 
 @pytest.fixture(scope="module")
@@ -48,19 +48,33 @@ def test_the_checkpoint_is_read_without_torch(parsing_checkpoint):
     assert weights["cp.resnet.bn1.num_batches_tracked"].dtype == np.int64
 
 
-def test_conversion_gives_the_pinned_file_every_time(parsing_checkpoint, tmp_path):
+@pytest.mark.parametrize("model", [PARSING, LIVE_PARSING], ids=["float", "int8"])
+def test_conversion_gives_the_pinned_file_every_time(parsing_checkpoint, tmp_path, model):
+    ranges = faceparsing.int8_ranges() if model.quantized else None
     for run in ("first", "second"):
-        faceparsing.convert(parsing_checkpoint, tmp_path / f"{run}.onnx")
-        assert model_files.sha256_of(tmp_path / f"{run}.onnx") == PARSING.sha256, run
+        faceparsing.convert(parsing_checkpoint, tmp_path / f"{run}.onnx", ranges)
+        assert model_files.sha256_of(tmp_path / f"{run}.onnx") == model.sha256, run
+
+
+def test_the_int8_parser_of_the_live_guidance_sees_what_the_float_one_sees(models, parser, portrait):
+    live = FaceParser(models / LIVE_PARSING.name)
+    for width in (480, 288):
+        image = cv2.resize(portrait, (width, width * 4 // 3), interpolation=cv2.INTER_AREA)
+        exact, quantized = parser.parse(image), live.parse(image)
+        assert np.mean(exact == quantized) > 0.97, width
+        for part in ("skin", "hair", "l_ear", "cloth"):
+            assert abs(_share(exact, part) - _share(quantized, part)) <= 0.1 * _share(exact, part), (width, part)
 
 
 def test_fetch_converts_the_checkpoint_from_a_folder(tmp_path, models, parsing_checkpoint):
-    source = model_folder_without(tmp_path / "usb-stick", models, PARSING)  # an offline install's other files
+    # an offline install's other files
+    source = model_folder_without(tmp_path / "usb-stick", models, PARSING, LIVE_PARSING)
     shutil.copyfile(parsing_checkpoint, source / PARSING.checkpoint_name)
     lines = []
     model_files.fetch(tmp_path / "models", source, report=lines.append, offline=True)
-    assert model_files.check(tmp_path / "models", PARSING) is None
-    assert f"{PARSING.name}: OK (from checkpoint" in lines[-1] and "converted" in lines[-1]
+    for model in (PARSING, LIVE_PARSING):
+        assert model_files.check(tmp_path / "models", model) is None
+        assert any(line.startswith(f"{model.name}: OK (from checkpoint") and "converted" in line for line in lines)
 
 
 def test_fetch_refuses_a_checkpoint_with_one_byte_changed(tmp_path, models, parsing_checkpoint):

@@ -21,7 +21,7 @@ def test_fetch_from_a_folder_verifies_and_copies_every_model(tmp_path, models):
     lines = []
     model_files.fetch(target, models, report=lines.append, offline=True, identity=True)
     assert _all_correct(target)
-    assert len(lines) == 5 and all("SHA-256 verified" in line for line in lines)
+    assert len(lines) == 6 and all("SHA-256 verified" in line for line in lines)
     again = []
     start = time.perf_counter()
     model_files.fetch(target, models, report=again.append, offline=True, identity=True)
