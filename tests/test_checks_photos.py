@@ -153,6 +153,26 @@ def test_live_mode_reaches_the_same_verdicts_and_the_saved_frame_is_judged_in_fu
     assert analyser.parsing_ms, "the parsing ran on the worker"
 
 
+def test_live_a_failure_of_the_small_parse_waits_for_a_full_parse_and_a_pass_does_not(settings, photos):
+    """The compliant roll4_118 loses an ear's rim on the small live parse. Its first full
+    parse confirms the ears are visible; until the next one ([checks] live_confirm_s, long
+    here) the small parses keep updating and the ears keep their pass, never a false "show
+    your ears"."""
+    slowly = dataclasses.replace(settings, check_options=dataclasses.replace(settings.check_options,
+                                                                              live_confirm_s=10.0))
+    image = cv2.imread(str(photos / "london_synthetic__roll4_118.jpg"))
+    ears = []
+    with Analyser(slowly, mode="video") as analyser:
+        for i in range(120):
+            ears.append(by_id(analyser.analyse(image, timestamp_ms=i * 33))["ears_visible"].verdict)
+            time.sleep(0.02)
+            if analyser.updates >= 4:
+                break
+    assert analyser.updates >= 4, "the small parse kept updating"
+    assert len(analyser.parsing_ms) == analyser.updates + 1, "one full parse confirmed, the others waited"
+    assert Verdict.FAIL not in ears and ears[-1] == Verdict.PASS
+
+
 def test_live_a_new_person_is_not_told_what_the_empty_frame_said(settings, photos):
     """A frame without a face says "no face" on every check; the next person's slow checks
     wait silently for their own results instead of repeating it."""

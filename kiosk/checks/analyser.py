@@ -60,6 +60,7 @@ class Analyser:
         self._generation = 0  # counts people: a frame without a face ends one
         self._submitted = float("-inf")
         self._interval = 1.0 / options.live_parsing_hz
+        self._confirmed = float("-inf")  # when the worker last confirmed failures on a full parse
         self.parsing_ms: list[float] = []  # time of each live parse, for `kiosk bench`
         self.updates = 0  # results the worker delivered (parsing updates), for `kiosk bench`
 
@@ -112,16 +113,22 @@ class Analyser:
         """On the worker: the parsing and every slow check on one frame's own context. The
         small parse loses thin parts (an ear's rim, a stud), so a rule it fails is judged
         again on a full 480x640 parse (int8 too: on the 221 faces of ../shared/faces it
-        gives 4 of the float parse's 1768 verdicts otherwise) before the student is told:
-        live guidance never asks for what the saved frame would not."""
+        gives 5 of the float parse's 1768 verdicts otherwise) before the student is told:
+        live guidance never asks for what the saved frame would not. That parse runs at
+        most every [checks] live_confirm_s; in between such a rule is left out of the
+        results and keeps the verdict the student sees."""
         slow = [(check, params) for check, params in self.checks if not check.every_frame]
         results = {check.id: check.judge(ctx, params) for check, params in slow}
         failed = [(check, params) for check, params in slow
                   if check.reads_parsing and results[check.id].verdict is Verdict.FAIL]
         parses = [ctx]
-        if failed:
+        if failed and time.monotonic() - self._confirmed >= self.settings.check_options.live_confirm_s:
+            self._confirmed = time.monotonic()
             parses.append(dataclasses.replace(ctx, parse_width=OUT_W))
             results.update({check.id: check.judge(parses[-1], params) for check, params in failed})
+        elif failed:
+            for check, _ in failed:
+                del results[check.id]
         self.parsing_ms.extend(c.parsing_ms for c in parses if c.parsing_ms is not None)
         self.updates += ctx.parsing_ms is not None  # an update of the parsing, not only of the picture checks
         return results

@@ -103,6 +103,9 @@ class Options:
     # ... at most this often, so MediaPipe keeps its core for the camera rate. (A multiple of 96,
     # so that the height, 4/3 of it, is a multiple of 32 too.)
     live_parsing_hz: float = field(metadata={"range": (1.0, 30.0)})
+    # A rule the small parse fails is confirmed on a full 480 x 640 parse at most this often;
+    # meanwhile it keeps the verdict the student sees, so a pass still shows at once.
+    live_confirm_s: float = field(metadata={"range": (0.0, 10.0)})
 
 
 def build_options(raw_checks: dict) -> Options:
