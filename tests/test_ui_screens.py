@@ -20,6 +20,7 @@ from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QPushButton
+from pyzbar.pyzbar import decode
 
 from kiosk import session as s
 from kiosk.camera import Frame
@@ -27,6 +28,7 @@ from kiosk.codec import DemoCodec, new_code
 from kiosk.messages import reasons, rule_name, text
 from kiosk.session import State
 from kiosk.store import RosterEntry, Store
+from kiosk.ui import style
 from kiosk.ui.printer import Printers
 
 # cv2 points Qt at its own plugins on import; undo it before pytest-qt makes the QApplication.
@@ -453,6 +455,59 @@ def test_the_review_photo_is_large_and_failed_checks_lead_in_view_with_what_was_
     assert all(_in_view(row, scroll) for row in window.failed_rows)
 
 
+def settle() -> None:
+    """A few turns of the event loop, as the station has between two frames: rows added to
+    a list show, and its layout follows, a turn later."""
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def _list_rows(window) -> list:
+    rows = window.review_list
+    return [rows.itemAt(i).widget() for i in range(rows.count()) if rows.itemAt(i).widget() is not None]
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, UPRIGHT], ids=["1920x1080", "1080x1920"])
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("photographer", [False, True], ids=["student", "photographer"])
+def test_every_row_of_the_checks_is_in_view_and_a_notice_squeezes_none(station, size, language, photographer):
+    station = station(language, size)
+    window = station.window
+    station.to_guiding()
+    if photographer:  # two failed checks, one overridden: the longest list
+        station.unlock()
+        station.show("fail", 1.0)
+        station.click(window.shutter_button)
+        station.session.handle(s.Override(station.view.capture.blocking[0].id, reasons("override", language)[1]))
+    else:
+        station.photograph()
+    settle()
+    scroll = window.review_scroll
+    rows = _list_rows(window)
+    assert rows and all(_in_view(row, scroll) for row in rows)
+    assert scroll.verticalScrollBar().maximum() == 0  # nothing to scroll to
+    boxes, height = [box.geometry() for box in window.confirm_boxes.values()], scroll.height()
+    station.key(Qt.Key.Key_Return)  # too soon: what is missing is said, above the three lines
+    settle()
+    assert window.appearance_title.property("role") == "notice"
+    assert scroll.height() == height and all(_in_view(row, scroll) for row in _list_rows(window))
+    assert [box.geometry() for box in window.confirm_boxes.values()] == boxes
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, UPRIGHT], ids=["1920x1080", "1080x1920"])
+def test_the_three_lines_title_is_an_instruction_read_from_where_the_student_stands(station, size):
+    station = station("zh", size)
+    window = station.window
+    station.to_guiding()
+    station.photograph()
+    title = window.appearance_title
+    assert title.text() == station.say("review.student_confirm_title")
+    # As large as the body text and the lines it is about, in the text's colour (not grey).
+    assert title.font().pixelSize() >= style.small(min(size)) and title.font().bold()
+    assert title.palette().windowText().color() == style.TEXT
+    assert title.font().pixelSize() >= next(iter(window.confirm_boxes.values())).font().pixelSize()
+
+
 # -- photographer mode on a touch screen ------------------------------------------------
 
 
@@ -482,6 +537,33 @@ def test_the_pin_entry_keeps_its_focus_and_has_a_keypad(station, language):
         station.click(window.dialog.keys[digit])
     station.click(window.dialog.ok)
     assert station.view.operator is not None
+
+
+def test_the_pin_ok_key_lines_up_with_its_row(station):
+    station = station("en")
+    station.key(Qt.Key.Key_F12)
+    dialog = station.window.dialog
+    QApplication.processEvents()
+    ok, row = dialog.ok.geometry(), [dialog.keys[key].geometry() for key in "⌫0"]
+    assert all(ok.top() == key.top() and ok.height() == key.height() for key in row)
+
+
+def test_the_photographers_receipt_qr_has_its_quiet_zone(station):
+    station = station("en")
+    station.to_guiding()
+    station.unlock()
+    station.photograph()
+    station.accept()
+    assert station.window.print_button.isVisible()  # the photographer's receipt
+    image = station.window.saved_qr.pixmap().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    pixels = np.array(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())[:, :image.width()]
+    dark = np.argwhere(pixels < 128)
+    top, left = dark.min(axis=0)
+    finder = np.argmax(pixels[top, left:] >= 128)  # the finder pattern's top edge: 7 modules
+    module = finder / 7
+    quiet = min(top, left, image.height() - 1 - dark[:, 0].max(), image.width() - 1 - dark[:, 1].max())
+    assert quiet >= 4 * module  # white modules on every side, not the page's grey
+    assert [symbol.data.decode() for symbol in decode(pixels.copy())] == [station.view.receipt.qr_text]
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -148,6 +149,8 @@ class PinDialog(Dialog):
                                      else lambda key=key: self.entry.insert(key))
             keys.addWidget(self.keys[key], i // 3, i % 3)
         self.ok = _button(text("ok", language), "primary", self.submit)
+        # As high as the keys of its row (it has not their larger letters), not centred lower.
+        self.ok.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         keys.addWidget(self.ok, 3, 2)
         self.rows.addLayout(keys)
         self.rows.addWidget(_button(text("cancel", language), None, self.cancel))

@@ -68,6 +68,7 @@ def sheet(short_side: int) -> str:
     QLabel[role="label"] {{ color: {TEXT_MUTED.name()}; font-size: {int(s * 1.2)}px; }}
     QLabel[role="error"] {{ color: {FAIL.name()}; font-size: {b}px; font-weight: bold; }}
     QLabel[role="notice"] {{ color: {FAIL.name()}; font-weight: bold; }}
+    QLabel[role="instruction"] {{ font-weight: bold; }}
     QLabel[role="dialogtitle"] {{ font-size: {int(s * 1.4)}px; font-weight: bold; }}
     QLabel[role="section"] {{ color: {TEXT_MUTED.name()}; font-size: {int(s * 0.9)}px; font-weight: bold;
                   padding-top: {s // 3}px; }}
@@ -82,6 +83,7 @@ def sheet(short_side: int) -> str:
     QPushButton[role="primary"] {{ background: {ACCENT.name()}; color: white; border: none;
                   font-weight: bold; }}
     QPushButton[role="danger"] {{ color: {FAIL.name()}; border-color: {FAIL.name()}; }}
+    QPushButton[role="inline"] {{ font-size: {int(s * 0.8)}px; padding: {s // 5}px {s // 2}px; }}
     QPushButton[role="key"] {{ font-size: {int(s * 1.3)}px; min-height: {int(s * 1.6)}px; }}
     QPushButton[role="choice"] {{ text-align: left; padding: {s // 3}px {s // 2}px; }}
     QPushButton[role="choice"]:checked {{ background: #dbe8fb; border-color: {ACCENT.name()}; }}
@@ -89,6 +91,8 @@ def sheet(short_side: int) -> str:
                   font-weight: bold; }}
     QCheckBox {{ font-size: {s}px; color: {TEXT.name()}; spacing: {s // 2}px; }}
     QCheckBox::indicator {{ width: {s}px; height: {s}px; }}
+    QCheckBox[role="inline"] {{ font-size: {int(s * 0.8)}px; }}
+    QCheckBox[role="inline"]::indicator {{ width: {int(s * 0.8)}px; height: {int(s * 0.8)}px; }}
     QLineEdit {{ font-size: {s}px; padding: {s // 3}px; }}
     QLineEdit[role="pin"] {{ font-size: {int(s * 1.4)}px; letter-spacing: {s // 3}px; }}
     QTableWidget, QHeaderView::section {{ font-size: {int(s * 0.8)}px; }}

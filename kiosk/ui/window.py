@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import time
 
-from PySide6.QtCore import QObject, QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -53,10 +53,13 @@ class ViewBridge(QObject):
 
 
 def qr_pixmap(data: str, size: int) -> QPixmap:
-    pixels = qr_image(data, border=2)
+    """The QR at most `size` px square, its quiet zone the 4 white modules a phone needs to
+    find it (the page around it is not white), each module the same whole number of px."""
+    pixels = qr_image(data, scale=1)
     image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0],
                    QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
+    side = pixels.shape[0] * max(1, size // pixels.shape[0])
+    return QPixmap.fromImage(image).scaled(side, side)
 
 
 def button(role: str | None = None) -> QPushButton:
@@ -71,6 +74,12 @@ def button(role: str | None = None) -> QPushButton:
 def minutes(seconds: int) -> str:
     """600 -> '10:00'."""
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def unbroken(words: str) -> str:
+    """`words` with no line break inside: a word joiner between each two characters (a line
+    may break between any two hanzi) and no-break spaces."""
+    return "\u2060".join(words.replace(" ", "\u00a0"))
 
 
 class ElidedLabel(QLabel):
@@ -93,6 +102,56 @@ class RowCheckBox(QCheckBox):
 
     def hitButton(self, pos) -> bool:
         return self.rect().contains(pos)
+
+
+class CheckList(QScrollArea):
+    """The review's checks. It asks its layout for the height of all its rows, so that each
+    one is in view wherever the screen has room; it scrolls only where it has not."""
+
+    def __init__(self, rows: QWidget) -> None:
+        super().__init__()
+        self.setWidget(rows)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:
+        rows = self.widget()
+        height = rows.heightForWidth(self.viewport().width())
+        return QSize(super().sizeHint().width(), height if height >= 0 else rows.sizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # its lines wrap anew: another height
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # rows came, went or changed: another height
+        return super().eventFilter(watched, event)
+
+
+class ReservedLabel(QLabel):
+    """A wrapped label as high as the longest of the texts it may say (reserve()), so that
+    what is below it stays put when it says another."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.texts: tuple[str, ...] = ()
+
+    def reserve(self, texts) -> None:
+        self.texts = tuple(texts)
+        self.updateGeometry()
+
+    def heightForWidth(self, width: int) -> int:
+        # As QLabel measures its own plain text, for each text it may say.
+        margins = self.contentsMargins()
+        inner = width - margins.left() - margins.right() - 2 * self.margin()
+        flags = int(self.alignment()) | int(Qt.TextFlag.TextWordWrap)
+        tallest = max((self.fontMetrics().boundingRect(0, 0, inner, 100000, flags, words).height()
+                       for words in self.texts), default=0)
+        return max(super().heightForWidth(width), tallest + margins.top() + margins.bottom() + 2 * self.margin())
 
 
 class PhotoView(QWidget):
@@ -274,7 +333,7 @@ class KioskWindow(QWidget):
         self.review_photo = PhotoView()
         self.review_body.addWidget(self.review_photo, 5)
         side = QVBoxLayout()
-        side.setSpacing(12)
+        side.setSpacing(8)
         self.review_title = label(role="title")
         side.addWidget(self.review_title)
         self.review_identity = label(role="notice")  # the identity pre-check's verdict, when compared
@@ -286,20 +345,26 @@ class KioskWindow(QWidget):
         self.review_list = QVBoxLayout(rows)
         self.review_list.setContentsMargins(0, 0, 0, 0)
         self.review_list.setSpacing(8)
-        self.review_scroll = QScrollArea()
-        self.review_scroll.setWidget(rows)
-        self.review_scroll.setWidgetResizable(True)
-        self.review_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.review_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.review_scroll = CheckList(rows)
         self.review_scroll.setStyleSheet("QScrollArea, #checklist { background: transparent; }")
         side.addWidget(self.review_scroll, 1)
-        self.appearance_title = label(role="section")
+        # An instruction to the student, read from where they stand; a notice of what is
+        # missing takes its place in its colour and size, and the room of the longest.
+        self.appearance_title = ReservedLabel()
+        self.appearance_title.setProperty("role", "instruction")
+        self.appearance_title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
         side.addWidget(self.appearance_title)
+        # One under the other for the student; in a row of the photographer's short words
+        # and smaller controls, which leaves the checks their room.
+        self.confirm_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.confirm_row.setSpacing(24)
         self.confirm_boxes = {item: RowCheckBox() for item in s.APPEARANCE}
         for item, box in self.confirm_boxes.items():
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             box.clicked.connect(lambda checked, item=item: self.post(s.ConfirmAppearance(item, checked)))
-            side.addWidget(box)
+            self.confirm_row.addWidget(box)
+        self.confirm_row.addStretch()
+        side.addLayout(self.confirm_row)
         buttons = QHBoxLayout()
         self.retake_button = button()
         self.retake_button.clicked.connect(lambda: self.post(s.Retake()))
@@ -473,12 +538,12 @@ class KioskWindow(QWidget):
     def _show_review(self, view: s.View, lang: str) -> None:
         capture = view.capture
         operator = view.operator is not None
-        # The photo is the larger part: beside the checks 5 to 6 of the width (its height is
-        # the page's); above them 11 to 9 of the height, half for a photographer, who has
-        # the failed checks and the confirmations to see too.
+        # Beside the checks the photo has the page's height, 5 to 6 of the width (2 to 3 for a
+        # photographer: the failed checks' lines need the width, the photo under the
+        # photographer's bar is no wider). Above them it has what the checks leave.
         upright = self.height() > self.width()
-        self.review_body.setStretch(0, (10 if operator else 11) if upright else 5)
-        self.review_body.setStretch(1, (10 if operator else 9) if upright else 6)
+        self.review_body.setStretch(0, 1 if upright else 2 if operator else 5)
+        self.review_body.setStretch(1, 0 if upright else 3 if operator else 6)
         self.review_title.setText(text("review.title_photographer" if operator else "review.title", lang))
         new_photo = self._review_shown is None or capture.jpeg is not self._review_shown[0].jpeg
         if new_photo:
@@ -493,9 +558,14 @@ class KioskWindow(QWidget):
         # is still missing is said in that title's place, above the three lines: a line of its
         # own would take the room of the checks and move the boxes under a finger on its way.
         who = "review.confirm" if operator else "review.student_confirm"
+        notices = ("review.needs_confirm",) if operator else ("review.needs_operator", "review.needs_student_confirm")
+        self.appearance_title.reserve(text(key, lang) for key in (f"{who}_title", *notices))
         self.appearance_title.setText(text(view.notice or f"{who}_title", lang))
-        set_role(self.appearance_title, "notice" if view.notice else "section")
+        set_role(self.appearance_title, "notice" if view.notice else "instruction")
+        self.confirm_row.setDirection(QBoxLayout.Direction.LeftToRight if operator
+                                      else QBoxLayout.Direction.TopToBottom)
         for item, box in self.confirm_boxes.items():
+            set_role(box, "inline" if operator else "")
             box.setText(text(f"{who}_{item}", lang))
             box.setChecked(item in capture.confirmations)
         identity = capture.identity
@@ -516,6 +586,9 @@ class KioskWindow(QWidget):
         # before that still answers, with what is missing (a disabled button would not).
         set_role(self.accept_button, "primary" if not capture.open_failures and capture.confirmed else "unready")
         self.pages.setCurrentWidget(self.review_page)
+        # The list's height follows the width a first pass of the layout gives it: a second
+        # now, so that the photo has its size at once.
+        self.review_page.layout().activate()
 
     def _fill_checks(self, capture, operator: bool, lang: str) -> None:
         """The failed checks, each with what was measured against its limit (and for a
@@ -537,16 +610,14 @@ class KioskWindow(QWidget):
             self.review_list.addWidget(row)
         failed_rules = {r.rule for r in failed}
         passed = list(dict.fromkeys(r.rule for r in capture.report.results if r.rule not in failed_rules))
-        self.review_list.addWidget(label(text("review.passed" if failed else "review.all_passed", lang), "section"))
-        grid_box = QWidget()
-        grid = QGridLayout(grid_box)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setVerticalSpacing(2)
-        columns = 3 if self.width() >= self.height() else 2
-        for i, rule in enumerate(passed):
-            name = label(f"{style.SYMBOL['pass']} {rule_name(rule, lang)}", "passed", wrap=False)
-            grid.addWidget(name, i // columns, i % columns)
-        self.review_list.addWidget(grid_box)
+        # One paragraph after its heading, a line breaking only between two rules: half the
+        # height of a grid of them, which leaves every row of the list room on the screen.
+        heading = html.escape(text("review.passed" if failed else "review.all_passed", lang))
+        names = [html.escape(unbroken(f"{style.SYMBOL['pass']} {rule_name(rule, lang)}")) for rule in passed]
+        gap = "&nbsp;" * 3 + " "  # wide enough to tell one rule from the next
+        rules = label(f'<b style="color: {style.TEXT_MUTED.name()}">{heading}</b>{gap}' + gap.join(names), "passed")
+        rules.setTextFormat(Qt.TextFormat.RichText)
+        self.review_list.addWidget(rules)
         self.review_list.addStretch()
 
     def _failed_row(self, result, reason: str | None, operator: bool, lang: str, size: int) -> QWidget:
@@ -567,7 +638,7 @@ class KioskWindow(QWidget):
         line.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
         line.addWidget(words, 1)
         if operator and not reason:
-            override = button()
+            override = button("inline")
             override.setText(text("review.override", lang))
             override.clicked.connect(lambda _=False, check=result.id: self.post(s.Ask("override", check)))
             line.addWidget(override, 0, Qt.AlignmentFlag.AlignVCenter)
