@@ -21,3 +21,10 @@ def test_bench_plays_a_folder_and_explains_a_bad_path(settings, photos, tmp_path
     assert "frames per second" in capsys.readouterr().out
     assert run(settings, "bench", str(tmp_path / "nothing-here")) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_bench_at_the_camera_rate_gives_frames_no_faster_than_the_camera(settings, capsys):
+    """--camera-rate: frames come at [camera] fps, as on the station, not as fast as judged."""
+    assert run(settings, "bench", "--frames", "30", "--json", "--camera-rate") == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["frames"] == 30 and figures["fps"] <= settings.camera.fps + 0.5

@@ -84,6 +84,7 @@ class Analyser:
             # Every check answers at once (no stale "pass" for a person who left), and what the
             # worker still judges belongs to them: the next person starts afresh.
             self._slow, self._generation = {}, self._generation + 1
+            self._confirmed = float("-inf")  # the next person's first failure is confirmed at once
             return Report(tuple(check.judge(ctx, params) for check, params in self.checks), None)
         self._collect()
         if self._pending is None and time.monotonic() - self._submitted >= self._interval:
