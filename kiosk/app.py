@@ -156,10 +156,22 @@ def run(settings, camera_path: str | None, windowed: bool = False, store_folder=
     """`kiosk run`: the full-screen kiosk until the photographer closes it."""
     from kiosk.camera import open_camera
 
+    import signal
+
+    from PySide6.QtCore import QTimer
+
     app = qt_application()
     clock = SystemClock()
     kiosk = build(settings, open_camera(settings, camera_path, clock), clock, clock, store_folder=store_folder)
     app.aboutToQuit.connect(kiosk.stop)
+    # A service stop or shutdown (SIGTERM) and Ctrl+C end the kiosk as closing it does: the
+    # store closes and the demo's store with its photos is removed. Python sees a signal only
+    # when it runs, so a timer wakes it inside Qt's loop.
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: app.exit(0))  # not quit(): the kiosk window refuses to close
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
     kiosk.start()
     window = kiosk.window
     if windowed:

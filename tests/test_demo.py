@@ -11,7 +11,9 @@ import time
 from kiosk.store.store import DB_NAME
 
 
-def test_the_demo_keeps_its_store_out_of_the_station_data_folder(data_dir, tmp_path):
+def test_the_demo_keeps_its_store_out_of_the_station_data_folder_and_removes_it_when_stopped(data_dir, tmp_path):
+    """Also when it is stopped by a signal (a service stop, a shutdown), not only closed: its
+    photos of whoever tried it do not stay on the disk."""
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(scratch)}
@@ -25,6 +27,11 @@ def test_the_demo_keeps_its_store_out_of_the_station_data_folder(data_dir, tmp_p
             time.sleep(0.5)
         assert list(scratch.glob(f"kiosk-demo-*/{DB_NAME}")), "the demo never opened its store"
         assert not (data_dir / DB_NAME).exists()
-    finally:
         demo.terminate()
         demo.communicate(timeout=30)
+        assert demo.returncode == 0
+        assert not list(scratch.glob("kiosk-demo-*")), "the demo's store was left on the disk"
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.communicate(timeout=30)
