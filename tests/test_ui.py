@@ -306,7 +306,7 @@ def test_the_command_line_refuses_a_missing_camera_file(tmp_path):
 
     done = kiosk("run", "--camera", str(tmp_path / "nothing-here.mp4"))
     assert done.returncode == 2
-    assert "give a video file or a folder of images" in done.stderr
+    assert "give a video file, an image file or a folder of images" in done.stderr
 
 
 @pytest.mark.parametrize("command", [["run", "--camera", "CAMERA"], ["demo"]])

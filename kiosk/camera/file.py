@@ -1,4 +1,4 @@
-"""A camera that plays a video file or a folder of images: demo mode and every test's camera."""
+"""A camera that plays a video file, an image file or a folder of images: demo mode and every test's camera."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class FileCamera:
             if not self._video.isOpened():
                 raise CameraError(f"{self.path} is not a video OpenCV can play")
         else:
-            raise CameraError(f"{self.path} does not exist: give a video file or a folder of images")
+            raise CameraError(f"{self.path} does not exist: give a video file, an image file or a folder of images")
         self._position = 0
         self._due = None
         self.delivered = None

@@ -12,7 +12,7 @@ DEMO_FOOTAGE = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo.m
 def register(sub) -> None:
     run = sub.add_parser("run", help="start the kiosk window, full screen, on the USB camera")
     run.add_argument("--camera", metavar="PATH",
-                     help="play a video file or a folder of images as the camera (demo, tests)")
+                     help="play a video file, an image file or a folder of images as the camera (demo, tests)")
     run.add_argument("--windowed", action="store_true",
                      help="a normal window instead of full screen (to try it on a desktop)")
     run.set_defaults(func=run_kiosk, journal=True)
@@ -28,7 +28,7 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
     from kiosk.codec import CodecError
 
     if args.camera and not Path(args.camera).exists():
-        print(f"--camera {args.camera}: no such file or folder; give a video file or a folder of images",
+        print(f"--camera {args.camera}: no such file or folder; give a video file, an image file or a folder of images",
               file=sys.stderr)
         return 2
     if (problem := _models_problem(settings)) is not None:
