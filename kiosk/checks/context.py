@@ -336,6 +336,13 @@ class Toolbox:
         return to_lab(np.ascontiguousarray(self.ctx.portrait[HALF]))
 
     @cached_property
+    def picture_chroma(self) -> float:
+        """Lab chroma of the most colourful 1 % of the portrait's camera pixels (half size).
+        Under COLOURLESS_CHROMA the picture is black and white."""
+        lab = self.lab_half[self.inside_half]
+        return float(np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 99))
+
+    @cached_property
     def inside_half(self) -> np.ndarray:
         """Portrait pixels that come from the camera frame (not the replicated edge)."""
         yy, xx = np.mgrid[0:OUT_H:2, 0:OUT_W:2]
@@ -477,6 +484,7 @@ class Toolbox:
         return found
 
 
+COLOURLESS_CHROMA = 2.0  # a greyscale JPEG's chroma stays under this (compression noise); skin alone is 10 and more
 SPREAD_FLOOR = (6.0, 3.5, 3.5)  # smallest Lab spread of a colour model (camera noise, even skin)
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kiosk.checks.context import COLOURLESS_CHROMA
 from kiosk.checks.geometry import need_face
 from kiosk.checks.landmarks import CHEEK_L, CHEEK_R, CHIN, FOREHEAD, HALF, NOSE_TIP, rect
 from kiosk.checks.registry import Check, fitted, register
@@ -101,6 +102,10 @@ class Clothing(Check):
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         tools = ctx.tools
+        if tools.picture_chroma < COLOURLESS_CHROMA:  # the colour check says what to do
+            return self.unknown(threshold, "黑白照片分不出上衣与背景的颜色，请关闭相机的黑白模式",
+                                "a black-and-white picture has no colours to tell the top from the backdrop: "
+                                "switch off the camera's black-and-white mode")
         top = tools.clothing_half
         rows = top[-top.shape[0] // 8:]
         if rows.mean() < p.min_fraction or tools.backdrop_half.sum() < 125:
@@ -253,8 +258,7 @@ class Colour(Check):
     def measure(self, ctx, p):
         if (missing := need_face(self, ctx, self.threshold(p))) is not None:
             return missing
-        lab = ctx.tools.lab_half[ctx.tools.inside_half]
-        return {"chroma": float(np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 99))}
+        return {"chroma": ctx.tools.picture_chroma}
 
     def decide(self, m, p):
         threshold = self.threshold(p)
