@@ -338,7 +338,7 @@ class Toolbox:
     @cached_property
     def picture_chroma(self) -> float:
         """Lab chroma of the most colourful 1 % of the portrait's camera pixels (half size).
-        Under COLOURLESS_CHROMA the picture is black and white."""
+        Under kiosk.checks.scene.COLOURLESS_CHROMA the picture is black and white."""
         lab = self.lab_half[self.inside_half]
         return float(np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 99))
 
@@ -484,7 +484,6 @@ class Toolbox:
         return found
 
 
-COLOURLESS_CHROMA = 2.0  # a greyscale JPEG's chroma stays under this (compression noise); skin alone is 10 and more
 SPREAD_FLOOR = (6.0, 3.5, 3.5)  # smallest Lab spread of a colour model (camera noise, even skin)
 
 

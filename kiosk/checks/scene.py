@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kiosk.checks.context import COLOURLESS_CHROMA
 from kiosk.checks.geometry import need_face
 from kiosk.checks.landmarks import CHEEK_L, CHEEK_R, CHIN, FOREHEAD, HALF, NOSE_TIP, rect
 from kiosk.checks.registry import Check, fitted, register
@@ -70,6 +69,10 @@ class Background(Check):
             return self.result(Verdict.FAIL, distance, threshold, "头部后面有阴影，请离背景远一点",
                                "there is a shadow behind your head: move a little away from the backdrop")
         return self.result(Verdict.PASS, distance, threshold)
+
+
+# A greyscale JPEG's chroma stays under this (compression noise); skin alone is 10 and more.
+COLOURLESS_CHROMA = 2.0
 
 
 @register
