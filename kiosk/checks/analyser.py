@@ -3,9 +3,9 @@
 Live (video mode) the checks marked every_frame run on each camera frame for guidance; the
 others, the face parsing among them, run beside it on a worker thread on the newest frame,
 at most [checks] live_parsing_hz times a second, on a smaller copy of the portrait, by the
-int8 copy of the parser. The frame to be saved (Report.finish) and unrelated stills (image
-mode) are judged by every check at the full 480x640, by the float parser the thresholds
-were fitted on.
+int8 copy of the parser (a failure there is confirmed by the float one). The frame to be
+saved (Report.finish) and unrelated stills (image mode) are judged by every check at the
+full 480x640, by the float parser the thresholds were fitted on.
 """
 from __future__ import annotations
 
@@ -113,11 +113,11 @@ class Analyser:
     def _judge_slow(self, ctx: FrameContext) -> dict:
         """On the worker: the parsing and every slow check on one frame's own context. The
         small parse loses thin parts (an ear's rim, a stud), so a rule it fails is judged
-        again on a full 480x640 parse (int8 too: on the 221 faces of ../shared/faces it
-        gives 5 of the float parse's 1768 verdicts otherwise) before the student is told:
-        live guidance never asks for what the saved frame would not. That parse runs at
-        most every [checks] live_confirm_s; in between such a rule is left out of the
-        results and keeps the verdict the student sees."""
+        again on the float 480x640 parse that judges the saved frame before the student is
+        told: live guidance never asks for what the saved frame would not (the int8 parse at
+        480x640 would, for 2 of the 221 faces of ../shared/faces). That parse runs at most
+        every [checks] live_confirm_s; in between such a rule is left out of the results and
+        keeps the verdict the student sees."""
         slow = [(check, params) for check, params in self.checks if not check.every_frame]
         results = {check.id: check.judge(ctx, params) for check, params in slow}
         failed = [(check, params) for check, params in slow
@@ -125,7 +125,7 @@ class Analyser:
         parses = [ctx]
         if failed and time.monotonic() - self._confirmed >= self.settings.check_options.live_confirm_s:
             self._confirmed = time.monotonic()
-            parses.append(dataclasses.replace(ctx, parse_width=OUT_W))
+            parses.append(dataclasses.replace(ctx, parse_width=OUT_W, parser=self.parser))
             results.update({check.id: check.judge(parses[-1], params) for check, params in failed})
         elif failed:
             for check, _ in failed:
