@@ -10,7 +10,7 @@ from pathlib import Path
 from kiosk import models, paths
 from kiosk.camera import CameraError, FrameSource, open_camera
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import CameraSettings, ConfigError, Settings, load_settings
+from kiosk.config import CameraSettings, ConfigError, Settings, load_settings, user_config_file
 
 
 DEMO_PIN = "2468"  # the PIN whose hash the shipped config.toml holds
@@ -44,7 +44,8 @@ def diagnose(config: Path | None, camera_path: str | None) -> list[Item]:
 def _config(settings: Settings) -> Item:
     """Which file the station reads, and each value it sets apart from the shipped defaults."""
     if not settings.overrides:
-        return Item("config", True, f"{settings.source} (the shipped defaults, nothing changed)")
+        return Item("config", True, f"{settings.source} (the shipped defaults, nothing changed; a station's own "
+                                    f"settings go in {user_config_file()}, holding only the keys it changes)")
     # The PIN's hash is a secret: a 4-digit PIN falls to a brute force of its hash in seconds.
     changed = "; ".join(f"{key} = {'(set)' if key == 'operator.pin_hash' else repr(value)}"
                         for key, value in settings.overrides)
@@ -105,7 +106,7 @@ def _face_parsing_licence(face_parsing: bool) -> Item:
     return Item("face parsing licence", True,
                 "the face-parsing model may be used for non-commercial research only (its training photos, "
                 "CelebAMask-HQ, are licensed so): ask the centre's manager before charging for photos. To do "
-                "without it set face_parsing = false under [checks] in the config file named above; the "
+                "without it set face_parsing = false under [checks] in the station's config file (see config); the "
                 "photographer then confirms ears, hair, hats, jewellery and glasses on each review", warning=True)
 
 
@@ -123,7 +124,7 @@ def _identity(settings: Settings) -> list[Item]:
              "published for non-commercial research: ask the centre's manager before charging for photos. Face "
              "features are sensitive personal information under the PIPL (个人信息保护法): compare only with the "
              "student's consent, keep reference photos no longer than the roster, and keep only the score. To "
-             "turn it off set enabled = false under [identity] in the config file named above", warning=True),
+             "turn it off set enabled = false under [identity] in the station's config file (see config)", warning=True),
     ]
 
 

@@ -5,6 +5,7 @@ import pytest
 import numpy as np
 
 from kiosk import doctor
+from kiosk.config import user_config_file
 from kiosk.camera import FileCamera
 from tests.helpers import config_variant, kiosk
 
@@ -29,6 +30,7 @@ def test_doctor_passes_a_station_that_can_take_photos(tmp_path, data_dir):
     licence = lines["face parsing licence"]
     assert licence.startswith("WARN") and "CelebAMask-HQ" in licence and "non-commercial" in licence
     assert "face_parsing = false under [checks]" in licence, "says how to run without it"
+    assert str(user_config_file()) in lines["config"], "says where the station's own settings go"
     assert "1280x720" in lines["camera"]
     assert lines["photographer PIN"].startswith("WARN") and "kiosk pin" in lines["photographer PIN"], \
         "the shipped demo PIN works but is called out"
