@@ -34,7 +34,8 @@ from kiosk.config import load_settings  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("labels", type=Path, metavar="LABELS.tsv")
-    parser.add_argument("--width", type=int, default=288, help="width of the small parse (96, 192, 288 or 384)")
+    parser.add_argument("--width", type=int, default=288,
+                        help="width of the small parse (96, 192, 288 or 384; default 288, as live)")
     parser.add_argument("--int8", action="store_true", help="the small parse by the int8 network, as live")
     args = parser.parse_args()
     settings = load_settings()
@@ -57,7 +58,10 @@ def main() -> None:
                     if on_small != on_full:
                         differ[check.id, on_small.name.lower(), on_full.name.lower()] += 1
     print(f"{photos} photos with a face; the small parse {args.width}x{args.width * 4 // 3}"
-          f"{' (int8)' if args.int8 else ''} against 480x640")
+          f"{' (int8)' if args.int8 else ''} against the float 480x640 that judges the saved frame.\n"
+          f"'differs: N fail -> pass' is N photos the small parse fails and the full one passes (live, the full "
+          f"parse confirms a failure, so these are never told); 'pass -> fail', the full parse fails what the small "
+          f"one passed (live guidance shows a pass, the review the failure); 'unknown' is \"cannot tell\"")
     for check_id in sorted(fails):
         changes = ", ".join(f"{n} {a} -> {b}" for (c, a, b), n in sorted(differ.items()) if c == check_id)
         print(f"{check_id:15} fails on the small parse: {fails[check_id]:3}   differs: {changes or 'never'}")
