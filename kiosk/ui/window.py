@@ -564,6 +564,8 @@ class KioskWindow(QWidget):
         set_role(self.appearance_title, "notice" if view.notice else "instruction")
         self.confirm_row.setDirection(QBoxLayout.Direction.LeftToRight if operator
                                       else QBoxLayout.Direction.TopToBottom)
+        # The student's last box apart from the buttons, so a finger takes the one it means.
+        self.confirm_row.setContentsMargins(0, 0, 0, 0 if operator else 16)
         for item, box in self.confirm_boxes.items():
             set_role(box, "inline" if operator else "")
             box.setText(text(f"{who}_{item}", lang))
