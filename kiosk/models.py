@@ -171,6 +171,8 @@ def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], 
     for model in needed:
         if model not in missing:
             report(f"{model.name}: OK (already present, SHA-256 verified)")
+        elif (folder / model.name).exists():  # say so, or a replaced file passes unnoticed
+            report(f"{model.name}: the file present is damaged or not this model (SHA-256 differs): replacing it")
     if not missing:
         return
     with tempfile.TemporaryDirectory(prefix="models-", dir=folder) as scratch:

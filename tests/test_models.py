@@ -101,6 +101,7 @@ def test_a_damaged_parsing_model_is_refused_and_fetch_replaces_it(tmp_path, mode
         model_files.require(folder)
     lines = []
     model_files.fetch(folder, models, report=lines.append, offline=True)
+    assert f"{PARSING.name}: the file present is damaged or not this model (SHA-256 differs): replacing it" in lines
     assert lines[-1] == f"{PARSING.name}: OK (from folder {models}, SHA-256 verified)"
     model_files.require(folder)
 
