@@ -65,6 +65,7 @@ def test_doctor_without_a_camera_points_to_the_file_camera(tmp_path, data_dir):
     assert done.returncode == 1
     camera = _lines(done)["camera"]
     assert camera.startswith("FAIL") and "no camera" in camera and "--camera PATH" in camera
+    assert "[camera] device" in camera, "names the setting to change"
 
 
 def test_doctor_fails_on_a_corrupted_model(tmp_path, data_dir, models):

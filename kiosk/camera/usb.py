@@ -55,7 +55,8 @@ class UsbCamera:
             cv2.utils.logging.setLogLevel(previous)
         if not capture.isOpened():
             capture.release()
-            raise CameraError(f"no camera at {self.device}: connect one, or run with --camera PATH")
+            raise CameraError(f"no camera at {self.device} ([camera] device): connect one or set another, "
+                              "or run with --camera PATH")
         asked = self.asked
         if asked.fourcc:
             # The format first: V4L2 offers sizes and rates per pixel format, so a size asked

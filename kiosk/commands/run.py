@@ -38,8 +38,8 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
         print(problem, file=sys.stderr)
         return 1
     if not args.camera and not _camera_present(settings):
-        print(f"no camera at {settings.camera.device}: connect one, or try `make demo` "
-              "(the kiosk with demo footage) or `kiosk run --camera PATH`", file=sys.stderr)
+        print(f"no camera at {settings.camera.device} ([camera] device): connect one or set another, or try "
+              "`make demo` (the kiosk with demo footage) or `kiosk run --camera PATH`", file=sys.stderr)
         return 1
     try:
         return app.run(settings, args.camera, args.windowed)
