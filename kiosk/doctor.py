@@ -73,7 +73,9 @@ def _codec(settings: Settings) -> Item:
 
     if settings.kiosk.codec == "demo":
         return Item("capture codes", True, 'the demo codec is set ([kiosk] codec = "demo"): it reads demo codes, '
-                                           "not CHSI's; install the authorised unit's codec", warning=True)
+                                           "not CHSI's; install the authorised unit's codec package into .venv "
+                                           'and set [kiosk] codec = "package.module:factory" as it names it',
+                    warning=True)
     try:
         load_codec(settings.kiosk.codec)
     except Exception as error:  # the authorised unit's code: any failure means no codes can be read
