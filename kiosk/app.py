@@ -154,11 +154,11 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
 
 def run(settings, camera_path: str | None, windowed: bool = False, store_folder=None) -> int:
     """`kiosk run`: the full-screen kiosk until the photographer closes it."""
-    from kiosk.camera import open_camera
-
     import signal
 
     from PySide6.QtCore import QTimer
+
+    from kiosk.camera import open_camera
 
     app = qt_application()
     clock = SystemClock()

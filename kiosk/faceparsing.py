@@ -187,7 +187,7 @@ class _Graph:
         self.ranges = ranges
         self.nodes: list = []
         self.initializers: list = []
-        self.quantized: list[str] = []  # tensors that pass through int8, in graph order
+        self.quantized: dict[str, None] = {}  # tensors that pass through int8, in graph order (a set)
         self._names: set[str] = set()
         self._dequantized: dict[str, str] = {}  # tensor -> its int8 round trip
         self._source: dict[str, str] = {}  # and back
@@ -219,15 +219,17 @@ class _Graph:
         pad = w.shape[2] // 2
         attributes = dict(kernel_shape=list(w.shape[2:]), strides=[stride, stride], pads=[pad] * 4)
         if pooled:
-            inputs = [x, self.const(f"{conv}.weight", w)] + ([self.const(f"{conv}.bias", b)] if b is not None else [])
-            y = self.op("Conv", inputs, f"{conv}.out", **attributes)
-            return self.op("Relu", [y], f"{conv}.relu") if relu else y
-        x = self._source.get(x, x)  # a convolution's output read straight by another one
-        self.quantized.append(x)
-        inputs = [self.dequantized(x)] + self._conv_parameters(conv, x, w, b)
-        y = self.op("Conv", inputs, f"{conv}.out", **attributes)
+            x_in, parameters = x, self._float_parameters(conv, w, b)
+        else:
+            x = self._source.get(x, x)  # a convolution's output read straight by another one
+            self.quantized[x] = None
+            x_in = self.dequantized(x)
+            parameters = self._conv_parameters(conv, x, w, b)
+        y = self.op("Conv", [x_in, *parameters], f"{conv}.out", **attributes)
         y = self.op("Relu", [y], f"{conv}.relu") if relu else y
-        self.quantized.append(y)
+        if pooled:
+            return y
+        self.quantized[y] = None
         return self.dequantized(y)
 
     def dequantized(self, x: str) -> str:
@@ -243,19 +245,23 @@ class _Graph:
             self._source[self._dequantized[x]] = x
         return self._dequantized[x]
 
+    def _float_parameters(self, conv: str, w: np.ndarray, b: np.ndarray | None) -> list[str]:
+        return [self.const(f"{conv}.weight", w)] + ([self.const(f"{conv}.bias", b)] if b is not None else [])
+
     def _conv_parameters(self, conv: str, x: str, w: np.ndarray, b: np.ndarray | None) -> list[str]:
+        """Weights and bias of a convolution reading x: float, or int8 through DequantizeLinear."""
         if self.ranges is None:
-            return [self.const(f"{conv}.weight", w)] + ([self.const(f"{conv}.bias", b)] if b is not None else [])
+            return self._float_parameters(conv, w, b)
         w_q, w_scale = _weight_quantization(w)
-        zeros = np.zeros(len(w_scale), np.int8)
-        inputs = [self.op("DequantizeLinear", [self.const(f"{conv}.weight_q", w_q), self.const(f"{conv}.weight_scale", w_scale),
-                                               self.const(f"{conv}.weight_zero_point", zeros)], f"{conv}.weight", axis=0)]
+        weight = [self.const(f"{conv}.weight_q", w_q), self.const(f"{conv}.weight_scale", w_scale),
+                  self.const(f"{conv}.weight_zero_point", np.zeros(len(w_scale), np.int8))]
+        inputs = [self.op("DequantizeLinear", weight, f"{conv}.weight", axis=0)]
         if b is not None:  # int32 at the scale of input x weight, as QLinearConv adds it
             b_scale = (_activation_quantization(self.ranges[x])[0] * w_scale).astype(np.float32)
             b_q = np.clip(np.round(b / b_scale), -2**31, 2**31 - 1).astype(np.int32)
-            inputs.append(self.op("DequantizeLinear", [self.const(f"{conv}.bias_q", b_q), self.const(f"{conv}.bias_scale", b_scale),
-                                                       self.const(f"{conv}.bias_zero_point", np.zeros(len(b_q), np.int32))],
-                                  f"{conv}.bias", axis=0))
+            bias = [self.const(f"{conv}.bias_q", b_q), self.const(f"{conv}.bias_scale", b_scale),
+                    self.const(f"{conv}.bias_zero_point", np.zeros(len(b_q), np.int32))]
+            inputs.append(self.op("DequantizeLinear", bias, f"{conv}.bias", axis=0))
         return inputs
 
     def _bn(self, bn: str | None):
@@ -406,7 +412,7 @@ def quantized_tensors(checkpoint: Path, onnx_out: Path) -> list[str]:
     from onnx import TensorProto, helper
 
     g = _graph(read_checkpoint(checkpoint), None)
-    names = list(dict.fromkeys(g.quantized))
+    names = list(g.quantized)
     model = _model(g, [helper.make_tensor_value_info(name, TensorProto.FLOAT, [None] * 4) for name in names])
     Path(onnx_out).write_bytes(model.SerializeToString())
     return names

@@ -98,17 +98,13 @@ class Analyser:
                 results.append(check.judge(ctx, params))
             else:
                 results.append(self._slow.get(check.id) or check.unknown("", "", ""))
-        return Report(tuple(results), ctx.layout.box, finish=partial(self._finish, ctx))
+        # The frame to be saved: every check again, its parsing at the full 480x640 by the float parser.
+        return Report(tuple(results), ctx.layout.box, finish=partial(self._judge_all, ctx))
 
     def _judge_all(self, ctx: FrameContext) -> Report:
         results = [check.judge(ctx, params) for check, params in self.checks]
         self._slow = {r.id: r for r in results}
         return Report(tuple(results), ctx.layout.box if ctx.faces else None)
-
-    def _finish(self, ctx: FrameContext) -> Report:
-        """The live frame judged again by every check, the parsing at the full 480x640 by
-        the float parser."""
-        return self._judge_all(ctx)
 
     def _judge_slow(self, ctx: FrameContext) -> dict:
         """On the worker: the parsing and every slow check on one frame's own context. The
