@@ -231,8 +231,8 @@ def test_lens_reflection_and_tinted_lenses_are_caught(settings, photos):
 
 def test_a_black_and_white_photo_is_not_colour(settings, photos):
     """The spec asks for 24-bit colour: a greyscale photo from the field is rejected for colour,
-    and so is the compliant photo turned grey here. Nobody is told to change a top whose
-    colour the picture does not show."""
+    and so is the compliant photo turned grey here. Nobody is told to change a top or a backdrop
+    whose colour the picture does not show."""
     grey = cv2.cvtColor(cv2.cvtColor(cv2.imread(str(photos / COMPLIANT)), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     with Analyser(settings) as analyser:
         field = analyser.analyse(cv2.imread(str(photos / "field__greyscale_neutral_120.jpg")))
@@ -241,8 +241,9 @@ def test_a_black_and_white_photo_is_not_colour(settings, photos):
     assert not field.accepted and field.failures[0] == colour and colour.value < 2  # said first
     assert "colour" in colour.message_en and "彩色" in colour.message_zh
     assert made_grey["colour"].verdict == Verdict.FAIL and made_grey["colour"].value < 2
-    for clothing in (by_id(field)["clothing"], made_grey["clothing"]):
-        assert clothing.verdict == Verdict.UNKNOWN and "black-and-white" in clothing.message_en
+    for judged in (by_id(field), made_grey):
+        for rule in ("clothing", "background"):
+            assert judged[rule].verdict == Verdict.UNKNOWN and "black-and-white" in judged[rule].message_en, rule
 
 
 def test_without_face_parsing_the_appearance_rules_cannot_tell(settings, photos):

@@ -23,7 +23,10 @@ def srgb_to_lab(rgb: tuple[int, int, int]) -> np.ndarray:
 
 @register
 class Background(Check):
-    """Uniform backdrop close to one of the station's colours, no shadow beside the head."""
+    """Uniform backdrop close to one of the station's colours, no shadow beside the head.
+
+    A black-and-white picture shows no colour: its backdrop is still judged for evenness and
+    shadow, and its colour cannot be told (the colour check says what to do)."""
     id, rule, priority = "background", "background", 60
     every_frame = False
 
@@ -55,11 +58,13 @@ class Background(Check):
         near[int(max(0, ctx.pts[CHIN, 1])) // 2:] = False
         shadow = median[0] - float(np.median(tools.lab_half[near][:, 0])) if near.sum() > 25 else 0.0
         return {"distance": min(float(np.linalg.norm(median - srgb_to_lab(c))) for c in p.colours),
-                "spread": float(np.percentile(np.linalg.norm(lab - median, axis=1), 90)), "shadow": shadow}
+                "spread": float(np.percentile(np.linalg.norm(lab - median, axis=1), 90)), "shadow": shadow,
+                "colourless": float(tools.picture_chroma < COLOURLESS_CHROMA)}
 
     def decide(self, m, p):
         threshold, distance = self.threshold(p), m["distance"]
-        if distance > p.max_delta_e:
+        colourless = bool(m["colourless"])
+        if distance > p.max_delta_e and not colourless:
             return self.result(Verdict.FAIL, distance, threshold, "背景颜色不符合要求，请站到规定背景前",
                                "the backdrop colour is wrong: stand in front of the station's backdrop")
         if m["spread"] > p.max_spread:
@@ -68,6 +73,10 @@ class Background(Check):
         if m["shadow"] > p.max_shadow:
             return self.result(Verdict.FAIL, distance, threshold, "头部后面有阴影，请离背景远一点",
                                "there is a shadow behind your head: move a little away from the backdrop")
+        if colourless:
+            return self.unknown(threshold, "黑白照片看不出背景颜色，请关闭相机的黑白模式",
+                                "a black-and-white picture does not show the backdrop's colour: switch off the "
+                                "camera's black-and-white mode", distance)
         return self.result(Verdict.PASS, distance, threshold)
 
 
