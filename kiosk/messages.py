@@ -351,145 +351,142 @@ def _pc(value: float) -> str:
 def measured(result, params, language: str) -> str:
     """What a check measured on a photo against its limit, in words a photographer knows
     ("head turned 9.2°, limit 8.1°"). `result` is a CheckResult that failed or could not tell,
-    `params` its check's [checks.<id>] settings. A check measures more than its one value:
-    when the value is within its limit, the limit that was broken is named."""
+    `params` its check's [checks.<id>] settings. A check with several limits names the one its
+    result's `reason` says was broken."""
     if result.value is None or getattr(result.verdict, "value", result.verdict) == "cannot tell":
         return pick(language, "无法判断：" + (result.message_zh or "缺少所需的画面"),
                     "cannot tell: " + (result.message_en or "the picture lacks what it needs"))
-    v, p, en = result.value, params, result.message_en
     words = _MEASURED.get(result.id)
     if words is None:
-        return f"{_n(v, 3)} ({result.threshold})"
-    zh_text, en_text = words(v, p, en)
+        return f"{_n(result.value, 3)} ({result.threshold})"
+    zh_text, en_text = words(result.value, params, result.reason)
     return pick(language, zh_text, en_text)
 
 
 def _angle(name_zh: str, name_en: str, limit: float):
-    return lambda v, p, en: (f"{name_zh} {_n(abs(v))}°，上限 {_n(limit(p))}°",
+    return lambda v, p, reason: (f"{name_zh} {_n(abs(v))}°，上限 {_n(limit(p))}°",
                              f"{name_en} {_n(abs(v))}°, limit {_n(limit(p))}°")
 
 
-def _pitch(v, p, en):
-    if v > 0:
-        return f"下巴抬起 {_n(v)}°，上限 {_n(p.max_up_deg)}°", f"chin raised {_n(v)}°, limit {_n(p.max_up_deg)}°"
-    return f"下巴低下 {_n(-v)}°，上限 {_n(p.max_down_deg)}°", f"chin lowered {_n(-v)}°, limit {_n(p.max_down_deg)}°"
+def _pitch(v, p, reason):
+    if reason == "up":
+        return f"下巴抬起 {_n(abs(v))}°，上限 {_n(p.max_up_deg)}°", f"chin raised {_n(abs(v))}°, limit {_n(p.max_up_deg)}°"
+    return f"下巴低下 {_n(abs(v))}°，上限 {_n(p.max_down_deg)}°", f"chin lowered {_n(abs(v))}°, limit {_n(p.max_down_deg)}°"
 
 
-def _roll(v, p, en):
-    if abs(v) > p.max_deg:
-        return _angle("头部歪斜", "head tilted", lambda p: p.max_deg)(v, p, en)
+def _roll(v, p, reason):
+    if reason != "eye_line":
+        return _angle("头部歪斜", "head tilted", lambda p: p.max_deg)(v, p, reason)
     return (f"双眼连线倾斜 {_n(abs(v))}°，上限 {_n(p.max_eye_line_deg)}°",
             f"eye line tilted {_n(abs(v))}°, limit {_n(p.max_eye_line_deg)}°")
 
 
-def _one_face(v, p, en):
+def _one_face(v, p, reason):
     if v == 0:
         return "未检测到人脸", "no face found"
     return f"画面中有 {_n(v, 0)} 人，只能 1 人", f"{_n(v, 0)} faces in view, 1 allowed"
 
 
-def _eyes(v, p, en):
-    if v < p.min_opening:
+def _eyes(v, p, reason):
+    if reason == "opening":
         return (f"睁眼 {_pc(v)}（占眼宽），下限 {_pc(p.min_opening)}",
                 f"eyes open {_pc(v)} of eye width, at least {_pc(p.min_opening)}")
     return f"眨眼程度超过上限 {_n(p.max_blink, 2)}", f"blink score over its limit of {_n(p.max_blink, 2)}"
 
 
-def _gaze(v, p, en):
-    if abs(v) > p.max_offset:
+def _gaze(v, p, reason):
+    if reason == "offset":
         return (f"视线偏离 {_pc(abs(v))}（占眼宽），上限 {_pc(p.max_offset)}",
                 f"gaze off centre by {_pc(abs(v))} of eye width, limit {_pc(p.max_offset)}")
     return f"视线偏移程度超过上限 {_n(p.max_look, 2)}", f"eyes look away: score over its limit of {_n(p.max_look, 2)}"
 
 
-def _mouth(v, p, en):
-    if v > p.max_lip_gap:
+def _mouth(v, p, reason):
+    if reason == "gap":
         return (f"双唇张开 {_pc(v)}（占嘴宽），上限 {_pc(p.max_lip_gap)}",
                 f"lips apart {_pc(v)} of mouth width, limit {_pc(p.max_lip_gap)}")
     return f"张嘴程度超过上限 {_n(p.max_jaw_open, 2)}", f"jaw open over its limit of {_n(p.max_jaw_open, 2)}"
 
 
-def _shoulders(v, p, en):
-    if "level" in en:  # a tilt: its result carries the angle
+def _shoulders(v, p, reason):
+    if reason == "tilt":  # its result carries the angle
         return (f"双肩倾斜 {_n(abs(v))}°，上限 {_n(p.max_tilt_deg)}°",
                 f"shoulders tilted {_n(abs(v))}°, limit {_n(p.max_tilt_deg)}°")
-    if v < p.min_width:
-        return (f"照片底边处身体宽为脸宽的 {_n(v)} 倍，至少 {_n(p.min_width)} 倍",
-                f"body {_n(v)}× face width at the photo's bottom edge, at least {_n(p.min_width)}×")
-    return "看不清两肩的位置", "the shoulder points are not clear"
+    return (f"照片底边处身体宽为脸宽的 {_n(v)} 倍，至少 {_n(p.min_width)} 倍",
+            f"body {_n(v)}× face width at the photo's bottom edge, at least {_n(p.min_width)}×")
 
 
-def _framing(v, p, en):
+def _framing(v, p, reason):
     return (f"脸宽 {_n(v, 0)} 像素（摄像头）；头顶、双眼、脸宽须能落在 480×640 照片的规定位置",
             f"face {_n(v, 0)} camera px wide; crown, eyes and face width must fit the 480×640 photo")
 
 
 def _limit(name_zh: str, name_en: str, limit, at_least: bool, fmt=_pc):
-    def words(v, p, en):
+    def words(v, p, reason):
         bound_zh, bound_en = ("下限", "at least") if at_least else ("上限", "limit")
         return (f"{name_zh} {fmt(v)}，{bound_zh} {fmt(limit(p))}", f"{name_en} {fmt(v)}, {bound_en} {fmt(limit(p))}")
     return words
 
 
-def _ears(v, p, en):
-    if v < p.min_ear:
+def _ears(v, p, reason):
+    if reason == "ear":
         return _limit("较小一侧耳朵露出（占脸宽²）", "smaller ear showing (of face width²)",
-                      lambda p: p.min_ear, True)(v, p, en)
+                      lambda p: p.min_ear, True)(v, p, reason)
     return (f"一侧耳朵露出不足另一侧的 {_pc(p.min_balance)}",
             f"one ear shows under {_pc(p.min_balance)} of the other")
 
 
-def _covering(v, p, en):
-    if v > p.max_hat:
-        return _limit("帽子面积（占脸宽²）", "hat area (of face width²)", lambda p: p.max_hat, False)(v, p, en)
+def _covering(v, p, reason):
+    if reason == "hat":
+        return _limit("帽子面积（占脸宽²）", "hat area (of face width²)", lambda p: p.max_hat, False)(v, p, reason)
     return (f"头顶高出双眼超过脸宽的 {_n(p.max_crown_height)} 倍（帽子或兜帽？）",
             f"head outline over {_n(p.max_crown_height)}× face width above the eyes (a hat or hood?)")
 
 
-def _jewellery(v, p, en):
-    if "necklace" in en:
+def _jewellery(v, p, reason):
+    if reason == "necklace":
         return "发现项链", "a necklace was found"
-    if "nose" in en:
+    if reason == "nose":
         return "发现鼻钉或面部饰物", "a nose stud was found"
-    return "发现耳环或耳钉", "earrings or studs were found"
+    if reason == "studs":
+        return "耳朵上发现耳钉", "studs were found on the ears"
+    return "发现耳环", "earrings were found"
 
 
-def _background(v, p, en):
-    if v > p.max_delta_e:
+def _background(v, p, reason):
+    if reason == "distance":
         return (f"背景颜色偏差 ΔE {_n(v)}，上限 {_n(p.max_delta_e)}",
                 f"backdrop colour off by ΔE {_n(v)}, limit {_n(p.max_delta_e)}")
-    if "shadow" in en:
+    if reason == "shadow":
         return f"头后阴影深于 {_n(p.max_shadow)} L*", f"shadow behind the head deeper than {_n(p.max_shadow)} L*"
-    if "little backdrop" in en:
-        return "露出的背景太少", "too little backdrop in view"
     return f"背景不均匀（差异超过 ΔE {_n(p.max_spread)}）", f"backdrop not plain (spread over ΔE {_n(p.max_spread)})"
 
 
-def _clothing(v, p, en):
-    if "pattern" in en:
+def _clothing(v, p, reason):
+    if reason == "pattern":
         return f"上衣花纹程度超过 {_n(p.max_pattern)}", f"pattern on the top over {_n(p.max_pattern)}"
-    if "neck" in en:
+    if reason == "neck":
         return f"脖子露出不足（下限 {_n(p.min_neck, 3)}）", f"neck hidden (showing under {_n(p.min_neck, 3)})"
-    if "cannot be told" in en:
-        return "看不清上衣", "the top cannot be told from the backdrop"
     return (f"上衣与背景色差 ΔE {_n(v)}，下限 {_n(p.min_contrast)}（或同一色调）",
             f"top differs from backdrop by ΔE {_n(v)}, at least {_n(p.min_contrast)} (or the same hue)")
 
 
-def _lighting(v, p, en):
-    if v < p.min_highlight:
+def _lighting(v, p, reason):
+    if reason == "highlight":
         return (f"脸部亮度 L* {_n(v)}，下限 {_n(p.min_highlight)}",
                 f"face highlights L* {_n(v)}, at least {_n(p.min_highlight)}")
-    if "too bright" in en:
+    if reason == "clipped":
         return f"脸部过曝超过 {_pc(p.max_clipped)}", f"over {_pc(p.max_clipped)} of the face overexposed"
+    if reason == "median":
+        return f"脸部整体过亮（中位 L* 超过 {_n(p.max_median)}）", f"face washed out (median L* over {_n(p.max_median)})"
     return (f"左右脸亮度差超过 L* {_n(p.max_side_difference)}",
             f"the halves of the face differ by more than L* {_n(p.max_side_difference)}")
 
 
-def _sharpness(v, p, en):
-    if "too small" in en:
+def _sharpness(v, p, reason):
+    if reason == "face_px":
         return f"脸宽不足 {_n(p.min_face_px, 0)} 像素（摄像头）", f"face under {_n(p.min_face_px, 0)} camera px wide"
-    if v < p.min_laplacian_var:
+    if reason == "laplacian_var":
         return (f"清晰度 {_n(v)}，下限 {_n(p.min_laplacian_var)}",
                 f"sharpness {_n(v)}, at least {_n(p.min_laplacian_var)}")
     return (f"运动模糊（边缘方向性超过 {_n(p.max_anisotropy, 2)}）",

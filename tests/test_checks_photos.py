@@ -259,3 +259,31 @@ def test_without_face_parsing_the_appearance_rules_cannot_tell(settings, photos)
         else:
             assert r.verdict == Verdict.PASS, r
     assert not report.accepted
+
+
+def test_the_review_says_which_limit_a_failure_broke(settings, photos):
+    """A check with several limits says which one a failure broke (result.reason, the measure's
+    key), and the photographer's review puts each into words of its own: a too-bright face is
+    not described as a dark one, a necklace not as earrings. The compliant photo's measures,
+    each taken past its fitted limit in turn."""
+    from kiosk.checks.calibrate import fitted_params
+    from kiosk.messages import measured
+
+    raw = {("gaze", "offset"): "signed"}  # the gaze check derives its offset from the iris position
+    with Analyser(settings) as analyser:
+        base = analyser.measure(cv2.imread(str(photos / COMPLIANT)))
+    for check in (cls() for cls in checks().values()):
+        limits, p = fitted_params(check), settings.checks[check.id]
+        if len(limits) < 2:
+            continue
+        words = {}
+        for name, direction, key in limits:
+            limit = getattr(p, name)
+            m = dict(base.by_check[check.id], **{raw.get((check.id, key), key): 2 * limit + 1 if direction == "max"
+                                                 else min(-1.0, -limit)})
+            result = check.decide(m, p)
+            if result.verdict is Verdict.FAIL:
+                assert result.reason == key, (check.id, key, result)
+                words[key] = (measured(result, p, "zh"), measured(result, p, "en"))
+        assert len(words) >= 2, (check.id, words)
+        assert len(set(words.values())) == len(words), (check.id, words)

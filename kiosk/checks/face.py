@@ -44,7 +44,8 @@ class EyesOpen(Check):
         threshold, opening = self.threshold(p), m["opening"]
         if opening >= p.min_opening and m["blink"] <= p.max_blink:
             return self.result(Verdict.PASS, opening, threshold)
-        return self.result(Verdict.FAIL, opening, threshold, "请自然睁开双眼", "open both eyes naturally")
+        return self.result(Verdict.FAIL, opening, threshold, "请自然睁开双眼", "open both eyes naturally",
+                           "opening" if opening < p.min_opening else "blink")
 
 
 @register
@@ -96,14 +97,15 @@ class Gaze(Check):
         threshold, gaze = self.threshold(p), m["gaze"]
         if m["offset"] <= p.max_offset and m["look"] <= p.max_look:
             return self.result(Verdict.PASS, gaze, threshold)
-        if m["offset"] > p.max_offset:
+        reason = "offset" if m["offset"] > p.max_offset else "look"
+        if reason == "offset":
             # Irises towards the image right = looking to the person's left.
             zh, en = (("请把视线稍向右移，看镜头", "look a little to your right, into the lens") if gaze > 0
                       else ("请把视线稍向左移，看镜头", "look a little to your left, into the lens"))
         else:
             zh, en = (("请把视线稍微放低，看镜头", "look a little lower, into the lens") if m["vertical"] > 0
                       else ("请把视线稍微抬高，看镜头", "look a little higher, into the lens"))
-        return self.result(Verdict.FAIL, gaze, threshold, zh, en)
+        return self.result(Verdict.FAIL, gaze, threshold, zh, en, reason)
 
 
 @register
@@ -133,7 +135,8 @@ class MouthClosed(Check):
     def decide(self, m, p):
         threshold, gap = self.threshold(p), m["gap"]
         if gap > p.max_lip_gap or m["jaw"] > p.max_jaw_open:
-            return self.result(Verdict.FAIL, gap, threshold, "请自然闭合嘴唇，不要露齿", "close your lips naturally, no teeth showing")
+            return self.result(Verdict.FAIL, gap, threshold, "请自然闭合嘴唇，不要露齿", "close your lips naturally, no teeth showing",
+                               "gap" if gap > p.max_lip_gap else "jaw")
         if m["smile"] > p.warn_smile:
             return self.result(Verdict.WARN, gap, threshold, "请放松表情，不要大笑", "relax your face, no broad smile")
         return self.result(Verdict.PASS, gap, threshold)

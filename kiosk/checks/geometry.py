@@ -67,7 +67,7 @@ class _Angle(Check):
         threshold, angle = self.threshold(p), m["signed"]
         if m["deg"] <= p.max_deg:
             return self.result(Verdict.PASS, angle, threshold)
-        return self.result(Verdict.FAIL, angle, threshold, *self.advice[angle > 0])
+        return self.result(Verdict.FAIL, angle, threshold, *self.advice[angle > 0], "deg")
 
 
 @register
@@ -105,7 +105,8 @@ class Pitch(_Angle):
         angle = m["signed"]
         if m["up"] <= p.max_up_deg and m["down"] <= p.max_down_deg:
             return self.result(Verdict.PASS, angle, self.threshold(p))
-        return self.result(Verdict.FAIL, angle, self.threshold(p), *self.advice[angle > 0])
+        return self.result(Verdict.FAIL, angle, self.threshold(p), *self.advice[angle > 0],
+                           "up" if m["up"] > p.max_up_deg else "down")
 
 
 @register
@@ -136,7 +137,7 @@ class Roll(_Angle):
         eye_line = m["eye_line_signed"]
         threshold = f"{result.threshold}, pupils level within {p.max_eye_line_deg:g} deg"
         if m["eye_line"] > p.max_eye_line_deg:
-            return self.result(Verdict.FAIL, -eye_line, threshold, *self.advice[eye_line < 0])
+            return self.result(Verdict.FAIL, -eye_line, threshold, *self.advice[eye_line < 0], "eye_line")
         return self.result(Verdict.PASS, result.value, threshold)
 
 
@@ -189,7 +190,7 @@ class Shoulders(Check):
         threshold, width = self.threshold(p), m["width"]
         if width < p.min_width and not m["beyond_sides"]:
             return self.result(Verdict.FAIL, width, threshold, "双肩需完整入镜，请坐正并后退一点",
-                               "both shoulders must be in the picture: sit up straight and move back a little")
+                               "both shoulders must be in the picture: sit up straight and move back a little", "width")
         if m["visibility"] < p.min_visibility:
             return self.unknown(threshold, "看不清肩膀，请坐正，双肩入镜", "shoulders not clear: sit up, both shoulders in view", width)
         if m["tilt"] <= p.max_tilt_deg:
@@ -197,9 +198,9 @@ class Shoulders(Check):
         # A tilt carries its angle (signed as tilt_signed), for the photographer's review.
         if m["tilt_signed"] > 0:
             return self.result(Verdict.FAIL, m["tilt_signed"], threshold, "请把左肩稍微抬高，双肩放平",
-                               "raise your left shoulder a little, keep shoulders level")
+                               "raise your left shoulder a little, keep shoulders level", "tilt")
         return self.result(Verdict.FAIL, m["tilt_signed"], threshold, "请把右肩稍微抬高，双肩放平",
-                           "raise your right shoulder a little, keep shoulders level")
+                           "raise your right shoulder a little, keep shoulders level", "tilt")
 
 
 @register

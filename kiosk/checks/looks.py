@@ -201,7 +201,7 @@ class EarsVisible(Check):
         # side 0 is the person's right ear (image left).
         zh, en = (("请把右侧头发拨到耳后，露出右耳", "tuck your hair behind your right ear") if m["worse_side"] == 0
                   else ("请把左侧头发拨到耳后，露出左耳", "tuck your hair behind your left ear"))
-        return self.result(Verdict.FAIL, m["ear"], threshold, zh, en)
+        return self.result(Verdict.FAIL, m["ear"], threshold, zh, en, "ear" if m["ear"] < p.min_ear else "balance")
 
 
 @register
@@ -234,7 +234,7 @@ class HeadCovering(Check):
             return self.result(Verdict.PASS, m["hat"], self.threshold(p))
         return self.result(Verdict.FAIL, m["hat"], self.threshold(p), "请摘下帽子或头巾（宗教或医疗原因请告知摄影师）",
                            "take off any hat or hood (tell the photographer if you wear it for religious or "
-                           "medical reasons)")
+                           "medical reasons)", "hat" if m["hat"] > p.max_hat else "crown_height")
 
 
 @register
@@ -336,9 +336,10 @@ class Jewellery(Check):
     def decide(self, m, p):
         threshold = self.threshold(p)
         if m["earring"] > p.max_earring or m["studs"] > p.max_studs:
-            return self.result(Verdict.FAIL, m["earring"], threshold, "请摘下耳环或耳钉", "take off your earrings or studs")
+            return self.result(Verdict.FAIL, m["earring"], threshold, "请摘下耳环或耳钉", "take off your earrings or studs",
+                               "earring" if m["earring"] > p.max_earring else "studs")
         if m["necklace"] > p.max_necklace:
-            return self.result(Verdict.FAIL, m["necklace"], threshold, "请摘下项链", "take off your necklace")
+            return self.result(Verdict.FAIL, m["necklace"], threshold, "请摘下项链", "take off your necklace", "necklace")
         if m["nose"] > p.max_nose_studs:
-            return self.result(Verdict.FAIL, m["nose"], threshold, "请摘下鼻钉等面部饰物", "take off your nose stud")
+            return self.result(Verdict.FAIL, m["nose"], threshold, "请摘下鼻钉等面部饰物", "take off your nose stud", "nose")
         return self.result(Verdict.PASS, m["earring"], threshold)

@@ -69,9 +69,9 @@ class Check:
         return measured if isinstance(measured, CheckResult) else self.decide(measured, params)
 
     def result(self, verdict: Verdict, value: float | None, threshold: str,
-               zh: str = "", en: str = "") -> CheckResult:
+               zh: str = "", en: str = "", reason: str = "") -> CheckResult:
         value = None if value is None else round(float(value), 3)
-        return CheckResult(self.id, self.rule, verdict, value, threshold, zh, en, self.priority)
+        return CheckResult(self.id, self.rule, verdict, value, threshold, zh, en, self.priority, reason)
 
     def unknown(self, threshold: str, zh: str, en: str, value: float | None = None) -> CheckResult:
         return self.result(Verdict.UNKNOWN, value, threshold, zh, en)

@@ -23,6 +23,9 @@ class CheckResult:
     message_zh: str  # what the person should do; empty when nothing to do
     message_en: str
     priority: int  # lower = more important, so guidance shows one thing at a time
+    # Of a check with several limits, the measure (its key) whose limit decided this verdict,
+    # so the review can say what was measured (kiosk.messages.measured); "" when one limit.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
