@@ -467,8 +467,12 @@ def _clothing(v, p, reason):
         return f"上衣花纹程度超过 {_n(p.max_pattern)}", f"pattern on the top over {_n(p.max_pattern)}"
     if reason == "neck":
         return f"脖子露出不足（下限 {_n(p.min_neck, 3)}）", f"neck hidden (showing under {_n(p.min_neck, 3)})"
-    return (f"上衣与背景色差 ΔE {_n(v)}，下限 {_n(p.min_contrast)}（或同一色调）",
-            f"top differs from backdrop by ΔE {_n(v)}, at least {_n(p.min_contrast)} (or the same hue)")
+    if reason == "same_hue_chroma":
+        return (f"上衣与背景同一色调（相差 {_n(p.max_same_hue_deg, 0)}° 以内），色度达 {_n(p.min_same_hue_chroma)}",
+                f"top in the backdrop's hue (within {_n(p.max_same_hue_deg, 0)}°) at chroma {_n(p.min_same_hue_chroma)} "
+                "or more")
+    return (f"上衣与背景色差 ΔE {_n(v)}，下限 {_n(p.min_contrast)}",
+            f"top differs from backdrop by ΔE {_n(v)}, at least {_n(p.min_contrast)}")
 
 
 def _lighting(v, p, reason):

@@ -18,13 +18,13 @@ def test_check_json_judges_good_files_and_names_bad_ones(settings, photos, tmp_p
     assert code == 1  # not every file was accepted
     good, bad, missing = out
     assert good["accepted"] is True and len(good["checks"]) == len(checks())
-    assert {"id", "verdict", "value", "threshold", "message_zh", "message_en"} <= set(good["checks"][0])
+    assert {"id", "verdict", "value", "threshold", "reason", "message_zh", "message_en"} <= set(good["checks"][0])
     assert bad["error"].startswith("not an image") and missing["error"] == "file not found"
     written = cv2.imread(good["deliverable"])
     assert written.shape == (640, 480, 3)
 
 
-def test_check_table_gives_reasons_and_a_clear_line_without_a_face(settings, photos, tmp_path, capsys):
+def test_check_table_gives_reasons_what_was_measured_and_a_clear_line_without_a_face(settings, photos, tmp_path, capsys):
     backdrop = tmp_path / "backdrop.jpg"
     cv2.imwrite(str(backdrop), cv2.imread(str(photos / "london_synthetic__blue_005.jpg"))[:200, :200])
     code = run(settings, "check", str(photos / "london__smiling_009.jpg"), str(backdrop))
@@ -32,6 +32,7 @@ def test_check_table_gives_reasons_and_a_clear_line_without_a_face(settings, pho
     assert code == 1
     assert "london__smiling_009.jpg: REJECTED" in out
     assert "close your lips naturally" in out and "请自然闭合嘴唇" in out
+    assert "measured: lips apart 17% of mouth width, limit 6.5%" in out  # which measure broke which limit
     assert "no face found" in out
 
 

@@ -139,7 +139,8 @@ class Clothing(Check):
         threshold, contrast = self.threshold(p), m["contrast"]
         if contrast < p.min_contrast or (m["same_hue_chroma"] and m["same_hue_chroma"] >= p.min_same_hue_chroma):
             return self.result(Verdict.FAIL, contrast, threshold, "上衣颜色与背景太接近，请换一件颜色不同的上衣",
-                               "your top is too close to the backdrop colour: wear a top of another colour", "contrast")
+                               "your top is too close to the backdrop colour: wear a top of another colour",
+                               "contrast" if contrast < p.min_contrast else "same_hue_chroma")
         if m["pattern"] > p.max_pattern:
             return self.result(Verdict.FAIL, contrast, threshold, "请穿纯色上衣，不要条纹或花纹",
                                "wear a plain top, without stripes or patterns", "pattern")

@@ -21,7 +21,8 @@ def register(sub) -> None:
 def result_dict(report) -> dict:
     return {"accepted": report.accepted, "crop_box": list(report.crop_box) if report.crop_box else None,
             "checks": [{"id": r.id, "rule": r.rule, "verdict": r.verdict.value, "value": r.value,
-                        "threshold": r.threshold, "message_zh": r.message_zh, "message_en": r.message_en}
+                        "threshold": r.threshold, "reason": r.reason, "message_zh": r.message_zh,
+                        "message_en": r.message_en}
                        for r in report.results]}
 
 
@@ -58,7 +59,7 @@ def check_command(args, settings) -> int:
                     entry["deliverable_error"] = str(error)
             out.append(entry)
             if not args.json:
-                print(report_text(path, report, entry))
+                print(report_text(path, report, entry, settings))
     if args.json:
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -77,8 +78,11 @@ def _same_deliverable_name(images: list[Path]) -> str | None:
     return None
 
 
-def report_text(path: Path, report, entry: dict) -> str:
+def report_text(path: Path, report, entry: dict, settings) -> str:
+    """The table of one photo: every check's verdict, value and limit, its instruction, and
+    for a failure what was measured against which limit (the review screen's words)."""
     from kiosk.checks.result import Verdict
+    from kiosk.messages import measured
 
     verdict = "ACCEPTED" if report.accepted else "REJECTED"
     lines = [f"{path}: {verdict}"]
@@ -90,6 +94,8 @@ def report_text(path: Path, report, entry: dict) -> str:
         value = "-" if r.value is None else f"{r.value:g}"
         lines.append(f"  {r.verdict.value:11} {r.id:15} {value:>9}  ({r.threshold})"
                      + (f"  {r.message_en} / {r.message_zh}" if r.message_en else ""))
+        if r.verdict is Verdict.FAIL:
+            lines.append(f"  {'':11} {'':15} {'':>9}  measured: {measured(r, settings.checks.get(r.id), 'en')}")
     if "deliverable" in entry:
         lines.append(f"  deliverable written: {entry['deliverable']}")
     if "deliverable_error" in entry:
