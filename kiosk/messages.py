@@ -87,13 +87,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "review.overridden": ("已放行：{reason}", "Overridden: {reason}"),
     "review.override": ("放行…", "Override…"),
     "review.override_reason": ("放行“{rule}”的原因", 'Why override "{rule}"?'),
-    "review.confirm_title": ("摄影师确认（检查无法判断）：", "Photographer confirms (no check can tell):"),
+    "review.confirm_title": ("摄影师确认（相机无法检查这几项）：", "Photographer confirms (the camera cannot check these):"),
     "review.confirm_dyed_hair": ("头发未染色", "Hair not dyed"),
     "review.confirm_makeup": ("未化妆", "No make-up"),
     "review.confirm_jewellery": ("无耳环、项链、穿孔", "No earrings, necklace or piercing"),
     # The same, confirmed by the student for themselves in student mode.
-    "review.student_confirm_title": ("请先勾选以下三项，再使用照片（照片检查无法判断）：",
-                                     "Please tick these three first, then use the photo (no check can tell):"),
+    "review.student_confirm_title": ("请先勾选以下三项，再使用照片（相机无法检查这几项）：",
+                                     "Please tick these three first, then use the photo (the camera cannot check "
+                                     "these):"),
     "review.student_confirm_dyed_hair": ("我的头发没有染色", "My hair is not dyed"),
     "review.student_confirm_makeup": ("我没有化妆", "I wear no make-up"),
     "review.student_confirm_jewellery": ("我没有戴耳环、耳钉、项链或面部饰物",
