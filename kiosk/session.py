@@ -1068,6 +1068,9 @@ class Session:
     def _make_view(self) -> View:
         now = self.clock.now()
         results = tuple(self.report.results) if self.report is not None else ()
+        if self.state is State.GUIDING:
+            # A rule's chip agrees with its instruction: red for as long as the instruction stays.
+            results = tuple(self.shown.get(r.id, r) for r in results)
         hold, countdown = 0.0, None
         if self.state is State.HOLDING:
             elapsed = now - self.hold_start

@@ -6,6 +6,7 @@ session is driven event by event and time moves only when the test says so.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.checks.result import Verdict
 from kiosk.codec import DemoCodec, new_code
 from kiosk.printing import print_sheet_pdf
 from kiosk.session import (
@@ -231,6 +233,31 @@ def test_an_instruction_neither_blinks_on_nor_off_for_a_single_frame(session, fa
     assert [r.id for r in session.view().instructions] == shown
     frames(session, fake_clock, *good, seconds=delay + 0.1)
     assert session.view().instructions == ()
+
+
+def test_a_rule_chip_stays_red_while_its_instruction_is_still_said(session, fake_clock, judged, settings):
+    """The instruction goes a moment after the fix (no blinking); its rule's chip goes green
+    with it, not before: the screen never says "raise your shoulder" beside a green chip."""
+    to_guiding(session)
+    image, bad = judged["fail"]
+    delay = settings.kiosk.instruction_delay_s
+    frames(session, fake_clock, image, bad, seconds=delay + 0.1)
+    first = session.view().instructions[0]
+    fixed = dataclasses.replace(first, verdict=Verdict.PASS, message_zh="", message_en="", reason="")
+    better = dataclasses.replace(bad, results=tuple(fixed if r.id == first.id else r for r in bad.results))
+    assert not better.accepted  # something else is still wrong: still guiding
+
+    def chip(view):
+        return next(r for r in view.results if r.id == first.id).verdict
+
+    fake_clock.advance(0.05)
+    session.handle(Analysed(image, better))
+    view = session.view()
+    assert view.state is State.GUIDING and first.id in [r.id for r in view.instructions]
+    assert chip(view) is Verdict.FAIL
+    frames(session, fake_clock, image, better, seconds=delay + 0.1)
+    view = session.view()
+    assert first.id not in [r.id for r in view.instructions] and chip(view) is Verdict.PASS
 
 
 def test_passing_frames_hold_count_down_and_take_the_sharpest(session, fake_clock, judged, settings):
