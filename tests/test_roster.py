@@ -1,5 +1,5 @@
-"""`kiosk roster import`: the college's CSV in UTF-8, UTF-8 with BOM or GBK, or an .xlsx
-workbook; the headers offices use; every bad row named by line (Excel's row number) with
+"""`kiosk roster import`: the college's CSV in UTF-8, UTF-8 with BOM, GBK or UTF-16, separated
+by commas, tabs or semicolons, or an .xlsx workbook; the headers offices use; every bad row named by line (Excel's row number) with
 its likely cause; nothing imported from a bad file unless asked."""
 
 from __future__ import annotations
@@ -56,6 +56,33 @@ def test_chinese_roster_in_each_encoding_imports_with_names_intact(settings, tmp
         assert secret not in run.stdout + run.stderr
 
 
+@pytest.mark.parametrize("variant", ["utf-16 tabs", "gbk tabs", "semicolons", "full-width commas",
+                                     "full-width digits", "grouped ID numbers"])
+def test_rosters_as_offices_save_and_type_them_import_the_same(settings, tmp_path, variant):
+    """Excel's "Unicode text" (UTF-16, tabs) and "Text" (tabs), semicolons, a list typed with a
+    Chinese input method (full-width commas, digits and letters), ID numbers written in
+    groups: each is read as the plain CSV is, with the same ID numbers."""
+    text = CHINESE
+    if variant in ("utf-16 tabs", "gbk tabs"):
+        text = text.replace(",", "\t")
+    elif variant == "semicolons":
+        text = text.replace(",", ";")
+    elif variant == "full-width commas":
+        text = text.replace(",", "，")
+    elif variant == "full-width digits":
+        text = text.replace("11010119950202567X", "１１０１０１１９９５０２０２５６７Ｘ")
+    elif variant == "grouped ID numbers":
+        text = text.replace("11010119950202567X", "110101 19950202 567X")
+    encoding = {"utf-16 tabs": "utf-16", "gbk tabs": "gbk"}.get(variant, "utf-8")
+    path = tmp_path / "名单.txt"
+    path.write_bytes(text.encode(encoding))
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 0, run.stderr
+    assert "imported 3 students" in run.stdout
+    entry, _ = stored(settings, "C0002")
+    assert (entry.name, entry.id_number, entry.college) == ("欧阳娜娜", "11010119950202567X", "化学学院")
+
+
 def test_english_headers_with_bom_and_reimport_updates(settings, tmp_path):
     path = tmp_path / "roster.csv"
     path.write_bytes(ENGLISH.encode("utf-8-sig"))
@@ -108,7 +135,7 @@ def test_skip_bad_imports_the_good_rows(settings, tmp_path):
     ("姓名,学号\n张三,1\n".encode(), "has no column for the capture code"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "old-style .xls workbook"),
     (b"PK\x03\x04 not really a zip", "not an Excel workbook"),
-    ("采集码,学号,姓名\nC1,1,张三\n".encode("utf-16"), "neither UTF-8 nor GBK"),
+    (bytes([0xFF, 0x30]) * 20, "neither UTF-8, UTF-16 nor GBK"),
     (b"", "is empty"),
 ])
 def test_an_unreadable_file_says_what_to_fix(settings, tmp_path, content, message):

@@ -72,18 +72,42 @@ HEADERS = {normalise_header(name): key for key, (_, names) in FIELDS.items() for
 
 
 def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) first; Chinese Excel saves GBK (GB18030 is its superset)."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise RosterFileError(
-            "the file is neither UTF-8 nor GBK text: save it from Excel as "
-            "'CSV UTF-8' and import it again"
-        ) from None
+    """UTF-16 when it starts with its byte-order mark (Excel's "Unicode text"), else UTF-8
+    (with or without BOM); Chinese Excel saves GBK (GB18030 is its superset)."""
+    encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    raise RosterFileError(
+        "the file is neither UTF-8, UTF-16 nor GBK text: save it from Excel as "
+        "'CSV UTF-8' and import it again"
+    )
+
+
+# Excel writes commas in "CSV", tabs in "Text" and "Unicode text", semicolons where the
+# decimal mark is a comma; a list typed with a Chinese input method may use full-width commas.
+DELIMITERS = (",", "\t", ";", "，")
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the header line into the most headers we know (a comma
+    when none does)."""
+    header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    known = {d: sum(normalise_header(cell) in HEADERS for cell in header.split(d)) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: (known[d], d == ","))
+
+
+def normalise_cell(key: str | None, cell: str) -> str:
+    """A cell as the roster keeps it: codes, student and ID numbers typed with a Chinese
+    input method's full-width digits and letters folded to ASCII (NFKC), an ID number's
+    spaces (written in groups, 310101 19900101 1234) removed; names and the rest as typed."""
+    if key in ("capture_code", "student_number", "id_number"):
+        cell = unicodedata.normalize("NFKC", cell)
+        if key == "id_number":
+            cell = re.sub(r"\s+", "", cell)
+    return cell
 
 
 def cell_text(value: object) -> str:
@@ -103,7 +127,9 @@ def cell_text(value: object) -> str:
 def csv_rows(raw: bytes) -> list[list[str]]:
     # Rows counted by csv records, not text lines: Excel shows a cell with a line break
     # in it as one row.
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(decode(raw), newline=""))]
+    text = decode(raw)
+    return [[cell.strip() for cell in row]
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))]
 
 
 def xlsx_rows(raw: bytes, warnings: list[str]) -> list[list[str]]:
@@ -217,7 +243,7 @@ def read_roster(path: Path, today: date | None = None) -> RosterFile:
     unnamed_used: set[int] = set()
     seen: dict[str, int] = {}
     for line, row in enumerate(rows[1:], start=2):
-        values = {key: cell for key, cell in zip(columns, row) if key}
+        values = {key: normalise_cell(key, cell) for key, cell in zip(columns, row) if key}
         unnamed_used.update(i for i, cell in enumerate(row[: len(columns)]) if cell and not rows[0][i])
         cells = max((i + 1 for i, cell in enumerate(row) if cell), default=0)
         if not any(values.values()) and cells <= len(columns):
