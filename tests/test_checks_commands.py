@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import cv2
 
@@ -27,10 +28,12 @@ def test_check_json_judges_good_files_and_names_bad_ones(settings, photos, tmp_p
 def test_check_table_gives_reasons_what_was_measured_and_a_clear_line_without_a_face(settings, photos, tmp_path, capsys):
     backdrop = tmp_path / "backdrop.jpg"
     cv2.imwrite(str(backdrop), cv2.imread(str(photos / "london_synthetic__blue_005.jpg"))[:200, :200])
-    code = run(settings, "check", str(photos / "london__smiling_009.jpg"), str(backdrop))
+    code = run(settings, "check", str(photos / "london__smiling_009.jpg"), str(backdrop),
+               str(photos / "field__greyscale_neutral_120.jpg"))
     out = capsys.readouterr().out
     assert code == 1
     assert "london__smiling_009.jpg: REJECTED" in out
+    assert re.search(r"cannot tell background +-  \(", out)  # no number for what it could not measure
     assert "close your lips naturally" in out and "请自然闭合嘴唇" in out
     assert "measured: lips apart 17% of mouth width, limit 6.5%" in out  # which measure broke which limit
     assert "no face found" in out

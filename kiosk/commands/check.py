@@ -91,7 +91,7 @@ def report_text(path: Path, report, entry: dict, settings) -> str:
         lines.append("  no face found: the photo needs one person facing the camera")
         results = [r for r in results if r.verdict is not Verdict.UNKNOWN]  # each would only say "no face"
     for r in results:
-        value = "-" if r.value is None else f"{r.value:g}"
+        value = "-" if r.value is None or r.verdict is Verdict.UNKNOWN else f"{r.value:g}"  # it could not measure
         lines.append(f"  {r.verdict.value:11} {r.id:15} {value:>9}  ({r.threshold})"
                      + (f"  {r.message_en} / {r.message_zh}" if r.message_en else ""))
         if r.verdict is Verdict.FAIL:
