@@ -17,8 +17,9 @@ RESIDENT_ID = re.compile(r"\d{17}[\dX]")
 # column shows it (and saves it to CSV) in scientific notation, like 3.10101E+17.
 EXCEL_SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+\d+", re.IGNORECASE)
 EXCEL_LOST_DIGITS = (
-    "Excel probably turned it into a number and lost the last digits: "
-    "format the column as Text and export again"
+    "Excel probably turned it into a number and lost the last digits; they cannot be recovered "
+    "from this file: type them again from the students' records into a column formatted as Text, "
+    "then export again"
 )
 
 

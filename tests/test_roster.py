@@ -98,6 +98,14 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(settings, tmp_pat
     assert "钱二" not in run.stderr and "440301200001011248" not in run.stderr
 
 
+def test_a_file_of_bad_rows_only_is_not_offered_skip_bad(settings, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes("capture_code,student_number,name\n,1,赵一\nB0002,2,\n".encode())
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 1
+    assert run.stderr.strip().endswith("2 bad rows, nothing imported: fix those lines")  # nothing good to import
+
+
 def test_passport_and_other_document_numbers_are_accepted(settings, tmp_path):
     path = tmp_path / "roster.csv"
     path.write_text("capture_code,student_number,name,id_number\n"
@@ -153,7 +161,8 @@ def test_show_masks_unless_full_is_asked_and_audits_it(settings, tmp_path):
 # ---- ID numbers: GB 11643 check digit and birth date ----------------------------------------
 
 TODAY = date(2024, 6, 1)
-EXCEL = "Excel probably turned it into a number and lost the last digits: format the column as Text and export again"
+EXCEL = ("Excel probably turned it into a number and lost the last digits; they cannot be recovered from this "
+         "file: type them again from the students' records into a column formatted as Text, then export again")
 
 
 @pytest.mark.parametrize("first17, check", [

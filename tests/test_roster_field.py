@@ -17,7 +17,8 @@ def test_id_numbers_damaged_by_excel_or_mistyped_are_refused_with_line_and_cause
     assert run.returncode == 1
     refused = [line for line in run.stderr.splitlines() if line.startswith("line ")]
     truncated = ("line 3: ID number ends in 000 and its check digit does not match: Excel probably turned it "
-                 "into a number and lost the last digits: format the column as Text and export again")  # FD0002
+                 "into a number and lost the last digits; they cannot be recovered from this file: type them again "
+                 "from the students' records into a column formatted as Text, then export again")  # FD0002
     mistyped = ("line 4: ID number's check digit does not match: probably a mistyped digit; "
                 "compare with the ID card")  # FD0003
     assert refused == [truncated, mistyped]

@@ -53,10 +53,9 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
     for line in found.errors:
         print(line, file=sys.stderr)
     if found.errors and not args.skip_bad:
-        return error(
-            f"{count(len(found.errors), 'bad row')}, nothing imported: fix those lines, or run again "
-            f"with --skip-bad to import the {count(len(found.entries), 'good row')}"
-        )
+        rest = (f", or run again with --skip-bad to import the {count(len(found.entries), 'good row')}"
+                if found.entries else "")
+        return error(f"{count(len(found.errors), 'bad row')}, nothing imported: fix those lines{rest}")
     try:
         with open_store(settings) as store:
             imported = store.import_roster(found.entries, args.operator, args.file.name)
