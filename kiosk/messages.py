@@ -365,21 +365,20 @@ def measured(result, params, language: str) -> str:
 
 
 def _angle(name_zh: str, name_en: str, limit: float):
-    return lambda v, p, reason: (f"{name_zh} {_n(abs(v))}°，上限 {_n(limit(p))}°",
-                             f"{name_en} {_n(abs(v))}°, limit {_n(limit(p))}°")
+    return lambda v, p, reason: (f"{name_zh} {_n(abs(v))}°，上限 {_n(limit(p), 2)}°",
+                                 f"{name_en} {_n(abs(v))}°, limit {_n(limit(p), 2)}°")
 
 
 def _pitch(v, p, reason):
     if reason == "up":
-        return f"下巴抬起 {_n(abs(v))}°，上限 {_n(p.max_up_deg)}°", f"chin raised {_n(abs(v))}°, limit {_n(p.max_up_deg)}°"
-    return f"下巴低下 {_n(abs(v))}°，上限 {_n(p.max_down_deg)}°", f"chin lowered {_n(abs(v))}°, limit {_n(p.max_down_deg)}°"
+        return _angle("下巴抬起", "chin raised", lambda p: p.max_up_deg)(v, p, reason)
+    return _angle("下巴低下", "chin lowered", lambda p: p.max_down_deg)(v, p, reason)
 
 
 def _roll(v, p, reason):
-    if reason != "eye_line":
-        return _angle("头部歪斜", "head tilted", lambda p: p.max_deg)(v, p, reason)
-    return (f"双眼连线倾斜 {_n(abs(v))}°，上限 {_n(p.max_eye_line_deg)}°",
-            f"eye line tilted {_n(abs(v))}°, limit {_n(p.max_eye_line_deg)}°")
+    if reason == "eye_line":
+        return _angle("双眼连线倾斜", "eye line tilted", lambda p: p.max_eye_line_deg)(v, p, reason)
+    return _angle("头部歪斜", "head tilted", lambda p: p.max_deg)(v, p, reason)
 
 
 def _one_face(v, p, reason):
@@ -388,31 +387,34 @@ def _one_face(v, p, reason):
     return f"画面中有 {_n(v, 0)} 人，只能 1 人", f"{_n(v, 0)} faces in view, 1 allowed"
 
 
+def _score(v) -> str:
+    return _n(v, 2)
+
+
 def _eyes(v, p, reason):
     if reason == "opening":
         return (f"睁眼 {_pc(v)}（占眼宽），下限 {_pc(p.min_opening)}",
                 f"eyes open {_pc(v)} of eye width, at least {_pc(p.min_opening)}")
-    return f"眨眼程度超过上限 {_n(p.max_blink, 2)}", f"blink score over its limit of {_n(p.max_blink, 2)}"
+    return _limit("眨眼程度", "blink score", lambda p: p.max_blink, False, _score)(v, p, reason)
 
 
 def _gaze(v, p, reason):
     if reason == "offset":
         return (f"视线偏离 {_pc(abs(v))}（占眼宽），上限 {_pc(p.max_offset)}",
                 f"gaze off centre by {_pc(abs(v))} of eye width, limit {_pc(p.max_offset)}")
-    return f"视线偏移程度超过上限 {_n(p.max_look, 2)}", f"eyes look away: score over its limit of {_n(p.max_look, 2)}"
+    return _limit("视线上下偏移程度", "eyes looking up or down, score", lambda p: p.max_look, False, _score)(v, p, reason)
 
 
 def _mouth(v, p, reason):
     if reason == "gap":
         return (f"双唇张开 {_pc(v)}（占嘴宽），上限 {_pc(p.max_lip_gap)}",
                 f"lips apart {_pc(v)} of mouth width, limit {_pc(p.max_lip_gap)}")
-    return f"张嘴程度超过上限 {_n(p.max_jaw_open, 2)}", f"jaw open over its limit of {_n(p.max_jaw_open, 2)}"
+    return _limit("张嘴程度", "jaw open, score", lambda p: p.max_jaw_open, False, _score)(v, p, reason)
 
 
 def _shoulders(v, p, reason):
-    if reason == "tilt":  # its result carries the angle
-        return (f"双肩倾斜 {_n(abs(v))}°，上限 {_n(p.max_tilt_deg)}°",
-                f"shoulders tilted {_n(abs(v))}°, limit {_n(p.max_tilt_deg)}°")
+    if reason == "tilt":
+        return _angle("双肩倾斜", "shoulders tilted", lambda p: p.max_tilt_deg)(v, p, reason)
     return (f"照片底边处身体宽为脸宽的 {_n(v)} 倍，至少 {_n(p.min_width)} 倍",
             f"body {_n(v)}× face width at the photo's bottom edge, at least {_n(p.min_width)}×")
 
@@ -429,73 +431,91 @@ def _limit(name_zh: str, name_en: str, limit, at_least: bool, fmt=_pc):
     return words
 
 
+def _times(v) -> str:
+    return _n(v, 2) + "×"
+
+
 def _ears(v, p, reason):
     if reason == "ear":
         return _limit("较小一侧耳朵露出（占脸宽²）", "smaller ear showing (of face width²)",
                       lambda p: p.min_ear, True)(v, p, reason)
-    return (f"一侧耳朵露出不足另一侧的 {_pc(p.min_balance)}",
-            f"one ear shows under {_pc(p.min_balance)} of the other")
+    return _limit("较小一侧耳朵露出（相对另一侧）", "smaller ear showing (of the other's)",
+                  lambda p: p.min_balance, True)(v, p, reason)
 
 
 def _covering(v, p, reason):
     if reason == "hat":
         return _limit("帽子面积（占脸宽²）", "hat area (of face width²)", lambda p: p.max_hat, False)(v, p, reason)
-    return (f"头顶高出双眼超过脸宽的 {_n(p.max_crown_height)} 倍（帽子或兜帽？）",
-            f"head outline over {_n(p.max_crown_height)}× face width above the eyes (a hat or hood?)")
+    zh, en = _limit("头顶高出双眼（脸宽的倍数）", "head outline above the eyes (face widths)",
+                    lambda p: p.max_crown_height, False, _times)(v, p, reason)
+    return zh + "（帽子或兜帽？）", en + " (a hat or hood?)"
+
+
+def _studs(v) -> str:
+    return f"{_n(v, 0)} stud" + ("" if round(v) == 1 else "s")
 
 
 def _jewellery(v, p, reason):
     if reason == "necklace":
         return "发现项链", "a necklace was found"
     if reason == "nose":
-        return "发现鼻钉或面部饰物", "a nose stud was found"
+        return f"鼻翼上发现 {_n(v, 0)} 处鼻钉或饰物", f"{_studs(v)} found on the nose"
     if reason == "studs":
-        return "耳朵上发现耳钉", "studs were found on the ears"
+        return f"耳朵上发现 {_n(v, 0)} 处耳钉", f"{_studs(v)} found on the ears"
     return "发现耳环", "earrings were found"
+
+
+def _delta_e(v) -> str:
+    return "ΔE " + _n(v)
 
 
 def _background(v, p, reason):
     if reason == "distance":
-        return (f"背景颜色偏差 ΔE {_n(v)}，上限 {_n(p.max_delta_e)}",
-                f"backdrop colour off by ΔE {_n(v)}, limit {_n(p.max_delta_e)}")
+        return _limit("背景颜色偏差", "backdrop colour off by", lambda p: p.max_delta_e, False, _delta_e)(v, p, reason)
     if reason == "shadow":
-        return f"头后阴影深于 {_n(p.max_shadow)} L*", f"shadow behind the head deeper than {_n(p.max_shadow)} L*"
-    return f"背景不均匀（差异超过 ΔE {_n(p.max_spread)}）", f"backdrop not plain (spread over ΔE {_n(p.max_spread)})"
+        return _limit("头后阴影（L* 差）", "shadow behind the head (L* darker)", lambda p: p.max_shadow, False,
+                      _n)(v, p, reason)
+    return _limit("背景不均匀（颜色差异）", "backdrop not plain, spread", lambda p: p.max_spread, False,
+                  _delta_e)(v, p, reason)
 
 
 def _clothing(v, p, reason):
     if reason == "pattern":
-        return f"上衣花纹程度超过 {_n(p.max_pattern)}", f"pattern on the top over {_n(p.max_pattern)}"
+        return _limit("上衣花纹程度", "pattern on the top", lambda p: p.max_pattern, False, _n)(v, p, reason)
     if reason == "neck":
-        return f"脖子露出不足（下限 {_n(p.min_neck, 3)}）", f"neck hidden (showing under {_n(p.min_neck, 3)})"
+        return _limit("脖子露出（占脸宽²）", "neck showing (of face width²)", lambda p: p.min_neck, True,
+                      lambda x: _n(x, 3))(v, p, reason)
     if reason == "same_hue_chroma":
-        return (f"上衣与背景同一色调（相差 {_n(p.max_same_hue_deg, 0)}° 以内），色度达 {_n(p.min_same_hue_chroma)}",
-                f"top in the backdrop's hue (within {_n(p.max_same_hue_deg, 0)}°) at chroma {_n(p.min_same_hue_chroma)} "
-                "or more")
-    return (f"上衣与背景色差 ΔE {_n(v)}，下限 {_n(p.min_contrast)}",
-            f"top differs from backdrop by ΔE {_n(v)}, at least {_n(p.min_contrast)}")
+        return (f"上衣与背景同一色调（相差 {_n(p.max_same_hue_deg, 0)}° 以内），色度 {_n(v)}，上限 {_n(p.min_same_hue_chroma)}",
+                f"top in the backdrop's hue (within {_n(p.max_same_hue_deg, 0)}°) at chroma {_n(v)}, "
+                f"limit {_n(p.min_same_hue_chroma)}")
+    return _limit("上衣与背景色差", "top differs from backdrop by", lambda p: p.min_contrast, True, _delta_e)(v, p, reason)
+
+
+def _lightness(v) -> str:
+    return "L* " + _n(v)
 
 
 def _lighting(v, p, reason):
     if reason == "highlight":
-        return (f"脸部亮度 L* {_n(v)}，下限 {_n(p.min_highlight)}",
-                f"face highlights L* {_n(v)}, at least {_n(p.min_highlight)}")
+        return _limit("脸部亮度", "face highlights", lambda p: p.min_highlight, True, _lightness)(v, p, reason)
     if reason == "clipped":
-        return f"脸部过曝超过 {_pc(p.max_clipped)}", f"over {_pc(p.max_clipped)} of the face overexposed"
+        return _limit("脸部过曝", "face overexposed", lambda p: p.max_clipped, False)(v, p, reason)
     if reason == "median":
-        return f"脸部整体过亮（中位 L* 超过 {_n(p.max_median)}）", f"face washed out (median L* over {_n(p.max_median)})"
-    return (f"左右脸亮度差超过 L* {_n(p.max_side_difference)}",
-            f"the halves of the face differ by more than L* {_n(p.max_side_difference)}")
+        return _limit("脸部整体亮度（中位）", "face washed out, median", lambda p: p.max_median, False,
+                      _lightness)(v, p, reason)
+    return _limit("左右脸亮度差", "halves of the face differ by", lambda p: p.max_side_difference, False,
+                  _lightness)(v, p, reason)
 
 
 def _sharpness(v, p, reason):
     if reason == "face_px":
-        return f"脸宽不足 {_n(p.min_face_px, 0)} 像素（摄像头）", f"face under {_n(p.min_face_px, 0)} camera px wide"
+        return (f"脸宽 {_n(v, 0)} 像素（摄像头），下限 {_n(p.min_face_px, 0)}",
+                f"face {_n(v, 0)} camera px wide, at least {_n(p.min_face_px, 0)}")
     if reason == "laplacian_var":
-        return (f"清晰度 {_n(v)}，下限 {_n(p.min_laplacian_var)}",
-                f"sharpness {_n(v)}, at least {_n(p.min_laplacian_var)}")
-    return (f"运动模糊（边缘方向性超过 {_n(p.max_anisotropy, 2)}）",
-            f"motion blur (edges one-sided over {_n(p.max_anisotropy, 2)})")
+        return _limit("清晰度", "sharpness", lambda p: p.min_laplacian_var, True, _n)(v, p, reason)
+    return _limit("运动模糊（边缘方向性）", "motion blur, edges one-sided", lambda p: p.max_anisotropy, False,
+                  _score)(v, p, reason)
 
 
 _MEASURED = {

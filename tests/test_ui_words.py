@@ -69,8 +69,8 @@ def test_every_check_puts_what_it_measured_against_its_limit_into_words():
 
 
 @pytest.mark.parametrize("value, zh, en", [
-    (-9.24, "头部左右转 9.2°，上限 8.1°", "head turned 9.2°, limit 8.1°"),
-    (12.0, "头部左右转 12°，上限 8.1°", "head turned 12°, limit 8.1°"),
+    (-9.24, "头部左右转 9.2°，上限 8.05°", "head turned 9.2°, limit 8.05°"),
+    (12.0, "头部左右转 12°，上限 8.05°", "head turned 12°, limit 8.05°"),
 ])
 def test_a_turned_head_is_said_in_degrees_against_the_limit(value, zh, en):
     params = load_settings().checks["yaw"]

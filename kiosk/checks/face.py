@@ -44,8 +44,8 @@ class EyesOpen(Check):
         threshold, opening = self.threshold(p), m["opening"]
         if opening >= p.min_opening and m["blink"] <= p.max_blink:
             return self.result(Verdict.PASS, opening, threshold)
-        return self.result(Verdict.FAIL, opening, threshold, "请自然睁开双眼", "open both eyes naturally",
-                           "opening" if opening < p.min_opening else "blink")
+        reason = "opening" if opening < p.min_opening else "blink"
+        return self.result(Verdict.FAIL, m[reason], threshold, "请自然睁开双眼", "open both eyes naturally", reason)
 
 
 @register
@@ -105,7 +105,7 @@ class Gaze(Check):
         else:
             zh, en = (("请把视线稍微放低，看镜头", "look a little lower, into the lens") if m["vertical"] > 0
                       else ("请把视线稍微抬高，看镜头", "look a little higher, into the lens"))
-        return self.result(Verdict.FAIL, gaze, threshold, zh, en, reason)
+        return self.result(Verdict.FAIL, gaze if reason == "offset" else m["look"], threshold, zh, en, reason)
 
 
 @register
@@ -135,8 +135,9 @@ class MouthClosed(Check):
     def decide(self, m, p):
         threshold, gap = self.threshold(p), m["gap"]
         if gap > p.max_lip_gap or m["jaw"] > p.max_jaw_open:
-            return self.result(Verdict.FAIL, gap, threshold, "请自然闭合嘴唇，不要露齿", "close your lips naturally, no teeth showing",
-                               "gap" if gap > p.max_lip_gap else "jaw")
+            reason = "gap" if gap > p.max_lip_gap else "jaw"
+            return self.result(Verdict.FAIL, m[reason], threshold, "请自然闭合嘴唇，不要露齿",
+                               "close your lips naturally, no teeth showing", reason)
         if m["smile"] > p.warn_smile:
             return self.result(Verdict.WARN, gap, threshold, "请放松表情，不要大笑", "relax your face, no broad smile")
         return self.result(Verdict.PASS, gap, threshold)

@@ -201,7 +201,8 @@ class EarsVisible(Check):
         # side 0 is the person's right ear (image left).
         zh, en = (("请把右侧头发拨到耳后，露出右耳", "tuck your hair behind your right ear") if m["worse_side"] == 0
                   else ("请把左侧头发拨到耳后，露出左耳", "tuck your hair behind your left ear"))
-        return self.result(Verdict.FAIL, m["ear"], threshold, zh, en, "ear" if m["ear"] < p.min_ear else "balance")
+        reason = "ear" if m["ear"] < p.min_ear else "balance"
+        return self.result(Verdict.FAIL, m[reason], threshold, zh, en, reason)
 
 
 @register
@@ -232,9 +233,10 @@ class HeadCovering(Check):
     def decide(self, m, p):
         if m["hat"] <= p.max_hat and m["crown_height"] <= p.max_crown_height:
             return self.result(Verdict.PASS, m["hat"], self.threshold(p))
-        return self.result(Verdict.FAIL, m["hat"], self.threshold(p), "请摘下帽子或头巾（宗教或医疗原因请告知摄影师）",
+        reason = "hat" if m["hat"] > p.max_hat else "crown_height"
+        return self.result(Verdict.FAIL, m[reason], self.threshold(p), "请摘下帽子或头巾（宗教或医疗原因请告知摄影师）",
                            "take off any hat or hood (tell the photographer if you wear it for religious or "
-                           "medical reasons)", "hat" if m["hat"] > p.max_hat else "crown_height")
+                           "medical reasons)", reason)
 
 
 @register
@@ -336,8 +338,9 @@ class Jewellery(Check):
     def decide(self, m, p):
         threshold = self.threshold(p)
         if m["earring"] > p.max_earring or m["studs"] > p.max_studs:
-            return self.result(Verdict.FAIL, m["earring"], threshold, "请摘下耳环或耳钉", "take off your earrings or studs",
-                               "earring" if m["earring"] > p.max_earring else "studs")
+            reason = "earring" if m["earring"] > p.max_earring else "studs"
+            return self.result(Verdict.FAIL, m[reason], threshold, "请摘下耳环或耳钉", "take off your earrings or studs",
+                               reason)
         if m["necklace"] > p.max_necklace:
             return self.result(Verdict.FAIL, m["necklace"], threshold, "请摘下项链", "take off your necklace", "necklace")
         if m["nose"] > p.max_nose_studs:

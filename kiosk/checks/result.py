@@ -18,7 +18,7 @@ class CheckResult:
     id: str
     rule: str  # the LABELS.tsv column this check serves
     verdict: Verdict
-    value: float | None  # the raw measurement, None when it could not be measured
+    value: float | None  # the raw measurement (of a failure: the one its reason names), None when not measured
     threshold: str  # the limit from [checks.<id>], readable
     message_zh: str  # what the person should do; empty when nothing to do
     message_en: str

@@ -68,10 +68,10 @@ class Background(Check):
             return self.result(Verdict.FAIL, distance, threshold, "背景颜色不符合要求，请站到规定背景前",
                                "the backdrop colour is wrong: stand in front of the station's backdrop", "distance")
         if m["spread"] > p.max_spread:
-            return self.result(Verdict.FAIL, distance, threshold, "背景不均匀，请移开背景中的物品或站到背景布中央",
+            return self.result(Verdict.FAIL, m["spread"], threshold, "背景不均匀，请移开背景中的物品或站到背景布中央",
                                "the backdrop is not plain: clear it or stand in the middle of it", "spread")
         if m["shadow"] > p.max_shadow:
-            return self.result(Verdict.FAIL, distance, threshold, "头部后面有阴影，请离背景远一点",
+            return self.result(Verdict.FAIL, m["shadow"], threshold, "头部后面有阴影，请离背景远一点",
                                "there is a shadow behind your head: move a little away from the backdrop", "shadow")
         if colourless:
             return self.unknown(threshold, "黑白照片看不出背景颜色，请关闭相机的黑白模式",
@@ -138,14 +138,14 @@ class Clothing(Check):
     def decide(self, m, p):
         threshold, contrast = self.threshold(p), m["contrast"]
         if contrast < p.min_contrast or (m["same_hue_chroma"] and m["same_hue_chroma"] >= p.min_same_hue_chroma):
-            return self.result(Verdict.FAIL, contrast, threshold, "上衣颜色与背景太接近，请换一件颜色不同的上衣",
-                               "your top is too close to the backdrop colour: wear a top of another colour",
-                               "contrast" if contrast < p.min_contrast else "same_hue_chroma")
+            reason = "contrast" if contrast < p.min_contrast else "same_hue_chroma"
+            return self.result(Verdict.FAIL, m[reason], threshold, "上衣颜色与背景太接近，请换一件颜色不同的上衣",
+                               "your top is too close to the backdrop colour: wear a top of another colour", reason)
         if m["pattern"] > p.max_pattern:
-            return self.result(Verdict.FAIL, contrast, threshold, "请穿纯色上衣，不要条纹或花纹",
+            return self.result(Verdict.FAIL, m["pattern"], threshold, "请穿纯色上衣，不要条纹或花纹",
                                "wear a plain top, without stripes or patterns", "pattern")
         if m["neck"] < p.min_neck:
-            return self.result(Verdict.FAIL, contrast, threshold, "请穿露出脖子的上衣，不要高领",
+            return self.result(Verdict.FAIL, m["neck"], threshold, "请穿露出脖子的上衣，不要高领",
                                "wear a top that shows your neck, no high collar", "neck")
         return self.result(Verdict.PASS, contrast, threshold)
 
@@ -168,7 +168,7 @@ class Lighting(Check):
 
     @staticmethod
     def threshold(p) -> str:
-        return (f"highlights >= {p.min_highlight:g} L*, median <= {p.max_median:g} L*, clipped <= {p.max_clipped:.0%}, "
+        return (f"highlights >= {p.min_highlight:g} L*, median <= {p.max_median:g} L*, clipped <= {p.max_clipped:.1%}, "
                 f"halves differ <= {p.max_side_difference:g} L*")
 
     def measure(self, ctx, p):
@@ -197,14 +197,15 @@ class Lighting(Check):
             return self.result(Verdict.FAIL, highlight, threshold, "脸部太暗，请调亮灯光", "your face is too dark: more light is needed",
                                "highlight")
         if m["clipped"] > p.max_clipped or m["median"] > p.max_median:
-            return self.result(Verdict.FAIL, highlight, threshold, "脸部过亮，请调暗灯光", "your face is too bright: less light is needed",
-                               "clipped" if m["clipped"] > p.max_clipped else "median")
+            reason = "clipped" if m["clipped"] > p.max_clipped else "median"
+            return self.result(Verdict.FAIL, m[reason], threshold, "脸部过亮，请调暗灯光",
+                               "your face is too bright: less light is needed", reason)
         if m["difference"] > p.max_side_difference:
             # Image left is the person's right.
             zh, en = (("右脸偏暗，请把灯光调均匀", "the right side of your face is darker: even out the lamps")
                       if m["signed"] < 0 else
                       ("左脸偏暗，请把灯光调均匀", "the left side of your face is darker: even out the lamps"))
-            return self.result(Verdict.FAIL, highlight, threshold, zh, en, "difference")
+            return self.result(Verdict.FAIL, m["difference"], threshold, zh, en, "difference")
         return self.result(Verdict.PASS, highlight, threshold)
 
 
@@ -244,12 +245,13 @@ class Sharpness(Check):
     def decide(self, m, p):
         threshold, value = self.threshold(p), m["laplacian_var"]
         if m["face_px"] < p.min_face_px:
-            return self.result(Verdict.FAIL, value, threshold, "脸部像素太少，请靠近镜头", "your face is too small in the "
+            return self.result(Verdict.FAIL, m["face_px"], threshold, "脸部像素太少，请靠近镜头", "your face is too small in the "
                                "picture: come closer to the camera", "face_px")
         if value >= p.min_laplacian_var and m["anisotropy"] <= p.max_anisotropy:
             return self.result(Verdict.PASS, value, threshold)
-        return self.result(Verdict.FAIL, value, threshold, "照片模糊，请保持不动", "the picture is blurred: hold still",
-                           "laplacian_var" if value < p.min_laplacian_var else "anisotropy")
+        reason = "laplacian_var" if value < p.min_laplacian_var else "anisotropy"
+        return self.result(Verdict.FAIL, m[reason], threshold, "照片模糊，请保持不动", "the picture is blurred: hold still",
+                           reason)
 
 
 @register
