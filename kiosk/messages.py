@@ -349,36 +349,82 @@ def _pc(value: float) -> str:
     return _n(value * 100, 0 if abs(value) >= 0.1 else 2 if abs(value) < 0.01 else 1) + "%"
 
 
-def measured(result, params, language: str) -> str:
-    """What a check measured on a photo against its limit, in words a photographer knows
-    ("head turned 9.2°, limit 8.1°"). `result` is a CheckResult that failed or could not tell,
-    `params` its check's [checks.<id>] settings. A check with several limits names the one its
-    result's `reason` says was broken."""
-    if result.value is None or getattr(result.verdict, "value", result.verdict) == "cannot tell":
-        return pick(language, "无法判断：" + (result.message_zh or "缺少所需的画面"),
-                    "cannot tell: " + (result.message_en or "the picture lacks what it needs"))
-    words = _MEASURED.get(result.id)
-    if words is None:
-        return f"{_n(result.value, 3)} ({result.threshold})"
-    zh_text, en_text = words(result.value, params, result.reason)
-    return pick(language, zh_text, en_text)
+def _degrees(v) -> str:
+    return f"{_n(abs(v), 2)}°"
 
 
-def _angle(name_zh: str, name_en: str, limit: float):
-    return lambda v, p, reason: (f"{name_zh} {_n(abs(v))}°，上限 {_n(limit(p), 2)}°",
-                                 f"{name_en} {_n(abs(v))}°, limit {_n(limit(p), 2)}°")
+def _score(v) -> str:
+    return _n(v, 2)
 
 
-def _pitch(v, p, reason):
-    if reason == "up":
-        return _angle("下巴抬起", "chin raised", lambda p: p.max_up_deg)(v, p, reason)
-    return _angle("下巴低下", "chin lowered", lambda p: p.max_down_deg)(v, p, reason)
+def _times(v) -> str:
+    return _n(v, 2) + "×"
 
 
-def _roll(v, p, reason):
-    if reason == "eye_line":
-        return _angle("双眼连线倾斜", "eye line tilted", lambda p: p.max_eye_line_deg)(v, p, reason)
-    return _angle("头部歪斜", "head tilted", lambda p: p.max_deg)(v, p, reason)
+def _delta_e(v) -> str:
+    return "ΔE " + _n(v)
+
+
+def _lightness(v) -> str:
+    return "L* " + _n(v)
+
+
+# What a check measured against which limit, by (check id, reason: the measure whose limit
+# was broken; "" for a check of one limit): Chinese and English names of the measure, the
+# limit's parameter in [checks.<id>], whether it is a lower bound, and how its numbers read.
+LIMITS: dict[tuple[str, str], tuple[str, str, str, bool, object]] = {
+    ("yaw", "deg"): ("头部左右转", "head turned", "max_deg", False, _degrees),
+    ("pitch", "up"): ("下巴抬起", "chin raised", "max_up_deg", False, _degrees),
+    ("pitch", "down"): ("下巴低下", "chin lowered", "max_down_deg", False, _degrees),
+    ("roll", "deg"): ("头部歪斜", "head tilted", "max_deg", False, _degrees),
+    ("roll", "eye_line"): ("双眼连线倾斜", "eye line tilted", "max_eye_line_deg", False, _degrees),
+    ("shoulders", "tilt"): ("双肩倾斜", "shoulders tilted", "max_tilt_deg", False, _degrees),
+    ("shoulders", "width"): ("照片底边处身体宽（脸宽的倍数）", "body at the photo's bottom edge (face widths)",
+                             "min_width", True, _times),
+    ("eyes_open", "opening"): ("睁眼（占眼宽）", "eyes open (of eye width)", "min_opening", True, _pc),
+    ("eyes_open", "blink"): ("眨眼程度", "blink score", "max_blink", False, _score),
+    ("gaze", "look"): ("视线上下偏移程度", "eyes looking up or down, score", "max_look", False, _score),
+    ("mouth_closed", "gap"): ("双唇张开（占嘴宽）", "lips apart (of mouth width)", "max_lip_gap", False, _pc),
+    ("mouth_closed", "jaw"): ("张嘴程度", "jaw open, score", "max_jaw_open", False, _score),
+    ("glasses_glare", ""): ("镜片反光", "glare on the lenses", "max_fraction", False, _pc),
+    ("tinted_glasses", ""): ("眼部亮度（相对脸颊）", "eye area lightness (of the cheeks')", "min_ratio", True, _pc),
+    ("hair_eyes", ""): ("头发遮住眉眼", "hair over brows and eyes", "max_covered", False, _pc),
+    ("ears_visible", "ear"): ("较小一侧耳朵露出（占脸宽²）", "smaller ear showing (of face width²)", "min_ear", True, _pc),
+    ("ears_visible", "balance"): ("较小一侧耳朵露出（相对另一侧）", "smaller ear showing (of the other's)",
+                                  "min_balance", True, _pc),
+    ("head_covering", "hat"): ("帽子面积（占脸宽²）", "hat area (of face width²)", "max_hat", False, _pc),
+    ("head_covering", "crown_height"): ("头顶高出双眼（脸宽的倍数，帽子或兜帽？）",
+                                        "head outline above the eyes (face widths; a hat or hood?)",
+                                        "max_crown_height", False, _times),
+    ("hair_area", ""): ("头发面积（相对脸部）", "hair area (of the face's)", "max_ratio", False, _times),
+    ("background", "distance"): ("背景颜色偏差", "backdrop colour off by", "max_delta_e", False, _delta_e),
+    ("background", "spread"): ("背景不均匀（颜色差异）", "backdrop not plain, spread", "max_spread", False, _delta_e),
+    ("background", "shadow"): ("头后阴影（L* 差）", "shadow behind the head (L* darker)", "max_shadow", False, _n),
+    ("clothing", "contrast"): ("上衣与背景色差", "top differs from backdrop by", "min_contrast", True, _delta_e),
+    ("clothing", "same_hue_chroma"): ("与背景同色调的上衣的色度", "chroma of a top in the backdrop's hue",
+                                      "min_same_hue_chroma", False, _n),
+    ("clothing", "pattern"): ("上衣花纹程度", "pattern on the top", "max_pattern", False, _n),
+    ("clothing", "neck"): ("脖子露出（占脸宽²）", "neck showing (of face width²)", "min_neck", True,
+                           lambda x: _n(x, 3)),
+    ("lighting", "highlight"): ("脸部亮度", "face highlights", "min_highlight", True, _lightness),
+    ("lighting", "clipped"): ("脸部过曝", "face overexposed", "max_clipped", False, _pc),
+    ("lighting", "median"): ("脸部整体亮度（中位）", "face washed out, median", "max_median", False, _lightness),
+    ("lighting", "difference"): ("左右脸亮度差", "halves of the face differ by", "max_side_difference", False,
+                                 _lightness),
+    ("sharpness", "laplacian_var"): ("清晰度", "sharpness", "min_laplacian_var", True, _n),
+    ("sharpness", "anisotropy"): ("运动模糊（边缘方向性）", "motion blur, edges one-sided", "max_anisotropy", False,
+                                  _score),
+    ("sharpness", "face_px"): ("脸宽（摄像头像素）", "face width (camera px)", "min_face_px", True,
+                               lambda x: _n(x, 0)),
+    ("colour", ""): ("色度", "colour chroma", "min_chroma", True, _n),
+}
+
+
+def _limit_words(key: tuple[str, str], v: float, p) -> tuple[str, str]:
+    name_zh, name_en, param, at_least, fmt = LIMITS[key]
+    limit = getattr(p, param)
+    return (f"{name_zh} {fmt(v)}，{'下限' if at_least else '上限'} {fmt(limit)}",
+            f"{name_en} {fmt(v)}, {'at least' if at_least else 'limit'} {fmt(limit)}")
 
 
 def _one_face(v, p, reason):
@@ -387,68 +433,14 @@ def _one_face(v, p, reason):
     return f"画面中有 {_n(v, 0)} 人，只能 1 人", f"{_n(v, 0)} faces in view, 1 allowed"
 
 
-def _score(v) -> str:
-    return _n(v, 2)
-
-
-def _eyes(v, p, reason):
-    if reason == "opening":
-        return (f"睁眼 {_pc(v)}（占眼宽），下限 {_pc(p.min_opening)}",
-                f"eyes open {_pc(v)} of eye width, at least {_pc(p.min_opening)}")
-    return _limit("眨眼程度", "blink score", lambda p: p.max_blink, False, _score)(v, p, reason)
-
-
-def _gaze(v, p, reason):
-    if reason == "offset":
-        return (f"视线偏离 {_pc(abs(v))}（占眼宽），上限 {_pc(p.max_offset)}",
-                f"gaze off centre by {_pc(abs(v))} of eye width, limit {_pc(p.max_offset)}")
-    return _limit("视线上下偏移程度", "eyes looking up or down, score", lambda p: p.max_look, False, _score)(v, p, reason)
-
-
-def _mouth(v, p, reason):
-    if reason == "gap":
-        return (f"双唇张开 {_pc(v)}（占嘴宽），上限 {_pc(p.max_lip_gap)}",
-                f"lips apart {_pc(v)} of mouth width, limit {_pc(p.max_lip_gap)}")
-    return _limit("张嘴程度", "jaw open, score", lambda p: p.max_jaw_open, False, _score)(v, p, reason)
-
-
-def _shoulders(v, p, reason):
-    if reason == "tilt":
-        return _angle("双肩倾斜", "shoulders tilted", lambda p: p.max_tilt_deg)(v, p, reason)
-    return (f"照片底边处身体宽为脸宽的 {_n(v)} 倍，至少 {_n(p.min_width)} 倍",
-            f"body {_n(v)}× face width at the photo's bottom edge, at least {_n(p.min_width)}×")
+def _gaze_offset(v, p, reason):
+    return (f"视线偏离 {_pc(abs(v))}（占眼宽），上限 {_pc(p.max_offset)}",
+            f"gaze off centre by {_pc(abs(v))} of eye width, limit {_pc(p.max_offset)}")
 
 
 def _framing(v, p, reason):
     return (f"脸宽 {_n(v, 0)} 像素（摄像头）；头顶、双眼、脸宽须能落在 480×640 照片的规定位置",
             f"face {_n(v, 0)} camera px wide; crown, eyes and face width must fit the 480×640 photo")
-
-
-def _limit(name_zh: str, name_en: str, limit, at_least: bool, fmt=_pc):
-    def words(v, p, reason):
-        bound_zh, bound_en = ("下限", "at least") if at_least else ("上限", "limit")
-        return (f"{name_zh} {fmt(v)}，{bound_zh} {fmt(limit(p))}", f"{name_en} {fmt(v)}, {bound_en} {fmt(limit(p))}")
-    return words
-
-
-def _times(v) -> str:
-    return _n(v, 2) + "×"
-
-
-def _ears(v, p, reason):
-    if reason == "ear":
-        return _limit("较小一侧耳朵露出（占脸宽²）", "smaller ear showing (of face width²)",
-                      lambda p: p.min_ear, True)(v, p, reason)
-    return _limit("较小一侧耳朵露出（相对另一侧）", "smaller ear showing (of the other's)",
-                  lambda p: p.min_balance, True)(v, p, reason)
-
-
-def _covering(v, p, reason):
-    if reason == "hat":
-        return _limit("帽子面积（占脸宽²）", "hat area (of face width²)", lambda p: p.max_hat, False)(v, p, reason)
-    zh, en = _limit("头顶高出双眼（脸宽的倍数）", "head outline above the eyes (face widths)",
-                    lambda p: p.max_crown_height, False, _times)(v, p, reason)
-    return zh + "（帽子或兜帽？）", en + " (a hat or hood?)"
 
 
 def _studs(v) -> str:
@@ -465,81 +457,28 @@ def _jewellery(v, p, reason):
     return "发现耳环", "earrings were found"
 
 
-def _delta_e(v) -> str:
-    return "ΔE " + _n(v)
-
-
-def _background(v, p, reason):
-    if reason == "distance":
-        return _limit("背景颜色偏差", "backdrop colour off by", lambda p: p.max_delta_e, False, _delta_e)(v, p, reason)
-    if reason == "shadow":
-        return _limit("头后阴影（L* 差）", "shadow behind the head (L* darker)", lambda p: p.max_shadow, False,
-                      _n)(v, p, reason)
-    return _limit("背景不均匀（颜色差异）", "backdrop not plain, spread", lambda p: p.max_spread, False,
-                  _delta_e)(v, p, reason)
-
-
-def _clothing(v, p, reason):
-    if reason == "pattern":
-        return _limit("上衣花纹程度", "pattern on the top", lambda p: p.max_pattern, False, _n)(v, p, reason)
-    if reason == "neck":
-        return _limit("脖子露出（占脸宽²）", "neck showing (of face width²)", lambda p: p.min_neck, True,
-                      lambda x: _n(x, 3))(v, p, reason)
-    if reason == "same_hue_chroma":
-        return (f"上衣与背景同一色调（相差 {_n(p.max_same_hue_deg, 0)}° 以内），色度 {_n(v)}，上限 {_n(p.min_same_hue_chroma)}",
-                f"top in the backdrop's hue (within {_n(p.max_same_hue_deg, 0)}°) at chroma {_n(v)}, "
-                f"limit {_n(p.min_same_hue_chroma)}")
-    return _limit("上衣与背景色差", "top differs from backdrop by", lambda p: p.min_contrast, True, _delta_e)(v, p, reason)
-
-
-def _lightness(v) -> str:
-    return "L* " + _n(v)
-
-
-def _lighting(v, p, reason):
-    if reason == "highlight":
-        return _limit("脸部亮度", "face highlights", lambda p: p.min_highlight, True, _lightness)(v, p, reason)
-    if reason == "clipped":
-        return _limit("脸部过曝", "face overexposed", lambda p: p.max_clipped, False)(v, p, reason)
-    if reason == "median":
-        return _limit("脸部整体亮度（中位）", "face washed out, median", lambda p: p.max_median, False,
-                      _lightness)(v, p, reason)
-    return _limit("左右脸亮度差", "halves of the face differ by", lambda p: p.max_side_difference, False,
-                  _lightness)(v, p, reason)
-
-
-def _sharpness(v, p, reason):
-    if reason == "face_px":
-        return (f"脸宽 {_n(v, 0)} 像素（摄像头），下限 {_n(p.min_face_px, 0)}",
-                f"face {_n(v, 0)} camera px wide, at least {_n(p.min_face_px, 0)}")
-    if reason == "laplacian_var":
-        return _limit("清晰度", "sharpness", lambda p: p.min_laplacian_var, True, _n)(v, p, reason)
-    return _limit("运动模糊（边缘方向性）", "motion blur, edges one-sided", lambda p: p.max_anisotropy, False,
-                  _score)(v, p, reason)
-
-
+# The measures not said as "name value, limit value".
 _MEASURED = {
     "one_face": _one_face,
-    "yaw": _angle("头部左右转", "head turned", lambda p: p.max_deg),
-    "pitch": _pitch,
-    "roll": _roll,
-    "eyes_open": _eyes,
-    "gaze": _gaze,
-    "mouth_closed": _mouth,
-    "shoulders": _shoulders,
+    "gaze": _gaze_offset,  # its other reason, the look score, is in LIMITS
     "framing": _framing,
-    "glasses_glare": _limit("镜片反光", "glare on the lenses", lambda p: p.max_fraction, False),
-    "tinted_glasses": _limit("眼部亮度（相对脸颊）", "eye area lightness (of the cheeks')",
-                             lambda p: p.min_ratio, True),
-    "hair_eyes": _limit("头发遮住眉眼", "hair over brows and eyes", lambda p: p.max_covered, False),
-    "ears_visible": _ears,
-    "head_covering": _covering,
-    "hair_area": _limit("头发面积（相对脸部）", "hair area (of the face's)", lambda p: p.max_ratio, False,
-                        fmt=lambda x: _n(x, 2) + "×"),
     "jewellery": _jewellery,
-    "background": _background,
-    "clothing": _clothing,
-    "lighting": _lighting,
-    "sharpness": _sharpness,
-    "colour": _limit("色度", "colour chroma", lambda p: p.min_chroma, True, fmt=_n),
 }
+
+
+def measured(result, params, language: str) -> str:
+    """What a check measured on a photo against its limit, in words a photographer knows
+    ("head turned 9.2°, limit 8.05°"). `result` is a CheckResult that failed or could not
+    tell, `params` its check's [checks.<id>] settings. A check with several limits names the
+    one its result's `reason` says was broken, with the value of that measure."""
+    if result.value is None or getattr(result.verdict, "value", result.verdict) == "cannot tell":
+        return pick(language, "无法判断：" + (result.message_zh or "缺少所需的画面"),
+                    "cannot tell: " + (result.message_en or "the picture lacks what it needs"))
+    key = (result.id, result.reason)
+    if key in LIMITS:
+        zh_text, en_text = _limit_words(key, result.value, params)
+    elif result.id in _MEASURED:
+        zh_text, en_text = _MEASURED[result.id](result.value, params, result.reason)
+    else:
+        return f"{_n(result.value, 3)} ({result.threshold})"
+    return pick(language, zh_text, en_text)

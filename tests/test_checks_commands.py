@@ -35,7 +35,7 @@ def test_check_table_gives_reasons_what_was_measured_and_a_clear_line_without_a_
     assert "london__smiling_009.jpg: REJECTED" in out
     assert re.search(r"cannot tell background +-  \(", out)  # no number for what it could not measure
     assert "close your lips naturally" in out and "请自然闭合嘴唇" in out
-    assert "measured: lips apart 17% of mouth width, limit 6.5%" in out  # which measure broke which limit
+    assert "measured: lips apart (of mouth width) 17%, limit 6.5%" in out  # which measure broke which limit
     assert "no face found" in out
 
 

@@ -12,7 +12,7 @@ import pytest
 from kiosk.checks.registry import checks
 from kiosk.checks.result import CheckResult, Verdict
 from kiosk.config import load_settings
-from kiosk.messages import CATALOGUE, REASONS, measured, text
+from kiosk.messages import CATALOGUE, LIMITS, REASONS, measured, text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # What the student is asked to do: each a polite request in Chinese.
@@ -61,21 +61,22 @@ def test_every_check_puts_what_it_measured_against_its_limit_into_words():
     settings = load_settings()
     for check_id, cls in checks().items():
         params = settings.checks[check_id]
-        result = CheckResult(check_id, cls.rule, Verdict.FAIL, 0.5, "the limit", "", "", 0)
-        for language in ("zh", "en"):
-            words = measured(result, params, language)
-            assert words and "the limit" not in words, f"{check_id}: no words of its own ({words!r})"
-            assert bool(CJK.search(words)) == (language == "zh"), words
+        for reason in [r for c, r in LIMITS if c == check_id] or [""]:
+            result = CheckResult(check_id, cls.rule, Verdict.FAIL, 0.5, "the limit", "", "", 0, reason)
+            for language in ("zh", "en"):
+                words = measured(result, params, language)
+                assert words and "the limit" not in words, f"{check_id}: no words of its own ({words!r})"
+                assert bool(CJK.search(words)) == (language == "zh"), words
 
 
 @pytest.mark.parametrize("value, zh, en", [
-    (-9.24, "头部左右转 9.2°，上限 8.05°", "head turned 9.2°, limit 8.05°"),
+    (-9.24, "头部左右转 9.24°，上限 8.05°", "head turned 9.24°, limit 8.05°"),
     (12.0, "头部左右转 12°，上限 8.05°", "head turned 12°, limit 8.05°"),
 ])
 def test_a_turned_head_is_said_in_degrees_against_the_limit(value, zh, en):
     params = load_settings().checks["yaw"]
     assert params.max_deg == 8.05
-    result = CheckResult("yaw", "yaw", Verdict.FAIL, value, "|angle| <= 8.05 deg", "请向右稍转头", "turn", 20)
+    result = CheckResult("yaw", "yaw", Verdict.FAIL, value, "|angle| <= 8.05 deg", "请向右稍转头", "turn", 20, "deg")
     assert (measured(result, params, "zh"), measured(result, params, "en")) == (zh, en)
 
 
