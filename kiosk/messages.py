@@ -92,9 +92,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "review.confirm_makeup": ("未化妆", "No make-up"),
     "review.confirm_jewellery": ("无耳环、项链、穿孔", "No earrings, necklace or piercing"),
     # The same, confirmed by the student for themselves in student mode.
-    "review.student_confirm_title": ("请先勾选以下三项，再使用照片（相机无法检查这几项）：",
-                                     "Please tick these three first, then use the photo (the camera cannot check "
-                                     "these):"),
+    "review.student_confirm_title": ("以下三项相机无法检查，请逐项勾选后再使用照片：",
+                                     "The camera cannot check these three: tick each, then use the photo:"),
     "review.student_confirm_dyed_hair": ("我的头发没有染色", "My hair is not dyed"),
     "review.student_confirm_makeup": ("我没有化妆", "I wear no make-up"),
     "review.student_confirm_jewellery": ("我没有戴耳环、耳钉、项链或面部饰物",
