@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from helpers import kiosk
+from test_store import RESULTS, make_jpeg
 
 from kiosk.idnumber import check_character, resident_id_problem
 from kiosk.store import Store
@@ -72,6 +73,27 @@ def test_chinese_roster_as_offices_save_and_type_it_imports_with_names_intact(se
     assert (entry.name, entry.id_number, entry.college) == ("欧阳娜娜", "11010119950202567X", "化学学院")
     for secret in ("张三丰", "欧阳娜娜", "310101199001011234"):
         assert secret not in run.stdout + run.stderr
+
+
+def test_the_roster_is_listed_as_read_with_names_and_id_numbers_masked(settings, tmp_path):
+    assert "the roster is empty" in kiosk("roster", "list").stdout
+    path = tmp_path / "名单.csv"
+    path.write_bytes(CHINESE.encode("gbk"))
+    assert kiosk("roster", "import", str(path)).returncode == 0
+    run = kiosk("roster", "list")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].split()[:3] == ["CODE", "STUDENT", "NO."]
+    assert lines[2].split() == ["C0002", "2023010002", "欧**娜", "1101**********567X", "化学学院", "化学", "-"]
+    assert lines[3].split()[:4] == ["C0003", "2023010003", "李*", "-"]  # no ID number given
+    assert lines[-1] == "3 students in the roster, 0 with an accepted photo"
+    for secret in ("张三丰", "欧阳娜娜", "310101199001011234", "11010119950202567X"):
+        assert secret not in run.stdout + run.stderr
+    with Store.from_settings(settings) as store:
+        store.save_capture("C0002", make_jpeg(1, (640, 360)), make_jpeg(2), RESULTS, operator="wang")
+    lines = kiosk("roster", "list").stdout.splitlines()
+    assert lines[2].endswith("accepted") and lines[1].endswith("-")
+    assert lines[-1] == "3 students in the roster, 1 with an accepted photo"
 
 
 def test_english_headers_with_bom_and_reimport_updates(settings, tmp_path):

@@ -6,6 +6,7 @@ import argparse
 import functools
 import getpass
 import sys
+import unicodedata
 from datetime import date
 
 
@@ -53,3 +54,9 @@ def day(text: str) -> date:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a day: write it as YYYY-MM-DD, for example 2026-06-30") from None
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns; a Chinese character takes two."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - columns, 1)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import unicodedata
 
-from kiosk.commands.base import day, open_store, store_errors
+from kiosk.commands.base import day, open_store, pad, store_errors
 
 
 def register(sub) -> None:
@@ -20,14 +19,8 @@ def register(sub) -> None:
     ls.set_defaults(func=run_list)
 
 
-def _pad(text: str, width: int) -> str:
-    """`text` padded to `width` terminal columns; a Chinese character takes two."""
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - columns, 1)
-
-
 def _row(code: str, name: str, status: str, taken: str, batch: str, rest: str) -> str:
-    return _pad(code, 21) + _pad(name, 16) + _pad(status, 10) + _pad(taken, 21) + _pad(batch, 23) + rest
+    return pad(code, 21) + pad(name, 16) + pad(status, 10) + pad(taken, 21) + pad(batch, 23) + rest
 
 
 @store_errors

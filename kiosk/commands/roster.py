@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.commands.base import count, error, open_store, operator_option, store_errors
+from kiosk.commands.base import count, error, open_store, operator_option, pad, store_errors
 
 
 def register(sub) -> None:
@@ -24,6 +24,12 @@ def register(sub) -> None:
                           "ones. Every file not stored is named with why, and the exit status is then 1")
     operator_option(imp)
     imp.set_defaults(func=run_roster_import)
+    listing = roster_sub.add_parser(
+        "list", help="every student of the roster, names and ID numbers masked",
+        description="Every student of the roster, by capture code, as it was read: student number, masked "
+                    "name and ID number, college and major, and whether an accepted photo is kept. "
+                    "`kiosk show CODE --full` shows one student unmasked (audited).")
+    listing.set_defaults(func=run_roster_list)
     purge = roster_sub.add_parser(
         "purge", help="delete the roster and its reference photos (first a dry run)",
         description="Say how many students and reference photos the roster holds; with --delete, delete them "
@@ -110,4 +116,23 @@ def run_roster_purge(args: argparse.Namespace, settings) -> int:
         print(f"would delete {what}; nothing was deleted: run again with --delete to do it")
         return 0
     print(f"deleted {what}; the photos taken and their records stay")
+    return 0
+
+
+@store_errors
+def run_roster_list(args: argparse.Namespace, settings) -> int:
+    with open_store(settings) as store:
+        entries = store.roster_entries()
+        photographed = {c.code for c in store.captures(None, all_days=True, status="accepted")}
+    if entries:  # names and ID numbers masked: this is for checking an import, not for reading them out
+        print(pad("CODE", 21) + pad("STUDENT NO.", 15) + pad("NAME", 12) + pad("ID NUMBER", 21) + pad("COLLEGE", 20)
+              + pad("MAJOR", 20) + "PHOTO")
+    for e in entries:
+        print(pad(e.code, 21) + pad(e.student_number, 15) + pad(e.masked_name, 12) + pad(e.masked_id_number or "-", 21)
+              + pad(e.college or "-", 20) + pad(e.major or "-", 20) + ("accepted" if e.code in photographed else "-"))
+    if not entries:
+        print("the roster is empty: import the college's list with `kiosk roster import FILE`")
+        return 0
+    done = sum(e.code in photographed for e in entries)
+    print(f"{count(len(entries), 'student')} in the roster, {done} with an accepted photo")
     return 0

@@ -331,6 +331,11 @@ class Store:
         row.pop("imported_at")
         return RosterEntry(**row)
 
+    def roster_entries(self) -> list[RosterEntry]:
+        """Every student of the roster, by capture code."""
+        rows = self.db.query("SELECT * FROM roster ORDER BY code")
+        return [RosterEntry(**{k: v for k, v in row.items() if k != "imported_at"}) for row in rows]
+
     def roster_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM roster").fetchone()[0]
 
