@@ -124,15 +124,15 @@ def run_roster_list(args: argparse.Namespace, settings) -> int:
     with open_store(settings) as store:
         entries = store.roster_entries()
         photographed = {c.code for c in store.captures(None, all_days=True, status="accepted")}
-    if entries:  # names and ID numbers masked: this is for checking an import, not for reading them out
-        print(pad("CODE", 21) + pad("STUDENT NO.", 15) + pad("NAME", 12) + pad("ID NUMBER", 21) + pad("COLLEGE", 20)
-              + pad("MAJOR", 20) + "PHOTO")
-    for e in entries:
-        print(pad(e.code, 21) + pad(e.student_number, 15) + pad(e.masked_name, 12) + pad(e.masked_id_number or "-", 21)
-              + pad(e.college or "-", 20) + pad(e.major or "-", 20) + ("accepted" if e.code in photographed else "-"))
     if not entries:
         print("the roster is empty: import the college's list with `kiosk roster import FILE`")
         return 0
+    # Names and ID numbers masked: this is for checking an import, not for reading them out.
+    print(pad("CODE", 21) + pad("STUDENT NO.", 15) + pad("NAME", 12) + pad("ID NUMBER", 21) + pad("COLLEGE", 20)
+          + pad("MAJOR", 20) + "PHOTO")
+    for e in entries:
+        print(pad(e.code, 21) + pad(e.student_number, 15) + pad(e.masked_name, 12) + pad(e.masked_id_number or "-", 21)
+              + pad(e.college or "-", 20) + pad(e.major or "-", 20) + ("accepted" if e.code in photographed else "-"))
     done = sum(e.code in photographed for e in entries)
     print(f"{count(len(entries), 'student')} in the roster, {done} with an accepted photo")
     return 0
