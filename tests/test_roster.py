@@ -75,6 +75,16 @@ def test_chinese_roster_as_offices_save_and_type_it_imports_with_names_intact(se
         assert secret not in run.stdout + run.stderr
 
 
+def test_a_big5_file_is_refused_not_imported_as_garbled_names(settings, tmp_path):
+    """Big5 bytes are mostly valid GBK: read as GBK they would import as other, rare characters."""
+    path = tmp_path / "roster.csv"
+    path.write_bytes(("capture_code,student_number,name,college\n"
+                      "T0001,1,陳大文,物理學院\nT0002,2,張美玲,化學學院\nT0003,3,黃志強,外國語學院\n").encode("big5"))
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 1 and "looks like Big5" in run.stderr and "CSV UTF-8" in run.stderr
+    assert stored(settings, "T0001") == (None, 0)
+
+
 def test_the_roster_is_listed_as_read_with_names_and_id_numbers_masked(settings, tmp_path):
     assert "the roster is empty" in kiosk("roster", "list").stdout
     path = tmp_path / "名单.csv"

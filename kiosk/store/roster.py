@@ -77,13 +77,41 @@ def decode(raw: bytes) -> str:
     encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
     for encoding in encodings:
         try:
-            return raw.decode(encoding)
+            text = raw.decode(encoding)
         except UnicodeDecodeError:
-            pass
+            continue
+        if encoding == "gb18030" and _looks_like_big5(text, raw):
+            raise RosterFileError("the file looks like Big5 (traditional Chinese) text, which would import as "
+                                  "garbled names: save it from Excel as 'CSV UTF-8' and import it again")
+        return text
     raise RosterFileError(
         "the file is neither UTF-8, UTF-16 nor GBK text: save it from Excel as "
         "'CSV UTF-8' and import it again"
     )
+
+
+def _looks_like_big5(text: str, raw: bytes) -> bool:
+    """Big5 bytes are mostly valid GBK too, but read as GBK they give rare characters: a
+    roster's names keep nearly all of theirs among the 6763 common ones of GB 2312, Big5
+    read as GBK about half. True when over a fifth of at least 10 hanzi are rare and the
+    bytes are valid Big5."""
+    hanzi = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    rare = sum(not _in_gb2312(c) for c in hanzi)
+    if len(hanzi) < 10 or rare <= len(hanzi) / 5:
+        return False
+    try:
+        raw.decode("big5")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # Excel writes commas in "CSV", tabs in "Text" and "Unicode text", semicolons where the
