@@ -49,6 +49,7 @@ VARIANTS = {
     "utf-8": (",", None, "utf-8"),
     "utf-8-sig": (",", None, "utf-8-sig"),
     "utf-16 tabs": ("\t", None, "utf-16"),  # Excel's "Unicode text"
+    "utf-16 without its mark": ("\t", None, "utf-16-le"),
     "gbk tabs": ("\t", None, "gbk"),  # Excel's "Text"
     "semicolons": (";", None, "utf-8"),  # where the decimal mark is a comma
     "full-width commas": ("，", None, "utf-8"),  # typed with a Chinese input method

@@ -72,9 +72,16 @@ HEADERS = {normalise_header(name): key for key, (_, names) in FIELDS.items() for
 
 
 def decode(raw: bytes) -> str:
-    """UTF-16 when it starts with its byte-order mark (Excel's "Unicode text"), else UTF-8
-    (with or without BOM); Chinese Excel saves GBK (GB18030 is its superset)."""
-    encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
+    """UTF-16 when it starts with its byte-order mark (Excel's "Unicode text") or its header
+    has a zero byte beside every letter, else UTF-8 (with or without BOM); Chinese Excel saves
+    GBK (GB18030 is its superset)."""
+    encodings = ("utf-8-sig", "gb18030")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    elif raw[1:200:2].count(0) > len(raw[1:200:2]) // 2:  # ASCII in UTF-16 without its mark: every second byte 0
+        encodings = ("utf-16-le",)
+    elif raw[0:200:2].count(0) > len(raw[0:200:2]) // 2:
+        encodings = ("utf-16-be",)
     for encoding in encodings:
         try:
             text = raw.decode(encoding)
