@@ -123,7 +123,7 @@ def run_roster_purge(args: argparse.Namespace, settings) -> int:
 def run_roster_list(args: argparse.Namespace, settings) -> int:
     with open_store(settings) as store:
         entries = store.roster_entries()
-        photographed = {c.code for c in store.captures(None, all_days=True, status="accepted")}
+        photographed = store.photographed()
     if not entries:
         print("the roster is empty: import the college's list with `kiosk roster import FILE`")
         return 0

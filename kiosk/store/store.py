@@ -324,17 +324,20 @@ class Store:
 
     # ---- roster -----------------------------------------------------------------------
     def roster_entry(self, code: str) -> RosterEntry | None:
-        rows = list(self.db.query("SELECT * FROM roster WHERE code = ?", [code.strip()]))
-        if not rows:
-            return None
-        row = rows[0]
-        row.pop("imported_at")
-        return RosterEntry(**row)
+        entries = self._roster("WHERE code = ?", [code.strip()])
+        return entries[0] if entries else None
 
     def roster_entries(self) -> list[RosterEntry]:
         """Every student of the roster, by capture code."""
-        rows = self.db.query("SELECT * FROM roster ORDER BY code")
+        return self._roster("ORDER BY code", [])
+
+    def _roster(self, clause: str, params: list[Any]) -> list[RosterEntry]:
+        rows = self.db.query(f"SELECT * FROM roster {clause}", params)
         return [RosterEntry(**{k: v for k, v in row.items() if k != "imported_at"}) for row in rows]
+
+    def photographed(self) -> set[str]:
+        """The capture codes with an accepted photo (any day)."""
+        return {row["code"] for row in self.db.query("SELECT DISTINCT code FROM captures WHERE status = 'accepted'")}
 
     def roster_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM roster").fetchone()[0]
