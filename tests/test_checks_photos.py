@@ -50,6 +50,8 @@ FAILURES = [
     ("london_synthetic__small_009.jpg", "framing", Verdict.FAIL, "closer"),
     ("london__neutral_003.jpg", "hair_eyes", Verdict.FAIL, "fringe"),
     ("london__neutral_003.jpg", "ears_visible", Verdict.FAIL, "behind your"),
+    ("london_synthetic__blue_113.jpg", "ears_visible", Verdict.FAIL, "behind your"),
+    ("london__smiling_032.jpg", "lips_parted", Verdict.FAIL, "close your lips"),
     ("london__neutral_135.jpg", "jewellery", Verdict.FAIL, "earrings"),
     ("london_synthetic__busy_022_forest.jpg", "background", Verdict.FAIL, "backdrop"),
     ("canada__010f.jpg", "background", Verdict.FAIL, "backdrop colour"),
@@ -70,6 +72,30 @@ def test_broken_rule_is_caught_with_guidance(settings, photos, name, check_id, v
     assert not report.accepted
     assert words in result.message_en and result.message_zh and result.threshold
     assert result in report.failures
+
+
+def test_hair_over_the_top_of_the_ears_is_caught_though_the_lobes_show(settings, photos):
+    """Hair pinned over the top of both ears leaves the lobes: enough ear by area, but the
+    place beside the cheek where the ear stands is hair."""
+    ears = by_id(judge(settings, photos, "london_synthetic__blue_113.jpg"))["ears_visible"]
+    limits = settings.checks["ears_visible"]
+    assert ears.verdict == Verdict.FAIL and ears.reason == "hair_over" and ears.value > limits.max_hair_over
+    with Analyser(settings) as analyser:
+        measured = analyser.measure(cv2.imread(str(photos / "london_synthetic__blue_113.jpg"))).by_check["ears_visible"]
+    assert measured["ear"] >= limits.min_ear and measured["balance"] >= limits.min_balance
+
+
+def test_teeth_are_seen_when_the_lip_gap_is_at_its_limit(settings, photos):
+    """A half-open smile: the landmarks' lip gap wavers around its limit with the photo's size
+    (it fails at full size); the parsing sees the teeth at every size."""
+    image = cv2.imread(str(photos / "london__smiling_032.jpg"))
+    with Analyser(settings) as analyser:
+        for size in (1350, 1000, 800):
+            report = analyser.analyse(cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA))
+            lips = by_id(report)["lips_parted"]
+            assert lips.verdict == Verdict.FAIL and "close your lips" in lips.message_en, size
+            assert not report.accepted
+        assert by_id(report)["mouth_closed"].verdict in (Verdict.PASS, Verdict.WARN), "800 px: the lip gap alone lets it through"
 
 
 def test_motion_blur_is_caught_by_its_direction(settings, photos):

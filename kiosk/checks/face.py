@@ -141,3 +141,34 @@ class MouthClosed(Check):
         if m["smile"] > p.warn_smile:
             return self.result(Verdict.WARN, gap, threshold, "请放松表情，不要大笑", "relax your face, no broad smile")
         return self.result(Verdict.PASS, gap, threshold)
+
+
+@register
+class LipsParted(Check):
+    """Lips apart or teeth showing by the face parsing: the area between the lips (its mouth
+    class: teeth, tongue, the dark gap) in face widths squared. The landmarks' lip gap
+    (MouthClosed) can stay small over a half-open smile; the parsing sees the teeth."""
+    id, rule, priority = "lips_parted", "mouth_closed", 43
+    every_frame, reads_parsing = False, True
+
+    @dataclass(frozen=True)
+    class Params:
+        max_inner_mouth: float = field(metadata=fitted("max", "inner", 0.0, 0.1))  # x face width squared
+
+    @staticmethod
+    def threshold(p) -> str:
+        return f"between the lips <= {p.max_inner_mouth:g} x face width squared"
+
+    def measure(self, ctx, p):
+        threshold = self.threshold(p)
+        if (missing := need_face(self, ctx, threshold)) is not None:
+            return missing
+        if ctx.parsing is None:  # not "cannot tell": the lip gap of mouth_closed still judges the rule
+            return self.result(Verdict.PASS, None, "face parsing off: the lip gap (mouth_closed) judges alone")
+        return {"inner": float(ctx.tools.part("mouth").sum()) / ctx.layout.face_width_out ** 2}
+
+    def decide(self, m, p):
+        if m["inner"] <= p.max_inner_mouth:
+            return self.result(Verdict.PASS, m["inner"], self.threshold(p))
+        return self.result(Verdict.FAIL, m["inner"], self.threshold(p), "请自然闭合嘴唇，不要露齿",
+                           "close your lips naturally, no teeth showing", "inner")

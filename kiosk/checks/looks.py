@@ -13,10 +13,12 @@ import numpy as np
 
 from kiosk.checks.geometry import need_face
 from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, EYE_OPENING_L, EYE_OPENING_R, FACE_PARTS,
-                                    IRIS_L, IRIS_R, NOSE_TIP, NOSE_WINGS, OUT_W, rect)
+                                    IRIS_L, IRIS_R, NOSE_BOTTOM, NOSE_TIP, NOSE_WINGS, OUT_W, rect)
 from kiosk.checks.registry import Check, fitted, register
 from kiosk.checks.result import Verdict
 
+# Where an ear sits: this many face widths out from the cheek landmark (ears stand 0.1-0.2 out).
+EAR_BAND = 0.15
 NO_PARSING = ("由摄影师在预览时确认（人脸解析已关闭）", "the photographer confirms this on review (face parsing is off)")
 
 
@@ -169,7 +171,9 @@ class HairOverEyes(Check):
 @register
 class EarsVisible(Check):
     """Both ears show: the parsed ear on each side of the face, in face widths squared (hair
-    over an ear leaves little or none of it)."""
+    over an ear leaves little or none of it), and not hair where the ear should be: beside
+    each cheek from the brows down to the nose (hair over the top of an ear leaves its lobe,
+    enough ear by area)."""
     id, rule, priority = "ears_visible", "ears_visible", 53
     every_frame, needs_parsing, reads_parsing = False, True, True
 
@@ -178,10 +182,13 @@ class EarsVisible(Check):
         min_ear: float = field(metadata=fitted("min", "ear", 0.0, 0.2))  # smaller ear, x face width squared
         # Smaller ear over the larger: hair over one ear leaves part of it showing.
         min_balance: float = field(metadata=fitted("min", "balance", 0.0, 1.0))
+        # Hair's share of the hair and ear pixels beside a cheek (EAR_BAND wide, brows to nose), worse side.
+        max_hair_over: float = field(metadata=fitted("max", "hair_over", 0.0, 1.0))
 
     @staticmethod
     def threshold(p) -> str:
-        return f"each ear showing >= {p.min_ear:g} x face width squared, the smaller >= {p.min_balance:g} x the larger"
+        return (f"each ear showing >= {p.min_ear:g} x face width squared, the smaller >= {p.min_balance:g} x the larger, "
+                f"hair where an ear should be <= {p.max_hair_over:.0%}")
 
     def measure(self, ctx, p):
         threshold = self.threshold(p)
@@ -190,18 +197,28 @@ class EarsVisible(Check):
         pts, fw = ctx.pts, ctx.layout.face_width_out
         if pts[CHEEK_R, 0] - 0.1 * fw < 0 or pts[CHEEK_L, 0] + 0.1 * fw > OUT_W:
             return self.unknown(threshold, "耳朵不在画面内，请居中", "an ear is outside the picture: move to the centre")
-        right, left = sides(ctx, ctx.tools.part("l_ear", "r_ear"))
+        ear, hair = ctx.tools.part("l_ear", "r_ear"), ctx.tools.part("hair")
+        right, left = sides(ctx, ear)
         ears = (float(right.sum()) / fw ** 2, float(left.sum()) / fw ** 2)
-        return {"ear": min(ears), "balance": min(ears) / max(max(ears), 1e-9), "worse_side": float(np.argmin(ears))}
+        top, bottom = min(pts[BROW_R, 1].min(), pts[BROW_L, 1].min()), pts[NOSE_BOTTOM, 1]
+        covered = []
+        for cheek, outward in ((pts[CHEEK_R, 0], -1), (pts[CHEEK_L, 0], 1)):
+            x0, x1 = sorted((cheek, cheek + outward * EAR_BAND * fw))
+            band = rect(x0, top, x1, bottom)
+            hair_px, ear_px = int(hair[band].sum()), int(ear[band].sum())
+            covered.append(hair_px / max(1, hair_px + ear_px))
+        return {"ear": min(ears), "balance": min(ears) / max(max(ears), 1e-9), "worse_side": float(np.argmin(ears)),
+                "hair_over": max(covered), "hair_over_side": float(np.argmax(covered))}
 
     def decide(self, m, p):
         threshold = self.threshold(p)
-        if m["ear"] >= p.min_ear and m["balance"] >= p.min_balance:
+        if m["ear"] >= p.min_ear and m["balance"] >= p.min_balance and m["hair_over"] <= p.max_hair_over:
             return self.result(Verdict.PASS, m["ear"], threshold)
+        reason = "ear" if m["ear"] < p.min_ear else "balance" if m["balance"] < p.min_balance else "hair_over"
         # side 0 is the person's right ear (image left).
-        zh, en = (("请把右侧头发拨到耳后，露出右耳", "tuck your hair behind your right ear") if m["worse_side"] == 0
+        side = m["hair_over_side"] if reason == "hair_over" else m["worse_side"]
+        zh, en = (("请把右侧头发拨到耳后，露出右耳", "tuck your hair behind your right ear") if side == 0
                   else ("请把左侧头发拨到耳后，露出左耳", "tuck your hair behind your left ear"))
-        reason = "ear" if m["ear"] < p.min_ear else "balance"
         return self.result(Verdict.FAIL, m[reason], threshold, zh, en, reason)
 
 
