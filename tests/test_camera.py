@@ -122,6 +122,34 @@ def test_grabber_reports_a_lost_camera_and_reconnects_with_backoff(tmp_path):
     assert retries[:4] == [0.5, 1.0, 2.0, 4.0], "retries back off, doubling up to the maximum"
 
 
+class _NoFrames:
+    """A camera that opens but never gives a frame (busy device, bad cable)."""
+
+    def open(self):
+        pass
+
+    def read(self):
+        raise CameraError("cannot read a frame")
+
+    def close(self):
+        pass
+
+
+def test_a_camera_that_opens_but_gives_no_frames_is_retried_with_backoff_and_logged_once(caplog):
+    clock = _PacedClock()
+    grabber = Grabber(_NoFrames(), clock, reconnect_min_s=0.5, reconnect_max_s=4.0)
+    with caplog.at_level(logging.WARNING, logger="kiosk.camera.grabber"):
+        grabber.start()
+        deadline = time.monotonic() + 5
+        while len(clock.waits) < 8 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        grabber.stop()
+    assert clock.waits[:6] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0], "it does not spin: each retry waits, doubling"
+    assert grabber.status != RUNNING
+    lost = [r for r in caplog.records if "camera lost" in r.getMessage()]
+    assert len(lost) == 1, "the same failure is logged once, not on every retry"
+
+
 def test_stopping_does_not_wait_out_a_reconnect_delay(tmp_path):
     from kiosk.clock import SystemClock
 

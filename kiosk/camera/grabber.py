@@ -70,23 +70,30 @@ class Grabber:
                     self.source.open()
                 except CameraError as error:
                     self._set_status(RECONNECTING, f"{error}; retrying in {delay:.1f} s")
-                    self._clock.wait(self._stop, delay)  # stop() must not wait out a long retry
-                    delay = min(delay * 2, self._backoff[1])
+                    delay = self._pause(delay)
                     continue
                 opened = True
-                delay = self._backoff[0]
-                self._set_status(RUNNING, "")
             try:
                 image = self.source.read()
             except CameraError as error:
                 self.source.close()
                 opened = False
                 self._set_status(LOST, str(error))
+                # A camera that opens but gives no frame (busy, a bad cable) fails again at once:
+                # wait as after a failed open, so the retries neither spin nor flood the log.
+                delay = self._pause(delay)
                 continue
+            delay = self._backoff[0]  # frames again: the next loss is retried promptly
+            self._set_status(RUNNING, "")
             with self._changed:
                 self._frame = Frame(image, self._count, self._clock.now())
                 self._count += 1
                 self._changed.notify_all()
+
+    def _pause(self, delay: float) -> float:
+        """Wait `delay` s before the next try (stop() ends the wait); the next delay, doubled."""
+        self._clock.wait(self._stop, delay)
+        return min(delay * 2, self._backoff[1])
 
     def _set_status(self, status: str, problem: str) -> None:
         if status == self.status and problem == self.problem:
