@@ -50,3 +50,23 @@ def test_two_photos_of_the_same_name_never_overwrite_each_others_deliverable(set
     assert code == 2 and "would both write test3.jpg" in err
     assert "monday" in err and "tuesday" in err
     assert not out.exists()  # refused before any file was written
+
+
+def test_a_photo_cut_short_is_named_damaged_not_judged(settings, photos, tmp_path, capsys):
+    """A copy that did not finish: OpenCV would decode it with grey fill, and the checks would
+    judge the grey as the photo (studs found, shoulders not clear)."""
+    whole = (photos / "london_synthetic__blue_005.jpg").read_bytes()
+    cut = tmp_path / "unfinished_copy.jpg"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    code = run(settings, "check", str(cut), "--json")
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert code == 1 and "checks" not in entry
+    assert "damaged" in entry["error"] and "copy the photo again" in entry["error"]
+
+
+def test_crop_given_a_file_instead_of_a_folder_says_so_in_one_line(settings, photos, tmp_path, capsys):
+    photo = str(photos / "london_synthetic__blue_005.jpg")
+    code = run(settings, "check", "--crop", photo, photo)  # the folder forgotten: the photo taken for it
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot make the folder" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

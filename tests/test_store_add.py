@@ -93,6 +93,12 @@ def test_unknown_code_and_unreadable_file_are_refused_clearly(settings, roster, 
     text.write_text("not a photo")
     run = kiosk("add", str(text), "--code", "A0004")
     assert run.returncode == 1 and "not an image" in run.stderr
+    whole = (photos / PASSING).read_bytes()
+    (tmp_path / "unfinished.jpg").write_bytes(whole[: len(whole) // 2])  # a copy that did not finish
+    run = kiosk("add", str(tmp_path / "unfinished.jpg"), "--code", "A0004")
+    assert run.returncode == 1 and "damaged" in run.stderr and "copy the photo again" in run.stderr
+    with Store.from_settings(settings) as store:
+        assert store.accepted("A0004") is None
     run = kiosk("add", str(tmp_path / "missing.jpg"), "--code", "A0004")
     assert run.returncode == 1 and "cannot read" in run.stderr
     assert "Traceback" not in run.stderr

@@ -27,21 +27,27 @@ def result_dict(report) -> dict:
 
 
 def check_command(args, settings) -> int:
-    import cv2
-
     from kiosk.checks import Analyser, render_deliverable
+    from kiosk.imagefile import ImageFileError, read_image
 
     if args.crop:
         if (clash := _same_deliverable_name(args.images)) is not None:
             print(f"--crop: {clash}; nothing was judged", file=sys.stderr)
             return 2
-        args.crop.mkdir(parents=True, exist_ok=True)
+        try:
+            args.crop.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            print(f"--crop {args.crop}: cannot make the folder for the deliverables "
+                  f"({'a file of that name is there' if isinstance(error, FileExistsError) else error.strerror}): "
+                  "give a folder after --crop, before the photos; nothing was judged", file=sys.stderr)
+            return 2
     everything_accepted, out = True, []
     with Analyser(settings, mode="image") as analyser:
         for path in args.images:
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
-            if image is None:
-                problem = "file not found" if not path.exists() else "not an image OpenCV can read (use JPEG or PNG)"
+            try:
+                image = read_image(path)
+            except ImageFileError as error:
+                problem = str(error)
                 everything_accepted = False
                 out.append({"file": str(path), "error": problem})
                 if not args.json:

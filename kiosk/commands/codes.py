@@ -87,10 +87,9 @@ def frame_times(read, image, frames: int = TIMED_FRAMES) -> list[float]:
 
 
 def read_codes(args: argparse.Namespace, settings) -> int:
-    import cv2
-
     from kiosk.codec import CodecError, CodeProblem, load_codec
     from kiosk.codereader import CodeReader
+    from kiosk.imagefile import ImageFileError, read_image
     from kiosk.messages import text
 
     try:
@@ -100,9 +99,10 @@ def read_codes(args: argparse.Namespace, settings) -> int:
         return 1
     accepted = 0
     for path in args.images:
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
-        if image is None:
-            print(f"{path}: " + ("file not found" if not path.exists() else "not an image OpenCV can read"))
+        try:
+            image = read_image(path)
+        except ImageFileError as error:
+            print(f"{path}: {error}")
             continue
         data, seen = CodeReader(settings.kiosk.qr_scan_width).read_still(image)
         if data is None:

@@ -23,9 +23,8 @@ def register(sub) -> None:
 
 
 def compare_command(args, settings) -> int:
-    import cv2
-
     from kiosk.identity import IdentityError, PhotoEmbedder, similarity, verdict
+    from kiosk.imagefile import ImageFileError, read_image
     from kiosk.models import ModelError
 
     identity = settings.identity
@@ -35,11 +34,10 @@ def compare_command(args, settings) -> int:
                        "file (`kiosk doctor` says which file and what that means), then run `kiosk models fetch`")
     images = []
     for path in (args.photo, args.reference):
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
-        if image is None:
-            return _cannot(f"{path}: " + ("file not found" if not path.exists()
-                                          else "not an image OpenCV can read (use JPEG or PNG)"))
-        images.append(image)
+        try:
+            images.append(read_image(path))
+        except ImageFileError as error:
+            return _cannot(f"{path}: {error}")
     try:
         with PhotoEmbedder(settings) as embedder:
             embeddings = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.imagefile import ImageFileError, decode_image
 from kiosk.store.store import (
     AlreadyAccepted,
     Capture,
@@ -196,9 +197,10 @@ def add_photo(
         raw = image_path.read_bytes()
     except OSError as e:
         raise StoreError(f"cannot read {image_path}: {e.strerror}") from e
-    image = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise StoreError(f"{image_path} is not an image OpenCV can read: give a JPEG or PNG file")
+    try:
+        image = decode_image(raw)
+    except ImageFileError as error:
+        raise StoreError(f"{image_path}: {error}") from None
     analyser = Analyser(settings, mode="image")
     try:
         report = analyser.analyse(image)
