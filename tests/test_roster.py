@@ -117,6 +117,31 @@ def test_english_headers_with_bom_and_reimport_updates(settings, tmp_path):
     assert (entry.name, entry.major, entry.id_number, count) == ("王小明", "Civil Law", "44030120000101123X", 1)
 
 
+def test_a_photographed_code_is_not_passed_to_another_person_by_a_new_roster(settings, tmp_path):
+    """A re-imported roster that gives an already photographed capture code to someone else
+    would put that photo, and its export, under the other person's name."""
+    path = tmp_path / "roster.csv"
+    path.write_bytes(CHINESE.encode("gbk"))
+    assert kiosk("roster", "import", str(path)).returncode == 0
+    with Store.from_settings(settings) as store:
+        store.save_capture("C0002", make_jpeg(1, (640, 360)), make_jpeg(2), RESULTS, operator="wang")
+    other = CHINESE.replace("C0002,2023010002,欧阳娜娜,11010119950202567X", "C0002,2023010002,别人名,310109200001010086")
+    path.write_bytes(other.replace("物理学\n", "理论物理\n").encode("gbk"))
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 1 and "nothing imported" in run.stderr and "kiosk void" in run.stderr
+    assert "C0002: its photo was taken of 欧**娜 (ID 1101**********567X)" in run.stderr
+    assert "别*名" in run.stderr and "别人名" not in run.stderr and "310109200001010086" not in run.stderr
+    assert stored(settings, "C0002")[0].name == "欧阳娜娜" and stored(settings, "C0001")[0].major == "物理学"
+    run = kiosk("roster", "import", str(path), "--skip-bad")
+    assert run.returncode == 0 and "skipped 1 bad row" in run.stdout, run.stderr
+    assert stored(settings, "C0002")[0].name == "欧阳娜娜", "the photographed student stays"
+    assert stored(settings, "C0001")[0].major == "理论物理", "the other rows are imported"
+    # A name put right with the same ID number is the same person: imported.
+    path.write_bytes(CHINESE.replace("欧阳娜娜", "欧阳娜").encode("gbk"))
+    assert kiosk("roster", "import", str(path)).returncode == 0
+    assert stored(settings, "C0002")[0].name == "欧阳娜"
+
+
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(settings, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(BAD.encode("gbk"))

@@ -64,9 +64,21 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
         return error(f"{count(len(found.errors), 'bad row')}, nothing imported: fix those lines{rest}")
     try:
         with open_store(settings) as store:
-            imported = store.import_roster(found.entries, args.operator, args.file.name)
+            entries, bad = found.entries, len(found.errors)
+            if clashes := store.photographed_as_another(entries):
+                for old, new in clashes:
+                    print(f"{new.code}: its photo was taken of {old.masked_name} (ID {old.masked_id_number}); this "
+                          f"file gives the code to {new.masked_name} (ID {new.masked_id_number})", file=sys.stderr)
+                if not args.skip_bad:
+                    return error(f"{count(len(clashes), 'capture code')} already photographed would pass to another "
+                                 "person, with the photo: nothing imported. If the file is right, withdraw that "
+                                 "photo first (kiosk void CODE --reason ...), then import again; or run with "
+                                 "--skip-bad to import the other rows and leave those students as they are")
+                kept = {new.code for _, new in clashes}
+                entries, bad = [e for e in entries if e.code not in kept], bad + len(clashes)
+            imported = store.import_roster(entries, args.operator, args.file.name)
             total = store.roster_count()
-            skipped = f", skipped {count(len(found.errors), 'bad row')}" if found.errors else ""
+            skipped = f", skipped {count(bad, 'bad row')}" if bad else ""
             print(f"imported {count(imported, 'student')} from {args.file.name}{skipped}; the roster holds {total}")
             if args.references is not None:
                 return _import_references(store, settings, args.references, args.operator)

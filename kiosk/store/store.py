@@ -342,6 +342,16 @@ class Store:
     def roster_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM roster").fetchone()[0]
 
+    def photographed_as_another(self, entries: Sequence[RosterEntry]) -> list[tuple[RosterEntry, RosterEntry]]:
+        """(the roster's entry, the new one) for each of `entries` whose capture code already has
+        an accepted photo taken as another person: another ID number (or, where either has none,
+        another name). Importing it would put that photo, and its export, under the other
+        person's name. A new name with the same ID number (a typo put right) is not in the list."""
+        photographed = self.photographed()
+        pairs = [(self.roster_entry(e.code), e) for e in entries if e.code in photographed]
+        return [(old, new) for old, new in pairs if old is not None and (
+            old.id_number != new.id_number if old.id_number and new.id_number else old.name != new.name)]
+
     def import_roster(self, entries: Sequence[RosterEntry], operator: str, source: str) -> int:
         """Add or update students (by capture code) in one transaction."""
         stamp = self.stamp()
