@@ -168,6 +168,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "采集码 {code} 不在本站的名单中。请找摄影师。",
         "Capture code {code} is not on this station's list. Please see the photographer.",
     ),
+    "error.code_not_mine_title": ("这不是你的信息", "These are not your details"),
+    "error.code_not_mine": (
+        "采集码 {code} 的姓名或身份证号与你不符。请找摄影师核对，不要用别人的采集码拍照。",
+        "The name or ID number of code {code} is not yours. Please see the photographer; "
+        "never take the photo with another person's code.",
+    ),
     "error.code_taken_title": ("此采集码已拍过照片", "This code already has a photo"),
     "error.code_taken": (
         "采集码 {code} 已于 {time} 拍照。如需重拍，请找摄影师。",

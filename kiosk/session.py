@@ -727,7 +727,13 @@ class Session:
             self._reset()
 
     def _on_Deny(self, event: Deny) -> None:
-        self._reset()
+        # Like a code that is not on the list: what to do is said (see the photographer), and
+        # the screen goes back to the start after a while or at the next code.
+        if self.state is State.CONFIRMING:
+            self._fail(Problem("error.code_not_mine", {"code": self.student.code}, "error.back",
+                               "error.code_not_mine_title"), self._reset)
+        else:
+            self._reset()
 
     def _on_Consent(self, event: Consent) -> None:
         if not self.asking_consent:

@@ -29,6 +29,7 @@ from kiosk.session import (
     CodeSeen,
     Confirm,
     ConfirmAppearance,
+    Deny,
     Dismiss,
     OperatorLock,
     OperatorOff,
@@ -158,6 +159,18 @@ def test_bad_codes_say_what_is_wrong_and_retry_scans_again(session, text, key):
     assert view.state is State.ERROR and view.problem.key == key
     session.handle(Retry())
     assert session.state is State.WAITING
+
+
+def test_not_me_says_to_see_the_photographer_then_the_next_code_starts_afresh(session, fake_clock):
+    code, text = demo_code()
+    session.handle(CodeRead(text))
+    session.handle(Deny())  # "Not me": the masked name or ID number is somebody else's
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == "error.code_not_mine"
+    assert view.problem.params == {"code": code} and session.wants_codes
+    fake_clock.advance(session.kiosk.saved_screen_s + 1)
+    session.handle(Tick())
+    assert session.state is State.WAITING and session.student is None
 
 
 def test_after_a_bad_code_the_next_good_code_just_works(session):

@@ -69,7 +69,8 @@ def day_report(state: CentreState, day: date) -> DayReport:
 
 def report_table(report: DayReport) -> str:
     """The report as plain text for a terminal."""
-    lines = [f"day report {report.day}: {report.photos} photos from {len(report.stations)} stations", ""]
+    lines = [f"day report {report.day}: {report.photos} photo{'' if report.photos == 1 else 's'} from "
+             f"{len(report.stations)} station{'' if len(report.stations) == 1 else 's'}", ""]
     head = f"{'station':<12}{'photos':>8}{'overrides':>11}{'retakes':>9}{'conflicts':>11}"
     lines.append(head)
     total = Counter()
