@@ -226,7 +226,12 @@ def test_the_pairs_tool_prints_the_distributions_and_fits_the_thresholds(tmp_pat
     out = done.stdout
     # 120 neutral (two photos) and smiling; 009 smiling and neutral (scaled): three genuine pairs.
     assert re.search(r"^genuine, all +3 +0\.8\d\d ", out, re.MULTILINE), out
-    assert re.search(r"^impostor +204 +-?0\.\d+ ", out, re.MULTILINE), out
+    # Every photo of one person is embedded (the two-person one is not); every other pair is an
+    # impostor, but for 3 pairs of one original photo twice (left out).
+    n = sum(1 for line in lines[1:] if line.split("\t")[2] == "1")
+    assert out.startswith(f"{n} photos of")
+    assert re.search(rf"^impostor +{n * (n - 1) // 2 - 3 - 3} +-?0\.\d+ ", out, re.MULTILINE), out
+    assert re.search(r"^left out: one original twice +3 ", out, re.MULTILINE), out
     # Genuine pairs 0.86 and up, impostors below 0.34: nothing in between was seen, so the
     # "unsure" band covers that gap (likely from the lowest genuine - 0.05, rounded down;
     # unlikely below the highest impostor + 0.05, rounded up).
