@@ -134,7 +134,7 @@ def run_roster_purge(args: argparse.Namespace, settings) -> int:
 @store_errors
 def run_roster_list(args: argparse.Namespace, settings) -> int:
     with open_store(settings) as store:
-        entries = store.roster_entries()
+        entries = store.roster()
         photographed = store.photographed()
     if not entries:
         print("the roster is empty: import the college's list with `kiosk roster import FILE`")

@@ -327,10 +327,6 @@ class Store:
         entries = self._roster("WHERE code = ?", [code.strip()])
         return entries[0] if entries else None
 
-    def roster_entries(self) -> list[RosterEntry]:
-        """Every student of the roster, by capture code."""
-        return self._roster("ORDER BY code", [])
-
     def _roster(self, clause: str, params: list[Any]) -> list[RosterEntry]:
         rows = self.db.query(f"SELECT * FROM roster {clause}", params)
         return [RosterEntry(**{k: v for k, v in row.items() if k != "imported_at"}) for row in rows]
@@ -363,8 +359,7 @@ class Store:
 
     def roster(self) -> list[RosterEntry]:
         """Every student on the roster, by capture code."""
-        return [RosterEntry(**{k: v for k, v in row.items() if k != "imported_at"})
-                for row in self.db.query("SELECT * FROM roster ORDER BY code")]
+        return self._roster("ORDER BY code", [])
 
     def purge_roster(self, operator: str, dry_run: bool = False) -> tuple[int, int]:
         """Delete the whole roster and the reference photos with it (records, then files),
