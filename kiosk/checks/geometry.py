@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from kiosk.checks.landmarks import IRIS_L, IRIS_R, P_SHOULDER_L, P_SHOULDER_R
+from kiosk.checks.landmarks import IRIS_L, IRIS_R, OUT_H, OUT_W, P_SHOULDER_L, P_SHOULDER_R
 from kiosk.checks.registry import Check, fitted, register
 from kiosk.checks.result import Verdict
 
@@ -14,6 +14,8 @@ NO_FACE = ("未检测到人脸，请正对镜头", "no face found: face the came
 def need_face(check: Check, ctx, threshold: str):
     """The UNKNOWN result every face check gives when there is no face to judge."""
     return None if ctx.faces else check.unknown(threshold, *NO_FACE)
+
+SHOULDERS_CUT_OFF = ("肩膀超出画面，请坐高一点", "your shoulders are cut off: sit up a little higher")
 
 
 @register
@@ -169,8 +171,9 @@ class Shoulders(Check):
         h = ctx.image.shape[0]
         bottom = lay.y + 0.98 * lay.box[3]  # camera row just above the deliverable's bottom edge
         mask_row = int(bottom * ctx.mask.shape[0] / h)
-        m = {"width": 0.0, "beyond_sides": 0.0, "visibility": 0.0, "tilt": 0.0, "tilt_signed": 0.0}
-        if 0 <= bottom < h:
+        m = {"width": 0.0, "beyond_sides": 0.0, "visibility": 0.0, "tilt": 0.0, "tilt_signed": 0.0,
+             "row_in_frame": float(0 <= bottom < h)}
+        if m["row_in_frame"]:
             row = ctx.mask[mask_row] > 0.5
             m["width"] = float(row.sum() * ctx.image.shape[1] / ctx.mask.shape[1] / ctx.face_width)
             # A finished 480x640 file cuts wide shoulders at both sides; only a photo that
@@ -188,6 +191,10 @@ class Shoulders(Check):
 
     def decide(self, m, p):
         threshold, width = self.threshold(p), m["width"]
+        if width < p.min_width and not m["row_in_frame"]:
+            # The deliverable's bottom edge is below the camera frame: framing says the same
+            # words, so the student hears one instruction, not "move back" beside "come closer".
+            return self.result(Verdict.FAIL, width, threshold, *SHOULDERS_CUT_OFF)
         if width < p.min_width and not m["beyond_sides"]:
             return self.result(Verdict.FAIL, width, threshold, "双肩需完整入镜，请坐正并后退一点",
                                "both shoulders must be in the picture: sit up straight and move back a little", "width")
@@ -223,7 +230,22 @@ class Framing(Check):
         if (missing := need_face(self, ctx, self.threshold(ctx.capture, p))) is not None:
             return missing
         # The layout itself is measured; decide() needs the capture ranges it was planned for.
-        return {"layout": ctx.layout, "capture": ctx.capture}
+        return {"layout": ctx.layout, "capture": ctx.capture, "placed": self._placed(ctx, p)}
+
+    @staticmethod
+    def _placed(ctx, p) -> dict | None:
+        """Output px past each camera edge at the largest allowed enlargement, the eyes as
+        high or low in their range as helps that side: a face big enough in the frame but
+        near an edge makes the layout zoom in past max_upscale to avoid that edge, and the
+        student must move, not come closer. None when the face itself is too small."""
+        cap, (h, w) = ctx.capture, ctx.image.shape[:2]
+        s = min(cap.face_width_px[1] / ctx.face_width, p.max_upscale)
+        if s < cap.face_width_px[0] / ctx.face_width:
+            return None
+        cx, (_, ey) = ctx.layout.x + OUT_W / 2 / ctx.layout.scale, ctx.eyes_centre
+        (e_lo, e_hi) = cap.eyes_px
+        return {"top": max(0.0, e_lo - ey * s), "bottom": max(0.0, (ey - h) * s - e_hi + OUT_H),
+                "left": max(0.0, OUT_W / 2 - cx * s), "right": max(0.0, (cx - w) * s + OUT_W / 2)}
 
     @staticmethod
     def threshold(cap, p) -> str:
@@ -234,15 +256,17 @@ class Framing(Check):
         lay, cap = m["layout"], m["capture"]
         threshold = self.threshold(cap, p)
         value = lay.face_width_out / lay.scale  # face width in camera pixels
-        if lay.scale > p.max_upscale:
-            return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
         off = {side: px > p.max_overflow_px for side, px in lay.overflow.items()}
+        if lay.scale > p.max_upscale:
+            if m["placed"] is None or not any(px > p.max_overflow_px for px in m["placed"].values()):
+                return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
+            off = {side: px > p.max_overflow_px for side, px in m["placed"].items()}
         if off["top"] and off["bottom"]:
             return self.result(Verdict.FAIL, value, threshold, "请离镜头远一点", "move a little further from the camera")
         if off["top"]:
             return self.result(Verdict.FAIL, value, threshold, "头顶超出画面，请坐低一点", "the top of your head is cut off: sit a little lower")
         if off["bottom"]:
-            return self.result(Verdict.FAIL, value, threshold, "肩膀超出画面，请坐高一点", "your shoulders are cut off: sit up a little higher")
+            return self.result(Verdict.FAIL, value, threshold, *SHOULDERS_CUT_OFF)
         # The camera image is not mirrored: image left is the person's right.
         if off["left"] and off["right"]:
             return self.result(Verdict.FAIL, value, threshold, "请离镜头远一点", "move a little further from the camera")

@@ -1,0 +1,50 @@
+"""Framing guidance at the camera's 1280x720: the student is told the move that fixes the
+picture, once, and never two moves that undo each other."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from kiosk.checks import Analyser, Verdict
+from tests.test_checks_photos import COMPLIANT, by_id
+
+CLOSER, FURTHER = "come a little closer to the camera", "move back a little"
+
+
+def on_camera(image, height_share: float, down_px: int) -> np.ndarray:
+    """The photo scaled to `height_share` of a 1280x720 frame, centred, then moved down by
+    `down_px` (its lower part leaves the frame), on its own backdrop colour."""
+    h, w = 720, 1280
+    scale = height_share * h / image.shape[0]
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    frame = np.full((h, w, 3), small[0, 0], np.uint8)
+    y, x = (h - small.shape[0]) // 2 + down_px, (w - small.shape[1]) // 2
+    rows = min(small.shape[0], h - y)
+    frame[y:y + rows, x:x + small.shape[1]] = small[:rows]
+    return frame
+
+
+def instructions(report) -> list[str]:
+    return [r.message_en for r in sorted(report.results, key=lambda r: r.priority)
+            if r.verdict is not Verdict.PASS and r.message_en]
+
+
+def test_a_student_sitting_low_is_told_to_sit_up_not_to_come_closer_and_move_back(settings, photos):
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings) as analyser:
+        centred = by_id(analyser.analyse(on_camera(image, 0.9, 0)))
+        low = analyser.analyse(on_camera(image, 0.9, 250))
+    assert centred["framing"].verdict is Verdict.PASS
+    results, told = by_id(low), instructions(low)
+    assert results["framing"].verdict is Verdict.FAIL and "sit up a little higher" in results["framing"].message_en
+    # The shoulders below the frame edge are the same matter: the same words, told once.
+    assert (results["shoulders"].message_zh, results["shoulders"].message_en) == \
+        (results["framing"].message_zh, results["framing"].message_en)
+    assert not any(CLOSER in t or FURTHER in t for t in told), told
+
+
+def test_a_student_far_away_is_still_told_to_come_closer(settings, photos):
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings) as analyser:
+        far = by_id(analyser.analyse(on_camera(image, 0.45, 0)))
+    assert far["framing"].verdict is Verdict.FAIL and far["framing"].message_en == CLOSER
