@@ -120,6 +120,7 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
     holds the store instead of the station's data folder (the demo's own)."""
     from kiosk.camera import Grabber
     from kiosk.session import OperatorLock, Session
+    from kiosk.codec import code_rank
     from kiosk.codereader import CodeReader
     from kiosk.station import Worker
     from kiosk.store import Store
@@ -141,9 +142,10 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
 
             return Analyser(settings, mode="video")
 
-    session = Session(settings, clock, kiosk_desk(settings, open_store, Printers()))
+    desk = kiosk_desk(settings, open_store, Printers())
+    session = Session(settings, clock, desk)
     grabber = Grabber(source, camera_clock, settings.camera.reconnect_min_s, settings.camera.reconnect_max_s)
-    worker = Worker(session, grabber, analyser_factory, CodeReader(settings.kiosk.qr_scan_width))
+    worker = Worker(session, grabber, analyser_factory, CodeReader(settings.kiosk.qr_scan_width, code_rank(desk.codec)))
     op = settings.operator
     lock = OperatorLock(op.pin_hash, op.pin_attempts, op.lockout_s, clock)
     window = KioskWindow(settings, worker.post, grabber.latest, lock, source.fps)

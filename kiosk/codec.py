@@ -183,6 +183,24 @@ def qr_image(text: str | bytes, border: int = 4, scale: int = 8):
     return np.kron(pixels, np.ones((scale, scale), np.uint8))
 
 
+def code_rank(codec: Codec):
+    """For the camera's reader (kiosk.codereader.CodeReader) with several codes in view: a
+    function of a code's bytes giving 0 for the codec's code (even damaged: the student
+    is told), 1 for a bare code a roster may hold, 2 for any other QR (a poster, a payment
+    code)."""
+
+    def rank(data: bytes) -> int:
+        try:
+            codec.decode(data)
+        except CodeProblem as problem:
+            if problem.kind != "format":
+                return 0
+            return 1 if ROSTER_CODE.match(code_text(data).strip()) else 2
+        return 0
+
+    return rank
+
+
 def read_code(text: str, codec: Codec, roster_has) -> CodeInfo:
     """Decode a scanned code with the codec, falling back to the roster for a bare code.
 

@@ -16,7 +16,7 @@ from pyzbar.pyzbar import decode
 from test_codec import Recorder  # a codec that keeps the bytes it is given
 
 from kiosk.clock import FakeClock
-from kiosk.codec import CodeProblem, DemoCodec, new_code, qr_image, read_code
+from kiosk.codec import CodeProblem, DemoCodec, code_rank, new_code, qr_image, read_code
 from kiosk.codereader import CodeReader
 from kiosk.commands.codes import read_codes, register, write_code_image
 from kiosk.config import REPO_CONFIG, load_settings
@@ -192,6 +192,25 @@ def test_any_payload_reaches_the_codec_byte_for_byte(tmp_path, payload, inverted
     recorder = Recorder()
     read_code(text, recorder, lambda code: False)
     assert recorder.received == [payload]
+
+
+@pytest.mark.parametrize("poster_px, code_px, code_centre", [
+    (300, 300, (0.5, 0.6)),    # both read by the quick pass, the poster first
+    (420, 130, (0.6, 0.75)),   # the capture code too small for the quick pass
+])
+def test_a_capture_code_is_read_beside_another_qr(tmp_path, poster_px, code_px, code_centre):
+    """A poster's QR on the wall behind the student, or a payment code on the same phone:
+    the capture code is the one read, however large the other is."""
+    code, text = demo_text()
+    # A long address makes a denser code, which zbar gives before the capture code.
+    poster = code_picture("https://www.example.com/campus-photo-offer?" + "utm=poster&" * 14, tmp_path)
+    frame = camera_frame(code_picture(text, tmp_path), (1280, 720), code_px, code_centre)
+    frame[40:40 + poster_px, 40:40 + poster_px] = cv2.resize(poster, (poster_px, poster_px))[..., None]
+    codec = DemoCodec()
+    first = CodeReader(SCAN_WIDTH).read_still(frame)[0]
+    assert first is not None and first.startswith(b"https://")  # the poster is what zbar gives first
+    data, seen = CodeReader(SCAN_WIDTH, code_rank(codec)).read_still(frame)
+    assert seen and codec.decode(data).code == code
 
 
 @pytest.mark.parametrize("photo", sorted(p.name for p in PHOTOS.glob("*.jpg"))[:8])

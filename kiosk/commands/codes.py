@@ -87,7 +87,7 @@ def frame_times(read, image, frames: int = TIMED_FRAMES) -> list[float]:
 
 
 def read_codes(args: argparse.Namespace, settings) -> int:
-    from kiosk.codec import CodecError, CodeProblem, load_codec
+    from kiosk.codec import CodecError, CodeProblem, code_rank, load_codec
     from kiosk.codereader import CodeReader
     from kiosk.imagefile import ImageFileError, read_image
     from kiosk.messages import text
@@ -104,7 +104,7 @@ def read_codes(args: argparse.Namespace, settings) -> int:
         except ImageFileError as error:
             print(f"{path}: {error}")
             continue
-        data, seen = CodeReader(settings.kiosk.qr_scan_width).read_still(image)
+        data, seen = CodeReader(settings.kiosk.qr_scan_width, code_rank(codec)).read_still(image)
         if data is None:
             print(f"{path}: no code read" + (" (a QR code is there, but cannot be read)" if seen else ""))
         else:
@@ -117,7 +117,7 @@ def read_codes(args: argparse.Namespace, settings) -> int:
                 accepted += 1
                 print(f"  accepted: code {info.code}, name {info.name_masked or '-'}, ID {info.id_masked or '-'}")
         if args.time:
-            times = sorted(frame_times(CodeReader(settings.kiosk.qr_scan_width).read, image))
+            times = sorted(frame_times(CodeReader(settings.kiosk.qr_scan_width, code_rank(codec)).read, image))
             print(f"  {sum(times) / len(times):.1f} ms a frame on average, {times[len(times) // 2]:.1f} median, "
                   f"{times[-1]:.1f} at most ({len(times)} frames of {image.shape[1]}x{image.shape[0]})")
     return 0 if accepted == len(args.images) else 1
