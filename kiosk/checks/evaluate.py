@@ -54,16 +54,14 @@ def read_labels(tsv: Path) -> list[dict]:
 
 
 def record(ev: Evaluation, row: dict, report) -> None:
-    """Count one photo; report None means the file could not be judged (counts as rejected)."""
-    accepted = bool(report is not None and report.accepted)
+    """Count one photo by its report (kiosk.checks.Report)."""
+    accepted = bool(report.accepted)
     ev.accept.add(row.get("accept", ""), accepted)
     for rule, counts in ev.rules.items():
-        kept = report.rule_kept(rule) if report is not None else False
-        counts.add(row.get(rule, ""), bool(kept))
+        counts.add(row.get(rule, ""), bool(report.rule_kept(rule)))
     label = row.get("accept", "")
     if label in ("0", "1") and (label == "1") != accepted:
-        why = ("could not be read" if report is None else
-               "; ".join(f"{r.id}: {r.verdict.value}" for r in report.failures) or "all checks passed")
+        why = "; ".join(f"{r.id}: {r.verdict.value}" for r in report.failures) or "all checks passed"
         ev.disagreements.append((row["file"], label, accepted, why))
 
 

@@ -34,10 +34,9 @@ def register(sub) -> None:
 
 def measure_labelled(args, settings):
     """(rows, measures, checks) of a LABELS.tsv; None (after saying why) when it cannot be read."""
-    import cv2
-
     from kiosk.checks import Analyser
     from kiosk.checks.evaluate import read_labels
+    from kiosk.imagefile import ImageFileError, read_image
 
     try:
         rows = read_labels(args.labels)
@@ -47,10 +46,12 @@ def measure_labelled(args, settings):
     folder, measured = args.labels.resolve().parent, []
     with Analyser(settings, mode="image") as analyser:
         for row in rows:
-            image = cv2.imread(str(folder / row["file"]), cv2.IMREAD_COLOR)
-            if image is None:
-                print(f"{row['file']}: cannot be read; counted as rejected", file=sys.stderr)
-            measured.append(analyser.measure(image) if image is not None else None)
+            try:
+                measured.append(analyser.measure(read_image(folder / row["file"])))
+            except ImageFileError as error:
+                # A file that is not a photo says nothing of the checks: left out of every figure.
+                print(f"{row['file']}: {error}; left out of the figures", file=sys.stderr)
+                measured.append(None)
         checks = [check for check, _ in analyser.checks]
     return rows, measured, checks
 
@@ -75,8 +76,8 @@ def eval_command(args, settings) -> int:
             params, fits = fit(checks, settings.checks, [r for r, _ in train], [m for _, m in train])
             unfitted |= {f.check for f in fits if f.note}
         for row, m, f in zip(rows, measured, folds):
-            if f == fold:
-                record(ev, row, judge(checks, m, params) if m is not None else None)
+            if f == fold and m is not None:
+                record(ev, row, judge(checks, m, params))
     if args.json:
         print(json.dumps(ev.as_dict()))
     else:
