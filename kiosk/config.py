@@ -8,6 +8,7 @@ allowed, before any camera or database is touched.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 import typing
@@ -253,3 +254,12 @@ def _cross_checks(settings: Settings) -> None:
         raise ConfigError("identity.unlikely_below must not exceed identity.likely_min")
     if camera.reconnect_min_s > camera.reconnect_max_s:
         raise ConfigError("camera.reconnect_min_s must not exceed camera.reconnect_max_s")
+    # The deliverable is cut from the camera's picture, enlarged at most checks.framing's
+    # max_upscale: a smaller picture would keep every student at "come closer".
+    upscale = settings.checks["framing"].max_upscale
+    need = (math.ceil(capture.width / upscale), math.ceil(capture.height / upscale))
+    if camera.width < need[0] or camera.height < need[1]:
+        raise ConfigError(f"camera {camera.width}x{camera.height} cannot make the {capture.width}x{capture.height} "
+                          f"deliverable: its picture must be at least {need[0]}x{need[1]} (the deliverable enlarged "
+                          f"at most checks.framing.max_upscale = {upscale:g}); set camera.width and height to a "
+                          "size the camera gives, such as 1280 x 720")

@@ -162,7 +162,9 @@ SLOW_FPS_SHARE = 0.6
 def camera_item(source: FrameSource, asked: CameraSettings, clock: Clock, seconds: float = 1.0) -> Item:
     """Opens `source`, reads it for `seconds` of `clock` after its first frame, and judges
     the frames against [camera]: FAIL when smaller than width x height (the kiosk would
-    refuse them), WARN when the measured rate is under SLOW_FPS_SHARE of fps."""
+    refuse them) or black and white, WARN when the measured rate is under SLOW_FPS_SHARE of fps."""
+    from kiosk.checks.scene import colourless
+
     try:
         source.open()
         source.read()
@@ -187,6 +189,10 @@ def camera_item(source: FrameSource, asked: CameraSettings, clock: Clock, second
                                      f"{asked.fourcc or 'its default format'}; try another USB port or cable "
                                      "(not through a USB 2 hub), check `v4l2-ctl --list-formats-ext`, or set "
                                      "[camera] width/height to a size it offers")
+    if colourless(image):
+        return Item("camera", False, f"{gives} in black and white: the photo must be 24-bit colour; switch off the "
+                                     "camera's black-and-white mode in its software, or check `v4l2-ctl "
+                                     "--list-ctrls` and raise saturation")
     if fps < SLOW_FPS_SHARE * asked.fps:
         return Item("camera", True, f"{gives}, well below the {asked.fps:g} fps asked: the guidance will lag; "
                                     'set [camera] fourcc = "MJPG" (uncompressed formats carry 5-10 fps at '

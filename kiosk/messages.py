@@ -14,6 +14,10 @@ from __future__ import annotations
 LANGUAGES = ("zh", "en")
 
 # key -> (Chinese, English). Placeholders use str.format names.
+# Neutral: the student has done nothing wrong; the photographer's bar says the fix.
+CAMERA_WAIT = ("摄像头需要调整，请告知摄影师，稍候片刻。",
+               "The camera needs adjusting: please let the photographer know and wait a moment.")
+
 CATALOGUE: dict[str, tuple[str, str]] = {
     "app.title": ("毕业照采集站", "Graduation photo station"),
     "language.switch": ("English", "中文"),
@@ -190,11 +194,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "摄像头没有画面，正在重新连接。请检查摄像头连线。",
         "The camera gives no picture; reconnecting. Check the camera cable.",
     ),
-    # Neutral: the student has done nothing wrong; the photographer's bar says the fix.
-    "error.camera_small": (
-        "摄像头需要调整，请告知摄影师，稍候片刻。",
-        "The camera needs adjusting: please let the photographer know and wait a moment.",
-    ),
+    "error.camera_small": CAMERA_WAIT,
+    "error.camera_grey": CAMERA_WAIT,
     "error.render_failed": (
         "无法从这张画面生成照片：{why}。请重拍。",
         "Could not make the photo from this picture: {why}. Please retake.",
@@ -286,6 +287,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "camera.lost": ("无画面", "no picture"),
     "camera.reconnecting": ("重新连接中", "reconnecting"),
     "camera.small": ("画面只有 {size}（设定 {asked}）", "frames are {size}, {asked} asked"),
+    "camera.grey": ("画面是黑白的", "frames are black and white"),
+    "camera.grey_fix": (
+        "摄像头处于黑白模式（或饱和度为 0）：在摄像头软件中关闭黑白模式，或用 v4l2-ctl --list-ctrls "
+        "查看并调高 saturation；照片须为 24 位彩色。",
+        "The camera is in black-and-white mode (or its saturation is 0): switch the mode off in the "
+        "camera's software, or check v4l2-ctl --list-ctrls and raise saturation; the photo must be 24-bit colour.",
+    ),
     "camera.small_fix": (
         "摄像头可能不支持这种格式下的该尺寸：请换一个 USB 口或线缆（不要经过 USB 2 集线器），"
         "用 v4l2-ctl --list-formats-ext 查看它支持的尺寸，或把 [camera] width/height 设为其中之一。",

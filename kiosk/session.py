@@ -334,6 +334,14 @@ class FrameSize:
 
 
 @dataclass(frozen=True)
+class FrameColour:
+    """Whether the camera's frames show colour, sent when it changes: a camera switched to
+    black and white takes photos the spec rejects, and no student can change that."""
+
+    colour: bool
+
+
+@dataclass(frozen=True)
 class Fault:
     """Something broke behind the screen (a bug, a failing disk): say so, start over."""
 
@@ -362,7 +370,7 @@ class OperatorOff:
 APPEARANCE = ("dyed_hair", "makeup", "jewellery")
 
 # Events a state listens to; any other event is ignored there. Tick, SetLanguage,
-# OperatorOn/Off, CameraStatus, FrameSize and the dialogs' events are heard in every state.
+# OperatorOn/Off, CameraStatus, FrameSize, FrameColour and the dialogs' events are heard in every state.
 LISTENS: dict[type, set[State]] = {
     # On the receipt a handheld scanner's code starts the next student at once.
     CodeRead: {State.WAITING, State.ERROR, State.SAVED},
@@ -383,7 +391,7 @@ LISTENS: dict[type, set[State]] = {
     Cancel: {State.CONFIRMING, State.GUIDING, State.HOLDING, State.REVIEWING, State.ERROR},
 }
 # Events that mean a person is there (anything but the clock and the machinery).
-PASSIVE = (Tick, Analysed, CameraStatus, FrameSize, Fault, CodeSeen)
+PASSIVE = (Tick, Analysed, CameraStatus, FrameSize, FrameColour, Fault, CodeSeen)
 # What only the photographer may do: refused while photographer mode is off, on every
 # screen, whatever buttons the window shows.
 PHOTOGRAPHER_ONLY = (Shutter, TakeReference, Override, Void, Replace, Ask, VoidStored, Print, CloseStation)
@@ -395,7 +403,8 @@ NO_FACE_S = 1.0
 
 # The errors that say the camera cannot take photos now, with their titles; they clear
 # when it can again.
-CAMERA_PROBLEMS = {"error.camera_lost": "error.title", "error.camera_small": "error.wait_title"}
+CAMERA_PROBLEMS = {"error.camera_lost": "error.title", "error.camera_small": "error.wait_title",
+                   "error.camera_grey": "error.wait_title"}
 
 
 # --- what the screens draw -----------------------------------------------------------
@@ -441,6 +450,7 @@ class View:
     camera: str = "running"
     camera_problem: str = ""
     small_frames: tuple[int, int] | None = None  # (width, height) of frames smaller than [camera] asks
+    grey_frames: bool = False  # the camera gives black-and-white frames
     unreadable_code: bool = False  # waiting: a code has been in the picture unread for a while
     no_face: bool = False  # guiding: no face seen for NO_FACE_S
     operator_left: int | None = None  # seconds until photographer mode ends by itself
@@ -537,6 +547,7 @@ class Session:
         self.camera_problem = ""
         self.asked_size = (settings.camera.width, settings.camera.height)
         self.frame_size: tuple[int, int] | None = None  # (width, height), once a frame came
+        self.frame_colour = True  # until a frame shows none
         self._reset()
         self._told = self._view  # the first screen, which the window draws as it starts
 
@@ -675,6 +686,10 @@ class Session:
             # A camera fallen back to a smaller size would get every student told to come
             # closer, and judged on too few pixels (hair, clothing): the photographer's to fix.
             return "error.camera_small"
+        if not self.frame_colour:
+            # Every photo would fail the colour rule; the colour instruction would go to a
+            # student who cannot switch the camera's mode.
+            return "error.camera_grey"
         return None
 
     def _check_camera(self) -> None:
@@ -953,6 +968,10 @@ class Session:
         self.frame_size = (event.width, event.height)
         self._camera_changed()
 
+    def _on_FrameColour(self, event: FrameColour) -> None:
+        self.frame_colour = event.colour
+        self._camera_changed()
+
     def _camera_changed(self) -> None:
         if self.state in (State.WAITING, State.GUIDING, State.HOLDING):
             self._check_camera()
@@ -1102,6 +1121,7 @@ class Session:
             camera=self.camera,
             camera_problem=self.camera_problem,
             small_frames=self.frame_size if self._small_frames else None,
+            grey_frames=not self.frame_colour,
             unreadable_code=self.state is State.WAITING and self.unread_since is not None
             and now - self.unread_since >= self.kiosk.unreadable_code_s,
             no_face=guiding and self.no_face_since is not None and now - self.no_face_since >= NO_FACE_S,

@@ -1,6 +1,7 @@
-"""A camera that ignores the size it is asked for (tests/field/camera, from the field):
-doctor fails it with the fix; the kiosk asks the student to wait, names the problem and
-the fix to the photographer, and never tells the student to come closer.
+"""A camera that ignores the size it is asked for (tests/field/camera, from the field), or
+gives black-and-white frames: doctor fails it with the fix; the kiosk asks the student to
+wait, names the problem and the fix to the photographer, and never tells the student to
+come closer or to change a colour.
 
 The camera is a file camera playing the field frames; the session's clock is fake.
 """
@@ -25,6 +26,7 @@ from kiosk.session import (
     CameraStatus,
     CodeRead,
     Confirm,
+    FrameColour,
     FrameSize,
     Session,
     State,
@@ -170,3 +172,54 @@ def test_the_kiosk_on_a_640x480_camera_asks_the_student_to_wait_and_tells_the_ph
     assert window.pages.currentWidget() is window.preview
     assert window.camera_status.text() == "摄像头：正常" and not window.camera_fix.isVisible()
     assert not any(view.instructions for view in views), "no student was guided on the small frames"
+
+
+# -- a camera in black-and-white mode ---------------------------------------------------
+
+
+def grey_camera(folder: Path) -> Path:
+    """A file-camera folder of the asked 1280x720 frame as a camera in black-and-white mode
+    gives it (three equal channels)."""
+    folder.mkdir()
+    grey = cv2.cvtColor(cv2.imread(str(ASKED), cv2.IMREAD_GRAYSCALE), cv2.COLOR_GRAY2BGR)
+    cv2.imwrite(str(folder / "grey_1280x720.png"), grey)
+    return folder
+
+
+def test_doctor_fails_a_black_and_white_camera_with_the_fix(data_dir, tmp_path):
+    done = kiosk_command("doctor", "--camera", str(grey_camera(tmp_path / "grey")))
+    assert done.returncode == 1, done.stdout + done.stderr
+    line = _camera_line(done)
+    assert line.startswith("FAIL") and "in black and white: the photo must be 24-bit colour" in line
+    assert "`v4l2-ctl --list-ctrls` and raise saturation" in line
+
+
+def test_black_and_white_frames_stop_the_session_with_a_wait_not_the_colour_instruction(
+        session, fake_clock, judged):
+    code = new_code()
+    session.handle(CodeRead(DemoCodec().encode(code, "张*三", "3101**********1234")))
+    session.handle(Confirm())
+    session.handle(FrameColour(False))  # the camera's software switched to black and white
+    _frames(session, fake_clock, *judged["asked"], seconds=3)
+    view = session.view()
+    assert view.state is State.ERROR and view.instructions == () and view.grey_frames
+    assert text(view.problem.title_key, "zh") == "请稍候" and text(view.problem.key, "zh") == WAIT_ZH
+    session.handle(FrameColour(True))
+    assert session.view().state is State.GUIDING and session.view().student.code == code
+
+
+def test_the_kiosk_on_a_black_and_white_camera_asks_the_student_to_wait_and_tells_the_photographer(
+        qtbot, kiosk_for, tmp_path):  # noqa: F811
+    kiosk = kiosk_for(grey_camera(tmp_path / "grey"), start=False)
+    window = kiosk.window
+    views = []
+    kiosk.session.subscribe(views.append)
+    kiosk.start()
+    qtbot.waitUntil(lambda: window.error_text.text() == WAIT_ZH, timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    window.dialog.entry.setText("2468")
+    window.dialog.submit()
+    qtbot.waitUntil(lambda: window.operator_bar.isVisible(), timeout=WAIT_MS)
+    assert window.camera_status.text() == "摄像头：画面是黑白的"
+    assert window.camera_fix.isVisible() and "黑白模式" in window.camera_fix.text()
+    assert not any(view.instructions for view in views), "no student was told to change the colour"

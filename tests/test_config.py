@@ -22,6 +22,8 @@ def test_default_config_carries_the_spec_numbers(settings):
     ('eyes_px = [200, 300]', 'eyes_px = [300, 200]', "capture.eyes_px: the first number (300) must not exceed"),
     ('[kiosk]', '[kiosks]', "[kiosks] is not a known section"),
     ('device = "0"', 'device = "0', "not valid TOML"),
+    ('height = 720', 'height = 480', "camera 1280x480 cannot make the 480x640 deliverable: its picture must be at "
+                                     "least 458x610"),
 ])
 def test_a_broken_config_names_the_file_the_key_and_what_is_allowed(tmp_path, old, new, says):
     path = config_variant(tmp_path, old, new)

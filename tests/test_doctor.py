@@ -12,7 +12,7 @@ from tests.helpers import config_variant, kiosk
 
 def _frames(folder):
     folder.mkdir()
-    cv2.imwrite(str(folder / "0001.png"), np.full((720, 1280, 3), 200, np.uint8))
+    cv2.imwrite(str(folder / "0001.png"), np.full((720, 1280, 3), (200, 190, 180), np.uint8))  # a colour camera
     return folder
 
 
