@@ -61,6 +61,7 @@ class Analyser:
         self._submitted = float("-inf")
         self._interval = 1.0 / options.live_parsing_hz
         self._confirmed = float("-inf")  # when the worker last confirmed failures on a full parse
+        self._unconfirmed = False  # the last small parse failed a rule that waits for a full one
         self.parsing_ms: list[float] = []  # time of each live parse, for `kiosk bench`
         self.updates = 0  # results the worker delivered (parsing updates), for `kiosk bench`
 
@@ -85,6 +86,7 @@ class Analyser:
             # worker still judges belongs to them: the next person starts afresh.
             self._slow, self._generation = {}, self._generation + 1
             self._confirmed = float("-inf")  # the next person's first failure is confirmed at once
+            self._unconfirmed = False
             return Report(tuple(check.judge(ctx, params) for check, params in self.checks), None)
         self._collect()
         if self._pending is None and time.monotonic() - self._submitted >= self._interval:
@@ -108,26 +110,29 @@ class Analyser:
 
     def _judge_slow(self, ctx: FrameContext) -> dict:
         """On the worker: the parsing and every slow check on one frame's own context. The
-        small parse loses thin parts (an ear's rim, a stud), so a rule it fails is judged
-        again on the float 480x640 parse that judges the saved frame before the student is
-        told: live guidance never asks for what the saved frame would not (the int8 parse at
-        480x640 would, for 2 of the 221 faces of ../shared/faces). That parse runs at most
-        every [checks] live_confirm_s; in between such a rule is left out of the results and
-        keeps the verdict the student sees."""
+        small parse loses thin parts (an ear's rim, a stud), so a rule it fails is left out
+        of its results (keeping the verdict the student sees) and the next update parses the
+        frame instead at the full 480x640 by the float parser that judges the saved frame,
+        before the student is told: live guidance never asks for what the saved frame would
+        not (the int8 parse at 480x640 would, for 2 of the 221 faces of ../shared/faces).
+        Such a full update, which judges every slow check, runs at most every [checks]
+        live_confirm_s."""
         slow = [(check, params) for check, params in self.checks if not check.every_frame]
-        results = {check.id: check.judge(ctx, params) for check, params in slow}
-        failed = [(check, params) for check, params in slow
-                  if check.reads_parsing and results[check.id].verdict is Verdict.FAIL]
-        parses = [ctx]
-        if failed and time.monotonic() - self._confirmed >= self.settings.check_options.live_confirm_s:
+        if self._unconfirmed and time.monotonic() - self._confirmed >= self.settings.check_options.live_confirm_s:
             self._confirmed = time.monotonic()
-            parses.append(dataclasses.replace(ctx, parse_width=OUT_W, parser=self.parser))
-            results.update({check.id: check.judge(parses[-1], params) for check, params in failed})
-        elif failed:
-            for check, _ in failed:
-                del results[check.id]
-        self.parsing_ms.extend(c.parsing_ms for c in parses if c.parsing_ms is not None)
-        self.updates += ctx.parsing_ms is not None  # an update of the parsing, not only of the picture checks
+            ctx = dataclasses.replace(ctx, parse_width=OUT_W, parser=self.parser)
+            results = {check.id: check.judge(ctx, params) for check, params in slow}
+            self._unconfirmed = False
+        else:
+            results = {check.id: check.judge(ctx, params) for check, params in slow}
+            failed = [check.id for check, _ in slow
+                      if check.reads_parsing and results[check.id].verdict is Verdict.FAIL]
+            for check_id in failed:
+                del results[check_id]
+            self._unconfirmed = bool(failed)
+        if ctx.parsing_ms is not None:  # an update of the parsing, not only of the picture checks
+            self.parsing_ms.append(ctx.parsing_ms)
+            self.updates += 1
         return results
 
     def _collect(self) -> None:

@@ -321,8 +321,9 @@ class Toolbox:
         """Portrait pixels (640 x 480 bool) the face parsing puts in any of these classes
         (kiosk.checks.landmarks.PARTS). Needs ctx.parsing."""
         if names not in self._parts:
-            labels = self.ctx.parsing
-            self._parts[names] = np.isin(labels, [PART[n] for n in names])
+            wanted = np.zeros(256, bool)  # a lookup by label: a third of np.isin's time
+            wanted[[PART[n] for n in names]] = True
+            self._parts[names] = wanted[self.ctx.parsing]
         return self._parts[names]
 
     def lab(self, region: tuple[slice, slice]) -> np.ndarray:
