@@ -321,9 +321,9 @@ class Toolbox:
         """Portrait pixels (640 x 480 bool) the face parsing puts in any of these classes
         (kiosk.checks.landmarks.PARTS). Needs ctx.parsing."""
         if names not in self._parts:
-            wanted = np.zeros(256, bool)  # a lookup by label: a third of np.isin's time
-            wanted[[PART[n] for n in names]] = True
-            self._parts[names] = wanted[self.ctx.parsing]
+            wanted = np.zeros(256, np.uint8)  # OpenCV's lookup by label: a tenth of np.isin's time
+            wanted[[PART[n] for n in names]] = 1
+            self._parts[names] = cv2.LUT(self.ctx.parsing, wanted).view(bool)
         return self._parts[names]
 
     def lab(self, region: tuple[slice, slice]) -> np.ndarray:
