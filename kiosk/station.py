@@ -156,7 +156,7 @@ class StationDesk:
         identity = identity if identity is not None else capture.identity
         import cv2
 
-        from kiosk.store import Override
+        from kiosk.store import Override, confirmation_results
 
         operator = capture.operator or SELF_SERVICE
         # PNG keeps the master lossless, so a batch can be re-rendered if the spec changes;
@@ -164,20 +164,8 @@ class StationDesk:
         ok, master = cv2.imencode(".png", capture.image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
         if not ok:
             raise ValueError("the camera frame could not be encoded")
-        results = list(capture.report.results) + [
-            {
-                "id": f"confirmed_{item}",
-                "rule": item,
-                "verdict": "pass",
-                "value": None,
-                "threshold": (f"confirmed by the photographer ({operator})" if capture.operator
-                              else "confirmed by the student"),
-                "message_zh": "",
-                "message_en": "",
-                "priority": 1000,
-            }
-            for item in capture.confirmations
-        ]
+        results = list(capture.report.results) + confirmation_results(
+            capture.confirmations, f"the photographer ({operator})" if capture.operator else "the student")
         stored = self.store.save_capture(
             capture.student.code,
             master.tobytes(),

@@ -353,9 +353,9 @@ def test_kiosk_add_compares_only_with_the_students_consent_and_audits_it(tmp_pat
         store.set_reference("ASKED", (photos / REFERENCE_120).read_bytes(), "folder", "wang")
     config = str(enabled_config(tmp_path))
 
-    unasked = kiosk("--config", config, "add", str(photos / PHOTO_120), "--code", "SAME",
+    unasked = kiosk("--config", config, "add", "--confirmed", str(photos / PHOTO_120), "--code", "SAME",
                     "--override", "smiles on the enrolment photo too")
-    done = kiosk("--config", config, "add", str(photos / PHOTO_120), "--code", "ASKED", "--consented",
+    done = kiosk("--config", config, "add", "--confirmed", str(photos / PHOTO_120), "--code", "ASKED", "--consented",
                  "--override", "smiles on the enrolment photo too", "--operator", "li")
 
     assert unasked.returncode == 0 and "identity" not in unasked.stdout, unasked.stdout

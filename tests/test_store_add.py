@@ -42,7 +42,7 @@ def roster(settings, tmp_path):
 
 def test_a_passing_photo_is_checked_and_saved(settings, roster, photos):
     original = photos / PASSING
-    run = kiosk("add", str(original), "--code", "A0001", "--operator", "wang")
+    run = kiosk("add", "--confirmed", str(original), "--code", "A0001", "--operator", "wang")
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "saved A0001"
     with Store.from_settings(settings) as store:
@@ -58,13 +58,28 @@ def test_a_passing_photo_is_checked_and_saved(settings, roster, photos):
     assert "1 shown" in shown.stdout and "roster 1/20 done" in shown.stdout
 
 
+def test_a_photo_is_stored_only_once_the_operator_confirmed_what_no_check_can_tell(settings, roster, photos):
+    """As on the review screen: hair not dyed, no make-up, no jewellery are confirmed by a
+    person, and recorded with who did it."""
+    unconfirmed = kiosk("add", str(photos / PASSING), "--code", "A0006", "--operator", "wang")
+    assert unconfirmed.returncode == 1 and "nothing was saved" in unconfirmed.stderr
+    assert "头发未染色" in unconfirmed.stderr and "--confirmed" in unconfirmed.stderr
+    with Store.from_settings(settings) as store:
+        assert store.accepted("A0006") is None
+    assert kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0006", "--operator", "wang").returncode == 0
+    with Store.from_settings(settings) as store:
+        confirmed = {r["rule"]: r["threshold"] for r in store.accepted("A0006").results
+                     if r["id"].startswith("confirmed_")}
+    assert confirmed == {item: "confirmed by the photographer (wang)" for item in ("dyed_hair", "makeup", "jewellery")}
+
+
 def test_a_failing_photo_is_refused_with_reasons_unless_overridden(settings, roster, photos):
-    run = kiosk("add", str(photos / BLURRED), "--code", "A0002")
+    run = kiosk("add", "--confirmed", str(photos / BLURRED), "--code", "A0002")
     assert run.returncode == 1
     assert "sharpness" in run.stderr and "nothing was saved" in run.stderr and "--override" in run.stderr
     with Store.from_settings(settings) as store:
         assert store.history("A0002") == []
-    run = kiosk("add", str(photos / BLURRED), "--code", "A0002", "--override", "student cannot hold still",
+    run = kiosk("add", "--confirmed", str(photos / BLURRED), "--code", "A0002", "--override", "student cannot hold still",
                 "--operator", "li")
     assert run.returncode == 0 and "saved A0002" in run.stdout
     with Store.from_settings(settings) as store:
@@ -75,34 +90,34 @@ def test_a_failing_photo_is_refused_with_reasons_unless_overridden(settings, ros
 
 
 def test_a_second_photo_for_a_code_needs_an_explicit_retake(settings, roster, photos):
-    assert kiosk("add", str(photos / PASSING), "--code", "A0003").returncode == 0
-    again = kiosk("add", str(photos / PASSING), "--code", "A0003")
+    assert kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003").returncode == 0
+    again = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003")
     assert again.returncode == 1 and "already has an accepted photo" in again.stderr and "--retake" in again.stderr
-    first = kiosk("add", str(photos / PASSING), "--code", "A0005", "--retake", "student blinked")
+    first = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0005", "--retake", "student blinked")
     assert first.returncode == 1 and "has no accepted photo to replace" in first.stderr  # the reason is not lost
-    retake = kiosk("add", str(photos / PASSING), "--code", "A0003", "--retake", "student blinked")
+    retake = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003", "--retake", "student blinked")
     assert retake.returncode == 0
     with Store.from_settings(settings) as store:
         assert [c.status for c in store.history("A0003")] == ["replaced", "accepted"]
 
 
 def test_unknown_code_and_unreadable_file_are_refused_clearly(settings, roster, photos, tmp_path):
-    run = kiosk("add", str(photos / PASSING), "--code", "Z9999")
+    run = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "Z9999")
     assert run.returncode == 1 and "not in the roster" in run.stderr
     text = tmp_path / "note.jpg"
     text.write_text("not a photo")
-    run = kiosk("add", str(text), "--code", "A0004")
+    run = kiosk("add", "--confirmed", str(text), "--code", "A0004")
     assert run.returncode == 1 and "not an image" in run.stderr
     whole = (photos / PASSING).read_bytes()
     (tmp_path / "unfinished.jpg").write_bytes(whole[: len(whole) // 2])  # a copy that did not finish
-    run = kiosk("add", str(tmp_path / "unfinished.jpg"), "--code", "A0004")
+    run = kiosk("add", "--confirmed", str(tmp_path / "unfinished.jpg"), "--code", "A0004")
     assert run.returncode == 1 and "damaged" in run.stderr and "copy the photo again" in run.stderr
     with Store.from_settings(settings) as store:
         assert store.accepted("A0004") is None
-    run = kiosk("add", str(tmp_path / "missing.jpg"), "--code", "A0004")
+    run = kiosk("add", "--confirmed", str(tmp_path / "missing.jpg"), "--code", "A0004")
     assert run.returncode == 1 and "cannot read" in run.stderr
     assert "Traceback" not in run.stderr
-    bad_code = kiosk("add", str(photos / PASSING), "--code", "A/1")
+    bad_code = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A/1")
     assert bad_code.returncode == 1 and "'A/1' is not a capture code the station reads" in bad_code.stderr
 
 
@@ -110,7 +125,7 @@ def test_add_takes_a_code_not_on_the_roster_by_the_kiosks_rule(settings, roster,
     # The kiosk stores a capture code its codec decodes even when the roster lacks it; so
     # does `kiosk add` when given the code's text, as `kiosk codes read` prints it.
     code = new_code()
-    run = kiosk("add", str(photos / PASSING), "--code", DemoCodec().encode(code, "王*明", "3101**********0018"))
+    run = kiosk("add", "--confirmed", str(photos / PASSING), "--code", DemoCodec().encode(code, "王*明", "3101**********0018"))
     assert run.returncode == 0 and f"saved {code}" in run.stdout, run.stderr
     with Store.from_settings(settings) as store:
         assert store.roster_entry(code) is None and store.accepted(code) is not None
@@ -121,7 +136,7 @@ def test_a_damaged_model_file_is_never_used_to_judge(settings, data_dir, models,
     shutil.copytree(models, data_dir / "models")
     with (data_dir / "models" / "face_landmarker.task").open("r+b") as f:
         f.write(b"\0\0\0\0")  # a damaged block, as a bad disk would leave it
-    run = kiosk("add", str(photos / PASSING), "--code", "A0001")
+    run = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0001")
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "face_landmarker.task has SHA-256" in run.stderr and "kiosk models fetch" in run.stderr
     assert "saved" not in run.stdout
@@ -133,7 +148,7 @@ def test_a_killed_burst_of_adds_loses_nothing_and_doubles_nothing(settings, rost
     """The operator adds a folder of photos in a shell loop; the machine dies part-way;
     after the restart the operator runs the same loop again."""
     codes = [f"A{i:04d}" for i in range(5, 13)]
-    loop = " ; ".join(f'"$1" -m kiosk add "$2" --code {c}' for c in codes)
+    loop = " ; ".join(f'"$1" -m kiosk add --confirmed "$2" --code {c}' for c in codes)
     reported: list[str] = []
     for kill_after in (2, None):
         burst = subprocess.Popen(["sh", "-c", loop, "sh", sys.executable, str(photos / PASSING)],
@@ -167,7 +182,7 @@ def test_a_full_disk_is_reported_clearly_and_nothing_is_half_saved(settings, dat
     """The image folder on a real, nearly full file system (a 4 KB tmpfs mounted over it)."""
     images = data_dir / "images"
     assert images.is_dir()
-    script = 'mount -t tmpfs -o size=4k tmpfs "$1" && exec "$2" -m kiosk add "$3" --code A0001'
+    script = 'mount -t tmpfs -o size=4k tmpfs "$1" && exec "$2" -m kiosk add --confirmed "$3" --code A0001'
     run = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(images), sys.executable,
                           str(photos / PASSING)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 1

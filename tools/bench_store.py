@@ -105,7 +105,7 @@ def bench_add(root: Path, photo_path: Path) -> None:
           f"{statistics.median(after) * 1000:.1f} ms, max {max(after) * 1000:.1f} ms (target 200 ms)")
     with Store(data, STATION) as store:
         store.import_roster([RosterEntry("W0001", "1", "bench")], "bench", "bench")
-    seconds = kiosk(data, "add", str(photo_path), "--code", "W0001", "--override", "bench")
+    seconds = kiosk(data, "add", "--confirmed", str(photo_path), "--code", "W0001", "--override", "bench")
     print(f"`kiosk add` whole command (fresh process, models loaded): {seconds:.2f} s")
 
 

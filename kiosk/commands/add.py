@@ -18,15 +18,25 @@ def register(sub) -> None:
     add.add_argument("--retake", metavar="REASON", help="replace the code's accepted photo, for this reason")
     add.add_argument("--consented", action="store_true",
                      help="the student agreed to the identity pre-check: compare with the reference photo (audited)")
+    add.add_argument("--confirmed", action="store_true",
+                     help="you looked at the photo: hair not dyed, no make-up, no earrings, necklace or piercing "
+                          "(what no check can tell; needed, and recorded as the review screen records it)")
     operator_option(add)
     add.set_defaults(func=run_add)
 
 
 def run_add(args: argparse.Namespace, settings) -> int:
     from kiosk.codec import CodecError, load_codec
+    from kiosk.messages import text
+    from kiosk.session import APPEARANCE
     from kiosk.store import AlreadyAccepted, StoreError
     from kiosk.store.intake import Refused, add_photo, resolve_code
 
+    if not args.confirmed:
+        # The review screen accepts no photo before these are ticked; nor does this command.
+        items = "; ".join(text(f"review.confirm_{item}", settings.station.language) for item in APPEARANCE)
+        return error(f"nothing was saved: look at the photo for what no check can tell ({items}), "
+                     "then add --confirmed")
     try:
         codec = load_codec(settings.kiosk.codec)
     except CodecError as e:
@@ -35,7 +45,7 @@ def run_add(args: argparse.Namespace, settings) -> int:
         with open_store(settings) as store:
             code = resolve_code(store, codec, args.code)
             capture = add_photo(store, settings, args.image, code, args.operator, args.override, args.retake,
-                                args.consented)
+                                args.consented, APPEARANCE)
     except Refused as refused:
         print(refused.explain(settings.station.language), file=sys.stderr)
         return 1

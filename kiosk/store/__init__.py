@@ -11,6 +11,7 @@ from kiosk.store.store import (
     StoredImage,
     StoreError,
     check_code,
+    confirmation_results,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "StoredImage",
     "StoreError",
     "check_code",
+    "confirmation_results",
 ]

@@ -17,6 +17,7 @@ from kiosk.store.store import (
     Store,
     StoreError,
     check_code,
+    confirmation_results,
     image_format,
 )
 
@@ -174,10 +175,13 @@ def add_photo(
     override: str | None = None,
     retake: str | None = None,
     consented: bool = False,
+    confirmations: tuple[str, ...] = (),
 ) -> Capture:
     """Judge the photo at `image_path` with the station's checks and store it as `code`'s
     capture (`kiosk add`), with the identity pre-check's score when [identity] is enabled,
-    the code has a reference photo and the student `consented` (recorded in the audit). Raises Refused (checks fail, no `override`),
+    the code has a reference photo and the student `consented` (recorded in the audit), and
+    `confirmations` (items of kiosk.session.APPEARANCE the operator confirmed) stored as the
+    review screen stores them. Raises Refused (checks fail, no `override`),
     AlreadyAccepted, StoreError (unreadable file, no face, disk), kiosk.models.ModelError (a
     model file missing or damaged: nothing stored)."""
     import cv2
@@ -231,7 +235,7 @@ def add_photo(
         code,
         master,
         deliverable,
-        report.results,
+        list(report.results) + confirmation_results(confirmations, f"the photographer ({operator})"),
         operator=operator,
         overrides=overrides,
         crop_box=report.crop_box,

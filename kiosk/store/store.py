@@ -203,6 +203,16 @@ def _result_dict(result: Any) -> dict[str, Any]:
     return row
 
 
+def confirmation_results(items, who: str) -> list[dict[str, Any]]:
+    """What no check can tell (kiosk.session.APPEARANCE: dyed hair, make-up, jewellery), as
+    confirmed by `who` ("the photographer (wang)", "the student"): one passed result per
+    item, id "confirmed_<item>", stored beside the checks' results (the export's
+    confirmations column lists them)."""
+    return [{"id": f"confirmed_{item}", "rule": item, "verdict": "pass", "value": None,
+             "threshold": f"confirmed by {who}", "message_zh": "", "message_en": "", "priority": 1000}
+            for item in items]
+
+
 def image_format(data: bytes) -> str:
     if data.startswith(b"\xff\xd8\xff"):
         return "jpg"
