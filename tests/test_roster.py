@@ -86,6 +86,27 @@ def test_a_big5_file_is_refused_not_imported_as_garbled_names(settings, tmp_path
     assert stored(settings, "T0001") == (None, 0)
 
 
+@pytest.mark.parametrize("rows", [
+    "FD0100,100,陳大文\nFD0101,101,黃小明\nFD0102,102,張偉強\nFD0103,103,林美玲\nFD0104,104,王家豪\n",
+    "FD0033,33,陳試三十三\n",  # one student: few characters to go by
+])
+def test_a_big5_file_with_few_names_is_refused_too(settings, tmp_path, rows):
+    """Read as GBK these Big5 names give kana and symbols more than rare hanzi."""
+    path = tmp_path / "roster.csv"
+    path.write_bytes(("capture_code,student_number,name\n" + rows).encode("big5"))
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 1 and "looks like Big5" in run.stderr
+    assert stored(settings, rows[:6]) == (None, 0)
+
+
+def test_traditional_chinese_headers_are_read(settings, tmp_path):
+    path = tmp_path / "名單.csv"
+    path.write_text("採集碼,學號,姓名,身份證號碼,學院,專業\nT0009,9,陳大文,,物理學院,物理\n", encoding="utf-8")
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 0, run.stderr
+    assert kiosk("roster", "list").stdout.splitlines()[1].split()[:3] == ["T0009", "9", "陳*文"]
+
+
 def test_the_roster_is_listed_as_read_with_names_and_id_numbers_masked(settings, tmp_path):
     assert "the roster is empty" in kiosk("roster", "list").stdout
     path = tmp_path / "名单.csv"

@@ -60,11 +60,17 @@ class RosterFile:
     warnings: list[str] = field(default_factory=list)  # what was not read (columns, sheets), and why
 
 
+# The traditional characters of the header names above (Hong Kong, Macao and Taiwan offices
+# write 學號, 身份證號碼...), read as the simplified ones.
+SIMPLIFIED = str.maketrans("採圖碼學號編證專業稱", "采图码学号编证专业称")
+
+
 def normalise_header(text: str) -> str:
-    """'  Student Number：' -> 'studentnumber': compatibility forms (full-width letters,
-    spaces and colons) folded, BOM, spaces, _ - : and the * of 'required' marks removed,
+    """'  Student Number：' -> 'studentnumber', '學號' -> '学号': compatibility forms
+    (full-width letters, spaces and colons) folded, traditional characters of the header
+    names read as simplified, BOM, spaces, _ - : and the * of 'required' marks removed,
     lower case."""
-    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "")
+    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "").translate(SIMPLIFIED)
     return re.sub(r"[\s_\-:*]+", "", text).lower()
 
 
@@ -98,19 +104,28 @@ def decode(raw: bytes) -> str:
 
 
 def _looks_like_big5(text: str, raw: bytes) -> bool:
-    """Big5 bytes are mostly valid GBK too, but read as GBK they give rare characters: a
-    roster's names keep nearly all of theirs among the 6763 common ones of GB 2312, Big5
-    read as GBK about half. True when over a fifth of at least 10 hanzi are rare and the
-    bytes are valid Big5."""
-    hanzi = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    rare = sum(not _in_gb2312(c) for c in hanzi)
-    if len(hanzi) < 10 or rare <= len(hanzi) / 5:
-        return False
+    """Big5 bytes are mostly valid GBK too, but read as GBK they give other characters: rare
+    hanzi, kana, symbols (陳大文 comes out as 朝, kana and a rare hanzi). True when the bytes
+    are valid Big5, read so give names (every character beyond ASCII a hanzi or the
+    punctuation names use), and read as GBK give clearly fewer: a GBK roster's characters
+    are nearly all common hanzi of GB 2312."""
     try:
-        raw.decode("big5")
+        big5 = raw.decode("big5")
     except UnicodeDecodeError:
         return False
-    return True
+    as_gbk = [c for c in text if ord(c) > 0x7F]
+    as_big5 = [c for c in big5 if ord(c) > 0x7F]
+    if len(as_gbk) < 2 or not as_big5:
+        return False
+    gbk_names = sum(_name_character(c) and _in_gb2312(c) for c in as_gbk) / len(as_gbk)
+    big5_names = sum(_name_character(c) for c in as_big5) / len(as_big5)
+    return big5_names >= 0.9 and gbk_names < big5_names - 0.2
+
+
+def _name_character(char: str) -> bool:
+    """A hanzi, or what names and headers hold besides: the middle dot of minority names,
+    CJK punctuation, full-width forms."""
+    return "\u4e00" <= char <= "\u9fff" or char in "·•" or "\u3000" <= char <= "\u303f" or "\uff01" <= char <= "\uff5e"
 
 
 def _in_gb2312(char: str) -> bool:
