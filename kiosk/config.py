@@ -239,6 +239,14 @@ def _settings_from(raw: dict, source: Path, overrides: tuple) -> Settings:
     return settings
 
 
+def smallest_camera(settings: Settings) -> tuple[int, int]:
+    """(width, height) in pixels of the smallest camera picture the deliverable can be cut
+    from: [capture] width x height over [checks.framing] max_upscale (a smaller picture
+    would keep every student at "come closer")."""
+    upscale = settings.checks["framing"].max_upscale
+    return math.ceil(settings.capture.width / upscale), math.ceil(settings.capture.height / upscale)
+
+
 def _cross_checks(settings: Settings) -> None:
     capture, camera = settings.capture, settings.camera
     for key in ("crown_px", "eyes_px", "face_width_px"):
@@ -254,10 +262,7 @@ def _cross_checks(settings: Settings) -> None:
         raise ConfigError("identity.unlikely_below must not exceed identity.likely_min")
     if camera.reconnect_min_s > camera.reconnect_max_s:
         raise ConfigError("camera.reconnect_min_s must not exceed camera.reconnect_max_s")
-    # The deliverable is cut from the camera's picture, enlarged at most checks.framing's
-    # max_upscale: a smaller picture would keep every student at "come closer".
-    upscale = settings.checks["framing"].max_upscale
-    need = (math.ceil(capture.width / upscale), math.ceil(capture.height / upscale))
+    need, upscale = smallest_camera(settings), settings.checks["framing"].max_upscale
     if camera.width < need[0] or camera.height < need[1]:
         raise ConfigError(f"camera {camera.width}x{camera.height} cannot make the {capture.width}x{capture.height} "
                           f"deliverable: its picture must be at least {need[0]}x{need[1]} (the deliverable enlarged "

@@ -10,7 +10,7 @@ from pathlib import Path
 from kiosk import models, paths
 from kiosk.camera import CameraError, FrameSource, open_camera
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import CameraSettings, ConfigError, Settings, load_settings, user_config_file
+from kiosk.config import CameraSettings, ConfigError, Settings, load_settings, smallest_camera, user_config_file
 
 
 DEMO_PIN = "2468"  # the PIN whose hash the shipped config.toml holds
@@ -152,18 +152,21 @@ def _camera(settings: Settings, camera_path: str | None) -> Item:
         source = open_camera(settings, camera_path, clock)
     except CameraError as error:
         return Item("camera", False, str(error))
-    return camera_item(source, settings.camera, clock)
+    return camera_item(source, settings.camera, clock, smallest=smallest_camera(settings))
 
 
 # Below this share of [camera] fps the guidance lags behind the student visibly.
 SLOW_FPS_SHARE = 0.6
 
 
-def camera_item(source: FrameSource, asked: CameraSettings, clock: Clock, seconds: float = 1.0) -> Item:
+def camera_item(source: FrameSource, asked: CameraSettings, clock: Clock, seconds: float = 1.0,
+                smallest: tuple[int, int] = (0, 0)) -> Item:
     """Opens `source`, reads it for `seconds` of `clock` after its first frame, and judges
     the frames against [camera]: FAIL when smaller than width x height (the kiosk would
-    refuse them) or black and white, WARN when the measured rate is under SLOW_FPS_SHARE of fps."""
-    from kiosk.checks.scene import colourless
+    refuse them; `smallest` (kiosk.config.smallest_camera) is the least size to set instead),
+    black (a covered lens) or black and white, WARN when the measured rate is under
+    SLOW_FPS_SHARE of fps."""
+    from kiosk.checks.scene import DARK_FRAME, colourless
 
     try:
         source.open()
@@ -188,11 +191,18 @@ def camera_item(source: FrameSource, asked: CameraSettings, clock: Clock, second
                                      f"{asked.height} was asked: it may not support that size in "
                                      f"{asked.fourcc or 'its default format'}; try another USB port or cable "
                                      "(not through a USB 2 hub), check `v4l2-ctl --list-formats-ext`, or set "
-                                     "[camera] width/height to a size it offers")
+                                     f"[camera] width/height to a size it offers of at least {smallest[0]}x"
+                                     f"{smallest[1]} (the deliverable is cut from it); a camera that offers "
+                                     "none cannot make the photo")
+    if image.max() <= DARK_FRAME:
+        return Item("camera", False, f"{gives}, all black: take off the lens cap, or check the camera's exposure "
+                                     "and the light on the student")
     if colourless(image):
         return Item("camera", False, f"{gives} in black and white: the photo must be 24-bit colour; switch off the "
                                      "camera's black-and-white mode in its software, or check `v4l2-ctl "
-                                     "--list-ctrls` and raise saturation")
+                                     "--list-ctrls` and raise saturation (a grey thing filling the picture, such as "
+                                     "a phone held close, looks the same: point the camera at the backdrop and "
+                                     "run doctor again)")
     if fps < SLOW_FPS_SHARE * asked.fps:
         return Item("camera", True, f"{gives}, well below the {asked.fps:g} fps asked: the guidance will lag; "
                                     'set [camera] fourcc = "MJPG" (uncompressed formats carry 5-10 fps at '

@@ -582,6 +582,14 @@ class Session:
         )
 
     @property
+    def wants_colour(self) -> bool:
+        """Whether the worker should tell frames' colour (FrameColour) now: while a student is
+        photographed, and while a black-and-white camera is being put right. Not while codes
+        are read: a grey phone filling the picture is no black-and-white camera."""
+        return self.state in (State.GUIDING, State.HOLDING) or (
+            self.state is State.ERROR and self.problem.key == "error.camera_grey")
+
+    @property
     def wants_codes(self) -> bool:
         """Codes are read while waiting, and after a bad code (so the next one just works)."""
         return self.state is State.WAITING or self._code_problem

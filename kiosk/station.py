@@ -247,8 +247,8 @@ class Worker:
             if size != self._size:  # before the frame is scanned or judged: small frames guide no one
                 self._size = size
                 self.session.handle(FrameSize(*size))
-            if (colour := not colourless(frame.image)) != self._colour:  # likewise black-and-white ones
-                self._colour = colour
+            if self.session.wants_colour and (colour := not colourless(frame.image)) != self._colour:
+                self._colour = colour  # likewise black-and-white ones
                 self.session.handle(FrameColour(colour))
             if self.session.wants_codes:
                 # Only the waiting screen tells about a code it sees but cannot read.

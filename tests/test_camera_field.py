@@ -208,13 +208,21 @@ def test_black_and_white_frames_stop_the_session_with_a_wait_not_the_colour_inst
     assert session.view().state is State.GUIDING and session.view().student.code == code
 
 
-def test_the_kiosk_on_a_black_and_white_camera_asks_the_student_to_wait_and_tells_the_photographer(
+def test_the_kiosk_on_a_black_and_white_camera_reads_the_code_then_asks_the_student_to_wait(
         qtbot, kiosk_for, tmp_path):  # noqa: F811
+    """Codes are read as ever (a grey phone filling the picture is no black-and-white camera);
+    once the student is to be photographed, the grey frames stop the session for the
+    photographer, who is told the fix."""
     kiosk = kiosk_for(grey_camera(tmp_path / "grey"), start=False)
     window = kiosk.window
     views = []
     kiosk.session.subscribe(views.append)
     kiosk.start()
+    qtbot.waitUntil(lambda: window.view.state is State.WAITING, timeout=WAIT_MS)
+    qtbot.keyClicks(window, DemoCodec().encode(new_code(), "张*三", "3101**********1234"))
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # a handheld scanner
+    qtbot.waitUntil(lambda: window.view.state is State.CONFIRMING, timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # "that's me"
     qtbot.waitUntil(lambda: window.error_text.text() == WAIT_ZH, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_F12)
     window.dialog.entry.setText("2468")
@@ -223,3 +231,23 @@ def test_the_kiosk_on_a_black_and_white_camera_asks_the_student_to_wait_and_tell
     assert window.camera_status.text() == "摄像头：画面是黑白的"
     assert window.camera_fix.isVisible() and "黑白模式" in window.camera_fix.text()
     assert not any(view.instructions for view in views), "no student was told to change the colour"
+
+
+def test_a_grey_phone_filling_the_picture_is_read_not_taken_for_a_black_and_white_camera(
+        qtbot, kiosk_for, tmp_path):  # noqa: F811
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "field" / "codes" / "normal_phone.png", folder)  # grey, from the field
+    kiosk = kiosk_for(folder)
+    qtbot.waitUntil(lambda: kiosk.window.view.state is State.CONFIRMING, timeout=WAIT_MS)
+    assert kiosk.window.confirm_rows["confirm.name"][1].text() == "王*明"
+
+
+def test_doctor_fails_a_covered_lens_and_names_the_least_size_to_set(data_dir, tmp_path):
+    folder = tmp_path / "dark"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "dark.png"), cv2.imread(str(ASKED)) // 30)  # a lens cap: 3 % of the light
+    line = _camera_line(kiosk_command("doctor", "--camera", str(folder)))
+    assert line.startswith("FAIL") and "all black: take off the lens cap" in line
+    small = _camera_line(kiosk_command("doctor", "--camera", str(FALLBACK)))
+    assert "a size it offers of at least 458x610" in small
