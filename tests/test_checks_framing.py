@@ -48,3 +48,14 @@ def test_a_student_far_away_is_still_told_to_come_closer(settings, photos):
     with Analyser(settings) as analyser:
         far = by_id(analyser.analyse(on_camera(image, 0.45, 0)))
     assert far["framing"].verdict is Verdict.FAIL and far["framing"].message_en == CLOSER
+
+
+def test_a_picture_on_its_side_is_told_first_as_such(settings, photos):
+    """A sideways photo without its rotation tag, or a camera mounted upright: no student
+    leans 90 degrees, so the first thing said is to turn the picture."""
+    image = cv2.rotate(cv2.imread(str(photos / COMPLIANT)), cv2.ROTATE_90_CLOCKWISE)
+    with Analyser(settings) as analyser:
+        report = analyser.analyse(image)
+    roll = by_id(report)["roll"]
+    assert roll.verdict is Verdict.FAIL and "on its side" in roll.message_en and "横着" in roll.message_zh
+    assert instructions(report)[0] == roll.message_en

@@ -139,6 +139,18 @@ def test_kiosk_codes_read_shows_the_bytes_and_what_the_codec_makes_of_them(capsy
     assert out.count("ms a frame on average") == 2
 
 
+def test_kiosk_codes_read_says_what_to_do_with_a_code_it_sees_but_cannot_read(tmp_path, capsys):
+    settings = load_settings(REPO_CONFIG)
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    _, text = demo_text()
+    blurred = tmp_path / "blurred.png"
+    cv2.imwrite(str(blurred), cv2.GaussianBlur(camera_frame(code_picture(text, tmp_path), (1280, 720), 360), (0, 0), 4))
+    assert read_codes(parser.parse_args(["codes", "read", str(blurred)]), settings) == 1
+    out = capsys.readouterr().out
+    assert "a QR code is there, but cannot be read" in out and "turn up the phone's brightness" in out
+
+
 # --- the same kinds, made here ---------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Checks on where the head and body are: one face, head pose, shoulders, framing."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -15,6 +16,9 @@ def need_face(check: Check, ctx, threshold: str):
     """The UNKNOWN result every face check gives when there is no face to judge."""
     return None if ctx.faces else check.unknown(threshold, *NO_FACE)
 
+# A head rolled further than this is a picture turned on its side (a sideways photo without
+# its rotation tag, a camera mounted upright), not a student leaning.
+SIDEWAYS_DEG = 60.0
 SHOULDERS_CUT_OFF = ("肩膀超出画面，请坐高一点", "your shoulders are cut off: sit up a little higher")
 
 
@@ -133,6 +137,12 @@ class Roll(_Angle):
         return m
 
     def decide(self, m, p):
+        if m["deg"] > SIDEWAYS_DEG:
+            # No head leans so far: the picture (or the camera) is on its side, and that is
+            # said first, before what the turned picture makes the other checks say.
+            return dataclasses.replace(self.result(
+                Verdict.FAIL, m["signed"], self.threshold(p), "照片是横着的，请把照片（或摄像头）转正",
+                "the picture is on its side: turn the photo (or the camera) upright", "deg"), priority=0)
         result = super().decide(m, p)
         if result.verdict is not Verdict.PASS:
             return result

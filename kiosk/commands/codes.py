@@ -106,7 +106,9 @@ def read_codes(args: argparse.Namespace, settings) -> int:
             continue
         data, seen = CodeReader(settings.kiosk.qr_scan_width, code_rank(codec)).read_still(image)
         if data is None:
-            print(f"{path}: no code read" + (" (a QR code is there, but cannot be read)" if seen else ""))
+            # What the kiosk's waiting screen tells the student in the same case.
+            print(f"{path}: no code read" + (f" (a QR code is there, but cannot be read): {text('waiting.unreadable', 'en')}"
+                                              if seen else ""))
         else:
             print(f"{path}: {len(data)} bytes: {shown(data)}")
             try:
