@@ -124,6 +124,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # the rules, by their LABELS.tsv column (CheckResult.rule): what the photo must be
     "rule.one_face": ("仅一人入镜", "only you in view"),
+    "rule.one_face.none": ("未找到人脸", "no face found"),
     "rule.yaw": ("头不偏转", "head not turned"),
     "rule.roll": ("头不歪斜", "head not tilted"),
     "rule.pitch": ("头不俯仰", "chin level"),
@@ -336,10 +337,14 @@ def text(key: str, language: str, **params: object) -> str:
     return template.format(**params) if params else template
 
 
-def rule_name(rule: str, language: str) -> str:
-    """A rule's name for people; the column name itself when the catalogue lacks it."""
-    key = "rule." + rule
-    return text(key, language) if key in CATALOGUE else rule
+def rule_name(rule: str, language: str, reason: str = "") -> str:
+    """A rule's name for people, or what its result says when the rule's own name would
+    mislead ("rule.<rule>.<reason>": no face found is not "only you in view"); the column
+    name itself when the catalogue lacks it."""
+    for key in ("rule." + rule + "." + reason, "rule." + rule):
+        if key in CATALOGUE:
+            return text(key, language)
+    return rule
 
 
 def pick(language: str, zh: str, en: str) -> str:

@@ -361,6 +361,10 @@ def test_nothing_covers_the_head_and_shoulders(station, size, language, settings
     look("guiding")
     station.show("empty", 1.5)
     assert preview.shown_lines == [station.say("guide.no_face")]
+    # The face rule's chip says no face was found, not "only you in view" in red.
+    chips = [item.text for item in preview.items if item.kind == "chip"]
+    assert any(chip.endswith(text("rule.one_face.none", language)) for chip in chips), chips
+    assert not any(chip.endswith(text("rule.one_face", language)) for chip in chips), chips
     look("no face")
     station.show("pass", settings.capture.steady_s * 0.5)
     look("holding")

@@ -16,6 +16,7 @@ def need_face(check: Check, ctx, threshold: str):
     """The UNKNOWN result every face check gives when there is no face to judge."""
     return None if ctx.faces else check.unknown(threshold, *NO_FACE)
 
+
 # A head rolled further than this is a picture turned on its side (a sideways photo without
 # its rotation tag, a camera mounted upright), not a student leaning.
 SIDEWAYS_DEG = 60.0
@@ -34,7 +35,7 @@ class OneFace(Check):
 
     def measure(self, ctx, p):
         if not ctx.faces:
-            return self.result(Verdict.FAIL, 0, self.threshold(p), *NO_FACE)
+            return self.result(Verdict.FAIL, 0, self.threshold(p), *NO_FACE, "none")
         main = ctx.face_width
         return {"count": sum(1 for f in ctx.faces if (f[:, 0].max() - f[:, 0].min()) >= p.min_face_ratio * main * 0.9)}
 

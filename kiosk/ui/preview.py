@@ -239,12 +239,12 @@ class Preview(QWidget):
     def _compose_chips(self, view, area: QRectF) -> float:
         """One chip per rule, coloured by its verdict, at the bottom of the panel, as many
         to a row as fit; returns the top of the chips."""
-        rules: dict[str, str] = {}
+        rules: dict[str, tuple[str, str]] = {}  # rule -> (verdict, reason) of its worst result
         for r in view.results:
             verdict = verdict_of(r)
             worst = rules.get(r.rule)
-            if worst is None or style.SEVERITY[verdict] > style.SEVERITY[worst]:
-                rules[r.rule] = verdict
+            if worst is None or style.SEVERITY[verdict] > style.SEVERITY[worst[0]]:
+                rules[r.rule] = (verdict, r.reason)
         if not rules:
             return area.bottom()
         font = style.font(self.small * 0.75)  # a status at a glance: smaller than the instructions
@@ -252,8 +252,8 @@ class Preview(QWidget):
         gap, h = self.small * 0.22, self.small * 1.15
         rows: list[list[tuple[str, str, float]]] = [[]]
         width = 0.0
-        for rule, verdict in rules.items():
-            label = f"{style.SYMBOL[verdict]} {rule_name(rule, view.language)}"
+        for rule, (verdict, reason) in rules.items():
+            label = f"{style.SYMBOL[verdict]} {rule_name(rule, view.language, reason)}"
             w = min(area.width(), metrics.horizontalAdvance(label) + self.small * 0.9)
             if rows[-1] and width + w > area.width():
                 rows.append([])
