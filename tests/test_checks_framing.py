@@ -11,16 +11,17 @@ from tests.test_checks_photos import COMPLIANT, by_id
 CLOSER, FURTHER = "come a little closer to the camera", "move back a little"
 
 
-def on_camera(image, height_share: float, down_px: int) -> np.ndarray:
+def on_camera(image, height_share: float, down_px: int, right_px: int = 0) -> np.ndarray:
     """The photo scaled to `height_share` of a 1280x720 frame, centred, then moved down by
-    `down_px` (its lower part leaves the frame), on its own backdrop colour."""
+    `down_px` and right by `right_px` (what passes the frame's edge is cut off), on its own
+    backdrop colour. The frame is the camera's: not mirrored."""
     h, w = 720, 1280
     scale = height_share * h / image.shape[0]
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     frame = np.full((h, w, 3), small[0, 0], np.uint8)
-    y, x = (h - small.shape[0]) // 2 + down_px, (w - small.shape[1]) // 2
-    rows = min(small.shape[0], h - y)
-    frame[y:y + rows, x:x + small.shape[1]] = small[:rows]
+    y, x = (h - small.shape[0]) // 2 + down_px, (w - small.shape[1]) // 2 + right_px
+    rows, left, right = min(small.shape[0], h - y), max(0, x), min(w, x + small.shape[1])
+    frame[y:y + rows, left:right] = small[:rows, left - x:right - x]
     return frame
 
 
@@ -59,3 +60,18 @@ def test_a_picture_on_its_side_is_told_first_as_such(settings, photos):
     roll = by_id(report)["roll"]
     assert roll.verdict is Verdict.FAIL and "on its side" in roll.message_en and "横着" in roll.message_zh
     assert instructions(report)[0] == roll.message_en
+
+
+def test_a_student_off_to_one_side_is_sent_back_to_the_middle(settings, photos):
+    """The camera's picture is not mirrored: a face near its left edge belongs to a student
+    off to their own right, who moves to their left (toward the middle of the mirrored
+    preview they see)."""
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings) as analyser:
+        their_right = by_id(analyser.analyse(on_camera(image, 0.9, 0, -420)))["framing"]
+        their_left = by_id(analyser.analyse(on_camera(image, 0.9, 0, 420)))["framing"]
+        far_and_aside = by_id(analyser.analyse(on_camera(image, 0.45, 0, 450)))["framing"]
+    assert their_right.message_en == "move a little to your left"
+    assert their_left.message_en == "move a little to your right"
+    # Far away and to one side: coming closer alone would carry the face out of the picture.
+    assert far_and_aside.message_en == "move a little to your right, then come a little closer to the camera"

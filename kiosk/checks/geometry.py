@@ -244,16 +244,20 @@ class Framing(Check):
         return {"layout": ctx.layout, "capture": ctx.capture, "placed": self._placed(ctx, p)}
 
     @staticmethod
-    def _placed(ctx, p) -> dict | None:
+    def _placed(ctx, p) -> dict:
         """Output px past each camera edge at the largest allowed enlargement, the eyes as
         high or low in their range as helps that side: a face big enough in the frame but
         near an edge makes the layout zoom in past max_upscale to avoid that edge, and the
-        student must move, not come closer. None when the face itself is too small."""
+        student must move, not come closer. For a face too small ("small": 1.0), only the
+        sides, once the student has come close enough: coming closer carries a face off
+        the middle further off it, so a student far to one side must move across too."""
         cap, (h, w) = ctx.capture, ctx.image.shape[:2]
+        cx, (_, ey) = ctx.layout.x + OUT_W / 2 / ctx.layout.scale, ctx.eyes_centre
         s = min(cap.face_width_px[1] / ctx.face_width, p.max_upscale)
         if s < cap.face_width_px[0] / ctx.face_width:
-            return None
-        cx, (_, ey) = ctx.layout.x + OUT_W / 2 / ctx.layout.scale, ctx.eyes_centre
+            closer = cap.face_width_px[0] / p.max_upscale / ctx.face_width  # how much larger the face must get
+            cx, s = w / 2 + (cx - w / 2) * closer, p.max_upscale
+            return {"small": 1.0, "left": max(0.0, OUT_W / 2 - cx * s), "right": max(0.0, (cx - w) * s + OUT_W / 2)}
         (e_lo, e_hi) = cap.eyes_px
         return {"top": max(0.0, e_lo - ey * s), "bottom": max(0.0, (ey - h) * s - e_hi + OUT_H),
                 "left": max(0.0, OUT_W / 2 - cx * s), "right": max(0.0, (cx - w) * s + OUT_W / 2)}
@@ -269,22 +273,34 @@ class Framing(Check):
         value = lay.face_width_out / lay.scale  # face width in camera pixels
         off = {side: px > p.max_overflow_px for side, px in lay.overflow.items()}
         if lay.scale > p.max_upscale:
-            if m["placed"] is None or not any(px > p.max_overflow_px for px in m["placed"].values()):
+            placed = m["placed"]
+            off = {side: placed.get(side, 0.0) > p.max_overflow_px for side in ("left", "top", "right", "bottom")}
+            if placed.get("small"):
+                # The camera image is not mirrored: image left is the person's right, so a
+                # face near the image's left edge moves to the person's left.
+                if off["left"] != off["right"]:
+                    return self.result(Verdict.FAIL, value, threshold,
+                                       *(("请向左移一点，再靠近镜头一点", "move a little to your left, then come a little "
+                                          "closer to the camera") if off["left"] else
+                                         ("请向右移一点，再靠近镜头一点", "move a little to your right, then come a little "
+                                          "closer to the camera")))
                 return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
-            off = {side: px > p.max_overflow_px for side, px in m["placed"].items()}
+            if not any(off.values()):
+                return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
         if off["top"] and off["bottom"]:
             return self.result(Verdict.FAIL, value, threshold, "请离镜头远一点", "move a little further from the camera")
         if off["top"]:
             return self.result(Verdict.FAIL, value, threshold, "头顶超出画面，请坐低一点", "the top of your head is cut off: sit a little lower")
         if off["bottom"]:
             return self.result(Verdict.FAIL, value, threshold, *SHOULDERS_CUT_OFF)
-        # The camera image is not mirrored: image left is the person's right.
+        # The camera image is not mirrored: image left is the person's right (as for the
+        # shoulders), so a face near the image's left edge moves to the person's left.
         if off["left"] and off["right"]:
             return self.result(Verdict.FAIL, value, threshold, "请离镜头远一点", "move a little further from the camera")
         if off["left"]:
-            return self.result(Verdict.FAIL, value, threshold, "请向右移一点", "move a little to your right")
-        if off["right"]:
             return self.result(Verdict.FAIL, value, threshold, "请向左移一点", "move a little to your left")
+        if off["right"]:
+            return self.result(Verdict.FAIL, value, threshold, "请向右移一点", "move a little to your right")
         (c_lo, c_hi), (e_lo, e_hi), (w_lo, w_hi) = cap.crown_px, cap.eyes_px, cap.face_width_px
         if not w_lo <= lay.face_width_out <= w_hi:
             zh, en = (("请靠近一点", "come a little closer") if lay.face_width_out < w_lo
