@@ -75,3 +75,11 @@ def test_a_student_off_to_one_side_is_sent_back_to_the_middle(settings, photos):
     assert their_left.message_en == "move a little to your right"
     # Far away and to one side: coming closer alone would carry the face out of the picture.
     assert far_and_aside.message_en == "move a little to your right, then come a little closer to the camera"
+
+
+def test_a_student_far_away_and_low_is_told_to_sit_up_then_come_closer(settings, photos):
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings) as analyser:
+        framing = by_id(analyser.analyse(on_camera(image, 0.5, 220)))["framing"]
+    assert framing.message_en == "sit up a little higher, then come a little closer to the camera"
+    assert framing.message_zh == "请坐高一点，再靠近镜头一点"

@@ -248,18 +248,19 @@ class Framing(Check):
         """Output px past each camera edge at the largest allowed enlargement, the eyes as
         high or low in their range as helps that side: a face big enough in the frame but
         near an edge makes the layout zoom in past max_upscale to avoid that edge, and the
-        student must move, not come closer. For a face too small ("small": 1.0), only the
-        sides, once the student has come close enough: coming closer carries a face off
-        the middle further off it, so a student far to one side must move across too."""
+        student must move, not come closer. For a face too small ("small": 1.0), the same
+        once the student has come close enough: coming closer carries a face off the middle
+        further off it (its offset grows with its size), so a student far away and to one
+        side, or low, must move that way too."""
         cap, (h, w) = ctx.capture, ctx.image.shape[:2]
         cx, (_, ey) = ctx.layout.x + OUT_W / 2 / ctx.layout.scale, ctx.eyes_centre
         s = min(cap.face_width_px[1] / ctx.face_width, p.max_upscale)
-        if s < cap.face_width_px[0] / ctx.face_width:
+        small = s < cap.face_width_px[0] / ctx.face_width
+        if small:
             closer = cap.face_width_px[0] / p.max_upscale / ctx.face_width  # how much larger the face must get
-            cx, s = w / 2 + (cx - w / 2) * closer, p.max_upscale
-            return {"small": 1.0, "left": max(0.0, OUT_W / 2 - cx * s), "right": max(0.0, (cx - w) * s + OUT_W / 2)}
+            cx, ey, s = w / 2 + (cx - w / 2) * closer, h / 2 + (ey - h / 2) * closer, p.max_upscale
         (e_lo, e_hi) = cap.eyes_px
-        return {"top": max(0.0, e_lo - ey * s), "bottom": max(0.0, (ey - h) * s - e_hi + OUT_H),
+        return {"small": float(small), "top": max(0.0, e_lo - ey * s), "bottom": max(0.0, (ey - h) * s - e_hi + OUT_H),
                 "left": max(0.0, OUT_W / 2 - cx * s), "right": max(0.0, (cx - w) * s + OUT_W / 2)}
 
     @staticmethod
@@ -274,17 +275,19 @@ class Framing(Check):
         off = {side: px > p.max_overflow_px for side, px in lay.overflow.items()}
         if lay.scale > p.max_upscale:
             placed = m["placed"]
-            off = {side: placed.get(side, 0.0) > p.max_overflow_px for side in ("left", "top", "right", "bottom")}
-            if placed.get("small"):
-                # The camera image is not mirrored: image left is the person's right, so a
-                # face near the image's left edge moves to the person's left.
-                if off["left"] != off["right"]:
-                    return self.result(Verdict.FAIL, value, threshold,
-                                       *(("请向左移一点，再靠近镜头一点", "move a little to your left, then come a little "
-                                          "closer to the camera") if off["left"] else
-                                         ("请向右移一点，再靠近镜头一点", "move a little to your right, then come a little "
-                                          "closer to the camera")))
-                return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
+            off = {side: placed[side] > p.max_overflow_px for side in ("left", "top", "right", "bottom")}
+            if placed["small"]:
+                # Where coming closer would carry the face out of the picture, that move
+                # first. The camera image is not mirrored: image left is the person's right,
+                # so a face near the image's left edge moves to the person's left.
+                first = (("请坐高一点", "sit up a little higher") if off["bottom"] and not off["top"] else
+                         ("请坐低一点", "sit a little lower") if off["top"] and not off["bottom"] else
+                         ("请向左移一点", "move a little to your left") if off["left"] and not off["right"] else
+                         ("请向右移一点", "move a little to your right") if off["right"] and not off["left"] else None)
+                if first is None:
+                    return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
+                return self.result(Verdict.FAIL, value, threshold, first[0] + "，再靠近镜头一点",
+                                   first[1] + ", then come a little closer to the camera")
             if not any(off.values()):
                 return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
         if off["top"] and off["bottom"]:
