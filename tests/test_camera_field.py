@@ -46,6 +46,14 @@ WAIT_MS = 30_000
 WAIT_ZH = "摄像头需要调整，请告知摄影师，稍候片刻。"
 
 
+def photographer_mode(qtbot, window) -> None:
+    """F12 and the demo PIN, as the photographer does; waits for the photographer's bar."""
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    window.dialog.entry.setText("2468")
+    window.dialog.submit()
+    qtbot.waitUntil(lambda: window.operator_bar.isVisible(), timeout=WAIT_MS)
+
+
 def _camera_line(done) -> str:
     return next(line for line in done.stdout.splitlines() if line[6:].startswith("camera:"))
 
@@ -156,10 +164,7 @@ def test_the_kiosk_on_a_640x480_camera_asks_the_student_to_wait_and_tells_the_ph
     qtbot.wait(500)
     assert window.error_text.text() == WAIT_ZH
 
-    qtbot.keyClick(window, Qt.Key.Key_F12)
-    window.dialog.entry.setText("2468")
-    window.dialog.submit()
-    qtbot.waitUntil(lambda: window.operator_bar.isVisible(), timeout=WAIT_MS)
+    photographer_mode(qtbot, window)
     assert window.camera_status.text() == "摄像头：画面只有 640x480（设定 1280x720）"
     assert window.camera_fix.isVisible() and "v4l2-ctl --list-formats-ext" in window.camera_fix.text()
     assert "USB 口或线缆" in window.camera_fix.text() and "[camera] width/height" in window.camera_fix.text()
@@ -224,10 +229,7 @@ def test_the_kiosk_on_a_black_and_white_camera_reads_the_code_then_asks_the_stud
     qtbot.waitUntil(lambda: window.view.state is State.CONFIRMING, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_Return)  # "that's me"
     qtbot.waitUntil(lambda: window.error_text.text() == WAIT_ZH, timeout=WAIT_MS)
-    qtbot.keyClick(window, Qt.Key.Key_F12)
-    window.dialog.entry.setText("2468")
-    window.dialog.submit()
-    qtbot.waitUntil(lambda: window.operator_bar.isVisible(), timeout=WAIT_MS)
+    photographer_mode(qtbot, window)
     assert window.camera_status.text() == "摄像头：画面是黑白的"
     assert window.camera_fix.isVisible() and "黑白模式" in window.camera_fix.text()
     assert not any(view.instructions for view in views), "no student was told to change the colour"
