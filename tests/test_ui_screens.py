@@ -46,14 +46,17 @@ ROSTER = RosterEntry("2026SH0042", "S042", "王小明", "440301200101015678", "�
 
 def person_frame(name: str, scale: float = 1.0) -> np.ndarray:
     """A 1280x720 camera frame: the backdrop and the person of tests/photos/`name`, `scale`
-    times the usual size (smaller: further from the camera)."""
+    times the usual size: smaller is further from a camera at the height of the face, so
+    the picture shrinks toward the frame's middle (the body goes on below it, as a body
+    does)."""
     frame = np.full((720, 1280, 3), BACKDROP, np.uint8)
     if name:
         photo = cv2.imread(str(PHOTOS / name))
         side = round(712 * scale)
         photo = cv2.resize(photo, (round(photo.shape[1] * side / photo.shape[0]), side), interpolation=cv2.INTER_AREA)
-        x = (1280 - photo.shape[1]) // 2
-        frame[720 - side - 4 * (scale == 1.0):720 - 4 * (scale == 1.0), x:x + photo.shape[1]] = photo
+        x, y = (1280 - photo.shape[1]) // 2, (720 - side) // 2
+        frame[y:y + side, x:x + photo.shape[1]] = photo
+        frame[y + side:, x:x + photo.shape[1]] = photo[-1]
     return frame
 
 

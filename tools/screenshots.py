@@ -59,8 +59,9 @@ def main() -> None:
 
 
 def scene(photo_name: str | None, code_text: str | None = None, dim: bool = False, scale: float = 1.0):
-    """A 1280x720 camera frame: the backdrop, a person `scale` times their usual size,
-    and perhaps a phone showing a code."""
+    """A 1280x720 camera frame: the backdrop, a person `scale` times their usual size (as
+    further from a camera at face height: shrunk toward the frame's middle, the body going
+    on below), and perhaps a phone showing a code."""
     import cv2
     import numpy as np
 
@@ -69,8 +70,9 @@ def scene(photo_name: str | None, code_text: str | None = None, dim: bool = Fals
         photo = cv2.imread(str(PHOTOS / photo_name))
         side = round(712 * scale)
         photo = cv2.resize(photo, (round(photo.shape[1] * side / photo.shape[0]), side))
-        x, y = (1280 - photo.shape[1]) // 2, 720 - side - (4 if scale == 1.0 else 0)
+        x, y = (1280 - photo.shape[1]) // 2, (720 - side) // 2
         frame[y:y + side, x:x + photo.shape[1]] = photo
+        frame[y + side:, x:x + photo.shape[1]] = photo[-1]
     if code_text:
         from kiosk.codec import qr_image
 
