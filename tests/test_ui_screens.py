@@ -44,17 +44,17 @@ LANDSCAPE, SMALL, UPRIGHT = (1920, 1080), (1366, 768), (1080, 1920)
 ROSTER = RosterEntry("2026SH0042", "S042", "王小明", "440301200101015678", "物理学院")
 
 
-def person_frame(name: str, scale: float = 1.0) -> np.ndarray:
+def person_frame(name: str, scale: float = 1.0, right_px: int = 0) -> np.ndarray:
     """A 1280x720 camera frame: the backdrop and the person of tests/photos/`name`, `scale`
     times the usual size: smaller is further from a camera at the height of the face, so
     the picture shrinks toward the frame's middle (the body goes on below it, as a body
-    does)."""
+    does), and `right_px` to the right in the camera's (unmirrored) picture."""
     frame = np.full((720, 1280, 3), BACKDROP, np.uint8)
     if name:
         photo = cv2.imread(str(PHOTOS / name))
         side = round(712 * scale)
         photo = cv2.resize(photo, (round(photo.shape[1] * side / photo.shape[0]), side), interpolation=cv2.INTER_AREA)
-        x, y = (1280 - photo.shape[1]) // 2, (720 - side) // 2
+        x, y = (1280 - photo.shape[1]) // 2 + right_px, (720 - side) // 2
         frame[y:y + side, x:x + photo.shape[1]] = photo
         frame[y + side:, x:x + photo.shape[1]] = photo[-1]
     return frame
@@ -67,11 +67,12 @@ def judged(models):
     from kiosk.config import load_settings
 
     scenes = {"pass": person_frame(PASSING), "fail": person_frame(FAILING), "empty": person_frame(""),
-              "far": person_frame(PASSING, 0.62)}
+              "far": person_frame(PASSING, 0.62), "aside": person_frame(PASSING, right_px=-250)}
     with Analyser(load_settings(), mode="image") as analyser:
         out = {name: (frame, analyser.analyse(frame)) for name, frame in scenes.items()}
     assert out["pass"][1].accepted and not out["fail"][1].accepted and out["empty"][1].crop_box is None
     assert any("closer" in r.message_en for r in out["far"][1].failures)
+    assert out["aside"][1].accepted  # off the middle, but the whole photo can be cut there
     return out
 
 
@@ -379,6 +380,22 @@ def test_nothing_covers_the_head_and_shoulders(station, size, language, settings
         assert preview.panel.left() >= preview.picture.right()
     else:
         assert preview.panel.top() >= preview.picture.bottom()
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, UPRIGHT], ids=["1920x1080", "1080x1920"])
+def test_a_student_off_the_middle_is_shown_in_the_middle_of_the_picture(station, size):
+    """The photo is cut around the student wherever the whole of it can be, so the preview
+    follows a student standing off the middle: they see themselves in the outline, not half
+    under the panel, and the cut's outline never crosses the panel."""
+    station = station("en", size)
+    preview = station.window.preview
+    station.to_guiding()
+    station.show("aside", 0.5)
+    cut = preview._to_screen(*station.view.crop_box)
+    assert preview.picture.contains(cut.adjusted(2, 2, -2, -2)), (cut, preview.picture)
+    assert abs(cut.center().x() - preview.target.center().x()) < preview.target.width() * 0.1
+    station.show("pass", 0.5)  # back in the middle: about the middle is shown again
+    assert abs(preview.source.center().x() - 640) < 10
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -110,6 +110,23 @@ class Preview(QWidget):
         picture_w = min(w, fw * picture_h / fh)
         return QRectF((w - picture_w) / 2, 0, picture_w, picture_h), QRectF(0, picture_h, w, h - picture_h)
 
+    def _shown_left(self, shown_w: float) -> float:
+        """Where the shown part of the frame starts, in camera pixels: the middle, unless the
+        photo would be cut from outside it (a student standing off the middle, whom the
+        checks accept wherever the whole photo can be cut): then the shown part moves to
+        centre that cut, and stays while the cut stays inside it, so it does not sway."""
+        fw = self.frame_size[0]
+        left = (fw - shown_w) / 2
+        view = self.view
+        if view is not None and view.crop_box is not None and view.state in (State.GUIDING, State.HOLDING,
+                                                                             State.CAPTURING):
+            x, _, w, _ = view.crop_box
+            if abs(self.source.width() - shown_w) < 1:
+                left = self.source.left()  # the pan in place
+            if x < left or x + w > left + shown_w:
+                left = x + w / 2 - shown_w / 2
+        return min(max(left, 0.0), max(0.0, fw - shown_w))
+
     def _to_screen(self, x: float, y: float, w: float, h: float) -> QRectF:
         """A box in camera pixels -> the mirrored box on screen."""
         scale = self.picture.height() / self.source.height()
@@ -124,7 +141,7 @@ class Preview(QWidget):
         fw, fh = self.frame_size
         scale = self.picture.height() / fh
         shown_w = self.picture.width() / scale
-        self.source = QRectF((fw - shown_w) / 2, 0, shown_w, fh)
+        self.source = QRectF(self._shown_left(shown_w), 0, shown_w, fh)
         # The 3:4 crop the person should fill: centred, 92 % of the picture height.
         th = self.picture.height() * 0.92
         tw = th * self.capture.width / self.capture.height
@@ -329,9 +346,13 @@ class Preview(QWidget):
                             Qt.PenStyle.DashLine))
         painter.drawEllipse(head)
         if view.crop_box is not None:
-            # Where the checks would cut the photo from this frame (it lags a frame or two).
+            # Where the checks would cut the photo from this frame (it lags a frame or two),
+            # on the picture only, never over the panel's words.
+            painter.save()
+            painter.setClipRect(self.picture)
             painter.setPen(QPen(QColor(255, 255, 255, 120), 2, Qt.PenStyle.DotLine))
             painter.drawRect(self._to_screen(*view.crop_box))
+            painter.restore()
         if view.state is State.CAPTURING:  # the shutter's flash
             painter.fillRect(self.picture, QColor(255, 255, 255, 200))
 
