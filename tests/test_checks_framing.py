@@ -20,8 +20,8 @@ def on_camera(image, height_share: float, down_px: int, right_px: int = 0) -> np
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     frame = np.full((h, w, 3), small[0, 0], np.uint8)
     y, x = (h - small.shape[0]) // 2 + down_px, (w - small.shape[1]) // 2 + right_px
-    rows, left, right = min(small.shape[0], h - y), max(0, x), min(w, x + small.shape[1])
-    frame[y:y + rows, left:right] = small[:rows, left - x:right - x]
+    top, bottom, left, right = max(0, y), min(h, y + small.shape[0]), max(0, x), min(w, x + small.shape[1])
+    frame[top:bottom, left:right] = small[top - y:bottom - y, left - x:right - x]
     return frame
 
 
@@ -83,3 +83,14 @@ def test_a_student_far_away_and_low_is_told_to_sit_up_then_come_closer(settings,
         framing = by_id(analyser.analyse(on_camera(image, 0.5, 220)))["framing"]
     assert framing.message_en == "sit up a little higher, then come a little closer to the camera"
     assert framing.message_zh == "请坐高一点，再靠近镜头一点"
+
+
+def test_a_student_too_close_is_told_to_move_back_once(settings, photos):
+    """Head and shoulders both past the frame's edges: moving back fixes both, and sitting
+    higher would cut the head off."""
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings) as analyser:
+        report = analyser.analyse(on_camera(image, 1.6, 0))
+    told = instructions(report)
+    assert told[0] == "move a little further from the camera", told
+    assert not any("sit up" in t for t in told), told

@@ -21,6 +21,7 @@ def need_face(check: Check, ctx, threshold: str):
 # its rotation tag, a camera mounted upright), not a student leaning.
 SIDEWAYS_DEG = 60.0
 SHOULDERS_CUT_OFF = ("肩膀超出画面，请坐高一点", "your shoulders are cut off: sit up a little higher")
+MOVE_BACK = ("请离镜头远一点", "move a little further from the camera")
 
 
 @register
@@ -183,7 +184,7 @@ class Shoulders(Check):
         bottom = lay.y + 0.98 * lay.box[3]  # camera row just above the deliverable's bottom edge
         mask_row = int(bottom * ctx.mask.shape[0] / h)
         m = {"width": 0.0, "beyond_sides": 0.0, "visibility": 0.0, "tilt": 0.0, "tilt_signed": 0.0,
-             "row_in_frame": float(0 <= bottom < h)}
+             "row_in_frame": float(0 <= bottom < h), "top_cut": float(lay.overflow["top"] > 2.0)}
         if m["row_in_frame"]:
             row = ctx.mask[mask_row] > 0.5
             m["width"] = float(row.sum() * ctx.image.shape[1] / ctx.mask.shape[1] / ctx.face_width)
@@ -203,9 +204,10 @@ class Shoulders(Check):
     def decide(self, m, p):
         threshold, width = self.threshold(p), m["width"]
         if width < p.min_width and not m["row_in_frame"]:
-            # The deliverable's bottom edge is below the camera frame: framing says the same
-            # words, so the student hears one instruction, not "move back" beside "come closer".
-            return self.result(Verdict.FAIL, width, threshold, *SHOULDERS_CUT_OFF)
+            # The deliverable's bottom edge is below the camera frame: framing's matter, and
+            # its words (move back when the head's top is cut too, else sit up), so the
+            # student hears one instruction, never "move back" beside "come closer".
+            return self.result(Verdict.FAIL, width, threshold, *(MOVE_BACK if m["top_cut"] else SHOULDERS_CUT_OFF))
         if width < p.min_width and not m["beyond_sides"]:
             return self.result(Verdict.FAIL, width, threshold, "双肩需完整入镜，请坐正并后退一点",
                                "both shoulders must be in the picture: sit up straight and move back a little", "width")
@@ -291,7 +293,7 @@ class Framing(Check):
             if not any(off.values()):
                 return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
         if off["top"] and off["bottom"]:
-            return self.result(Verdict.FAIL, value, threshold, "请离镜头远一点", "move a little further from the camera")
+            return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)
         if off["top"]:
             return self.result(Verdict.FAIL, value, threshold, "头顶超出画面，请坐低一点", "the top of your head is cut off: sit a little lower")
         if off["bottom"]:
@@ -299,7 +301,7 @@ class Framing(Check):
         # The camera image is not mirrored: image left is the person's right (as for the
         # shoulders), so a face near the image's left edge moves to the person's left.
         if off["left"] and off["right"]:
-            return self.result(Verdict.FAIL, value, threshold, "请离镜头远一点", "move a little further from the camera")
+            return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)
         if off["left"]:
             return self.result(Verdict.FAIL, value, threshold, "请向左移一点", "move a little to your left")
         if off["right"]:
