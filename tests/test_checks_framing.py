@@ -59,6 +59,7 @@ def test_a_picture_on_its_side_is_told_first_as_such(settings, photos):
         report = analyser.analyse(image)
     roll = by_id(report)["roll"]
     assert roll.verdict is Verdict.FAIL and "on its side" in roll.message_en and "横着" in roll.message_zh
+    assert "photographer" in roll.message_en
     assert instructions(report)[0] == roll.message_en
 
 

@@ -143,8 +143,9 @@ class Roll(_Angle):
             # No head leans so far: the picture (or the camera) is on its side, and that is
             # said first, before what the turned picture makes the other checks say.
             return dataclasses.replace(self.result(
-                Verdict.FAIL, m["signed"], self.threshold(p), "照片是横着的，请把照片（或摄像头）转正",
-                "the picture is on its side: turn the photo (or the camera) upright", "deg"), priority=0)
+                Verdict.FAIL, m["signed"], self.threshold(p), "画面是横着的：请找摄影师把摄像头（或照片）转正",
+                "the picture is on its side: ask the photographer to turn the camera (or the photo) upright",
+                "deg"), priority=0)
         result = super().decide(m, p)
         if result.verdict is not Verdict.PASS:
             return result
