@@ -22,6 +22,7 @@ def need_face(check: Check, ctx, threshold: str):
 SIDEWAYS_DEG = 60.0
 SHOULDERS_CUT_OFF = ("肩膀超出画面，请坐高一点", "your shoulders are cut off: sit up a little higher")
 MOVE_BACK = ("请离镜头远一点", "move a little further from the camera")
+COME_CLOSER = ("请靠近镜头一点", "come a little closer to the camera")
 
 
 @register
@@ -288,11 +289,11 @@ class Framing(Check):
                          ("请向左移一点", "move a little to your left") if off["left"] and not off["right"] else
                          ("请向右移一点", "move a little to your right") if off["right"] and not off["left"] else None)
                 if first is None:
-                    return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
+                    return self.result(Verdict.FAIL, value, threshold, *COME_CLOSER)
                 return self.result(Verdict.FAIL, value, threshold, first[0] + "，再靠近镜头一点",
                                    first[1] + ", then come a little closer to the camera")
             if not any(off.values()):
-                return self.result(Verdict.FAIL, value, threshold, "请靠近镜头一点", "come a little closer to the camera")
+                return self.result(Verdict.FAIL, value, threshold, *COME_CLOSER)
         if off["top"] and off["bottom"]:
             return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)
         if off["top"]:
@@ -309,9 +310,7 @@ class Framing(Check):
             return self.result(Verdict.FAIL, value, threshold, "请向右移一点", "move a little to your right")
         (c_lo, c_hi), (e_lo, e_hi), (w_lo, w_hi) = cap.crown_px, cap.eyes_px, cap.face_width_px
         if not w_lo <= lay.face_width_out <= w_hi:
-            zh, en = (("请靠近一点", "come a little closer") if lay.face_width_out < w_lo
-                      else ("请离远一点", "move a little further away"))
-            return self.result(Verdict.FAIL, value, threshold, zh, en)
+            return self.result(Verdict.FAIL, value, threshold, *(COME_CLOSER if lay.face_width_out < w_lo else MOVE_BACK))
         if not (c_lo <= lay.crown_out <= c_hi and e_lo <= lay.eyes_out <= e_hi):
             # Crown and eyes cannot both fit: the head is unusually long or short in the frame,
             # typically a hat, a hood or big hair.

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kiosk.checks.geometry import need_face
+from kiosk.checks.geometry import COME_CLOSER, need_face
 from kiosk.checks.landmarks import CHEEK_L, CHEEK_R, CHIN, FOREHEAD, HALF, NOSE_TIP, rect
 from kiosk.checks.registry import Check, fitted, register
 from kiosk.checks.result import Verdict
@@ -260,8 +260,8 @@ class Sharpness(Check):
     def decide(self, m, p):
         threshold, value = self.threshold(p), m["laplacian_var"]
         if m["face_px"] < p.min_face_px:
-            return self.result(Verdict.FAIL, m["face_px"], threshold, "脸部像素太少，请靠近镜头", "your face is too small in the "
-                               "picture: come closer to the camera", "face_px")
+            # Framing's words: the student hears "come closer" once, not twice.
+            return self.result(Verdict.FAIL, m["face_px"], threshold, *COME_CLOSER, "face_px")
         if value >= p.min_laplacian_var and m["anisotropy"] <= p.max_anisotropy:
             return self.result(Verdict.PASS, value, threshold)
         reason = "laplacian_var" if value < p.min_laplacian_var else "anisotropy"
