@@ -186,6 +186,11 @@ def camera_item(source: FrameSource, asked: CameraSettings, clock: Clock, second
     fps = frames / elapsed
     fourcc = f" {delivered.fourcc}" if delivered and delivered.fourcc else ""
     gives = f"{source.describe()} gives {width}x{height}{fourcc} at {fps:.0f} fps (measured over {elapsed:.1f} s)"
+    if (width, height) == (asked.height, asked.width):
+        return Item("camera", False, f"{source.describe()} gives {width}x{height}, the {asked.width}x{asked.height} "
+                                     "asked turned upright (a camera mounted on its side, or rotated by its "
+                                     f"driver): to use it so, set [camera] width = {width} and height = {height}; "
+                                     "else turn it back")
     if width < asked.width or height < asked.height:
         return Item("camera", False, f"{source.describe()} gives {width}x{height} although {asked.width}x"
                                      f"{asked.height} was asked: it may not support that size in "

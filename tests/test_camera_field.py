@@ -253,3 +253,12 @@ def test_doctor_fails_a_covered_lens_and_names_the_least_size_to_set(data_dir, t
     assert line.startswith("FAIL") and "all black: take off the lens cap" in line
     small = _camera_line(kiosk_command("doctor", "--camera", str(FALLBACK)))
     assert "a size it offers of at least 458x610" in small
+
+
+def test_doctor_names_an_upright_camera_and_the_setting_that_takes_it(data_dir, tmp_path):
+    folder = tmp_path / "upright"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "upright.png"), cv2.rotate(cv2.imread(str(ASKED)), cv2.ROTATE_90_CLOCKWISE))
+    line = _camera_line(kiosk_command("doctor", "--camera", str(folder)))
+    assert line.startswith("FAIL") and "turned upright" in line
+    assert "set [camera] width = 720 and height = 1280" in line and "USB" not in line
