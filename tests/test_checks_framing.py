@@ -42,6 +42,7 @@ def test_a_student_sitting_low_is_told_to_sit_up_not_to_come_closer_and_move_bac
     assert (results["shoulders"].message_zh, results["shoulders"].message_en) == \
         (results["framing"].message_zh, results["framing"].message_en)
     assert not any(CLOSER in t or FURTHER in t for t in told), told
+    assert not any("your top" in t for t in told), told  # the top is below the frame: framing's matter
 
 
 def test_a_student_far_away_is_still_told_to_come_closer(settings, photos):

@@ -135,6 +135,10 @@ class Clothing(Check):
                                 "switch off the camera's black-and-white mode")
         top = tools.clothing_half
         rows = top[-top.shape[0] // 8:]
+        if rows.mean() < p.min_fraction and tools.inside_half[-top.shape[0] // 8:].mean() < 0.5:
+            # The photo's bottom lies outside the camera's picture: framing says how to move
+            # (sit up, move back); advice on the top's colour would only add to it.
+            return self.unknown(threshold, "", "")
         if rows.mean() < p.min_fraction or tools.backdrop_half.sum() < 125:
             return self.unknown(threshold, "看不清上衣，请确认上衣与背景颜色不同并坐正",
                                 "your top cannot be told from the backdrop: wear a top of another colour, sit up")
