@@ -172,17 +172,19 @@ def camera_item(source: FrameSource, asked: CameraSettings, clock: Clock, second
         source.open()
         source.read()
         start = clock.now()
-        frames = 0
+        frames, sizes = 0, set()
         while clock.now() - start < seconds:
             image = source.read()
             frames += 1
+            sizes.add(image.shape[1::-1])
         elapsed = clock.now() - start
         delivered = source.delivered
     except CameraError as error:
         return Item("camera", False, str(error))
     finally:
         source.close()
-    height, width = image.shape[:2]
+    # A camera that switches size now and then is judged by its smallest frames.
+    width, height = min(sizes, key=lambda size: size[0] * size[1])
     fps = frames / elapsed
     fourcc = f" {delivered.fourcc}" if delivered and delivered.fourcc else ""
     gives = f"{source.describe()} gives {width}x{height}{fourcc} at {fps:.0f} fps (measured over {elapsed:.1f} s)"

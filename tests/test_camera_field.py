@@ -262,3 +262,12 @@ def test_doctor_names_an_upright_camera_and_the_setting_that_takes_it(data_dir, 
     line = _camera_line(kiosk_command("doctor", "--camera", str(folder)))
     assert line.startswith("FAIL") and "turned upright" in line
     assert "set [camera] width = 720 and height = 1280" in line and "USB" not in line
+
+
+def test_doctor_judges_a_camera_that_switches_size_by_its_smallest_frames(data_dir, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(ASKED, folder / "1.png")
+    shutil.copy(FALLBACK / "fallback_640x480.png", folder / "2.png")
+    line = _camera_line(kiosk_command("doctor", "--camera", str(folder)))
+    assert line.startswith("FAIL") and "gives 640x480 although 1280x720 was asked" in line
