@@ -10,7 +10,7 @@ from pathlib import Path
 from kiosk import models, paths
 from kiosk.camera import CameraError, FrameSource, open_camera
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import CameraSettings, ConfigError, Settings, load_settings, smallest_camera, user_config_file
+from kiosk.config import ConfigError, Settings, load_settings, smallest_camera, user_config_file
 
 
 DEMO_PIN = "2468"  # the PIN whose hash the shipped config.toml holds
@@ -152,21 +152,22 @@ def _camera(settings: Settings, camera_path: str | None) -> Item:
         source = open_camera(settings, camera_path, clock)
     except CameraError as error:
         return Item("camera", False, str(error))
-    return camera_item(source, settings.camera, clock, smallest=smallest_camera(settings))
+    return camera_item(source, settings, clock)
 
 
 # Below this share of [camera] fps the guidance lags behind the student visibly.
 SLOW_FPS_SHARE = 0.6
 
 
-def camera_item(source: FrameSource, asked: CameraSettings, clock: Clock, seconds: float = 1.0,
-                smallest: tuple[int, int] = (0, 0)) -> Item:
+def camera_item(source: FrameSource, settings: Settings, clock: Clock, seconds: float = 1.0) -> Item:
     """Opens `source`, reads it for `seconds` of `clock` after its first frame, and judges
     the frames against [camera]: FAIL when smaller than width x height (the kiosk would
-    refuse them; `smallest` (kiosk.config.smallest_camera) is the least size to set instead),
-    black (a covered lens) or black and white, WARN when the measured rate is under
-    SLOW_FPS_SHARE of fps."""
+    refuse them; kiosk.config.smallest_camera is the least size to set instead), black (a
+    covered lens) or black and white, WARN when the measured rate is under SLOW_FPS_SHARE
+    of fps."""
     from kiosk.checks.scene import DARK_FRAME, colourless
+
+    asked, smallest = settings.camera, smallest_camera(settings)
 
     try:
         source.open()

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 LANGUAGES = ("zh", "en")
 
-# key -> (Chinese, English). Placeholders use str.format names.
-# Neutral: the student has done nothing wrong; the photographer's bar says the fix.
+# A camera that cannot take the photo, said neutrally: the student has done nothing wrong;
+# the photographer's bar says the fix.
 CAMERA_WAIT = ("摄像头需要调整，请告知摄影师，稍候片刻。",
                "The camera needs adjusting: please let the photographer know and wait a moment.")
 
+# key -> (Chinese, English). Placeholders use str.format names.
 CATALOGUE: dict[str, tuple[str, str]] = {
     "app.title": ("毕业照采集站", "Graduation photo station"),
     "language.switch": ("English", "中文"),

@@ -126,7 +126,7 @@ def test_doctor_warns_when_the_camera_gives_far_fewer_frames_than_asked(tmp_path
     # A file camera playing at `fps` stands in for a webcam that sends fewer frames than
     # [camera] fps = 30 asks (uncompressed 1280x720 over USB 2: 5-10 fps).
     camera = FileCamera(_frames(tmp_path / "camera"), fps=fps, clock=fake_clock)
-    item = doctor.camera_item(camera, settings.camera, fake_clock)
+    item = doctor.camera_item(camera, settings, fake_clock)
     assert item.ok and item.warning is warned
     assert f"gives 1280x720 at {fps} fps (measured over" in item.detail
     assert ('fourcc = "MJPG"' in item.detail and "light the student" in item.detail) is warned

@@ -118,18 +118,16 @@ class Analyser:
         Such a full update, which judges every slow check, runs at most every [checks]
         live_confirm_s."""
         slow = [(check, params) for check, params in self.checks if not check.every_frame]
-        if self._unconfirmed and time.monotonic() - self._confirmed >= self.settings.check_options.live_confirm_s:
+        full = self._unconfirmed and time.monotonic() - self._confirmed >= self.settings.check_options.live_confirm_s
+        if full:
             self._confirmed = time.monotonic()
             ctx = dataclasses.replace(ctx, parse_width=OUT_W, parser=self.parser)
-            results = {check.id: check.judge(ctx, params) for check, params in slow}
-            self._unconfirmed = False
-        else:
-            results = {check.id: check.judge(ctx, params) for check, params in slow}
-            failed = [check.id for check, _ in slow
-                      if check.reads_parsing and results[check.id].verdict is Verdict.FAIL]
-            for check_id in failed:
-                del results[check_id]
-            self._unconfirmed = bool(failed)
+        results = {check.id: check.judge(ctx, params) for check, params in slow}
+        failed = [] if full else [check.id for check, _ in slow
+                                  if check.reads_parsing and results[check.id].verdict is Verdict.FAIL]
+        for check_id in failed:
+            del results[check_id]
+        self._unconfirmed = bool(failed)
         if ctx.parsing_ms is not None:  # an update of the parsing, not only of the picture checks
             self.parsing_ms.append(ctx.parsing_ms)
             self.updates += 1

@@ -23,6 +23,13 @@ SIDEWAYS_DEG = 60.0
 SHOULDERS_CUT_OFF = ("肩膀超出画面，请坐高一点", "your shoulders are cut off: sit up a little higher")
 MOVE_BACK = ("请离镜头远一点", "move a little further from the camera")
 COME_CLOSER = ("请靠近镜头一点", "come a little closer to the camera")
+# The move that brings back a face past one edge of the camera's picture. The picture is not
+# mirrored: image left is the person's right, so a face near its left edge moves to the
+# person's left.
+MOVES = {"top": ("请坐低一点", "sit a little lower"), "bottom": ("请坐高一点", "sit up a little higher"),
+         "left": ("请向左移一点", "move a little to your left"), "right": ("请向右移一点", "move a little to your right")}
+# Output px a cut may reach past the camera's picture and still count as inside (rounding).
+EDGE_PX = 2.0
 
 
 @register
@@ -186,13 +193,13 @@ class Shoulders(Check):
         bottom = lay.y + 0.98 * lay.box[3]  # camera row just above the deliverable's bottom edge
         mask_row = int(bottom * ctx.mask.shape[0] / h)
         m = {"width": 0.0, "beyond_sides": 0.0, "visibility": 0.0, "tilt": 0.0, "tilt_signed": 0.0,
-             "row_in_frame": float(0 <= bottom < h), "top_cut": float(lay.overflow["top"] > 2.0)}
+             "row_in_frame": float(0 <= bottom < h), "top_cut": float(lay.overflow["top"] > EDGE_PX)}
         if m["row_in_frame"]:
             row = ctx.mask[mask_row] > 0.5
             m["width"] = float(row.sum() * ctx.image.shape[1] / ctx.mask.shape[1] / ctx.face_width)
             # A finished 480x640 file cuts wide shoulders at both sides; only a photo that
             # holds the whole deliverable counts that way (a tight crop does not).
-            whole = max(lay.overflow.values()) <= 2.0
+            whole = max(lay.overflow.values()) <= EDGE_PX
             m["beyond_sides"] = float(whole and bool(row[:2].any() and row[-2:].any()))
         pose = ctx.pose
         if pose is not None:
@@ -276,18 +283,14 @@ class Framing(Check):
         lay, cap = m["layout"], m["capture"]
         threshold = self.threshold(cap, p)
         value = lay.face_width_out / lay.scale  # face width in camera pixels
-        off = {side: px > p.max_overflow_px for side, px in lay.overflow.items()}
-        if lay.scale > p.max_upscale:
-            placed = m["placed"]
-            off = {side: placed[side] > p.max_overflow_px for side in ("left", "top", "right", "bottom")}
-            if placed["small"]:
-                # Where coming closer would carry the face out of the picture, that move
-                # first. The camera image is not mirrored: image left is the person's right,
-                # so a face near the image's left edge moves to the person's left.
-                first = (("请坐高一点", "sit up a little higher") if off["bottom"] and not off["top"] else
-                         ("请坐低一点", "sit a little lower") if off["top"] and not off["bottom"] else
-                         ("请向左移一点", "move a little to your left") if off["left"] and not off["right"] else
-                         ("请向右移一点", "move a little to your right") if off["right"] and not off["left"] else None)
+        upscaled = lay.scale > p.max_upscale
+        overflow = m["placed"] if upscaled else lay.overflow
+        off = {side: overflow[side] > p.max_overflow_px for side in MOVES}
+        if upscaled:
+            if m["placed"]["small"]:
+                # Where coming closer would carry the face out of the picture, that move first.
+                first = next((MOVES[side] for side, other in (("bottom", "top"), ("top", "bottom"), ("left", "right"),
+                                                              ("right", "left")) if off[side] and not off[other]), None)
                 if first is None:
                     return self.result(Verdict.FAIL, value, threshold, *COME_CLOSER)
                 return self.result(Verdict.FAIL, value, threshold, first[0] + "，再靠近镜头一点",
@@ -300,14 +303,10 @@ class Framing(Check):
             return self.result(Verdict.FAIL, value, threshold, "头顶超出画面，请坐低一点", "the top of your head is cut off: sit a little lower")
         if off["bottom"]:
             return self.result(Verdict.FAIL, value, threshold, *SHOULDERS_CUT_OFF)
-        # The camera image is not mirrored: image left is the person's right (as for the
-        # shoulders), so a face near the image's left edge moves to the person's left.
         if off["left"] and off["right"]:
             return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)
-        if off["left"]:
-            return self.result(Verdict.FAIL, value, threshold, "请向左移一点", "move a little to your left")
-        if off["right"]:
-            return self.result(Verdict.FAIL, value, threshold, "请向右移一点", "move a little to your right")
+        if off["left"] or off["right"]:
+            return self.result(Verdict.FAIL, value, threshold, *MOVES["left" if off["left"] else "right"])
         (c_lo, c_hi), (e_lo, e_hi), (w_lo, w_hi) = cap.crown_px, cap.eyes_px, cap.face_width_px
         if not w_lo <= lay.face_width_out <= w_hi:
             return self.result(Verdict.FAIL, value, threshold, *(COME_CLOSER if lay.face_width_out < w_lo else MOVE_BACK))

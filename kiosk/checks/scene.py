@@ -134,12 +134,13 @@ class Clothing(Check):
                                 "a black-and-white picture has no colours to tell the top from the backdrop: "
                                 "switch off the camera's black-and-white mode")
         top = tools.clothing_half
-        rows = top[-top.shape[0] // 8:]
-        if rows.mean() < p.min_fraction and tools.inside_half[-top.shape[0] // 8:].mean() < 0.5:
+        bottom = slice(-top.shape[0] // 8, None)
+        share = top[bottom].mean()
+        if share < p.min_fraction and tools.inside_half[bottom].mean() < 0.5:
             # The photo's bottom lies outside the camera's picture: framing says how to move
             # (sit up, move back); advice on the top's colour would only add to it.
             return self.unknown(threshold, "", "")
-        if rows.mean() < p.min_fraction or tools.backdrop_half.sum() < 125:
+        if share < p.min_fraction or tools.backdrop_half.sum() < 125:
             return self.unknown(threshold, "看不清上衣，请确认上衣与背景颜色不同并坐正",
                                 "your top cannot be told from the backdrop: wear a top of another colour, sit up")
         top_lab = np.median(tools.lab_half[top], axis=0)
