@@ -165,7 +165,7 @@ def camera_item(source: FrameSource, settings: Settings, clock: Clock, seconds: 
     refuse them; kiosk.config.smallest_camera is the least size to set instead), black (a
     covered lens) or black and white, WARN when the measured rate is under SLOW_FPS_SHARE
     of fps."""
-    from kiosk.checks.scene import DARK_FRAME, colourless
+    from kiosk.checks.scene import frame_fault
 
     asked, smallest = settings.camera, smallest_camera(settings)
 
@@ -202,10 +202,11 @@ def camera_item(source: FrameSource, settings: Settings, clock: Clock, seconds: 
                                      f"[camera] width/height to a size it offers of at least {smallest[0]}x"
                                      f"{smallest[1]} (the deliverable is cut from it); a camera that offers "
                                      "none cannot make the photo")
-    if image.max() <= DARK_FRAME:
+    fault = frame_fault(image)  # as the kiosk judges its frames
+    if fault == "dark":
         return Item("camera", False, f"{gives}, all black: take off the lens cap, or check the camera's exposure "
                                      "and the light on the student")
-    if colourless(image):
+    if fault == "grey":
         return Item("camera", False, f"{gives} in black and white: the photo must be 24-bit colour; switch off the "
                                      "camera's black-and-white mode in its software, or check `v4l2-ctl "
                                      "--list-ctrls` and raise saturation (a grey thing filling the picture, such as "

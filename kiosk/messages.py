@@ -198,6 +198,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error.camera_small": CAMERA_WAIT,
     "error.camera_grey": CAMERA_WAIT,
+    "error.camera_dark": CAMERA_WAIT,
     "error.render_failed": (
         "无法从这张画面生成照片：{why}。请重拍。",
         "Could not make the photo from this picture: {why}. Please retake.",
@@ -290,6 +291,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "camera.reconnecting": ("重新连接中", "reconnecting"),
     "camera.small": ("画面只有 {size}（设定 {asked}）", "frames are {size}, {asked} asked"),
     "camera.grey": ("画面是黑白的", "frames are black and white"),
+    "camera.dark": ("画面全黑", "frames are all black"),
+    "camera.dark_fix": (
+        "摄像头画面全黑：取下镜头盖，检查镜头是否被挡住；如仍全黑，检查摄像头软件中的曝光设置和学生面前的灯光。",
+        "The camera's picture is all black: take off the lens cap and check nothing covers the lens; if it "
+        "stays black, check the exposure in the camera's software and the lights on the student.",
+    ),
     "camera.grey_fix": (
         "摄像头处于黑白模式（或饱和度为 0）：在摄像头软件中关闭黑白模式，或用 v4l2-ctl --list-ctrls "
         "查看并调高 saturation；照片须为 24 位彩色。",

@@ -334,11 +334,12 @@ class FrameSize:
 
 
 @dataclass(frozen=True)
-class FrameColour:
-    """Whether the camera's frames show colour, sent when it changes: a camera switched to
-    black and white takes photos the spec rejects, and no student can change that."""
+class FrameFault:
+    """What makes the camera's frames useless (kiosk.checks.scene.frame_fault: "dark" for a
+    covered lens, "grey" for a camera switched to black and white, "" for none), sent when it
+    changes: no student can change that."""
 
-    colour: bool
+    fault: str
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,7 @@ class OperatorOff:
 APPEARANCE = ("dyed_hair", "makeup", "jewellery")
 
 # Events a state listens to; any other event is ignored there. Tick, SetLanguage,
-# OperatorOn/Off, CameraStatus, FrameSize, FrameColour and the dialogs' events are heard in every state.
+# OperatorOn/Off, CameraStatus, FrameSize, FrameFault and the dialogs' events are heard in every state.
 LISTENS: dict[type, set[State]] = {
     # On the receipt a handheld scanner's code starts the next student at once.
     CodeRead: {State.WAITING, State.ERROR, State.SAVED},
@@ -391,7 +392,7 @@ LISTENS: dict[type, set[State]] = {
     Cancel: {State.CONFIRMING, State.GUIDING, State.HOLDING, State.REVIEWING, State.ERROR},
 }
 # Events that mean a person is there (anything but the clock and the machinery).
-PASSIVE = (Tick, Analysed, CameraStatus, FrameSize, FrameColour, Fault, CodeSeen)
+PASSIVE = (Tick, Analysed, CameraStatus, FrameSize, FrameFault, Fault, CodeSeen)
 # What only the photographer may do: refused while photographer mode is off, on every
 # screen, whatever buttons the window shows.
 PHOTOGRAPHER_ONLY = (Shutter, TakeReference, Override, Void, Replace, Ask, VoidStored, Print, CloseStation)
@@ -404,7 +405,7 @@ NO_FACE_S = 1.0
 # The errors that say the camera cannot take photos now, with their titles; they clear
 # when it can again.
 CAMERA_PROBLEMS = {"error.camera_lost": "error.title", "error.camera_small": "error.wait_title",
-                   "error.camera_grey": "error.wait_title"}
+                   "error.camera_grey": "error.wait_title", "error.camera_dark": "error.wait_title"}
 
 
 # --- what the screens draw -----------------------------------------------------------
@@ -450,7 +451,7 @@ class View:
     camera: str = "running"
     camera_problem: str = ""
     small_frames: tuple[int, int] | None = None  # (width, height) of frames smaller than [camera] asks
-    grey_frames: bool = False  # the camera gives black-and-white frames
+    frame_fault: str = ""  # the camera's frames are "dark" (a covered lens) or "grey" (black and white)
     unreadable_code: bool = False  # waiting: a code has been in the picture unread for a while
     no_face: bool = False  # guiding: no face seen for NO_FACE_S
     operator_left: int | None = None  # seconds until photographer mode ends by itself
@@ -547,7 +548,7 @@ class Session:
         self.camera_problem = ""
         self.asked_size = (settings.camera.width, settings.camera.height)
         self.frame_size: tuple[int, int] | None = None  # (width, height), once a frame came
-        self.frame_colour = True  # until a frame shows none
+        self.frame_fault = ""  # until a frame shows one
         self._reset()
         self._told = self._view  # the first screen, which the window draws as it starts
 
@@ -582,12 +583,12 @@ class Session:
         )
 
     @property
-    def wants_colour(self) -> bool:
-        """Whether the worker should tell frames' colour (FrameColour) now: while a student is
-        photographed, and while a black-and-white camera is being put right. Not while codes
+    def wants_frame_fault(self) -> bool:
+        """Whether the worker should tell what is wrong with the frames (FrameFault) now: while
+        a student is photographed, and while such a camera is being put right. Not while codes
         are read: a grey phone filling the picture is no black-and-white camera."""
         return self.state in (State.GUIDING, State.HOLDING) or (
-            self.state is State.ERROR and self.problem.key == "error.camera_grey")
+            self.state is State.ERROR and self.problem.key in ("error.camera_grey", "error.camera_dark"))
 
     @property
     def wants_codes(self) -> bool:
@@ -694,10 +695,10 @@ class Session:
             # A camera fallen back to a smaller size would get every student told to come
             # closer, and judged on too few pixels (hair, clothing): the photographer's to fix.
             return "error.camera_small"
-        if not self.frame_colour:
-            # Every photo would fail the colour rule; the colour instruction would go to a
-            # student who cannot switch the camera's mode.
-            return "error.camera_grey"
+        if self.frame_fault:
+            # No photo can be made (a covered lens) or each would fail the colour rule, and
+            # the instruction would go to a student who cannot change the camera.
+            return "error.camera_" + self.frame_fault
         return None
 
     def _check_camera(self) -> None:
@@ -976,8 +977,8 @@ class Session:
         self.frame_size = (event.width, event.height)
         self._camera_changed()
 
-    def _on_FrameColour(self, event: FrameColour) -> None:
-        self.frame_colour = event.colour
+    def _on_FrameFault(self, event: FrameFault) -> None:
+        self.frame_fault = event.fault
         self._camera_changed()
 
     def _camera_changed(self) -> None:
@@ -1129,7 +1130,7 @@ class Session:
             camera=self.camera,
             camera_problem=self.camera_problem,
             small_frames=self.frame_size if self._small_frames else None,
-            grey_frames=not self.frame_colour,
+            frame_fault=self.frame_fault,
             unreadable_code=self.state is State.WAITING and self.unread_since is not None
             and now - self.unread_since >= self.kiosk.unreadable_code_s,
             no_face=guiding and self.no_face_since is not None and now - self.no_face_since >= NO_FACE_S,

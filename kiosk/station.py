@@ -13,7 +13,7 @@ import queue
 import threading
 from datetime import datetime
 
-from kiosk.checks.scene import colourless
+from kiosk.checks.scene import frame_fault
 from kiosk.codec import CodeProblem, load_codec, read_code
 from kiosk.codereader import CodeReader
 from kiosk.session import (
@@ -23,7 +23,7 @@ from kiosk.session import (
     CodeRead,
     CodeSeen,
     Fault,
-    FrameColour,
+    FrameFault,
     FrameSize,
     Receipt,
     Session,
@@ -195,7 +195,7 @@ class Worker:
         self._thread: threading.Thread | None = None
         self._camera: tuple[str, str] | None = None  # the status and problem last sent
         self._size: tuple[int, int] | None = None  # the frame size last sent
-        self._colour = True  # whether the frames last showed colour, as the session starts
+        self._fault = ""  # what was last wrong with the frames (FrameFault), as the session starts
         self.analysed = 0  # frames the checks have judged, for the measurement commands
         self.ready = threading.Event()  # set once the models are loaded, or failed to load
         self.failed: Exception | None = None  # why they failed to load
@@ -247,9 +247,9 @@ class Worker:
             if size != self._size:  # before the frame is scanned or judged: small frames guide no one
                 self._size = size
                 self.session.handle(FrameSize(*size))
-            if self.session.wants_colour and (colour := not colourless(frame.image)) != self._colour:
-                self._colour = colour  # likewise black-and-white ones
-                self.session.handle(FrameColour(colour))
+            if self.session.wants_frame_fault and (fault := frame_fault(frame.image)) != self._fault:
+                self._fault = fault  # likewise black or black-and-white ones
+                self.session.handle(FrameFault(fault))
             if self.session.wants_codes:
                 # Only the waiting screen tells about a code it sees but cannot read.
                 text, seen = self.reader.scan(frame.image, look=self.session.state is State.WAITING)

@@ -26,7 +26,7 @@ from kiosk.session import (
     CameraStatus,
     CodeRead,
     Confirm,
-    FrameColour,
+    FrameFault,
     FrameSize,
     Session,
     State,
@@ -191,6 +191,14 @@ def grey_camera(folder: Path) -> Path:
     return folder
 
 
+def dark_camera(folder: Path) -> Path:
+    """A file-camera folder of the asked frame as a camera with its lens cap on gives it: 3 %
+    of the light."""
+    folder.mkdir()
+    cv2.imwrite(str(folder / "dark.png"), cv2.imread(str(ASKED)) // 30)
+    return folder
+
+
 def test_doctor_fails_a_black_and_white_camera_with_the_fix(data_dir, tmp_path):
     done = kiosk_command("doctor", "--camera", str(grey_camera(tmp_path / "grey")))
     assert done.returncode == 1, done.stdout + done.stderr
@@ -204,21 +212,25 @@ def test_black_and_white_frames_stop_the_session_with_a_wait_not_the_colour_inst
     code = new_code()
     session.handle(CodeRead(DemoCodec().encode(code, "张*三", "3101**********1234")))
     session.handle(Confirm())
-    session.handle(FrameColour(False))  # the camera's software switched to black and white
+    session.handle(FrameFault("grey"))  # the camera's software switched to black and white
     _frames(session, fake_clock, *judged["asked"], seconds=3)
     view = session.view()
-    assert view.state is State.ERROR and view.instructions == () and view.grey_frames
+    assert view.state is State.ERROR and view.instructions == () and view.frame_fault == "grey"
     assert text(view.problem.title_key, "zh") == "请稍候" and text(view.problem.key, "zh") == WAIT_ZH
-    session.handle(FrameColour(True))
+    session.handle(FrameFault(""))
     assert session.view().state is State.GUIDING and session.view().student.code == code
 
 
-def test_the_kiosk_on_a_black_and_white_camera_reads_the_code_then_asks_the_student_to_wait(
-        qtbot, kiosk_for, tmp_path):  # noqa: F811
+@pytest.mark.parametrize("camera, status, fix", [
+    (grey_camera, "摄像头：画面是黑白的", "黑白模式"),
+    (dark_camera, "摄像头：画面全黑", "镜头盖"),
+], ids=["black-and-white", "lens-cap"])
+def test_the_kiosk_on_a_camera_no_student_can_fix_reads_the_code_then_asks_the_student_to_wait(
+        qtbot, kiosk_for, tmp_path, camera, status, fix):  # noqa: F811
     """Codes are read as ever (a grey phone filling the picture is no black-and-white camera);
-    once the student is to be photographed, the grey frames stop the session for the
-    photographer, who is told the fix."""
-    kiosk = kiosk_for(grey_camera(tmp_path / "grey"), start=False)
+    once the student is to be photographed, black-and-white or black frames stop the session
+    for the photographer, who is told the fix."""
+    kiosk = kiosk_for(camera(tmp_path / "camera"), start=False)
     window = kiosk.window
     views = []
     kiosk.session.subscribe(views.append)
@@ -230,9 +242,9 @@ def test_the_kiosk_on_a_black_and_white_camera_reads_the_code_then_asks_the_stud
     qtbot.keyClick(window, Qt.Key.Key_Return)  # "that's me"
     qtbot.waitUntil(lambda: window.error_text.text() == WAIT_ZH, timeout=WAIT_MS)
     photographer_mode(qtbot, window)
-    assert window.camera_status.text() == "摄像头：画面是黑白的"
-    assert window.camera_fix.isVisible() and "黑白模式" in window.camera_fix.text()
-    assert not any(view.instructions for view in views), "no student was told to change the colour"
+    assert window.camera_status.text() == status
+    assert window.camera_fix.isVisible() and fix in window.camera_fix.text()
+    assert not any(view.instructions for view in views), "no student was told to change what the camera does"
 
 
 def test_a_grey_phone_filling_the_picture_is_read_not_taken_for_a_black_and_white_camera(
@@ -246,10 +258,7 @@ def test_a_grey_phone_filling_the_picture_is_read_not_taken_for_a_black_and_whit
 
 
 def test_doctor_fails_a_covered_lens_and_names_the_least_size_to_set(data_dir, tmp_path):
-    folder = tmp_path / "dark"
-    folder.mkdir()
-    cv2.imwrite(str(folder / "dark.png"), cv2.imread(str(ASKED)) // 30)  # a lens cap: 3 % of the light
-    line = _camera_line(kiosk_command("doctor", "--camera", str(folder)))
+    line = _camera_line(kiosk_command("doctor", "--camera", str(dark_camera(tmp_path / "dark"))))
     assert line.startswith("FAIL") and "all black: take off the lens cap" in line
     small = _camera_line(kiosk_command("doctor", "--camera", str(FALLBACK)))
     assert "a size it offers of at least 458x610" in small

@@ -89,6 +89,15 @@ GREY_CHANNELS = 2
 DARK_FRAME = 40
 
 
+def frame_fault(frame_bgr: np.ndarray) -> str:
+    """What makes a camera frame (H x W x 3 uint8, BGR) useless for any photo, whoever sits
+    before it: "dark" (a covered lens: the brightest pixels of every 16th at most DARK_FRAME),
+    "grey" (colourless), or "" for a usable frame. Well under 1 ms for 1280x720."""
+    if frame_bgr[::16, ::16].max() <= DARK_FRAME:
+        return "dark"
+    return "grey" if colourless(frame_bgr) else ""
+
+
 def colourless(frame_bgr: np.ndarray) -> bool:
     """Whether a camera frame (H x W x 3 uint8, BGR) shows something but no colour at all: a
     camera in black-and-white mode, which no student can fix. Every 16th pixel: its channels

@@ -483,13 +483,13 @@ class KioskWindow(QWidget):
         if view.operator is None:
             return
         small = view.camera == "running" and view.small_frames is not None
-        grey = view.camera == "running" and view.grey_frames and not small
+        fault = view.frame_fault if view.camera == "running" and not small else ""
         if small:
             width, height = view.small_frames
             camera = self.settings.camera
             status = text("camera.small", lang, size=f"{width}x{height}", asked=f"{camera.width}x{camera.height}")
-        elif grey:
-            status = text("camera.grey", lang)
+        elif fault:
+            status = text("camera." + fault, lang)
         else:
             status = text("camera." + view.camera, lang)
             if view.camera_problem:
@@ -499,8 +499,9 @@ class KioskWindow(QWidget):
         self.camera_status.setText(self.camera_status.fontMetrics().elidedText(
             line, Qt.TextElideMode.ElideRight, self.width() // 3))
         self.camera_status.setToolTip(line)
-        self.camera_fix.setText(text("camera.small_fix", lang) if small else text("camera.grey_fix", lang) if grey else "")
-        self.camera_fix.setVisible(small or grey)
+        self.camera_fix.setText(text("camera.small_fix", lang) if small else text(f"camera.{fault}_fix", lang) if fault
+                                else "")
+        self.camera_fix.setVisible(bool(small or fault))
         background = [r for r in view.results if r.rule == "background"]
         verdict = s.verdict_of(background[0]) if background else None
         self.backdrop_status.setText(
