@@ -27,6 +27,9 @@ from kiosk.checks.result import Report, Verdict
 FACE_MODEL, POSE_MODEL, SEGMENTER_MODEL = "face_landmarker.task", "pose_landmarker_full.task", "selfie_segmenter.tflite"
 PARSING_MODEL, LIVE_PARSING_MODEL = models.FACE_PARSING.name, models.FACE_PARSING_INT8.name
 
+# A failure the full parse confirmed is confirmed again after this many [checks] live_confirm_s.
+RECHECK = 3
+
 log = logging.getLogger(__name__)
 
 
@@ -62,6 +65,7 @@ class Analyser:
         self._interval = 1.0 / options.live_parsing_hz
         self._confirmed = float("-inf")  # when the worker last confirmed failures on a full parse
         self._unconfirmed = False  # the last small parse failed a rule that waits for a full one
+        self._failing: set[str] = set()  # rules the last full parse failed, each until a small one passes it
         self.parsing_ms: list[float] = []  # time of each live parse, for `kiosk bench`
         self.updates = 0  # results the worker delivered (parsing updates), for `kiosk bench`
 
@@ -86,7 +90,7 @@ class Analyser:
             # worker still judges belongs to them: the next person starts afresh.
             self._slow, self._generation = {}, self._generation + 1
             self._confirmed = float("-inf")  # the next person's first failure is confirmed at once
-            self._unconfirmed = False
+            self._unconfirmed, self._failing = False, set()
             return Report(tuple(check.judge(ctx, params) for check, params in self.checks), None)
         self._collect()
         if self._pending is None and time.monotonic() - self._submitted >= self._interval:
@@ -116,18 +120,27 @@ class Analyser:
         before the student is told: live guidance never asks for what the saved frame would
         not (the int8 parse at 480x640 would, for 2 of the 221 faces of ../shared/faces).
         Such a full update, which judges every slow check, runs at most every [checks]
-        live_confirm_s."""
+        live_confirm_s. A rule the full parse failed is told on the small parses' failures
+        that follow, without another full one, until a small parse passes it or RECHECK
+        confirmation periods have passed (the student may have mended it where the small
+        parse cannot see)."""
         slow = [(check, params) for check, params in self.checks if not check.every_frame]
-        full = self._unconfirmed and time.monotonic() - self._confirmed >= self.settings.check_options.live_confirm_s
+        period = self.settings.check_options.live_confirm_s
+        full = self._unconfirmed and time.monotonic() - self._confirmed >= period
         if full:
             self._confirmed = time.monotonic()
             ctx = dataclasses.replace(ctx, parse_width=OUT_W, parser=self.parser)
         results = {check.id: check.judge(ctx, params) for check, params in slow}
-        failed = [] if full else [check.id for check, _ in slow
-                                  if check.reads_parsing and results[check.id].verdict is Verdict.FAIL]
-        for check_id in failed:
-            del results[check_id]
-        self._unconfirmed = bool(failed)
+        failed = {check.id for check, _ in slow if check.reads_parsing and results[check.id].verdict is Verdict.FAIL}
+        if full:
+            self._failing, unconfirmed = failed, set()
+        else:
+            self._failing &= failed
+            stale = time.monotonic() - self._confirmed >= RECHECK * period
+            unconfirmed = failed if stale else failed - self._failing
+            for check_id in unconfirmed - self._failing:
+                del results[check_id]
+        self._unconfirmed = bool(unconfirmed)
         if ctx.parsing_ms is not None:  # an update of the parsing, not only of the picture checks
             self.parsing_ms.append(ctx.parsing_ms)
             self.updates += 1
