@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from kiosk.checks import Analyser, Verdict
+from kiosk.checks.geometry import MOVE_BACK
 from tests.test_checks_photos import COMPLIANT, by_id
 
 CLOSER, FURTHER = "come a little closer to the camera", "move back a little"
@@ -96,3 +97,19 @@ def test_a_student_too_close_is_told_to_move_back_once(settings, photos):
     told = instructions(report)
     assert told[0] == "move a little further from the camera", told
     assert not any("sit up" in t for t in told), told
+
+
+def test_a_student_too_close_with_the_head_cut_is_told_to_move_back_not_to_sit_lower(settings, photos):
+    """Too close, the head's top past the frame: moving back brings it in and keeps the
+    shoulders, where sitting lower would cut them. A student at a good distance whose
+    crown is at the frame's edge sits lower instead of being told to come closer."""
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings) as analyser:
+        close = by_id(analyser.analyse(on_camera(image, 1.3, 0)))["framing"]
+        moved_back = by_id(analyser.analyse(on_camera(image, 1.2, 0)))["framing"]
+        high = by_id(analyser.analyse(on_camera(image, 1.0, -67)))["framing"]
+        sat_lower = by_id(analyser.analyse(on_camera(image, 1.0, 0)))["framing"]
+    assert close.verdict is Verdict.FAIL and close.message_en == MOVE_BACK[1]
+    assert moved_back.verdict is Verdict.PASS
+    assert high.verdict is Verdict.FAIL and high.message_en == "the top of your head is cut off: sit a little lower"
+    assert sat_lower.verdict is Verdict.PASS

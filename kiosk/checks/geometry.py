@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from kiosk.checks.landmarks import IRIS_L, IRIS_R, OUT_H, OUT_W, P_SHOULDER_L, P_SHOULDER_R
 from kiosk.checks.registry import Check, fitted, register
-from kiosk.checks.result import Verdict
+from kiosk.checks.result import PICTURE, Verdict
 
 NO_FACE = ("未检测到人脸，请正对镜头", "no face found: face the camera")
 
@@ -153,7 +153,7 @@ class Roll(_Angle):
             return dataclasses.replace(self.result(
                 Verdict.FAIL, m["signed"], self.threshold(p), "画面是横着的：请找摄影师把摄像头（或照片）转正",
                 "the picture is on its side: ask the photographer to turn the camera (or the photo) upright",
-                "deg"), priority=0)
+                "deg"), priority=PICTURE)
         result = super().decide(m, p)
         if result.verdict is not Verdict.PASS:
             return result
@@ -265,14 +265,25 @@ class Framing(Check):
         side, or low, must move that way too."""
         cap, (h, w) = ctx.capture, ctx.image.shape[:2]
         cx, (_, ey) = ctx.layout.x + OUT_W / 2 / ctx.layout.scale, ctx.eyes_centre
+        crown_to_eyes = max(1.0, ey - ctx.crown_y)
         s = min(cap.face_width_px[1] / ctx.face_width, p.max_upscale)
         small = s < cap.face_width_px[0] / ctx.face_width
         if small:
             closer = cap.face_width_px[0] / p.max_upscale / ctx.face_width  # how much larger the face must get
             cx, ey, s = w / 2 + (cx - w / 2) * closer, h / 2 + (ey - h / 2) * closer, p.max_upscale
-        (e_lo, e_hi) = cap.eyes_px
-        return {"small": float(small), "top": max(0.0, e_lo - ey * s), "bottom": max(0.0, (ey - h) * s - e_hi + OUT_H),
-                "left": max(0.0, OUT_W / 2 - cx * s), "right": max(0.0, (cx - w) * s + OUT_W / 2)}
+            crown_to_eyes *= closer
+        (c_lo, c_hi), (e_lo, e_hi) = cap.crown_px, cap.eyes_px
+
+        def top(ey, crown_to_eyes, s):  # the eyes as low as their range and the crown's allow
+            return max(0.0, float(max(e_lo, c_lo + crown_to_eyes * s) - ey * s))
+
+        # A student closer than needed (camera pixels shrunk) whose head's top is cut: once moved
+        # back to where they are cut 1:1, their eyes are nearer the middle by the same factor.
+        back = min(1.0, ctx.layout.scale)
+        return {"small": float(small), "top": top(ey, crown_to_eyes, s),
+                "bottom": max(0.0, float((ey - h) * s + OUT_H - min(e_hi, c_hi + crown_to_eyes * s))),
+                "left": max(0.0, OUT_W / 2 - cx * s), "right": max(0.0, (cx - w) * s + OUT_W / 2),
+                "top_back": top(h / 2 + (ctx.eyes_centre[1] - h / 2) * back, (ctx.eyes_centre[1] - ctx.crown_y) * back, 1.0)}
 
     @staticmethod
     def threshold(cap, p) -> str:
@@ -300,6 +311,8 @@ class Framing(Check):
         if off["top"] and off["bottom"]:
             return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)
         if off["top"]:
+            if lay.scale < 1 and m["placed"]["top_back"] <= p.max_overflow_px:
+                return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)  # sitting lower would cut the shoulders
             return self.result(Verdict.FAIL, value, threshold, "头顶超出画面，请坐低一点", "the top of your head is cut off: sit a little lower")
         if off["bottom"]:
             return self.result(Verdict.FAIL, value, threshold, *SHOULDERS_CUT_OFF)
