@@ -27,6 +27,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
+from kiosk.checks.result import PICTURE
 from kiosk.codec import CodeProblem
 
 # Verdicts that stop a photo (the checks' Verdict values, compared by value so this
@@ -1090,14 +1091,15 @@ class Session:
 
     def _instructions(self) -> tuple:
         """What to tell the person: the most important first, each instruction once (a
-        check not judged yet has nothing to say), at most [kiosk] instructions."""
+        check not judged yet has nothing to say), at most [kiosk] instructions; a picture
+        on its side (PICTURE) alone."""
         said, out = set(), []
         for r in sorted(self.shown.values(), key=lambda r: r.priority):
             words = (r.message_zh, r.message_en)
             if any(words) and words not in said:
                 said.add(words)
                 out.append(r)
-        return tuple(out[: self.kiosk.instructions])
+        return tuple(out[: 1 if out and out[0].priority == PICTURE else self.kiosk.instructions])
 
     def _make_view(self) -> View:
         now = self.clock.now()

@@ -78,6 +78,8 @@ def judged(models, tmp_path_factory):
             out[name] = (image, analyser.analyse(image))
         empty = np.full_like(out["pass"][0], (255, 197, 100))  # the backdrop, nobody before it
         out["empty"] = (empty, analyser.analyse(empty))
+        sideways = np.ascontiguousarray(np.rot90(out["pass"][0]))  # a camera mounted on its side
+        out["sideways"] = (sideways, analyser.analyse(sideways))
     finally:
         analyser.close()
     assert out["pass"][1].accepted, out["pass"][1].failures
@@ -230,6 +232,17 @@ def test_guidance_shows_the_two_most_important_failures_and_never_shoots(session
     assert view.capture is None
     expected = sorted(report.failures, key=lambda r: r.priority)[:2]
     assert [r.id for r in view.instructions] == [r.id for r in expected]
+
+
+def test_a_picture_on_its_side_is_the_only_thing_said(session, fake_clock, judged):
+    """What the other checks make of a turned picture (shoulders cut, hair over an ear) is
+    noise the student cannot act on: only "ask the photographer" is said."""
+    to_guiding(session)
+    image, report = judged["sideways"]
+    assert len(report.failures) > 1
+    frames(session, fake_clock, image, report, seconds=3)
+    told = session.view().instructions
+    assert [r.id for r in told] == ["roll"] and "on its side" in told[0].message_en
 
 
 def test_an_instruction_neither_blinks_on_nor_off_for_a_single_frame(session, fake_clock, judged, settings):

@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
+# The priority of a failure of the picture itself (turned on its side), not of the student:
+# guidance tells it alone, since what the other checks say of such a picture is noise.
+PICTURE = 0
+
+
 class Verdict(str, Enum):
     PASS = "pass"
     WARN = "warn"
