@@ -424,6 +424,34 @@ def test_instructions_with_a_direction_carry_a_pictogram_readable_from_1_5_m(sta
     assert preview.shown_lines[0].lower().startswith("请靠近" if language == "zh" else "come a little closer")
 
 
+def wrapped(line) -> list[str]:
+    """The rows a line's words are drawn in, as Qt breaks them in its box."""
+    from PySide6.QtGui import QTextLayout
+
+    layout = QTextLayout(line.text, line.font)
+    layout.beginLayout()
+    rows = []
+    while (row := layout.createLine()).isValid():
+        row.setLineWidth(line.rect.width())
+        rows.append(line.text[row.textStart():row.textStart() + row.textLength()].strip())
+    layout.endLayout()
+    return rows
+
+
+def test_a_long_instruction_wraps_in_even_rows_without_a_word_left_alone(station):
+    """"Your head leans to your right: straighten it to the left" took two full rows and
+    "left" alone on a third: read from 1.5 m as a separate word."""
+    station = station("en")
+    preview = station.window.preview
+    station.to_guiding()
+    station.show("fail", 1.0)
+    lean = next(item for item in preview.items if item.kind == "line" and item.text.startswith("Your head leans"))
+    rows = wrapped(lean)
+    assert len(rows) > 1 and " ".join(rows) == lean.text
+    assert all(len(row.split()) > 1 for row in rows), rows
+    assert min(map(len, rows)) > 0.6 * max(map(len, rows)), rows
+
+
 def test_a_face_lost_for_a_moment_changes_nothing_and_two_lines_never_repeat(station):
     station = station("zh")
     preview = station.window.preview

@@ -27,6 +27,22 @@ WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.
 CENTRE_WRAP = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
 
 
+def _balanced(font: QFont, words: str, width: float) -> tuple[float, float]:
+    """(width, height) in px of the narrowest box that wraps `words` into as few lines as
+    `width` does: the lines come out even, and no line is one word left over."""
+    metrics = QFontMetricsF(font)
+    height = metrics.boundingRect(QRectF(0, 0, width, 1e5), WRAP, words).height()
+    narrow, wide = 0.0, width
+    while wide - narrow > 1.0:
+        middle = (narrow + wide) / 2
+        box = metrics.boundingRect(QRectF(0, 0, middle, 1e5), WRAP, words)
+        if box.height() > height or box.width() > middle:  # more lines, or a word wider than the box
+            narrow = middle
+        else:
+            wide = middle
+    return wide, height
+
+
 def _sentence(line: str) -> str:
     """Instructions are shown as sentences: the first letter capitalised."""
     return line[:1].upper() + line[1:]
@@ -248,7 +264,7 @@ class Preview(QWidget):
             left, width = area.left(), area.width()
             if picture:
                 left, width = left + picture_side + self.pad, width - picture_side - self.pad
-            height = QFontMetricsF(font).boundingRect(QRectF(0, 0, width, 1e5), WRAP, words).height()
+            width, height = _balanced(font, words, width)
             blocks.append((font, QRectF(left, 0, width, height), picture_side,
                            max(height, picture_side if picture else 0)))
         return blocks
