@@ -187,6 +187,7 @@ class Desk(Protocol):
 @dataclass(frozen=True)
 class CodeRead:
     text: str  # what the camera's QR reader or the handheld scanner read
+    camera: bool = False  # read from the camera's picture, where a code can stay in view
 
 
 @dataclass(frozen=True)
@@ -403,6 +404,11 @@ PHOTOGRAPHER_ONLY = (Shutter, TakeReference, Override, Void, Replace, Ask, VoidS
 # as every face check's own instruction.
 NO_FACE_S = 1.0
 
+# A code the station refused (a poster's QR, a code not on the list) is not read again from
+# the camera's picture until it has been out of view this long: a poster behind the
+# student would otherwise bring its error back each time the screen returned to waiting.
+REFUSED_GONE_S = 3.0
+
 # The errors that say the camera cannot take photos now, with their titles; they clear
 # when it can again.
 CAMERA_PROBLEMS = {"error.camera_lost": "error.title", "error.camera_small": "error.wait_title",
@@ -550,6 +556,7 @@ class Session:
         self.asked_size = (settings.camera.width, settings.camera.height)
         self.frame_size: tuple[int, int] | None = None  # (width, height), once a frame came
         self.frame_fault = ""  # until a frame shows one
+        self.refused: tuple[str, float] | None = None  # the last code refused, when the camera last read it
         self._reset()
         self._told = self._view  # the first screen, which the window draws as it starts
 
@@ -713,6 +720,11 @@ class Session:
     # -- events
 
     def _on_CodeRead(self, event: CodeRead) -> None:
+        now = self.clock.now()
+        if event.camera and self.refused is not None and self.refused[0] == event.text:
+            in_view, self.refused = now - self.refused[1] < REFUSED_GONE_S, (event.text, now)
+            if in_view:
+                return  # still the code refused a moment ago: its error has been told
         if self.state is State.ERROR and (not self._code_problem or event.text == self.bad_code):
             return  # the same bad code still held up: keep saying what is wrong with it
         if self.state is State.SAVED:
@@ -736,7 +748,7 @@ class Session:
             # (the photographer's replace is offered by the screen in photographer mode).
             self._fail(Problem("error.code_" + problem.kind, problem.params, "error.back",
                                "error.code_" + problem.kind + "_title"), self._reset)
-            self.bad_code = text
+            self.bad_code, self.refused = text, (text, self.clock.now())
             return
         self.state = State.CONFIRMING
 

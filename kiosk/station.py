@@ -254,7 +254,7 @@ class Worker:
                 # Only the waiting screen tells about a code it sees but cannot read.
                 text, seen = self.reader.scan(frame.image, look=self.session.state is State.WAITING)
                 if text is not None:
-                    self.session.handle(CodeRead(text))
+                    self.session.handle(CodeRead(text, camera=True))
                 elif seen:
                     self.session.handle(CodeSeen())
             if self.session.wants_analysis:

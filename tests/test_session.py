@@ -36,6 +36,7 @@ from kiosk.session import (
     OperatorOn,
     Override,
     Print,
+    REFUSED_GONE_S,
     Replace,
     Retake,
     Retry,
@@ -688,6 +689,34 @@ def test_a_code_problem_returns_to_waiting_soon_unless_the_photographer_is_there
     fake_clock.advance(settings.kiosk.saved_screen_s * 2)
     session.handle(Tick())
     assert session.state is State.ERROR  # the photographer reads it at their pace
+
+
+def test_a_poster_always_in_view_is_refused_once_not_each_time_the_screen_returns(session, fake_clock, settings):
+    """A QR poster on the wall behind the student: the camera reads it in every frame. Its
+    error is said once; the waiting screen then stays, and a student's code is read. Taken
+    away and shown again, or scanned by hand, it is answered again."""
+    poster = "https://example.com/poster"
+
+    def camera_sees(text, seconds):
+        for _ in range(round(seconds / 0.1)):
+            fake_clock.advance(0.1)
+            session.handle(CodeRead(text, camera=True))
+            session.handle(Tick())
+
+    camera_sees(poster, 0.5)
+    assert session.state is State.ERROR and session.view().problem.key == "error.code_format"
+    camera_sees(poster, settings.kiosk.saved_screen_s * 3)
+    assert session.state is State.WAITING and session.view().problem is None
+    code, text = demo_code()
+    session.handle(CodeRead(text, camera=True))  # a student's code beside the poster
+    assert session.state is State.CONFIRMING and session.view().student.code == code
+    session.handle(Cancel())
+    session.handle(CodeRead(poster))  # the handheld scanner: always an answer
+    assert session.state is State.ERROR
+    session.handle(Cancel())
+    fake_clock.advance(REFUSED_GONE_S + 0.1)  # out of the picture a while, then held up again
+    camera_sees(poster, 0.1)
+    assert session.state is State.ERROR
 
 
 def test_photographer_mode_shows_its_time_left_and_any_touch_renews_it(session, fake_clock, settings):
