@@ -34,6 +34,9 @@ def decode_image(data: bytes) -> np.ndarray:
     is refused instead."""
     import cv2
 
+    if not data:  # OpenCV asserts on an empty buffer instead of returning None
+        raise ImageFileError("empty: the file holds no data (a copy or save that failed); "
+                             "copy the photo again from the camera or its original")
     if _cut_short(data):
         raise ImageFileError("damaged: the file ends before its picture does (a copy that did not finish); "
                              "copy the photo again from the camera or its original")

@@ -64,6 +64,17 @@ def test_a_photo_cut_short_is_named_damaged_not_judged(settings, photos, tmp_pat
     assert "damaged" in entry["error"] and "copy the photo again" in entry["error"]
 
 
+def test_an_empty_file_is_named_and_the_photos_after_it_are_still_judged(settings, photos, tmp_path, capsys):
+    """A save that failed leaves a 0-byte file: OpenCV asserts on it, which stopped the
+    whole run with a traceback before the photos after it were judged."""
+    empty = tmp_path / "a_failed_save.jpg"
+    empty.write_bytes(b"")
+    code = run(settings, "check", str(empty), str(photos / "london_synthetic__blue_005.jpg"), "--json")
+    first, second = json.loads(capsys.readouterr().out)
+    assert code == 1 and "empty" in first["error"] and "copy the photo again" in first["error"]
+    assert second["accepted"] is True
+
+
 def test_crop_given_a_file_instead_of_a_folder_says_so_in_one_line(settings, photos, tmp_path, capsys):
     photo = str(photos / "london_synthetic__blue_005.jpg")
     code = run(settings, "check", "--crop", photo, photo)  # the folder forgotten: the photo taken for it
