@@ -169,7 +169,7 @@ def test_a_failing_frame_gets_its_instruction_and_nothing_is_taken(qtbot, kiosk_
         assert store.history(code) == []
 
 
-def test_a_handheld_scanner_types_the_code_and_esc_means_not_me(qtbot, kiosk_for, tmp_path, settings):
+def test_a_handheld_scanner_types_the_code_esc_goes_back_and_not_me_says_what_to_do(qtbot, kiosk_for, tmp_path, settings):
     with Store.from_settings(settings) as store:
         store.import_roster([RosterEntry("2026SH0042", "S042", "王小明", "440301200101015678", "物理学院")],
                             "test", "roster.csv")
@@ -184,7 +184,13 @@ def test_a_handheld_scanner_types_the_code_and_esc_means_not_me(qtbot, kiosk_for
     qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
     assert window.confirm_rows["confirm.name"][1].text() == "王*明"
     assert window.confirm_rows["confirm.college"][1].text() == "物理学院"
-    qtbot.keyClick(window, Qt.Key.Key_Escape)  # not me: what to do is said
+    qtbot.keyClick(window, Qt.Key.Key_Escape)  # changed their mind: back, nobody accused
+    qtbot.waitUntil(state_is(kiosk, State.WAITING), timeout=WAIT_MS)
+    assert window.view.problem is None
+    qtbot.keyClicks(window, "2026SH0042")
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(state_is(kiosk, State.CONFIRMING), timeout=WAIT_MS)
+    qtbot.mouseClick(window.deny_button, Qt.MouseButton.LeftButton)  # not me: what to do is said
     qtbot.waitUntil(state_is(kiosk, State.ERROR), timeout=WAIT_MS)
     assert "请找摄影师" in window.error_text.text() and "2026SH0042" in window.error_text.text()
     qtbot.keyClicks(window, "not a code!")  # the next code is read at once

@@ -790,11 +790,11 @@ class KioskWindow(QWidget):
             self.post(s.Ask("replace") if self._can_replace(self.view) else s.Retry())
 
     def _go_back(self, state: State) -> None:
-        if state is State.CONFIRMING:
-            self.post(s.Deny())
-        elif state is State.REVIEWING:
+        # Back, never "not me" on the confirm screen: a student who scanned and changed
+        # their mind is not told they used someone else's code (that is the button's).
+        if state is State.REVIEWING:
             self.post(s.Retake())
-        elif state in (State.GUIDING, State.HOLDING, State.ERROR):
+        elif state in (State.CONFIRMING, State.GUIDING, State.HOLDING, State.ERROR):
             self.post(s.Cancel())
 
     def mousePressEvent(self, event) -> None:
