@@ -1105,11 +1105,13 @@ class Session:
         """What to tell the person: the most important first, each instruction once (a
         check not judged yet has nothing to say), at most [kiosk] instructions; a picture
         on its side (PICTURE) alone."""
-        said, out = set(), []
+        out = []
         for r in sorted(self.shown.values(), key=lambda r: r.priority):
-            words = (r.message_zh, r.message_en)
-            if any(words) and words not in said:
-                said.add(words)
+            # Said already, alone or as part of a longer one ("sit up a little higher, then
+            # come a little closer" holds "come a little closer"; each has both languages).
+            if (r.message_zh or r.message_en) and not any(
+                    (r.message_zh, r.message_en) == (o.message_zh, o.message_en)
+                    or (r.message_en and r.message_en in o.message_en) for o in out):
                 out.append(r)
         return tuple(out[: 1 if out and out[0].priority == PICTURE else self.kiosk.instructions])
 

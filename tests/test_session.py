@@ -51,6 +51,7 @@ from kiosk.session import (
     hash_pin,
 )
 from kiosk.station import StationDesk
+from tests.test_checks_framing import on_camera
 from kiosk.store import RosterEntry, Store
 
 PHOTOS = Path(__file__).parent / "photos"
@@ -81,6 +82,8 @@ def judged(models, tmp_path_factory):
         out["empty"] = (empty, analyser.analyse(empty))
         sideways = np.ascontiguousarray(np.rot90(out["pass"][0]))  # a camera mounted on its side
         out["sideways"] = (sideways, analyser.analyse(sideways))
+        far_low = on_camera(out["pass"][0], 0.45, 200)  # far away and sitting low
+        out["far_low"] = (far_low, analyser.analyse(far_low))
     finally:
         analyser.close()
     assert out["pass"][1].accepted, out["pass"][1].failures
@@ -244,6 +247,18 @@ def test_a_picture_on_its_side_is_the_only_thing_said(session, fake_clock, judge
     frames(session, fake_clock, image, report, seconds=3)
     told = session.view().instructions
     assert [r.id for r in told] == ["roll"] and "on its side" in told[0].message_en
+
+
+def test_an_instruction_already_said_inside_a_longer_one_is_not_said_again(session, fake_clock, judged):
+    """Far away and low: framing says "sit up a little higher, then come a little closer",
+    and the sharpness check's "come a little closer" (the face too few pixels) adds nothing."""
+    to_guiding(session)
+    image, report = judged["far_low"]
+    said = {r.id: r.message_en for r in report.failures}
+    assert said["sharpness"] in said["framing"] and said["sharpness"] != said["framing"]
+    frames(session, fake_clock, image, report, seconds=3)
+    told = [r.message_en for r in session.view().instructions]
+    assert said["framing"] in told and said["sharpness"] not in told
 
 
 def test_an_instruction_neither_blinks_on_nor_off_for_a_single_frame(session, fake_clock, judged, settings):
