@@ -27,7 +27,8 @@ from kiosk.checks.result import Report, Verdict
 FACE_MODEL, POSE_MODEL, SEGMENTER_MODEL = "face_landmarker.task", "pose_landmarker_full.task", "selfie_segmenter.tflite"
 PARSING_MODEL, LIVE_PARSING_MODEL = models.FACE_PARSING.name, models.FACE_PARSING_INT8.name
 
-# A failure the full parse confirmed is confirmed again after this many [checks] live_confirm_s.
+# The full parse's verdict on a rule the small parses keep failing is looked at again after
+# this many [checks] live_confirm_s.
 RECHECK = 3
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ class Analyser:
         self._interval = 1.0 / options.live_parsing_hz
         self._confirmed = float("-inf")  # when the worker last confirmed failures on a full parse
         self._unconfirmed = False  # the last small parse failed a rule that waits for a full one
-        self._failing: set[str] = set()  # rules the last full parse failed, each until a small one passes it
+        # Rules the last full parse judged, each until a small parse passes it, and which of them it failed.
+        self._known: set[str] = set()
+        self._full_failed: set[str] = set()
         self.parsing_ms: list[float] = []  # time of each live parse, for `kiosk bench`
         self.updates = 0  # results the worker delivered (parsing updates), for `kiosk bench`
 
@@ -90,7 +93,7 @@ class Analyser:
             # worker still judges belongs to them: the next person starts afresh.
             self._slow, self._generation = {}, self._generation + 1
             self._confirmed = float("-inf")  # the next person's first failure is confirmed at once
-            self._unconfirmed, self._failing = False, set()
+            self._unconfirmed, self._known = False, set()
             return Report(tuple(check.judge(ctx, params) for check, params in self.checks), None)
         self._collect()
         if self._pending is None and time.monotonic() - self._submitted >= self._interval:
@@ -120,10 +123,11 @@ class Analyser:
         before the student is told: live guidance never asks for what the saved frame would
         not (the int8 parse at 480x640 would, for 2 of the 221 faces of ../shared/faces).
         Such a full update, which judges every slow check, runs at most every [checks]
-        live_confirm_s. A rule the full parse failed is told on the small parses' failures
-        that follow, without another full one, until a small parse passes it or RECHECK
-        confirmation periods have passed (the student may have mended it where the small
-        parse cannot see)."""
+        live_confirm_s. Its verdict on a rule stands while the small parses keep failing that
+        rule, without another full one, until a small parse passes it or RECHECK
+        confirmation periods have passed (the student may have changed what the small parse
+        cannot see): a failure it confirmed is told at once, and a rule the small parse
+        cannot see at its size (lips and ears of some faces) keeps the full parse's pass."""
         slow = [(check, params) for check, params in self.checks if not check.every_frame]
         period = self.settings.check_options.live_confirm_s
         full = self._unconfirmed and time.monotonic() - self._confirmed >= period
@@ -133,13 +137,14 @@ class Analyser:
         results = {check.id: check.judge(ctx, params) for check, params in slow}
         failed = {check.id for check, _ in slow if check.reads_parsing and results[check.id].verdict is Verdict.FAIL}
         if full:
-            self._failing, unconfirmed = failed, set()
+            self._known, self._full_failed, unconfirmed = {c.id for c, _ in slow if c.reads_parsing}, failed, set()
         else:
-            self._failing &= failed
+            self._known &= failed
             stale = time.monotonic() - self._confirmed >= RECHECK * period
-            unconfirmed = failed if stale else failed - self._failing
-            for check_id in unconfirmed - self._failing:
-                del results[check_id]
+            unconfirmed = failed if stale else failed - self._known
+            for check_id in failed:
+                if check_id in unconfirmed or check_id not in self._full_failed:
+                    del results[check_id]  # the verdict shown stays
         self._unconfirmed = bool(unconfirmed)
         if ctx.parsing_ms is not None:  # an update of the parsing, not only of the picture checks
             self.parsing_ms.append(ctx.parsing_ms)
