@@ -3,6 +3,7 @@ frame is the framing check's matter, and a hat the face parsing sees is a coveri
 from __future__ import annotations
 
 import cv2
+import numpy as np
 
 from kiosk.checks import Analyser, Verdict
 from tests.test_checks_photos import COMPLIANT, by_id, judge
@@ -34,3 +35,27 @@ def test_a_beanie_is_a_covering(settings, photos):
         covered = by_id(analyser.analyse(hat))["head_covering"]
     assert bare.verdict == Verdict.PASS
     assert covered.verdict == Verdict.FAIL and "hat" in covered.message_en and "帽" in covered.message_zh
+
+
+def test_a_face_mask_or_a_hand_over_the_mouth_is_a_covered_face(settings, photos):
+    """A surgical mask was accepted with every check passed, "lips closed" among them. Painted
+    over the compliant photo: a light-blue mask from the nose bridge to the chin, and a
+    skin-coloured hand over the mouth; the bare face passes."""
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings) as analyser:
+        bare = by_id(analyser.analyse(image))
+        face, width = analyser.last_context.face, analyser.last_context.face_width
+        mask = image.copy()
+        (bx, by), (cx, cy) = face[168, :2], face[152, :2]  # the nose's bridge, the chin
+        corners = [(bx - 0.5 * width, by + 0.08 * width), (bx + 0.5 * width, by + 0.08 * width),
+                   (cx + 0.38 * width, cy - 0.05 * width), (cx - 0.38 * width, cy - 0.05 * width)]
+        cv2.fillPoly(mask, [np.array(corners, np.int32)], (235, 215, 185))
+        masked = by_id(analyser.analyse(mask))
+        hand = image.copy()
+        (mx, my), skin = face[13, :2], image[int(face[234, 1]), int(face[234, 0] + 0.1 * width)].tolist()
+        cv2.ellipse(hand, (int(mx), int(my)), (int(0.32 * width), int(0.14 * width)), 0, 0, 360, skin, -1)
+        hidden = by_id(analyser.analyse(hand))["face_uncovered"]
+    assert bare["face_uncovered"].verdict is Verdict.PASS
+    covered = masked["face_uncovered"]
+    assert covered.verdict is Verdict.FAIL and "mask" in covered.message_en and "口罩" in covered.message_zh
+    assert hidden.verdict is Verdict.FAIL and hidden.reason == "lips"

@@ -16,6 +16,10 @@ IRIS_R, IRIS_L = 468, 473  # iris centres; 469-472 / 474-477 are the iris rim
 BROW_R = (70, 63, 105, 66, 107)
 BROW_L = (300, 293, 334, 296, 336)
 LIP_TOP, LIP_BOTTOM, MOUTH_R, MOUTH_L = 13, 14, 61, 291
+# The outer lip line, and the nose from its bridge between the eyes to the nostril wings
+# (a region: its convex hull).
+LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+NOSE_AREA = (168, 193, 245, 188, 174, 236, 198, 209, 129, 98, 97, 2, 326, 327, 358, 429, 420, 456, 399, 412, 465, 417)
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
              400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21,
              54, 103, 67, 109)
