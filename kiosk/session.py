@@ -409,6 +409,11 @@ NO_FACE_S = 1.0
 # student would otherwise bring its error back each time the screen returned to waiting.
 REFUSED_GONE_S = 3.0
 
+# While waiting, a phone held up to the camera can fill the picture (a dark or a grey screen):
+# a dark or black-and-white picture is a camera fault there only once it has lasted this
+# long (a code is read in about a second). While a student is photographed, at once.
+WAITING_FAULT_S = 5.0
+
 # The errors that say the camera cannot take photos now, with their titles; they clear
 # when it can again.
 CAMERA_PROBLEMS = {"error.camera_lost": "error.title", "error.camera_small": "error.wait_title",
@@ -556,6 +561,7 @@ class Session:
         self.asked_size = (settings.camera.width, settings.camera.height)
         self.frame_size: tuple[int, int] | None = None  # (width, height), once a frame came
         self.frame_fault = ""  # until a frame shows one
+        self.frame_fault_since = 0.0
         self.refused: tuple[str, float] | None = None  # the last code refused, when the camera last read it
         self._reset()
         self._told = self._view  # the first screen, which the window draws as it starts
@@ -593,9 +599,9 @@ class Session:
     @property
     def wants_frame_fault(self) -> bool:
         """Whether the worker should tell what is wrong with the frames (FrameFault) now: while
-        a student is photographed, and while such a camera is being put right. Not while codes
-        are read: a grey phone filling the picture is no black-and-white camera."""
-        return self.state in (State.GUIDING, State.HOLDING) or (
+        waiting (a fault counts there once it lasts WAITING_FAULT_S), while a student is
+        photographed, and while such a camera is being put right."""
+        return self.state in (State.WAITING, State.GUIDING, State.HOLDING) or (
             self.state is State.ERROR and self.problem.key in ("error.camera_grey", "error.camera_dark"))
 
     @property
@@ -703,11 +709,18 @@ class Session:
             # A camera fallen back to a smaller size would get every student told to come
             # closer, and judged on too few pixels (hair, clothing): the photographer's to fix.
             return "error.camera_small"
-        if self.frame_fault:
+        if self._frame_fault:
             # No photo can be made (a covered lens) or each would fail the colour rule, and
             # the instruction would go to a student who cannot change the camera.
-            return "error.camera_" + self.frame_fault
+            return "error.camera_" + self._frame_fault
         return None
+
+    @property
+    def _frame_fault(self) -> str:
+        """The frames' fault as it counts now (see WAITING_FAULT_S), "" for none."""
+        if self.state is State.WAITING and self.clock.now() - self.frame_fault_since < WAITING_FAULT_S:
+            return ""
+        return self.frame_fault
 
     def _check_camera(self) -> None:
         """In a state that watches the camera, a camera fault is an error now: the worker
@@ -853,6 +866,8 @@ class Session:
         if self.state is not State.WAITING and not unsaved and now - self.last_activity > self.kiosk.inactivity_s:
             self._reset()
             return
+        if self.state is State.WAITING:
+            self._check_camera()  # a dark or black-and-white picture that has lasted WAITING_FAULT_S
         self._advance(now)
 
     def _advance(self, now: float) -> None:
@@ -991,7 +1006,7 @@ class Session:
         self._camera_changed()
 
     def _on_FrameFault(self, event: FrameFault) -> None:
-        self.frame_fault = event.fault
+        self.frame_fault, self.frame_fault_since = event.fault, self.clock.now()
         self._camera_changed()
 
     def _camera_changed(self) -> None:
@@ -1146,7 +1161,7 @@ class Session:
             camera=self.camera,
             camera_problem=self.camera_problem,
             small_frames=self.frame_size if self._small_frames else None,
-            frame_fault=self.frame_fault,
+            frame_fault=self._frame_fault,
             unreadable_code=self.state is State.WAITING and self.unread_since is not None
             and now - self.unread_since >= self.kiosk.unreadable_code_s,
             no_face=guiding and self.no_face_since is not None and now - self.no_face_since >= NO_FACE_S,

@@ -31,6 +31,7 @@ from kiosk.session import (
     Session,
     State,
     Tick,
+    WAITING_FAULT_S,
 )
 from kiosk.station import StationDesk
 from kiosk.store import Store
@@ -219,6 +220,24 @@ def test_black_and_white_frames_stop_the_session_with_a_wait_not_the_colour_inst
     assert text(view.problem.title_key, "zh") == "请稍候" and text(view.problem.key, "zh") == WAIT_ZH
     session.handle(FrameFault(""))
     assert session.view().state is State.GUIDING and session.view().student.code == code
+
+
+@pytest.mark.parametrize("fault", ["dark", "grey"])
+def test_a_camera_black_or_black_and_white_while_waiting_asks_for_the_photographer_once_it_lasts(
+        session, fake_clock, fault):
+    """A lens cap on while nobody is there: the waiting screen invited students and the
+    photographer's bar said the camera was normal. A phone held up can fill the picture for
+    a moment (a code is read in about a second), so only a fault that lasts counts."""
+    session.handle(FrameFault(fault))
+    fake_clock.advance(WAITING_FAULT_S - 1)
+    session.handle(Tick())
+    assert session.view().state is State.WAITING and session.view().frame_fault == ""
+    fake_clock.advance(1.1)
+    session.handle(Tick())
+    view = session.view()
+    assert view.state is State.ERROR and view.frame_fault == fault and text(view.problem.key, "zh") == WAIT_ZH
+    session.handle(FrameFault(""))  # the cap taken off
+    assert session.view().state is State.WAITING and session.view().problem is None
 
 
 @pytest.mark.parametrize("camera, status, fix", [
