@@ -87,8 +87,8 @@ def sheet(short_side: int) -> str:
     QPushButton[role="key"] {{ font-size: {int(s * 1.3)}px; min-height: {int(s * 1.6)}px; }}
     QPushButton[role="choice"] {{ text-align: left; padding: {s // 3}px {s // 2}px; }}
     QPushButton[role="choice"]:checked {{ background: #dbe8fb; border-color: {ACCENT.name()}; }}
-    QPushButton:disabled, QPushButton[role="unready"] {{ color: #a0a7b0; background: #e4e8ee;
-                  font-weight: bold; }}
+    QPushButton:disabled {{ color: #a0a7b0; background: #e4e8ee; }}
+    QPushButton[role="unready"] {{ color: #a0a7b0; background: #e4e8ee; font-weight: bold; }}
     QCheckBox {{ font-size: {s}px; color: {TEXT.name()}; spacing: {s // 2}px; }}
     QCheckBox::indicator {{ width: {s}px; height: {s}px; }}
     QCheckBox[role="inline"] {{ font-size: {int(s * 0.8)}px; }}
