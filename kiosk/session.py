@@ -666,6 +666,10 @@ class Session:
         self.retry: Callable | None = None
         self.bad_code: str | None = None
         self.notice: str | None = None
+        if self.refused is not None:
+            # Codes were not read meanwhile: a refused one still in view (a poster) has
+            # WAITING's first REFUSED_GONE_S to be seen again before it is answered again.
+            self.refused = (self.refused[0], self.clock.now())
         self._forget_unread_code()
         self._forget_instructions()
         self.hold_start: float | None = None

@@ -725,7 +725,10 @@ def test_a_poster_always_in_view_is_refused_once_not_each_time_the_screen_return
     code, text = demo_code()
     session.handle(CodeRead(text, camera=True))  # a student's code beside the poster
     assert session.state is State.CONFIRMING and session.view().student.code == code
-    session.handle(Cancel())
+    fake_clock.advance(REFUSED_GONE_S * 2)  # codes are not read while the student confirms
+    session.handle(Cancel())  # Esc: back to waiting, the poster still in view
+    camera_sees(poster, 1.0)
+    assert session.state is State.WAITING
     session.handle(CodeRead(poster))  # the handheld scanner: always an answer
     assert session.state is State.ERROR
     session.handle(Cancel())
