@@ -27,8 +27,8 @@ from kiosk.checks.result import Report, Verdict
 FACE_MODEL, POSE_MODEL, SEGMENTER_MODEL = "face_landmarker.task", "pose_landmarker_full.task", "selfie_segmenter.tflite"
 PARSING_MODEL, LIVE_PARSING_MODEL = models.FACE_PARSING.name, models.FACE_PARSING_INT8.name
 
-# The full parse's verdict on a rule the small parses keep failing is looked at again after
-# this many [checks] live_confirm_s.
+# The full parse's pass of a rule the small parses keep failing is looked at again after this
+# many [checks] live_confirm_s (its failure after one).
 RECHECK = 3
 
 log = logging.getLogger(__name__)
@@ -124,10 +124,10 @@ class Analyser:
         not (the int8 parse at 480x640 would, for 2 of the 221 faces of ../shared/faces).
         Such a full update, which judges every slow check, runs at most every [checks]
         live_confirm_s. Its verdict on a rule stands while the small parses keep failing that
-        rule, without another full one, until a small parse passes it or RECHECK
-        confirmation periods have passed (the student may have changed what the small parse
-        cannot see): a failure it confirmed is told at once, and a rule the small parse
-        cannot see at its size (lips and ears of some faces) keeps the full parse's pass."""
+        rule, until a small parse passes it or the full parse looks again: a failure it
+        confirmed is told at once and looked at again after a period, and a rule the small
+        parse cannot see at its size (lips and ears of some faces) keeps the full parse's
+        pass for RECHECK periods."""
         slow = [(check, params) for check, params in self.checks if not check.every_frame]
         period = self.settings.check_options.live_confirm_s
         full = self._unconfirmed and time.monotonic() - self._confirmed >= period
@@ -140,8 +140,11 @@ class Analyser:
             self._known, self._full_failed, unconfirmed = {c.id for c, _ in slow if c.reads_parsing}, failed, set()
         else:
             self._known &= failed
-            stale = time.monotonic() - self._confirmed >= RECHECK * period
-            unconfirmed = failed if stale else failed - self._known
+            age = time.monotonic() - self._confirmed
+            # A failure is looked at again each period (the student may have mended it where
+            # the small parse cannot see: a mask taken off), a pass after RECHECK periods.
+            unconfirmed = {i for i in failed if i not in self._known
+                           or age >= (period if i in self._full_failed else RECHECK * period)}
             for check_id in failed:
                 if check_id in unconfirmed or check_id not in self._full_failed:
                     del results[check_id]  # the verdict shown stays
