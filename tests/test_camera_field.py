@@ -14,11 +14,13 @@ import shutil
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
 from test_ui import kiosk_for  # noqa: F401  (the kiosk window fixture)
 
+from kiosk.checks.scene import frame_fault
 from kiosk.codec import DemoCodec, new_code
 from kiosk.messages import text
 from kiosk.session import (
@@ -198,6 +200,15 @@ def dark_camera(folder: Path) -> Path:
     folder.mkdir()
     cv2.imwrite(str(folder / "dark.png"), cv2.imread(str(ASKED)) // 30)
     return folder
+
+
+def test_a_black_and_white_video_whose_colour_matrix_leaves_an_offset_is_still_black_and_white(tmp_path):
+    """Grey frames through H.264 came back with B - G = 3 in every pixel, and doctor and the
+    kiosk called the camera normal for 20 s of them. The same frame in colour is a camera."""
+    grey = cv2.cvtColor(cv2.imread(str(ASKED), cv2.IMREAD_GRAYSCALE), cv2.COLOR_GRAY2BGR)
+    offset = np.clip(grey.astype(np.int16) + (3, 0, 0), 0, 255).astype(np.uint8)
+    assert frame_fault(grey) == frame_fault(offset) == "grey"
+    assert frame_fault(cv2.imread(str(ASKED))) == ""
 
 
 def test_doctor_fails_a_black_and_white_camera_with_the_fix(data_dir, tmp_path):
