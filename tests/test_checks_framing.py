@@ -100,16 +100,20 @@ def test_a_student_too_close_is_told_to_move_back_once(settings, photos):
 
 
 def test_a_student_too_close_with_the_head_cut_is_told_to_move_back_not_to_sit_lower(settings, photos):
-    """Too close, the head's top past the frame: moving back brings it in and keeps the
-    shoulders, where sitting lower would cut them. A student at a good distance whose
+    """Too close, the head's top (or the shoulders) past the frame: moving back brings it in
+    and keeps the other, where sitting lower (or higher) would cut the other. A student at a good distance whose
     crown is at the frame's edge sits lower instead of being told to come closer."""
     image = cv2.imread(str(photos / COMPLIANT))
     with Analyser(settings) as analyser:
         close = by_id(analyser.analyse(on_camera(image, 1.3, 0)))["framing"]
+        close_and_low = by_id(analyser.analyse(on_camera(image, 1.3, 60)))  # the shoulders cut, not the head
         moved_back = by_id(analyser.analyse(on_camera(image, 1.2, 0)))["framing"]
         high = by_id(analyser.analyse(on_camera(image, 1.0, -67)))["framing"]
         sat_lower = by_id(analyser.analyse(on_camera(image, 1.0, 0)))["framing"]
     assert close.verdict is Verdict.FAIL and close.message_en == MOVE_BACK[1]
+    # Sitting higher would cut the head; moving back brings the shoulders in.
+    assert close_and_low["framing"].message_en == MOVE_BACK[1]
+    assert CLOSER not in close_and_low["shoulders"].message_en and "higher" not in close_and_low["shoulders"].message_en
     assert moved_back.verdict is Verdict.PASS
     assert high.verdict is Verdict.FAIL and high.message_en == "the top of your head is cut off: sit a little lower"
     assert sat_lower.verdict is Verdict.PASS

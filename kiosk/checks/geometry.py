@@ -164,6 +164,25 @@ class Roll(_Angle):
         return self.result(Verdict.PASS, result.value, threshold)
 
 
+def _cut_past(ctx, ey: float, crown_to_eyes: float, s: float) -> tuple[float, float]:
+    """Output px the deliverable needs past the camera frame's top and bottom (0 when none)
+    for eyes at camera row `ey`, the crown `crown_to_eyes` camera px above them, cut at `s`
+    output px per camera px: the eyes as low (top) or high (bottom) as their range and the
+    crown's allow."""
+    (c_lo, c_hi), (e_lo, e_hi), h = ctx.capture.crown_px, ctx.capture.eyes_px, ctx.image.shape[0]
+    return (max(0.0, float(max(e_lo, c_lo + crown_to_eyes * s) - ey * s)),
+            max(0.0, float((ey - h) * s + OUT_H - min(e_hi, c_hi + crown_to_eyes * s))))
+
+
+def moved_back(ctx) -> tuple[float, float]:
+    """_cut_past's (top, bottom) once a student closer than needed (camera pixels shrunk)
+    has moved back to where they are cut 1:1: a camera at face height sees their eyes nearer
+    its middle by the same factor."""
+    back, h = min(1.0, ctx.layout.scale), ctx.image.shape[0]
+    ey = ctx.eyes_centre[1]
+    return _cut_past(ctx, h / 2 + (ey - h / 2) * back, (ey - ctx.crown_y) * back, 1.0)
+
+
 @register
 class Shoulders(Check):
     """Both shoulders in the deliverable and level.
@@ -193,7 +212,8 @@ class Shoulders(Check):
         bottom = lay.y + 0.98 * lay.box[3]  # camera row just above the deliverable's bottom edge
         mask_row = int(bottom * ctx.mask.shape[0] / h)
         m = {"width": 0.0, "beyond_sides": 0.0, "visibility": 0.0, "tilt": 0.0, "tilt_signed": 0.0,
-             "row_in_frame": float(0 <= bottom < h), "top_cut": float(lay.overflow["top"] > EDGE_PX)}
+             "row_in_frame": float(0 <= bottom < h), "top_cut": float(lay.overflow["top"] > EDGE_PX),
+             "back_fixes": float(lay.scale < 1 and moved_back(ctx)[1] <= EDGE_PX)}
         if m["row_in_frame"]:
             row = ctx.mask[mask_row] > 0.5
             m["width"] = float(row.sum() * ctx.image.shape[1] / ctx.mask.shape[1] / ctx.face_width)
@@ -214,9 +234,11 @@ class Shoulders(Check):
         threshold, width = self.threshold(p), m["width"]
         if width < p.min_width and not m["row_in_frame"]:
             # The deliverable's bottom edge is below the camera frame: framing's matter, and
-            # its words (move back when the head's top is cut too, else sit up), so the
-            # student hears one instruction, never "move back" beside "come closer".
-            return self.result(Verdict.FAIL, width, threshold, *(MOVE_BACK if m["top_cut"] else SHOULDERS_CUT_OFF))
+            # its words (move back when the head's top is cut too, or moving back brings the
+            # bottom in, else sit up), so the student hears one instruction, never "move
+            # back" beside "come closer".
+            back = m["top_cut"] or m["back_fixes"]
+            return self.result(Verdict.FAIL, width, threshold, *(MOVE_BACK if back else SHOULDERS_CUT_OFF))
         if width < p.min_width and not m["beyond_sides"]:
             return self.result(Verdict.FAIL, width, threshold, "双肩需完整入镜，请坐正并后退一点",
                                "both shoulders must be in the picture: sit up straight and move back a little", "width")
@@ -272,18 +294,11 @@ class Framing(Check):
             closer = cap.face_width_px[0] / p.max_upscale / ctx.face_width  # how much larger the face must get
             cx, ey, s = w / 2 + (cx - w / 2) * closer, h / 2 + (ey - h / 2) * closer, p.max_upscale
             crown_to_eyes *= closer
-        (c_lo, c_hi), (e_lo, e_hi) = cap.crown_px, cap.eyes_px
-
-        def top(ey, crown_to_eyes, s):  # the eyes as low as their range and the crown's allow
-            return max(0.0, float(max(e_lo, c_lo + crown_to_eyes * s) - ey * s))
-
-        # A student closer than needed (camera pixels shrunk) whose head's top is cut: once moved
-        # back to where they are cut 1:1, their eyes are nearer the middle by the same factor.
-        back = min(1.0, ctx.layout.scale)
-        return {"small": float(small), "top": top(ey, crown_to_eyes, s),
-                "bottom": max(0.0, float((ey - h) * s + OUT_H - min(e_hi, c_hi + crown_to_eyes * s))),
+        top, bottom = _cut_past(ctx, ey, crown_to_eyes, s)
+        top_back, bottom_back = moved_back(ctx)
+        return {"small": float(small), "top": top, "bottom": bottom,
                 "left": max(0.0, OUT_W / 2 - cx * s), "right": max(0.0, (cx - w) * s + OUT_W / 2),
-                "top_back": top(h / 2 + (ctx.eyes_centre[1] - h / 2) * back, (ctx.eyes_centre[1] - ctx.crown_y) * back, 1.0)}
+                "top_back": top_back, "bottom_back": bottom_back}
 
     @staticmethod
     def threshold(cap, p) -> str:
@@ -310,12 +325,15 @@ class Framing(Check):
                 return self.result(Verdict.FAIL, value, threshold, *COME_CLOSER)
         if off["top"] and off["bottom"]:
             return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)
+        # Too close and cut at one edge: moving back brings that edge in and keeps the other,
+        # where sitting lower (or higher) would cut the other.
         if off["top"]:
             if lay.scale < 1 and m["placed"]["top_back"] <= p.max_overflow_px:
-                return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)  # sitting lower would cut the shoulders
+                return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)
             return self.result(Verdict.FAIL, value, threshold, "头顶超出画面，请坐低一点", "the top of your head is cut off: sit a little lower")
         if off["bottom"]:
-            return self.result(Verdict.FAIL, value, threshold, *SHOULDERS_CUT_OFF)
+            close = lay.scale < 1 and m["placed"]["bottom_back"] <= p.max_overflow_px
+            return self.result(Verdict.FAIL, value, threshold, *(MOVE_BACK if close else SHOULDERS_CUT_OFF))
         if off["left"] and off["right"]:
             return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)
         if off["left"] or off["right"]:
