@@ -271,7 +271,9 @@ def test_the_kiosk_on_a_camera_no_student_can_fix_reads_the_code_then_asks_the_s
     qtbot.waitUntil(lambda: window.view.state is State.CONFIRMING, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_Return)  # "that's me"
     qtbot.waitUntil(lambda: window.error_text.text() == WAIT_ZH, timeout=WAIT_MS)
+    assert not window.retry_button.isVisible() and not window.cancel_button.isVisible()  # nothing to press
     photographer_mode(qtbot, window)
+    assert window.retry_button.isVisible()  # the photographer may look again once it is fixed
     assert window.camera_status.text() == status
     assert window.camera_fix.isVisible() and fix in window.camera_fix.text()
     assert not any(view.instructions for view in views), "no student was told to change what the camera does"

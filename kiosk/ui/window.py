@@ -673,8 +673,11 @@ class KioskWindow(QWidget):
         replace = self._can_replace(view)
         key = "error.code_taken_photographer" if replace else problem.key
         self.error_text.setText(text(key, lang, **problem.params))
-        # A code that cannot be used has one way on: back to the start (Retry does that).
-        self.cancel_button.setVisible(not problem.key.startswith("error.code_"))
+        # A code that cannot be used has one way on: back to the start (Retry does that). A
+        # wait for the photographer (the camera) gives the student nothing to press.
+        wait = problem.title_key == "error.wait_title" and view.operator is None
+        self.cancel_button.setVisible(not wait and not problem.key.startswith("error.code_"))
+        self.retry_button.setVisible(not wait)
         self.cancel_button.setText(text("error.cancel", lang))
         self.retry_button.setText(text(problem.retry_key, lang))
         self.replace_button.setVisible(replace)
