@@ -209,6 +209,7 @@ def test_a_black_and_white_video_whose_colour_matrix_leaves_an_offset_is_still_b
     offset = np.clip(grey.astype(np.int16) + (3, 0, 0), 0, 255).astype(np.uint8)
     assert frame_fault(grey) == frame_fault(offset) == "grey"
     assert frame_fault(cv2.imread(str(ASKED))) == ""
+    assert frame_fault(np.full_like(grey, (255, 197, 100))) == ""  # the empty backdrop: one colour, not grey
 
 
 def test_doctor_fails_a_black_and_white_camera_with_the_fix(data_dir, tmp_path):

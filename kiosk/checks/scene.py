@@ -82,11 +82,13 @@ class Background(Check):
 
 # A greyscale JPEG's chroma stays under this (compression noise); skin alone is 10 and more.
 COLOURLESS_CHROMA = 2.0
-# A camera in black-and-white mode gives the same difference between its channels in every
-# pixel, to within this: equal channels, or a constant offset where a video's colour matrix
-# rounds its grey (H.264 gives B - G = 3 throughout). A colour camera's noise alone varies it
-# further somewhere in a frame, even before a grey wall.
+# A camera in black-and-white mode gives the same small difference between its channels in
+# every pixel, to within this: equal channels, or a constant offset where a video's colour
+# matrix rounds its grey (H.264 gives B - G = 3 throughout). A colour camera's noise alone
+# varies it further somewhere in a frame, even before a grey wall; a frame of one colour (an
+# empty backdrop) has constant but large differences.
 GREY_CHANNELS = 2
+GREY_OFFSET = 6
 # A frame whose brightest pixels are darker than this (0-255) shows nothing: a covered lens.
 DARK_FRAME = 40
 
@@ -103,12 +105,12 @@ def frame_fault(frame_bgr: np.ndarray) -> str:
 def colourless(frame_bgr: np.ndarray) -> bool:
     """Whether a camera frame (H x W x 3 uint8, BGR) shows something but no colour at all: a
     camera in black-and-white mode, which no student can fix. Every 16th pixel: B - G and
-    G - R each the same in every pixel to within GREY_CHANNELS either side, the brightest
-    pixel over DARK_FRAME. Well under 1 ms for 1280x720."""
+    G - R each the same in every pixel to within GREY_CHANNELS either side and at most
+    GREY_OFFSET, the brightest pixel over DARK_FRAME. Well under 1 ms for 1280x720."""
     sample = frame_bgr[::16, ::16].astype(np.int16)
-    constant = all(np.ptp(d) <= 2 * GREY_CHANNELS for d in (sample[..., 0] - sample[..., 1],
-                                                            sample[..., 1] - sample[..., 2]))
-    return bool(sample.max() > DARK_FRAME and constant)
+    grey = all(np.ptp(d) <= 2 * GREY_CHANNELS and np.abs(d).max() <= GREY_OFFSET
+               for d in (sample[..., 0] - sample[..., 1], sample[..., 1] - sample[..., 2]))
+    return bool(sample.max() > DARK_FRAME and grey)
 
 
 @register
