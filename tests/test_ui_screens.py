@@ -452,6 +452,17 @@ def test_a_long_instruction_wraps_in_even_rows_without_a_word_left_alone(station
     assert min(map(len, rows)) > 0.6 * max(map(len, rows)), rows
 
 
+def test_a_two_row_instruction_breaks_after_its_colon(station):
+    """On the upright screen the lean takes two rows: "...to your / right: straighten..." read
+    "your / right" apart; the break goes after the clause instead."""
+    station = station("en", UPRIGHT)
+    preview = station.window.preview
+    station.to_guiding()
+    station.show("fail", 1.0)
+    lean = next(item for item in preview.items if item.kind == "line" and item.text.startswith("Your head leans"))
+    assert wrapped(lean) == ["Your head leans to your right:", "straighten it to the left"]
+
+
 def test_a_face_lost_for_a_moment_changes_nothing_and_two_lines_never_repeat(station):
     station = station("zh")
     preview = station.window.preview

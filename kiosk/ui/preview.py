@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QTextLayout
 from PySide6.QtWidgets import QWidget
 
 from kiosk.messages import pick, rule_name, text
@@ -27,11 +27,24 @@ WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.
 CENTRE_WRAP = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
 
 
+# Where a two-row instruction breaks best: after its clause's punctuation.
+CLAUSE_ENDS = ("，", "：", "；", ", ", ": ", "; ")
+
+
 def _balanced(font: QFont, words: str, width: float) -> tuple[float, float]:
-    """(width, height) in px of the narrowest box that wraps `words` into as few lines as
-    `width` does: the lines come out even, and no line is one word left over."""
+    """(width, height) in px of the box `words` are drawn in, at most `width` wide and as few
+    rows as that allows. Two rows break after a comma or colon where one lets them ("sit / up",
+    "手和 / 头发" read as other words); else the box is the narrowest that keeps the rows, so
+    they come out even and no row is one word left over."""
     metrics = QFontMetricsF(font)
     height = metrics.boundingRect(QRectF(0, 0, width, 1e5), WRAP, words).height()
+    if round(height / metrics.lineSpacing()) == 2:
+        clauses = [(max(metrics.horizontalAdvance(words[:i + len(end)].rstrip()),
+                        metrics.horizontalAdvance(words[i + len(end):])) + 1, i + len(end))
+                   for end in CLAUSE_ENDS for i in _find_all(words, end)]
+        for box, cut in sorted(clauses):
+            if box <= width and _first_row(font, words, box) == cut:
+                return box, height
     narrow, wide = 0.0, width
     while wide - narrow > 1.0:
         middle = (narrow + wide) / 2
@@ -41,6 +54,20 @@ def _balanced(font: QFont, words: str, width: float) -> tuple[float, float]:
         else:
             wide = middle
     return wide, height
+
+
+def _find_all(words: str, part: str) -> list[int]:
+    return [i for i in range(len(words)) if words.startswith(part, i)]
+
+
+def _first_row(font: QFont, words: str, width: float) -> int:
+    """How many characters of `words` Qt puts on the first row of a box `width` px wide."""
+    layout = QTextLayout(words, font)
+    layout.beginLayout()
+    row = layout.createLine()
+    row.setLineWidth(width)
+    layout.endLayout()
+    return row.textLength()
 
 
 def _sentence(line: str) -> str:
