@@ -95,22 +95,16 @@ DARK_FRAME = 40
 
 def frame_fault(frame_bgr: np.ndarray) -> str:
     """What makes a camera frame (H x W x 3 uint8, BGR) useless for any photo, whoever sits
-    before it: "dark" (a covered lens: the brightest pixels of every 16th at most DARK_FRAME),
-    "grey" (colourless), or "" for a usable frame. Well under 1 ms for 1280x720."""
-    if frame_bgr[::16, ::16].max() <= DARK_FRAME:
-        return "dark"
-    return "grey" if colourless(frame_bgr) else ""
-
-
-def colourless(frame_bgr: np.ndarray) -> bool:
-    """Whether a camera frame (H x W x 3 uint8, BGR) shows something but no colour at all: a
-    camera in black-and-white mode, which no student can fix. Every 16th pixel: B - G and
-    G - R each the same in every pixel to within GREY_CHANNELS either side and at most
-    GREY_OFFSET, the brightest pixel over DARK_FRAME. Well under 1 ms for 1280x720."""
+    before it, judged on every 16th pixel: "dark" (a covered lens: the brightest at most
+    DARK_FRAME), "grey" (a camera in black-and-white mode: B - G and G - R each the same in
+    every pixel to within GREY_CHANNELS either side and at most GREY_OFFSET), or "" for a
+    usable frame. Well under 1 ms for 1280x720."""
     sample = frame_bgr[::16, ::16].astype(np.int16)
+    if sample.max() <= DARK_FRAME:
+        return "dark"
     grey = all(np.ptp(d) <= 2 * GREY_CHANNELS and np.abs(d).max() <= GREY_OFFSET
                for d in (sample[..., 0] - sample[..., 1], sample[..., 1] - sample[..., 2]))
-    return bool(sample.max() > DARK_FRAME and grey)
+    return "grey" if grey else ""
 
 
 @register
