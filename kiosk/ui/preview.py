@@ -13,6 +13,7 @@ view), so slow analysis never stalls the picture.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QRectF, Qt
@@ -28,7 +29,7 @@ CENTRE_WRAP = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
 
 
 # Where a two-row instruction breaks best: after its clause's punctuation.
-CLAUSE_ENDS = ("，", "：", "；", ", ", ": ", "; ")
+CLAUSE_END = re.compile(r"[，：；]|[,:;] ")
 
 
 def _balanced(font: QFont, words: str, width: float) -> tuple[float, float]:
@@ -39,9 +40,9 @@ def _balanced(font: QFont, words: str, width: float) -> tuple[float, float]:
     metrics = QFontMetricsF(font)
     height = metrics.boundingRect(QRectF(0, 0, width, 1e5), WRAP, words).height()
     if round(height / metrics.lineSpacing()) == 2:
-        clauses = [(max(metrics.horizontalAdvance(words[:i + len(end)].rstrip()),
-                        metrics.horizontalAdvance(words[i + len(end):])) + 1, i + len(end))
-                   for end in CLAUSE_ENDS for i in _find_all(words, end)]
+        cuts = [end.end() for end in CLAUSE_END.finditer(words)]
+        clauses = [(max(metrics.horizontalAdvance(words[:cut].rstrip()), metrics.horizontalAdvance(words[cut:])) + 1,
+                    cut) for cut in cuts]
         for box, cut in sorted(clauses):
             if box <= width and _first_row(font, words, box) == cut:
                 return box, height
@@ -54,10 +55,6 @@ def _balanced(font: QFont, words: str, width: float) -> tuple[float, float]:
         else:
             wide = middle
     return wide, height
-
-
-def _find_all(words: str, part: str) -> list[int]:
-    return [i for i in range(len(words)) if words.startswith(part, i)]
 
 
 def _first_row(font: QFont, words: str, width: float) -> int:
