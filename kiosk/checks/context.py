@@ -340,8 +340,9 @@ class Toolbox:
     def picture_chroma(self) -> float:
         """Lab chroma of the most colourful 1 % of the portrait's camera pixels (half size).
         Under kiosk.checks.scene.COLOURLESS_CHROMA the picture is black and white."""
-        lab = self.lab_half[self.inside_half]
-        return float(np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 99))
+        lab = self.lab_half
+        chroma = cv2.magnitude(np.ascontiguousarray(lab[..., 1]), np.ascontiguousarray(lab[..., 2]))
+        return float(np.percentile(chroma[self.inside_half], 99))
 
     @cached_property
     def inside_half(self) -> np.ndarray:
@@ -426,12 +427,18 @@ class Toolbox:
         spread = math.hypot(xx - yy, 2 * xy)
         return spread / max(xx + yy, 1e-9)
 
+    @staticmethod
+    def bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1), inclusive, of a mask's pixels (a mask with some)."""
+        x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+        return x, y, x + w - 1, y + h - 1
+
     def hull(self, mask: np.ndarray) -> np.ndarray:
         """The convex hull of a portrait mask's pixels, filled (the lens inside parsed frames)."""
-        ys, xs = np.nonzero(mask)
+        points = cv2.findNonZero(mask.view(np.uint8))  # a twentieth of np.nonzero's time
         out = np.zeros(mask.shape, np.uint8)
-        if len(xs) >= 3:
-            cv2.fillConvexPoly(out, cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32)), 1)
+        if points is not None and len(points) >= 3:
+            cv2.fillConvexPoly(out, cv2.convexHull(points), 1)
         return out > 0
 
     def spots(self, region: tuple[slice, slice]) -> list[dict]:

@@ -374,11 +374,11 @@ class Jewellery(Check):
         tools, fw = ctx.tools, ctx.layout.face_width_out
         studs = 0
         for ear in sides(ctx, tools.part("l_ear", "r_ear", "ear_r")):
-            ys, xs = np.nonzero(ear)
-            if len(xs) < 10:
+            if np.count_nonzero(ear) < 10:
                 continue
+            x0, y0, x1, y1 = tools.bounds(ear)
             margin = p.ear_margin * fw
-            region = rect(xs.min() - margin, ys.min() - margin, xs.max() + margin, ys.max() + 2 * margin)
+            region = rect(x0 - margin, y0 - margin, x1 + margin, y1 + 2 * margin)
             for spot in tools.spots(region):
                 studs += spot["person"] >= p.min_person and (
                     (p.min_stud_px <= spot["area"] <= p.max_stud_px and spot["brighter"] >= p.min_brighter
