@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import time
 
 import cv2
@@ -242,6 +243,36 @@ def test_live_a_new_person_is_not_told_what_the_empty_frame_said(settings, photo
     assert all(r.message_en for r in empty.results if r.verdict is not Verdict.PASS)
     slow = [r for r in person.results if r.id in {c.id for c in checks().values() if not c.every_frame}]
     assert slow and all(r.verdict == Verdict.UNKNOWN and not r.message_en for r in slow)
+
+
+def test_live_the_parsing_goes_on_with_the_newest_frame_at_once(settings, photos):
+    """When the worker is done with a frame it takes the newest one at once, not at the
+    camera's next frame; it parses no frame twice, and stops when no new frame came."""
+    image = cv2.imread(str(photos / COMPLIANT))
+    frames = []
+    for i in range(6):
+        frame = image.copy()
+        frame[::41, ::37] = i  # each frame its own (camera noise)
+        frames.append(frame)
+    release, judged = threading.Event(), []
+    with Analyser(settings, mode="video") as analyser:
+        judge = analyser._judge_slow
+
+        def held(ctx):  # the first frame's parse lasts until the camera has given the others
+            judged.append(next(i for i, f in enumerate(frames) if f is ctx.image))
+            release.wait(10)
+            return judge(ctx)
+
+        analyser._judge_slow = held
+        for i, frame in enumerate(frames):
+            analyser.analyse(frame, timestamp_ms=i * 33)
+            time.sleep(0.2)  # longer than 1 / live_parsing_hz
+        release.set()
+        deadline = time.monotonic() + 10
+        while len(judged) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(1.0)
+    assert judged == [0, 5], "the first frame, then the newest without another camera frame"
 
 
 def painted_glasses(image, face, width, glare: bool):

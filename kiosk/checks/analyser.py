@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
@@ -60,7 +61,12 @@ class Analyser:
         self._next_ms = 0
         self._slow: dict[str, object] = {}  # latest result per slow check id
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="parsing") if self.video else None
-        self._pending: tuple[int, Future] | None = None  # the worker's job, with the person it was for
+        # Between the camera thread and the worker, under the lock: the newest frame with a face
+        # (with the person it shows), whether the worker is on one, and what it last delivered.
+        self._lock = threading.Lock()
+        self._newest: tuple[int, FrameContext] | None = None
+        self._busy = False
+        self._delivered: tuple[int, dict] | None = None
         self._generation = 0  # counts people: a frame without a face ends one
         self._submitted = float("-inf")
         self._interval = 1.0 / options.live_parsing_hz
@@ -92,15 +98,21 @@ class Analyser:
             # Every check answers at once (no stale "pass" for a person who left), and what the
             # worker still judges belongs to them: the next person starts afresh.
             self._slow, self._generation = {}, self._generation + 1
+            with self._lock:
+                self._newest = None
             self._confirmed = float("-inf")  # the next person's first failure is confirmed at once
             self._unconfirmed, self._known = False, set()
             return Report(tuple(check.judge(ctx, params) for check, params in self.checks), None)
-        self._collect()
-        if self._pending is None and time.monotonic() - self._submitted >= self._interval:
-            self._submitted = time.monotonic()
-            live = dataclasses.replace(ctx, parse_width=self.settings.check_options.live_parsing_width,
-                                       parser=self.live_parser)
-            self._pending = (self._generation, self._worker.submit(self._judge_slow, live))
+        live = dataclasses.replace(ctx, parse_width=self.settings.check_options.live_parsing_width,
+                                   parser=self.live_parser)
+        with self._lock:
+            self._newest = (self._generation, live)
+            delivered, self._delivered = self._delivered, None
+            job = self._next_job()
+        if delivered is not None and delivered[0] == self._generation:
+            self._slow.update(delivered[1])
+        if job is not None:
+            self._worker.submit(self._work, job)
         results = []
         for check, params in self.checks:
             if check.every_frame:
@@ -154,17 +166,27 @@ class Analyser:
             self.updates += 1
         return results
 
-    def _collect(self) -> None:
-        if self._pending is None or not self._pending[1].done():
-            return
-        (generation, job), self._pending = self._pending, None
-        try:
-            results = job.result()
-        except Exception:  # a bug in a slow check must not stop the guidance: those checks cannot tell
-            log.exception("the picture checks failed on the worker")
-            results = {check.id: check.unknown("", "", "") for check, _ in self.checks if not check.every_frame}
-        if generation == self._generation:
-            self._slow.update(results)
+    def _next_job(self) -> tuple[int, FrameContext] | None:
+        """Under the lock: the newest frame, when the worker is free for it and the last parse
+        started at least 1/live_parsing_hz ago (the worker is then busy with it)."""
+        if self._busy or self._newest is None or time.monotonic() - self._submitted < self._interval:
+            return None
+        self._busy, self._submitted = True, time.monotonic()
+        return self._newest
+
+    def _work(self, job: tuple[int, FrameContext]) -> None:
+        """On the worker: judge the job's frame, hand the results over, and go on with the
+        newest frame at once when it is due (not at the camera's next frame)."""
+        while job is not None:
+            generation, ctx = job
+            try:
+                results = self._judge_slow(ctx)
+            except Exception:  # a bug in a slow check must not stop the guidance: those checks cannot tell
+                log.exception("the picture checks failed on the worker")
+                results = {check.id: check.unknown("", "", "") for check, _ in self.checks if not check.every_frame}
+            with self._lock:
+                self._delivered, self._busy = (generation, results), False
+                job = self._next_job() if self._newest is not job else None
 
     def measure(self, image_bgr: np.ndarray) -> Measured:
         """Every check's raw measures on one still, for fitting thresholds (kiosk calibrate)."""
