@@ -481,14 +481,17 @@ class Toolbox:
             # Compact blobs only: hair strands are long and thin.
             if max(w, h) > 3 * min(w, h) + 1 or area < 0.35 * w * h:
                 continue
-            blob = labels == i
+            # Each blob within its box and the ring's reach: the whole patch per blob took most of the time.
+            pad = ring_size // 2
+            near = (slice(max(0, y - pad), y + h + pad), slice(max(0, x - pad), x + w + pad))
+            blob = labels[near] == i
             ring = cv2.dilate(blob.astype(np.uint8), np.ones((ring_size, ring_size), np.uint8)).astype(bool) & ~blob
-            found.append({"area": float(area / per_px ** 2), "brighter": float(brighter[blob].max()),
-                          "contrast": float(contrast[blob].max()),
-                          "lightness": float(lab[..., 0][blob].max() - skin_lab[0]),
-                          "saturation": float(chroma[blob].mean() / skin_chroma),
-                          "skin_around": float(skin[ring].mean()) if ring.any() else 0.0,
-                          "person": float(person[blob].mean())})
+            found.append({"area": float(area / per_px ** 2), "brighter": float(brighter[near][blob].max()),
+                          "contrast": float(contrast[near][blob].max()),
+                          "lightness": float(lab[..., 0][near][blob].max() - skin_lab[0]),
+                          "saturation": float(chroma[near][blob].mean() / skin_chroma),
+                          "skin_around": float(skin[near][ring].mean()) if ring.any() else 0.0,
+                          "person": float(person[near][blob].mean())})
         return found
 
 
@@ -505,6 +508,5 @@ def colour_distance(lab: np.ndarray, mean: np.ndarray, spread: np.ndarray) -> np
 def to_lab(bgr: np.ndarray) -> np.ndarray:
     """CIE Lab with L 0-100 and a, b signed, so distances are Delta E (CIE76)."""
     lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
-    lab[..., 0] *= 100 / 255
-    lab[..., 1:] -= 128
-    return lab
+    # OpenCV's per-channel scalars: the same values as numpy on each channel's strided view, in a third of the time.
+    return cv2.add(cv2.multiply(lab, (100 / 255, 1.0, 1.0, 0.0)), (0.0, -128.0, -128.0, 0.0))
