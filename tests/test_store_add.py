@@ -77,6 +77,7 @@ def test_a_failing_photo_is_refused_with_reasons_unless_overridden(settings, ros
     run = kiosk("add", "--confirmed", str(photos / BLURRED), "--code", "A0002")
     assert run.returncode == 1
     assert "sharpness" in run.stderr and "nothing was saved" in run.stderr and "--override" in run.stderr
+    assert "模糊" in run.stderr and "blurred" in run.stderr, "what to do, in Chinese then English"
     with Store.from_settings(settings) as store:
         assert store.history("A0002") == []
     run = kiosk("add", "--confirmed", str(photos / BLURRED), "--code", "A0002", "--override", "student cannot hold still",

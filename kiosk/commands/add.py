@@ -47,7 +47,7 @@ def run_add(args: argparse.Namespace, settings) -> int:
             capture = add_photo(store, settings, args.image, code, args.operator, args.override, args.retake,
                                 args.consented, APPEARANCE)
     except Refused as refused:
-        print(refused.explain(settings.station.language), file=sys.stderr)
+        print(refused.explain(), file=sys.stderr)
         return 1
     except (StoreError, AlreadyAccepted) as e:
         return error(str(e))

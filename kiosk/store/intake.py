@@ -137,10 +137,11 @@ class Refused(Exception):
     code: str
     failures: list[Any]  # CheckResult, most important first
 
-    def explain(self, language: str) -> str:
+    def explain(self) -> str:
+        """Each failure's advice in Chinese, then English, as the kiosk shows it."""
         lines = [f"{self.code}: the photo was refused, nothing was saved:"]
         for r in self.failures:
-            message = (r.message_zh if language == "zh" else r.message_en) or r.rule
+            message = " / ".join(m for m in (r.message_zh, r.message_en) if m) or r.rule
             lines.append(f"  {r.id}: {r.verdict.value} ({message}; value {r.value}, limit {r.threshold})")
         lines.append('store it anyway only with a reason: --override "why this photo is acceptable"')
         return "\n".join(lines)
