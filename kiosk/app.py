@@ -58,10 +58,10 @@ class Kiosk:
         self.grabber.stop()
 
 
-def kiosk_desk(settings, open_store, printers):
+def kiosk_desk(settings, open_store, printers, demo: bool = False):
     """The session's desk with today's records for the photographer: the list, voiding a
     stored photo, prints of it on `printers` (kiosk.ui.printer.Printers) and the day's
-    summary (kiosk.session.Desk), read from the same store."""
+    summary (kiosk.session.Desk), read from the same store; `demo`: the demo's own store."""
     from kiosk.config import PAPERS
     from kiosk.printing import prepare
     from kiosk.session import DaySummary, PrintOffer, Student, TodayRow
@@ -98,7 +98,7 @@ def kiosk_desk(settings, open_store, printers):
         def summary(self) -> DaySummary:
             counts = self.store.counts()
             overridden = sum(1 for capture in self.store.captures() if capture.overrides)
-            return DaySummary(counts.accepted, counts.retakes, counts.voided, overridden, counts.waiting_export)
+            return DaySummary(counts.accepted, counts.retakes, counts.voided, overridden, counts.waiting_export, demo)
 
         def print_offer(self, code: str) -> PrintOffer:
             jobs = [prepare(self.store, settings, code, paper=paper) for paper in PAPERS]
@@ -142,7 +142,7 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
 
             return Analyser(settings, mode="video")
 
-    desk = kiosk_desk(settings, open_store, Printers())
+    desk = kiosk_desk(settings, open_store, Printers(), demo=store_folder is not None)
     session = Session(settings, clock, desk)
     grabber = Grabber(source, camera_clock, settings.camera.reconnect_min_s, settings.camera.reconnect_max_s)
     worker = Worker(session, grabber, analyser_factory, CodeReader(settings.kiosk.qr_scan_width, code_rank(desk.codec)))

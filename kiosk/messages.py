@@ -263,6 +263,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "or run kiosk export now.",
     ),
     "operator.all_exported": ("所有照片均已导出。", "Every photo has been exported."),
+    "operator.demo_removed": ("演示：关闭后这些照片即被删除，不会导出。",
+                              "Demo: these photos are removed on close and never exported."),
     "operator.close_confirm": ("关闭采集站", "Close the station"),
     "operator.reason_other": ("其他原因（用键盘填写）", "Other reason (type it)"),
     "operator.print": ("加印…", "Print…"),

@@ -125,6 +125,7 @@ class DaySummary:
     voided: int  # photos taken today and voided
     overridden: int  # photos taken today with at least one check overridden
     waiting_export: int  # accepted photos (any day) the export has not taken yet
+    demo: bool = False  # the demo's own store: removed on close, never exported
 
 
 @dataclass(frozen=True)

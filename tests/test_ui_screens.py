@@ -99,7 +99,7 @@ class Station:
     """The kiosk window over a session; the test is its camera (show()) and its clock, and
     `printer` its printer."""
 
-    def __init__(self, qtbot, settings, clock, judged, size, language, printer: PdfPrinter) -> None:
+    def __init__(self, qtbot, settings, clock, judged, size, language, printer: PdfPrinter, demo: bool = False) -> None:
         from kiosk.app import kiosk_desk
         from kiosk.ui.window import KioskWindow
 
@@ -108,7 +108,7 @@ class Station:
         with self.open_store() as store:
             store.import_roster([ROSTER], "test", "roster.csv")
         self.printer = printer
-        self.desk = kiosk_desk(settings, self.open_store, printer)
+        self.desk = kiosk_desk(settings, self.open_store, printer, demo)
         self.session = s.Session(settings, clock, self.desk)
         op = settings.operator
         lock = s.OperatorLock(op.pin_hash, op.pin_attempts, op.lockout_s, clock)
@@ -203,9 +203,9 @@ class Station:
 def station(qtbot, settings, fake_clock, judged, tmp_path):
     made = []
 
-    def make(language: str = "zh", size=LANDSCAPE, printer: PdfPrinter | None = None) -> Station:
+    def make(language: str = "zh", size=LANDSCAPE, printer: PdfPrinter | None = None, demo: bool = False) -> Station:
         printer = printer or PdfPrinter(tmp_path / "printed.pdf")
-        made.append(Station(qtbot, settings, fake_clock, judged, size, language, printer))
+        made.append(Station(qtbot, settings, fake_clock, judged, size, language, printer, demo))
         return made[-1]
 
     yield make
@@ -735,6 +735,19 @@ def test_closing_asks_first_with_the_days_summary_and_the_export_reminder(statio
     close = [b for b in station.visible_buttons(window.dialog) if b.text() == station.say("operator.close_confirm")]
     station.click(close[0])
     assert not window.isVisible()
+
+
+def test_closing_the_demo_says_its_photos_go_with_it_not_to_the_export(station):
+    """The demo's store is removed on close: no reminder to leave the computer on for an export."""
+    station = station("zh", demo=True)
+    window = station.window
+    station.to_guiding()
+    station.photograph()
+    station.accept()
+    station.unlock()
+    station.click(window.exit_button)
+    assert window.dialog.reminder.text() == station.say("operator.demo_removed")
+    assert "kiosk export" not in window.dialog.reminder.text()
 
 
 def test_photographer_mode_shows_the_time_it_has_left(station, settings):

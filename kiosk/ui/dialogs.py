@@ -419,8 +419,11 @@ class CloseDialog(Dialog):
                                        overridden=summary.overridden, retakes=summary.retakes,
                                        voided=summary.voided, waiting=summary.waiting_export), "value")
             waiting = summary.waiting_export
-            self.reminder = label(text("operator.export_reminder", language, waiting=waiting) if waiting
-                                   else text("operator.all_exported", language), "notice" if waiting else None)
+            if summary.demo:
+                self.reminder = label(text("operator.demo_removed", language), None)
+            else:
+                self.reminder = label(text("operator.export_reminder", language, waiting=waiting) if waiting
+                                      else text("operator.all_exported", language), "notice" if waiting else None)
         self.rows.addWidget(self.summary)
         self.rows.addWidget(self.reminder)
         buttons = QHBoxLayout()
