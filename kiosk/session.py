@@ -27,7 +27,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
-from kiosk.checks.result import PICTURE
+from kiosk.checks.result import COVERED, PICTURE
 from kiosk.codec import CodeProblem
 
 # Verdicts that stop a photo (the checks' Verdict values, compared by value so this
@@ -1124,9 +1124,11 @@ class Session:
     def _instructions(self) -> tuple:
         """What to tell the person: the most important first, each instruction once (a
         check not judged yet has nothing to say), at most [kiosk] instructions; a picture
-        on its side (PICTURE) alone."""
+        on its side (PICTURE) alone, and nothing after a covered face (COVERED)."""
         out = []
         for r in sorted(self.shown.values(), key=lambda r: r.priority):
+            if out and out[-1].priority == COVERED:
+                break
             # Said already, alone or as part of a longer one ("sit up a little higher, then
             # come a little closer" holds "come a little closer"; each has both languages).
             if (r.message_zh or r.message_en) and not any(

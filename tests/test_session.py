@@ -84,6 +84,14 @@ def judged(models, tmp_path_factory):
         out["sideways"] = (sideways, analyser.analyse(sideways))
         far_low = on_camera(out["pass"][0], 0.45, 200)  # far away and sitting low
         out["far_low"] = (far_low, analyser.analyse(far_low))
+        analyser.analyse(out["pass"][0])
+        face, width = analyser.last_context.face, analyser.last_context.face_width
+        masked = out["pass"][0].copy()  # a white mask from the nose's bridge to the chin
+        (bx, by), (cx, cy) = face[168, :2], face[152, :2]
+        corners = [(bx - 0.5 * width, by + 0.08 * width), (bx + 0.5 * width, by + 0.08 * width),
+                   (cx + 0.38 * width, cy - 0.05 * width), (cx - 0.38 * width, cy - 0.05 * width)]
+        cv2.fillPoly(masked, [np.array(corners, np.int32)], (250, 250, 250))
+        out["masked"] = (masked, analyser.analyse(masked))
     finally:
         analyser.close()
     assert out["pass"][1].accepted, out["pass"][1].failures
@@ -247,6 +255,18 @@ def test_a_picture_on_its_side_is_the_only_thing_said(session, fake_clock, judge
     frames(session, fake_clock, image, report, seconds=3)
     told = session.view().instructions
     assert [r.id for r in told] == ["roll"] and "on its side" in told[0].message_en
+
+
+def test_a_covered_face_is_said_and_nothing_the_cover_makes_the_other_checks_say(session, fake_clock, judged):
+    """A white mask made the lighting check say "your face is too bright" beside "take off any
+    mask": what is told before the mask (framing) stays, what comes after it goes."""
+    to_guiding(session)
+    image, report = judged["masked"]
+    failing = [r.id for r in report.failures]
+    assert "face_uncovered" in failing and failing.index("face_uncovered") < len(failing) - 1, failing
+    frames(session, fake_clock, image, report, seconds=3)
+    told = [r.id for r in session.view().instructions]
+    assert told and told[-1] == "face_uncovered" and "lighting" not in told, (told, failing, session.view().state)
 
 
 def test_an_instruction_already_said_inside_a_longer_one_is_not_said_again(session, fake_clock, judged):

@@ -16,7 +16,7 @@ from kiosk.checks.landmarks import (BROW_L, BROW_R, CHEEK_L, CHEEK_R, EYE_OPENIN
                                     IRIS_L, IRIS_R, LIPS_OUTER, NOSE_AREA, NOSE_BOTTOM, NOSE_TIP, NOSE_WINGS, OUT_W,
                                     rect)
 from kiosk.checks.registry import Check, fitted, register
-from kiosk.checks.result import Verdict
+from kiosk.checks.result import COVERED, Verdict
 
 # Where an ear sits: this many face widths out from the cheek landmark (ears stand 0.1-0.2 out).
 EAR_BAND = 0.15
@@ -233,7 +233,7 @@ class FaceUncovered(Check):
     Not fitted: no labelled column says "covered". The limits say "at least half of each
     part shows"; on the 221 faces of ../shared/faces the compliant ones measure 0.72 and
     more on both, every mask 0.0 on the lips."""
-    id, rule, priority = "face_uncovered", "face_uncovered", 35
+    id, rule, priority = "face_uncovered", "face_uncovered", COVERED
     every_frame, needs_parsing, reads_parsing = False, True, True
 
     @dataclass(frozen=True)

@@ -9,6 +9,10 @@ from enum import Enum
 # The priority of a failure of the picture itself (turned on its side), not of the student:
 # guidance tells it alone, since what the other checks say of such a picture is noise.
 PICTURE = 0
+# The priority of a face covered by a mask or a hand: what the checks after it make of the
+# face measures the cover (a white mask "too bright", a dark one's edge a "stud"), so
+# guidance tells none of them while it fails.
+COVERED = 35
 
 
 class Verdict(str, Enum):
