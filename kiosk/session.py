@@ -636,7 +636,8 @@ class Session:
         if self.operator is None:
             return False
         if kind == "override":
-            return self.state is State.REVIEWING and self.dialog.subject in {r.id for r in self.capture.blocking}
+            return self.state is State.REVIEWING and self.dialog.subject in {
+                r.id for r in self.capture.blocking if r.overridable}
         if kind == "replace":
             return self._taken
         return True
@@ -948,7 +949,7 @@ class Session:
 
     def _on_Override(self, event: Override) -> None:
         reason = event.reason.strip()
-        if not reason or event.check_id not in {r.id for r in self.capture.blocking}:
+        if not reason or event.check_id not in {r.id for r in self.capture.blocking if r.overridable}:
             return
         kept = tuple(o for o in self.capture.overrides if o[0] != event.check_id)
         self.capture = replace(self.capture, overrides=kept + ((event.check_id, reason),))

@@ -90,6 +90,24 @@ def test_a_failing_photo_is_refused_with_reasons_unless_overridden(settings, ros
         assert "override" in [a["action"] for a in store.audit_log("A0002")]
 
 
+def test_a_black_and_white_photo_cannot_be_overridden_and_a_photo_without_a_face_says_so_once(settings, roster, photos,
+                                                                                             tmp_path):
+    """The spec asks for 24-bit colour: no photographer's reason makes a black-and-white file
+    acceptable (an ordinary --override stored and exported one). A picture without a face
+    said "no face" once per check, then suggested an override it refused."""
+    grey = kiosk("add", "--confirmed", str(photos / "field__greyscale_neutral_120.jpg"), "--code", "A0006",
+                 "--override", "test")
+    assert grey.returncode == 1 and "colour" in grey.stderr and "no reason can waive" in grey.stderr, grey.stderr
+    assert "--override" not in grey.stderr.splitlines()[-1]
+    empty = tmp_path / "backdrop.png"
+    cv2.imwrite(str(empty), cv2.imread(str(photos / PASSING))[:120, :120])  # backdrop only
+    for extra in ((), ("--override", "test")):
+        run = kiosk("add", "--confirmed", str(empty), "--code", "A0006", *extra)
+        assert run.returncode == 1 and run.stderr.count("no face") == 1 and "no override" in run.stderr, run.stderr
+    with Store.from_settings(settings) as store:
+        assert store.history("A0006") == []
+
+
 def test_a_second_photo_for_a_code_needs_an_explicit_retake(settings, roster, photos):
     assert kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003").returncode == 0
     again = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003")

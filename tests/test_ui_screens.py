@@ -68,6 +68,7 @@ def judged(models):
 
     scenes = {"pass": person_frame(PASSING), "fail": person_frame(FAILING), "empty": person_frame(""),
               "far": person_frame(PASSING, 0.62), "aside": person_frame(PASSING, right_px=-250)}
+    scenes["grey"] = cv2.cvtColor(cv2.cvtColor(scenes["pass"], cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     with Analyser(load_settings(), mode="image") as analyser:
         out = {name: (frame, analyser.analyse(frame)) for name, frame in scenes.items()}
     assert out["pass"][1].accepted and not out["fail"][1].accepted and out["empty"][1].crop_box is None
@@ -664,6 +665,25 @@ def test_an_override_is_one_tap_in_a_modal_dimmed_dialog_in_the_screens_language
     assert window.dialog is None
     words = " ".join(label.text() for label in window.failed_rows[0].findChildren(type(window.review_title)))
     assert station.say("review.overridden", reason=reasons("override", language)[0]) in words
+
+
+def test_a_black_and_white_photo_offers_no_override_for_its_colour(station):
+    """No reason makes a black-and-white file the spec's 24-bit colour: the photographer can
+    waive the rules that measure the student, not that one."""
+    station = station("en")
+    window = station.window
+    station.to_guiding()
+    station.unlock()
+    station.show("grey", 1.0)
+    station.click(window.shutter_button)
+    failed = [r.id for r in station.view.capture.blocking]
+    assert "colour" in failed and len(failed) > 1, failed
+    offered = [bool([b for b in station.visible_buttons(row) if b.text() == station.say("review.override")])
+               for row in window.failed_rows]
+    assert offered == [r != "colour" for r in failed]
+    station.session.handle(s.Ask("override", "colour"))  # nor by any other way in
+    station.session.handle(s.Override("colour", "test"))
+    assert station.view.capture.overrides == () and station.view.dialog is None
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

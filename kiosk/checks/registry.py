@@ -49,6 +49,9 @@ class Check:
     every_frame: ClassVar[bool] = True
     needs_parsing: ClassVar[bool] = False  # judged "cannot tell" when [checks] face_parsing = false
     reads_parsing: ClassVar[bool] = False  # uses the parsing when there is one (all that need it do)
+    # False for a rule of the file itself that no reason can waive (the spec's 24-bit colour):
+    # its failure cannot be overridden, on the review screen or by `kiosk add --override`.
+    overridable: ClassVar[bool] = True
 
     def measure(self, ctx: Any, params: Any) -> Measures | CheckResult:
         """The raw values this check decides on, or its final result when there is nothing to
@@ -71,7 +74,8 @@ class Check:
     def result(self, verdict: Verdict, value: float | None, threshold: str,
                zh: str = "", en: str = "", reason: str = "") -> CheckResult:
         value = None if value is None else round(float(value), 3)
-        return CheckResult(self.id, self.rule, verdict, value, threshold, zh, en, self.priority, reason)
+        return CheckResult(self.id, self.rule, verdict, value, threshold, zh, en, self.priority, reason,
+                           self.overridable)
 
     def unknown(self, threshold: str, zh: str, en: str, value: float | None = None) -> CheckResult:
         return self.result(Verdict.UNKNOWN, value, threshold, zh, en)

@@ -35,6 +35,7 @@ class CheckResult:
     # Of a check with several limits, the measure (its key) whose limit decided this verdict,
     # so the review can say what was measured (kiosk.messages.measured); "" when one limit.
     reason: str = ""
+    overridable: bool = True  # False: no photographer's reason can waive this rule (Check.overridable)
 
 
 @dataclass(frozen=True)

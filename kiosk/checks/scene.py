@@ -289,7 +289,7 @@ class Colour(Check):
     # Said before anything about colours (top, backdrop, light): in a black-and-white picture
     # those are not the student's to fix.
     id, rule, priority = "colour", "colour", 5
-    every_frame = False
+    every_frame, overridable = False, False
 
     @dataclass(frozen=True)
     class Params:

@@ -143,7 +143,10 @@ class Refused(Exception):
         for r in self.failures:
             message = " / ".join(m for m in (r.message_zh, r.message_en) if m) or r.rule
             lines.append(f"  {r.id}: {r.verdict.value} ({message}; value {r.value}, limit {r.threshold})")
-        lines.append('store it anyway only with a reason: --override "why this photo is acceptable"')
+        if fixed := [r.id for r in self.failures if not r.overridable]:
+            lines.append(f"{', '.join(fixed)}: no reason can waive this; take or scan the photo again")
+        else:
+            lines.append('store it anyway only with a reason: --override "why this photo is acceptable"')
         return "\n".join(lines)
 
 
@@ -209,10 +212,11 @@ def add_photo(
     analyser = Analyser(settings, mode="image")
     try:
         report = analyser.analyse(image)
-        if not report.accepted and not override:
+        if report.crop_box is None:  # before the checks' reasons: every one of them would say "no face"
+            raise StoreError(f"no face was found in {image_path}: a graduation photo cannot be cut from it, "
+                             "and no override changes that")
+        if not report.accepted and (not override or not all(r.overridable for r in report.failures)):
             raise Refused(code, report.failures)
-        if report.crop_box is None:
-            raise StoreError(f"no face was found in {image_path}: a graduation photo cannot be cut from it")
         deliverable = render_deliverable(image, report, settings.capture)
         identity = None
         if consented and settings.identity.enabled and store.reference(code) is not None:

@@ -643,7 +643,7 @@ class KioskWindow(QWidget):
         words.setTextFormat(Qt.TextFormat.RichText)
         line.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
         line.addWidget(words, 1)
-        if operator and not reason:
+        if operator and not reason and result.overridable:  # a black-and-white file is no one's to waive
             override = button("inline")
             override.setText(text("review.override", lang))
             override.clicked.connect(lambda _=False, check=result.id: self.post(s.Ask("override", check)))
