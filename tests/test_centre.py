@@ -223,6 +223,34 @@ def test_a_retake_replaces_an_uploaded_photo_and_the_report_counts_it(tmp_path):
     assert (tmp_path / "day.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_a_photo_voided_after_its_export_is_left_out_of_the_upload_or_named_for_withdrawal(tmp_path):
+    """A trial voided a photo after the station's export, then collected: the voided photo went
+    into the centre's upload to CHSI without a word. The station's void now tells the centre
+    through the shared folder; one already uploaded is named with its upload."""
+    shared, out = tmp_path / "share", tmp_path / "centre"
+    shared.mkdir()
+    hk1 = station(tmp_path, "HK-01", shared)
+    photos = hk1.take(["C0001", "C0002", "C0003"], 9, seed=0)
+    hk1.kiosk("export")
+    void = hk1.kiosk("void", "C0002", "--reason", "black-and-white")
+    assert void.returncode == 0 and "leaves it out of the upload" in void.stdout, void.stdout + void.stderr
+    run = centre("collect", str(shared), "--to", str(out))
+    assert run.returncode == 0, run.stderr
+    assert f"C0002: HK-01 voided its photo ({TODAY} 09:05) after exporting it; left out of the upload" in run.stdout
+    first = f"upload-{TODAY:%Y%m%d}-001"
+    assert uploads(out)[first] == {"C0001.jpg": photos["C0001"], "C0003.jpg": photos["C0003"]}
+    # Already uploaded: the photographer is told where to withdraw it, once.
+    assert hk1.kiosk("void", "C0003", "--reason", "wrong student").returncode == 0
+    run = centre("collect", str(shared), "--to", str(out))
+    assert f"C0003: HK-01 voided its photo ({TODAY} 09:10) after exporting it; it is in upload {first}: " \
+           "withdraw it there" in run.stdout, run.stdout
+    again = centre("collect", str(shared), "--to", str(out))
+    assert "C0003" not in again.stdout and "C0002" not in again.stdout
+    with CentreState(out) as state:
+        assert {p.code: p.status for p in state.photos()} == {"C0001": "uploaded", "C0002": "voided",
+                                                              "C0003": "voided"}
+
+
 def test_foreign_and_damaged_batches_are_named_and_the_rest_go_on(tmp_path):
     shared, out = tmp_path / "share", tmp_path / "centre"
     shared.mkdir()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from kiosk.centre.state import CentreError, CentreState, Photo
-from kiosk.store.export import MANIFEST, MARKER, SUMS, check_pattern, seal
+from kiosk.store.export import MANIFEST, MARKER, SUMS, WITHDRAWN, check_pattern, seal
 from kiosk.store.files import fsync_dir, sha256_bytes, sha256_file, write_durably
 from kiosk.store.store import StoreError, check_code
 
@@ -91,6 +92,7 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
             state.remember_share(shared)
             for batch in batches:
                 notes += _record(state, batch, operator)
+            notes += _withdrawals(state, shared, operator)
             upload = _new_upload(state, day, operator)
         built = _build(state, shared, out, upload, file_pattern, operator) if upload else None
         state.write_conflicts()
@@ -244,6 +246,25 @@ def _record(state: CentreState, batch: StationBatch, operator: str) -> list[str]
     notes = []
     for code in sorted({r["code"] for r in batch.rows}):
         notes += state.settle(code, operator)
+    return notes
+
+
+def _withdrawals(state: CentreState, shared: Path, operator: str) -> list[str]:
+    """The photos each station voided after exporting them (its WITHDRAWN file in the share,
+    kiosk.store.export.publish_withdrawals) are voided here too (inside the caller's
+    transaction). Returns what the photographer must know."""
+    notes = []
+    for path in sorted(shared.glob(WITHDRAWN.format(store_id="*"))):
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            store_id = str(body["store_id"])
+            withdrawn = [(check_code(str(w["code"])), str(w["sha256"])) for w in body["withdrawn"]]
+        except (OSError, ValueError, KeyError, TypeError, StoreError) as e:
+            notes.append(f"{path} cannot be read ({e}): the photos its station voided after exporting them may "
+                         "still be uploaded; run `kiosk export` at that station to write it again")
+            continue
+        for code, sha256 in withdrawn:
+            notes += state.withdraw(store_id, code, sha256, operator)
     return notes
 
 

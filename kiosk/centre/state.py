@@ -230,6 +230,26 @@ class CentreState:
                     self._set(p, "held", operator)
         return messages
 
+    def withdraw(self, store_id: str, code: str, sha256: str, operator: str) -> list[str]:
+        """Void the photo of `code` with `sha256` that the station of `store_id` voided after
+        exporting it (inside the caller's transaction): never uploaded, or, when it was, the
+        message says which upload to withdraw it from. A conflict it leaves with one station
+        is over: that photo waits for the upload. Returns what the photographer must know;
+        nothing when it was withdrawn already."""
+        messages = []
+        for p in self.photos(f"b.store_id = ? AND p.code = ? AND p.sha256 = ? AND p.status IN {LIVE}",
+                             [store_id, code, sha256]):
+            self._set(p, "voided", operator, withdrawn_by=p.station)
+            where = f"it is in upload {p.upload}: withdraw it there" if p.status == "uploaded" else \
+                "left out of the upload"
+            messages.append(f"{code}: {p.station} voided its photo ({p.when()}) after exporting it; {where}")
+            live = self.photos(f"p.code = ? AND p.status IN {LIVE}", [code])
+            if len({q.store_id for q in live}) == 1:
+                for q in live:
+                    if q.status == "held":
+                        self._set(q, "waiting", operator, conflict_ended_by="withdrawal")
+        return messages
+
     def _set(self, photo: Photo, status: str, operator: str, **detail: Any) -> None:
         self.db["photos"].update(photo.id, {"status": status})
         self.audit(operator, status, photo.code, station=photo.station, batch=photo.batch, sha256=photo.sha256,

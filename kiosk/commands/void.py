@@ -18,13 +18,29 @@ def register(sub) -> None:
 @store_errors
 def run_void(args: argparse.Namespace, settings) -> int:
     from kiosk.store import check_code
+    from kiosk.store.export import find_batch, publish_withdrawals
 
     with open_store(settings) as store:
         capture = store.void(check_code(args.code), args.operator, args.reason)
+        told = None
+        if capture.batch:
+            # Where the batch went, the centre reads it and leaves the photo out of its upload.
+            target = find_batch(store, capture.batch).folder().parent
+            try:
+                publish_withdrawals(store, target)
+                told = target
+            except OSError:  # the drive or share is not there now: the next export writes it
+                pass
     if capture.batch:
-        print(f"voided {capture.code}: this photo was already exported in batch {capture.batch} "
-              f"({capture.exported_at[:16].replace('T', ' ')}); it has left the station, so withdraw it from "
-              "that upload to CHSI as well. Take a new photo for this code; the next export carries it")
+        exported = (f"{capture.code}: this photo was already exported in batch {capture.batch} "
+                    f"({capture.exported_at[:16].replace('T', ' ')})")
+        if told:
+            print(f"voided {exported}; the centre's next collection from {told} leaves it out of the upload, "
+                  "or says which upload to withdraw it from. Take a new photo for this code; the next export "
+                  "carries it")
+        else:
+            print(f"voided {exported}; its export folder cannot be written now, so the next `kiosk export` tells "
+                  "the centre to leave it out. Take a new photo for this code; that export carries it too")
     else:
         print(f"voided {capture.code}: the photo is kept but will not be exported; take a new one for this code")
     return 0

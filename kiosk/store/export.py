@@ -9,6 +9,8 @@ A centre of several stations (kiosk.centre) collects the batches from one shared
 When the same capture code was accepted at two stations, the centre's photographer keeps
 one, and the centre writes RESOLUTIONS into the shared folder; each export into that folder
 reads it first and voids this station's copy that lost (audited), so it is never handed over.
+The other way round, each station keeps WITHDRAWN in the shared folder: the photos it voided
+after exporting them, so the centre leaves them out of its upload (or says to withdraw them).
 """
 
 import errno
@@ -48,6 +50,11 @@ MANIFEST_COLUMNS = (
 # copy of a capture code lost a conflict. JSON {"voids": [{"code", "store_id", "station",
 # "sha256", "kept_station", "operator", "resolved_at"}, ...]}, rewritten whole at every change.
 RESOLUTIONS = "centre-resolutions.json"
+# Written by each station into the folder it exports to, rewritten whole at every export and
+# every void of an exported photo: the photos it exported and voided since, which the centre
+# must not upload. JSON {"store_id", "station", "withdrawn": [{"code", "sha256", "batch",
+# "voided_at"}, ...]} (no names, no reasons: those stay on the station).
+WITHDRAWN = "withdrawn-{store_id}.json"
 # Head room on top of the photos' own size: manifest, sums, zip directory, file system blocks.
 SPACE_MARGIN = 1 << 20
 
@@ -124,6 +131,7 @@ def export(
     check_target(target, 0)
     # Before any batch is built: a copy the centre voided must not be handed over again.
     voided = apply_resolutions(store, target)
+    publish_withdrawals(store, target)
     recovered, left_out = None, []
     for b in batches(store):
         if b.status == "building":
@@ -172,6 +180,19 @@ def apply_resolutions(store: Store, target: Path) -> list[str]:
                    f"whose photo {v['operator']} kept" + (f"; this copy was in batch {done.batch}" if done.batch else ""))
         messages.append(message)
     return messages
+
+
+def publish_withdrawals(store: Store, target: Path) -> None:
+    """Write `target`/WITHDRAWN: every photo of this store that was exported and then voided,
+    for the centre's collection (kiosk.centre.collect) to leave out of its upload. Raises
+    OSError when `target` cannot be written."""
+    rows = store.db.query(
+        "SELECT c.code, i.sha256, b.name AS batch, c.ended_at AS voided_at FROM captures c "
+        "JOIN batches b ON b.id = c.batch_id JOIN images i ON i.capture_id = c.id AND i.kind = 'deliverable' "
+        "WHERE c.status = 'voided' AND c.exported_at IS NOT NULL ORDER BY c.id")
+    body = {"store_id": store.store_id, "station": store.station, "withdrawn": list(rows)}
+    write_durably(target / WITHDRAWN.format(store_id=store.store_id),
+                  json.dumps(body, ensure_ascii=False, indent=1).encode())
 
 
 def export_again(
