@@ -194,8 +194,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.replace": ("重拍并替换", "Retake and replace"),
     "error.replace_reason": ("替换原照片的原因", "Why replace the stored photo?"),
     "error.camera_lost": (
-        "摄像头没有画面，正在重新连接。请检查摄像头连线。",
-        "The camera gives no picture; reconnecting. Check the camera cable.",
+        "摄像头没有画面，正在重新连接。请告知摄影师，稍候片刻。",
+        "The camera gives no picture; reconnecting. Please let the photographer know and wait a moment.",
     ),
     "error.camera_small": CAMERA_WAIT,
     "error.camera_grey": CAMERA_WAIT,
@@ -305,6 +305,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "查看并调高 saturation；照片须为 24 位彩色。",
         "The camera is in black-and-white mode (or its saturation is 0): switch the mode off in the "
         "camera's software, or check v4l2-ctl --list-ctrls and raise saturation; the photo must be 24-bit colour.",
+    ),
+    "camera.lost_fix": (
+        "检查摄像头的 USB 线和电源，或换一个 USB 口；kiosk doctor --camera 可检查摄像头。",
+        "Check the camera's USB cable and power, or try another USB port; kiosk doctor --camera checks the camera.",
     ),
     "camera.small_fix": (
         "摄像头可能不支持这种格式下的该尺寸：请换一个 USB 口或线缆（不要经过 USB 2 集线器），"

@@ -415,10 +415,9 @@ REFUSED_GONE_S = 3.0
 # long (a code is read in about a second). While a student is photographed, at once.
 WAITING_FAULT_S = 5.0
 
-# The errors that say the camera cannot take photos now, with their titles; they clear
-# when it can again.
-CAMERA_PROBLEMS = {"error.camera_lost": "error.title", "error.camera_small": "error.wait_title",
-                   "error.camera_grey": "error.wait_title", "error.camera_dark": "error.wait_title"}
+# The errors that say the camera cannot take photos now; they clear when it can again. Each
+# is a wait for the photographer ("one moment, please"), never the student's to fix.
+CAMERA_PROBLEMS = ("error.camera_lost", "error.camera_small", "error.camera_grey", "error.camera_dark")
 
 
 # --- what the screens draw -----------------------------------------------------------
@@ -734,7 +733,7 @@ class Session:
         fault = self._camera_fault()
         if fault is not None:
             resume = self._reset if self.state is State.WAITING else self._guide
-            self._fail(Problem(fault, {}, title_key=CAMERA_PROBLEMS[fault]), resume)
+            self._fail(Problem(fault, {}, title_key="error.wait_title"), resume)
 
     # -- events
 

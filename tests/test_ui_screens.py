@@ -667,6 +667,25 @@ def test_an_override_is_one_tap_in_a_modal_dimmed_dialog_in_the_screens_language
     assert station.say("review.overridden", reason=reasons("override", language)[0]) in words
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_lost_camera_asks_the_student_to_wait_and_tells_the_photographer_what_to_check(station, language):
+    """A trial's student was told "check the camera cable", with Cancel and Try again, on a
+    camera only the photographer can reach."""
+    station = station(language)
+    window = station.window
+    station.to_guiding()
+    station.session.handle(s.CameraStatus("lost"))
+    QApplication.processEvents()
+    assert window.error_title.text() == station.say("error.wait_title")
+    assert window.error_text.text() == station.say("error.camera_lost") and "cable" not in window.error_text.text()
+    assert not window.retry_button.isVisible() and not window.cancel_button.isVisible()
+    station.unlock()
+    assert window.camera_fix.isVisible() and window.camera_fix.text() == station.say("camera.lost_fix")
+    station.session.handle(s.CameraStatus("running"))
+    QApplication.processEvents()
+    assert station.view.state is State.GUIDING and not window.camera_fix.isVisible()
+
+
 def test_a_black_and_white_photo_offers_no_override_for_its_colour(station):
     """No reason makes a black-and-white file the spec's 24-bit colour: the photographer can
     waive the rules that measure the student, not that one."""

@@ -499,9 +499,10 @@ class KioskWindow(QWidget):
         self.camera_status.setText(self.camera_status.fontMetrics().elidedText(
             line, Qt.TextElideMode.ElideRight, self.width() // 3))
         self.camera_status.setToolTip(line)
-        self.camera_fix.setText(text("camera.small_fix", lang) if small else text(f"camera.{fault}_fix", lang) if fault
-                                else "")
-        self.camera_fix.setVisible(bool(small or fault))
+        lost = view.camera in ("lost", "reconnecting")
+        fix = "camera.small_fix" if small else f"camera.{fault}_fix" if fault else "camera.lost_fix" if lost else ""
+        self.camera_fix.setText(text(fix, lang) if fix else "")
+        self.camera_fix.setVisible(bool(fix))
         background = [r for r in view.results if r.rule == "background"]
         verdict = s.verdict_of(background[0]) if background else None
         self.backdrop_status.setText(
