@@ -308,12 +308,18 @@ def test_a_broken_data_folder_is_shown_not_a_frozen_kiosk(qtbot, kiosk_for, tmp_
     qtbot.waitUntil(state_is(kiosk, State.WAITING), timeout=WAIT_MS)
 
 
-def test_the_command_line_refuses_a_missing_camera_file(tmp_path):
+def test_the_command_line_refuses_a_camera_file_that_gives_no_frame(tmp_path):
+    """A missing file, an empty folder, a table that is no video: said at once. The last two
+    opened the window and waited for the camera to reconnect for ever."""
     from helpers import kiosk
 
-    done = kiosk("run", "--camera", str(tmp_path / "nothing-here.mp4"))
-    assert done.returncode == 2
-    assert "give a video file, an image file or a folder of images" in done.stderr
+    (tmp_path / "no-images").mkdir()
+    (tmp_path / "roster.csv").write_text("code,name\nA1,x\n")
+    for path, why in (("nothing-here.mp4", "no such file or folder"), ("no-images", "holds no images"),
+                      ("roster.csv", "is not a video OpenCV can play")):
+        done = kiosk("run", "--camera", str(tmp_path / path))
+        assert done.returncode == 2 and why in done.stderr, done.stderr
+        assert "give a video file, an image file or a folder of images" in done.stderr
 
 
 @pytest.mark.parametrize("command", [["run", "--camera", "CAMERA"], ["demo"]])

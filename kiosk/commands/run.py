@@ -27,8 +27,8 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
     from kiosk.camera import CameraError
     from kiosk.codec import CodecError
 
-    if args.camera and not Path(args.camera).exists():
-        print(f"--camera {args.camera}: no such file or folder; give a video file, an image file or a folder of images",
+    if args.camera and (problem := _file_camera_problem(args.camera)) is not None:
+        print(f"--camera {args.camera}: {problem}; give a video file, an image file or a folder of images",
               file=sys.stderr)
         return 2
     if (problem := _models_problem(settings)) is not None:
@@ -52,6 +52,26 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
     except (app.QtProblem, app.StartProblem) as error:
         print(error, file=sys.stderr)
         return 1
+
+
+def _file_camera_problem(path: str) -> str | None:
+    """Why PATH gives no frame (an empty folder, a file that is no video), said before any
+    window opens: the kiosk would otherwise wait for it to reconnect for ever."""
+    from kiosk.camera import CameraError
+    from kiosk.camera.file import FileCamera
+    from kiosk.clock import FakeClock
+
+    if not Path(path).exists():
+        return "no such file or folder"
+    probe = FileCamera(path, 30, FakeClock(), loop=False)
+    try:
+        probe.open()
+        probe.read()
+    except CameraError as error:
+        return str(error)
+    finally:
+        probe.close()
+    return None
 
 
 def _models_problem(settings) -> str | None:
