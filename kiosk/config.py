@@ -185,7 +185,9 @@ def _read(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; give an existing file with --config") from None
+        named = " (named by KIOSK_CONFIG)" if os.environ.get("KIOSK_CONFIG") == str(path) else ""
+        raise ConfigError(f"{path}{named}: config file not found; give an existing file with --config or "
+                          "KIOSK_CONFIG, or unset KIOSK_CONFIG for the station's own file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the config file ({error})") from None
     except tomllib.TOMLDecodeError as error:

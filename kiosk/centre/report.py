@@ -107,8 +107,12 @@ def report_png(report: DayReport, path: Path) -> None:
         figure = Figure(figsize=(12, 7.5), dpi=120, layout="constrained")
         FigureCanvasAgg(figure)
         panels = figure.subplot_mosaic([["hour", "hour", "photos"], ["issues", "rule", "operator"]])
-        figure.suptitle(f"Day report {report.day}: {report.photos} photos, {len(report.stations)} stations, "
-                        f"{len(report.open_conflicts)} open and {len(report.resolved_conflicts)} resolved conflicts",
+        def count(n: int, noun: str) -> str:
+            return f"{n} {noun}" + ("" if n == 1 else "s")
+
+        figure.suptitle(f"Day report {report.day}: {count(report.photos, 'photo')}, "
+                        f"{count(len(report.stations), 'station')}, {len(report.open_conflicts)} open and "
+                        f"{len(report.resolved_conflicts)} resolved conflicts",
                         fontsize=12)
         used = [h for c in report.hours.values() for h in c]
         hours = list(range(min(used, default=8), max(used, default=17) + 1))

@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        # Ctrl-C: each store write is one transaction, and an export or upload cut short is
+        # finished by the next run.
+        print("interrupted: what was left unfinished was not saved; run the command again to finish it",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:
         # `kiosk list | head` closed the pipe: not an error worth a traceback.
