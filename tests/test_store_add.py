@@ -108,6 +108,16 @@ def test_a_black_and_white_photo_cannot_be_overridden_and_a_photo_without_a_face
         assert store.history("A0006") == []
 
 
+def test_the_same_file_is_not_stored_for_a_second_student(settings, roster, photos):
+    """A trial stored one picture for three students without a word; with the identity
+    pre-check off nothing else would notice the mix-up."""
+    assert kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0007").returncode == 0
+    again = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0008", "--override", "same person")
+    assert again.returncode == 1 and "already stored as the photo of A0007" in again.stderr, again.stderr
+    with Store.from_settings(settings) as store:
+        assert store.history("A0008") == []
+
+
 def test_a_second_photo_for_a_code_needs_an_explicit_retake(settings, roster, photos):
     assert kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003").returncode == 0
     again = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003")
@@ -163,14 +173,18 @@ def test_a_damaged_model_file_is_never_used_to_judge(settings, data_dir, models,
         assert store.history("A0001") == []
 
 
-def test_a_killed_burst_of_adds_loses_nothing_and_doubles_nothing(settings, roster, photos):
+def test_a_killed_burst_of_adds_loses_nothing_and_doubles_nothing(settings, roster, photos, tmp_path):
     """The operator adds a folder of photos in a shell loop; the machine dies part-way;
     after the restart the operator runs the same loop again."""
     codes = [f"A{i:04d}" for i in range(5, 13)]
-    loop = " ; ".join(f'"$1" -m kiosk add --confirmed "$2" --code {c}' for c in codes)
+    image = cv2.imread(str(photos / PASSING))
+    for i, code in enumerate(codes):  # each student's own file (the same file twice is refused)
+        image[0, 0] = i
+        cv2.imwrite(str(tmp_path / f"{code}.png"), image)
+    loop = " ; ".join(f'"$1" -m kiosk add --confirmed "$2/{c}.png" --code {c}' for c in codes)
     reported: list[str] = []
     for kill_after in (2, None):
-        burst = subprocess.Popen(["sh", "-c", loop, "sh", sys.executable, str(photos / PASSING)],
+        burst = subprocess.Popen(["sh", "-c", loop, "sh", sys.executable, str(tmp_path)],
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                  start_new_session=True, env=os.environ.copy())
         for line in burst.stdout:

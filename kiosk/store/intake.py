@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.imagefile import ImageFileError, decode_image
+from kiosk.store.files import sha256_bytes
 from kiosk.store.store import (
     AlreadyAccepted,
     Capture,
@@ -209,6 +210,16 @@ def add_photo(
         image = decode_image(raw)
     except ImageFileError as error:
         raise StoreError(f"{image_path}: {error}") from None
+    try:
+        image_format(raw)
+        master = raw  # keep the original file exactly as it came
+    except StoreError:
+        master = cv2.imencode(".png", image)[1].tobytes()
+    # The same file for two students: a mix-up no check sees (the identity pre-check is optional).
+    if others := [c for c in store.accepted_with_master(sha256_bytes(master)) if c.code != code]:
+        raise StoreError(f"{image_path} is already stored as the photo of {others[0].code} (taken "
+                         f"{others[0].taken_at[:16].replace('T', ' ')}): one photo is one student's; nothing was "
+                         f"saved, give {code}'s own photo")
     analyser = Analyser(settings, mode="image")
     try:
         report = analyser.analyse(image)
@@ -230,11 +241,6 @@ def add_photo(
                 check.close()
     finally:
         analyser.close()
-    try:
-        image_format(raw)
-        master = raw  # keep the original file exactly as it came
-    except StoreError:
-        master = cv2.imencode(".png", image)[1].tobytes()
     overrides = [Override(r.id, override, operator) for r in report.failures] if override else []
     return store.save_capture(
         code,

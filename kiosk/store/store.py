@@ -642,6 +642,11 @@ class Store:
     def capture(self, capture_id: str) -> Capture:
         return self._captures("c.id = ?", [capture_id])[0]
 
+    def accepted_with_master(self, sha256: str) -> list[Capture]:
+        """The accepted captures whose original file (master) has this SHA-256 (hex)."""
+        return self._captures("c.status = 'accepted' AND c.id IN (SELECT capture_id FROM images "
+                              "WHERE kind = 'master' AND sha256 = ?)", [sha256])
+
     def history(self, code: str) -> list[Capture]:
         """Every photo ever stored for `code`, oldest first."""
         return self._captures("c.code = ?", [code.strip()])
