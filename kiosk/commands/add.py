@@ -34,7 +34,8 @@ def run_add(args: argparse.Namespace, settings) -> int:
 
     if not args.confirmed:
         # The review screen accepts no photo before these are ticked; nor does this command.
-        items = "; ".join(text(f"review.confirm_{item}", settings.station.language) for item in APPEARANCE)
+        items = "; ".join(f"{text(f'review.confirm_{item}', 'zh')} / {text(f'review.confirm_{item}', 'en')}"
+                          for item in APPEARANCE)
         return error(f"nothing was saved: look at the photo for what no check can tell ({items}), "
                      "then add --confirmed")
     try:

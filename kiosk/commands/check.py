@@ -99,7 +99,7 @@ def report_text(path: Path, report, entry: dict, settings) -> str:
     for r in results:
         value = "-" if r.value is None or r.verdict is Verdict.UNKNOWN else f"{r.value:g}"  # it could not measure
         lines.append(f"  {r.verdict.value:11} {r.id:15} {value:>9}  ({r.threshold})"
-                     + (f"  {r.message_en} / {r.message_zh}" if r.message_en else ""))
+                     + (f"  {r.message_zh} / {r.message_en}" if r.message_en else ""))
         if r.verdict is Verdict.FAIL:
             lines.append(f"  {'':11} {'':15} {'':>9}  measured: {measured(r, settings.checks.get(r.id), 'en')}")
     if "deliverable" in entry:
