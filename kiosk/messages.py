@@ -25,8 +25,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # waiting / scanning
     "waiting.title": ("请出示图像采集码", "Please show your capture code"),
     "waiting.hint": (
-        "请在学信网 App 中打开“图像采集码”，对准摄像头；也可以用扫码枪扫码。",
-        "Open the capture code in the CHSI app and hold it up to the camera, "
+        "请在学信网 App 中打开“图像采集码”，举到画面中的蓝框里；也可以用扫码枪扫码。",
+        "Open the capture code in the CHSI app and hold it up in the blue square on the picture, "
         "or scan it with the handheld scanner.",
     ),
     "waiting.unreadable": (

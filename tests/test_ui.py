@@ -435,7 +435,7 @@ def test_a_code_seen_but_not_read_gets_a_hint_and_a_readable_one_goes_straight_o
     show_camera(folder, dim)
     kiosk = kiosk_for(folder)
     window = kiosk.window
-    waiting_hint = "请在学信网 App 中打开“图像采集码”，对准摄像头；也可以用扫码枪扫码。"
+    waiting_hint = "请在学信网 App 中打开“图像采集码”，举到画面中的蓝框里；也可以用扫码枪扫码。"
     unreadable_hint = "看到了采集码，但读不出来：请调高手机亮度，拿稳并靠近一点，或使用扫码枪。"
     qtbot.waitUntil(lambda: window.preview.shown_hint == waiting_hint, timeout=WAIT_MS)
 
