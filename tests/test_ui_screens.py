@@ -71,6 +71,14 @@ def judged(models):
     scenes["grey"] = cv2.cvtColor(cv2.cvtColor(scenes["pass"], cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     with Analyser(load_settings(), mode="image") as analyser:
         out = {name: (frame, analyser.analyse(frame)) for name, frame in scenes.items()}
+        analyser.analyse(scenes["pass"])
+        face, width = analyser.last_context.face, analyser.last_context.face_width
+        masked = scenes["pass"].copy()  # a white mask from the nose's bridge to the chin
+        (bx, by), (cx, cy) = face[168, :2], face[152, :2]
+        corners = [(bx - 0.5 * width, by + 0.08 * width), (bx + 0.5 * width, by + 0.08 * width),
+                   (cx + 0.38 * width, cy - 0.05 * width), (cx - 0.38 * width, cy - 0.05 * width)]
+        cv2.fillPoly(masked, [np.array(corners, np.int32)], (250, 250, 250))
+        out["masked"] = (masked, analyser.analyse(masked))
     assert out["pass"][1].accepted and not out["fail"][1].accepted and out["empty"][1].crop_box is None
     assert any("closer" in r.message_en for r in out["far"][1].failures)
     assert out["aside"][1].accepted  # off the middle, but the whole photo can be cut there
@@ -426,16 +434,18 @@ def test_instructions_with_a_direction_carry_a_pictogram_readable_from_1_5_m(sta
 
 
 def wrapped(line) -> list[str]:
-    """The rows a line's words are drawn in, as Qt breaks them in its box."""
+    """The rows a line's words are drawn in, as Qt breaks them in its box (after its own row
+    break, if it has one)."""
     from PySide6.QtGui import QTextLayout
 
-    layout = QTextLayout(line.text, line.font)
-    layout.beginLayout()
     rows = []
-    while (row := layout.createLine()).isValid():
-        row.setLineWidth(line.rect.width())
-        rows.append(line.text[row.textStart():row.textStart() + row.textLength()].strip())
-    layout.endLayout()
+    for part in line.rows().split("\n"):
+        layout = QTextLayout(part, line.font)
+        layout.beginLayout()
+        while (row := layout.createLine()).isValid():
+            row.setLineWidth(line.rect.width())
+            rows.append(part[row.textStart():row.textStart() + row.textLength()].strip())
+        layout.endLayout()
     return rows
 
 
@@ -462,6 +472,19 @@ def test_a_two_row_instruction_breaks_after_its_colon(station):
     station.show("fail", 1.0)
     lean = next(item for item in preview.items if item.kind == "line" and item.text.startswith("Your head leans"))
     assert wrapped(lean) == ["Your head leans to your right:", "straighten it to the left"]
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, UPRIGHT], ids=["1920x1080", "1080x1920"])
+def test_a_two_row_instruction_breaks_after_its_comma_even_when_the_rest_is_longer(station, size):
+    """"请摘下口罩，手和 / 头发不要挡住口鼻" read "手和" apart from "头发": Qt fills the first row
+    past the comma when the part after it is the longer. A masked face is told that alone."""
+    station = station("zh", size)
+    preview = station.window.preview
+    station.to_guiding()
+    station.show("masked", 1.0)
+    lines = [item for item in preview.items if item.kind == "line"]
+    assert [line.text for line in lines] == ["请摘下口罩，手和头发不要挡住口鼻"]
+    assert wrapped(lines[0]) == ["请摘下口罩，", "手和头发不要挡住口鼻"]
 
 
 def test_a_face_lost_for_a_moment_changes_nothing_and_two_lines_never_repeat(station):

@@ -32,11 +32,13 @@ CENTRE_WRAP = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
 CLAUSE_END = re.compile(r"[，：；]|[,:;] ")
 
 
-def _balanced(font: QFont, words: str, width: float) -> tuple[float, float]:
+def _balanced(font: QFont, words: str, width: float) -> tuple[float, float, int]:
     """(width, height) in px of the box `words` are drawn in, at most `width` wide and as few
-    rows as that allows. Two rows break after a comma or colon where one lets them ("sit / up",
-    "手和 / 头发" read as other words); else the box is the narrowest that keeps the rows, so
-    they come out even and no row is one word left over."""
+    rows as that allows, and where the first row must end (a count of characters; 0: where
+    Qt's wrapping puts it). Two rows break after a comma or colon where both parts fit
+    ("sit / up", "手和 / 头发" read as other words), even where the second part is the longer
+    and Qt's wrapping would fill the first row past it; else the box is the narrowest that
+    keeps the rows, so they come out even and no row is one word left over."""
     metrics = QFontMetricsF(font)
     height = metrics.boundingRect(QRectF(0, 0, width, 1e5), WRAP, words).height()
     if round(height / metrics.lineSpacing()) == 2:
@@ -44,8 +46,8 @@ def _balanced(font: QFont, words: str, width: float) -> tuple[float, float]:
         clauses = [(max(metrics.horizontalAdvance(words[:cut].rstrip()), metrics.horizontalAdvance(words[cut:])) + 1,
                     cut) for cut in cuts]
         for box, cut in sorted(clauses):
-            if box <= width and _first_row(font, words, box) == cut:
-                return box, height
+            if box <= width:
+                return box, height, 0 if _first_row(font, words, box) == cut else cut
     narrow, wide = 0.0, width
     while wide - narrow > 1.0:
         middle = (narrow + wide) / 2
@@ -54,7 +56,7 @@ def _balanced(font: QFont, words: str, width: float) -> tuple[float, float]:
             narrow = middle
         else:
             wide = middle
-    return wide, height
+    return wide, height, 0
 
 
 def _first_row(font: QFont, words: str, width: float) -> int:
@@ -84,6 +86,11 @@ class Item:
     flags: int = 0
     fill: QColor | None = None  # a chip's colour
     picture: str = ""  # a pictogram's kind
+    cut: int = 0  # a line's first row ends after this many characters (0: where Qt wraps it)
+
+    def rows(self) -> str:
+        """The text as drawn: with a row break at `cut`."""
+        return self.text[:self.cut].rstrip() + "\n" + self.text[self.cut:] if self.cut else self.text
 
 
 class Preview(QWidget):
@@ -251,16 +258,16 @@ class Preview(QWidget):
         size, side = self.big, self.big * 2.0
         while True:
             blocks = self._blocks(lines, area, size, side)
-            if sum(b[-1] for b in blocks) + self.pad * len(blocks) <= area.height() or side <= self.big * 1.2:
+            if sum(b[3] for b in blocks) + self.pad * len(blocks) <= area.height() or side <= self.big * 1.2:
                 break
             if size > self.big * 0.6:
                 size *= 0.95
             else:
                 side *= 0.95
         top = area.top()
-        for (words, colour, picture), (font, text_rect, picture_side, block) in zip(lines, blocks, strict=True):
+        for (words, colour, picture), (font, text_rect, picture_side, block, cut) in zip(lines, blocks, strict=True):
             self.items.append(Item("line", text_rect.translated(0, top + (block - text_rect.height()) / 2), words,
-                                   colour, font, WRAP))
+                                   colour, font, WRAP, cut=cut))
             if picture:
                 self.items.append(Item("pictogram", QRectF(area.left(), top + (block - picture_side) / 2,
                                                            picture_side, picture_side), colour=colour,
@@ -279,18 +286,19 @@ class Preview(QWidget):
                 self.items.append(Item("ring", box))
 
     def _blocks(self, lines, area: QRectF, size: float,
-                picture_side: float) -> list[tuple[QFont, QRectF, float, float]]:
+                picture_side: float) -> list[tuple[QFont, QRectF, float, float, int]]:
         """For each line at font `size` (px) and pictograms `picture_side` px square: (font,
-        its text's rect at top 0, pictogram side, height of the line's block)."""
+        its text's rect at top 0, pictogram side, height of the line's block, its row break
+        as _balanced gives it)."""
         font = style.font(size, bold=True)
         blocks = []
         for words, _, picture in lines:
             left, width = area.left(), area.width()
             if picture:
                 left, width = left + picture_side + self.pad, width - picture_side - self.pad
-            width, height = _balanced(font, words, width)
+            width, height, cut = _balanced(font, words, width)
             blocks.append((font, QRectF(left, 0, width, height), picture_side,
-                           max(height, picture_side if picture else 0)))
+                           max(height, picture_side if picture else 0), cut))
         return blocks
 
     def _compose_chips(self, view, area: QRectF) -> float:
@@ -414,4 +422,4 @@ class Preview(QWidget):
                 painter.drawRoundedRect(item.rect, item.rect.height() / 2, item.rect.height() / 2)
             painter.setFont(item.font)
             painter.setPen(item.colour)
-            painter.drawText(item.rect, item.flags, item.text)
+            painter.drawText(item.rect, item.flags, item.rows())
