@@ -221,6 +221,10 @@ def test_a_retake_replaces_an_uploaded_photo_and_the_report_counts_it(tmp_path):
     report = centre("report", "--to", str(out), "--png", str(tmp_path / "day.png"))
     assert report.stdout.splitlines()[3].split() == ["HK-01", "2", "2", "1", "0"]
     assert (tmp_path / "day.png").read_bytes().startswith(b"\x89PNG")
+    (tmp_path / "taken.png").mkdir()  # a chart that cannot be written: the table still, and why
+    unwritten = centre("report", "--to", str(out), "--png", str(tmp_path / "taken.png"))
+    assert unwritten.returncode == 1 and "cannot write the chart" in unwritten.stderr and "Traceback" not in \
+        unwritten.stderr and unwritten.stdout.splitlines()[3].split() == ["HK-01", "2", "2", "1", "0"]
 
 
 def test_a_photo_voided_after_its_export_is_left_out_of_the_upload_or_named_for_withdrawal(tmp_path):

@@ -81,3 +81,11 @@ def test_crop_given_a_file_instead_of_a_folder_says_so_in_one_line(settings, pho
     err = capsys.readouterr().err
     assert code == 2 and "cannot make the folder" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_deliverable_that_cannot_be_written_is_said_beside_the_verdict(settings, photos, tmp_path, capsys):
+    """A read-only or full folder gave a traceback part-way; a folder in the file's place stands in for it."""
+    (tmp_path / "london_synthetic__blue_005.jpg").mkdir()
+    code = run(settings, "check", "--json", "--crop", str(tmp_path), str(photos / "london_synthetic__blue_005.jpg"))
+    [entry] = json.loads(capsys.readouterr().out)
+    assert code == 0 and entry["accepted"] and "cannot write" in entry["deliverable_error"]

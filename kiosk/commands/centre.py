@@ -131,7 +131,11 @@ def run_report(args: argparse.Namespace, settings) -> int:
     png = args.png or out / f"report-{the_day}.png"
     if not png.parent.is_dir():
         return error(f"the folder {png.parent} does not exist: create it or give another --png FILE")
-    report_png(report, png)
     print(report_table(report))
+    try:
+        report_png(report, png)
+    except OSError as e:
+        return error(f"cannot write the chart {png} ({e.strerror}): give a writable --png FILE; the table above "
+                     "holds the same figures")
     print(f"\nchart: {png}")
     return 0

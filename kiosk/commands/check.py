@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def check_command(args, settings) -> int:
                   f"({'a file of that name is there' if isinstance(error, FileExistsError) else error.strerror}): "
                   "give a folder after --crop, before the photos; nothing was judged", file=sys.stderr)
             return 2
+        if not os.access(args.crop, os.W_OK | os.X_OK):
+            print(f"--crop {args.crop}: the folder cannot be written (read-only, or not yours): give another "
+                  "folder; nothing was judged", file=sys.stderr)
+            return 2
     everything_accepted, out = True, []
     with Analyser(settings, mode="image") as analyser:
         for path in args.images:
@@ -63,6 +68,8 @@ def check_command(args, settings) -> int:
                     entry["deliverable"] = str(target)
                 except ValueError as error:
                     entry["deliverable_error"] = str(error)
+                except OSError as error:  # the disk filled or went away part-way
+                    entry["deliverable_error"] = f"cannot write {target}: {error.strerror}"
             out.append(entry)
             if not args.json:
                 print(report_text(path, report, entry, settings))
