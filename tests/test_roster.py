@@ -281,6 +281,7 @@ def test_bad_id_numbers_are_refused_by_line_with_the_cause_and_good_rows_kept(tm
         "G0005,5,周五,2.02301E+11\n"  # line 6: a passport number would never look like this
         "G0006,2.02301E+11,吴六,\n"  # line 7: the student number went the same way
         "G0007,7,郑七,440524188001010014\n"
+        "G0008,8,王八,3101092001011512036\n"  # line 9: one digit too many (it passed as a passport number)
     )), today=TODAY)
     assert [(e.code, e.id_number) for e in found.entries] == [
         ("G0001", "11010519491231002X"), ("G0007", "440524188001010014")]
@@ -290,6 +291,7 @@ def test_bad_id_numbers_are_refused_by_line_with_the_cause_and_good_rows_kept(tm
         "line 5: ID number's check digit does not match: probably a mistyped digit; compare with the ID card",
         f"line 6: ID number is in Excel's scientific notation (the form of 3.10101E+17): {EXCEL}",
         f"line 7: student number is in Excel's scientific notation (the form of 2.02301E+11): {EXCEL}",
+        "line 9: resident ID number has 19 characters, not 18",
     ]
 
 

@@ -41,10 +41,11 @@ FIELDS = {
 }
 REQUIRED = ("capture_code", "student_number", "name")
 ACCEPTED_HEADERS = "; ".join(f"{what}: {', '.join(names)}" for what, names in FIELDS.values())
-# Passports, 台胞证 and other documents vary; 15-18 digits (the last may be X) is taken for a
-# resident ID number, and those have 18 characters.
+# Passports, 台胞证 and other documents vary and carry letters or fewer digits; 15-20 digits
+# (the last may be X) is taken for a resident ID number, and those have 18 characters (a
+# 19-digit one passed as another document).
 ID_NUMBER = re.compile(r"[0-9A-Za-z]{5,20}")
-RESIDENT_ID = re.compile(r"\d{14,17}[\dXx]")
+RESIDENT_ID = re.compile(r"\d{14,19}[\dXx]")
 ZIP_MAGIC = b"PK\x03\x04"  # .xlsx is a zip
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
