@@ -240,16 +240,19 @@ def test_a_photo_voided_after_its_export_is_left_out_of_the_upload_or_named_for_
     assert void.returncode == 0 and "leaves it out of the upload" in void.stdout, void.stdout + void.stderr
     run = centre("collect", str(shared), "--to", str(out))
     assert run.returncode == 0, run.stderr
-    assert f"C0002: HK-01 voided its photo ({TODAY} 09:05) after exporting it; left out of the upload" in run.stdout
+    assert f"C0002: HK-01 voided its photo taken {TODAY} 09:05 after exporting it; left out of the upload" in run.stdout
     first = f"upload-{TODAY:%Y%m%d}-001"
     assert uploads(out)[first] == {"C0001.jpg": photos["C0001"], "C0003.jpg": photos["C0003"]}
     # Already uploaded: the photographer is told where to withdraw it, once.
     assert hk1.kiosk("void", "C0003", "--reason", "wrong student").returncode == 0
     run = centre("collect", str(shared), "--to", str(out))
-    assert f"C0003: HK-01 voided its photo ({TODAY} 09:10) after exporting it; it is in upload {first}: " \
+    assert f"C0003: HK-01 voided its photo taken {TODAY} 09:10 after exporting it; it is in upload {first}: " \
            "withdraw it there" in run.stdout, run.stdout
+    # A timer's run must not lose it: every collection says it, and withdraw.csv lists it.
     again = centre("collect", str(shared), "--to", str(out))
-    assert "C0003" not in again.stdout and "C0002" not in again.stdout
+    assert "C0002" not in again.stdout and "1 photo in earlier uploads no longer count" in again.stdout
+    with open(out / "withdraw.csv", encoding="utf-8-sig", newline="") as f:
+        assert [(r["code"], r["upload"], r["why"]) for r in csv.DictReader(f)] == [("C0003", first, "voided")]
     with CentreState(out) as state:
         assert {p.code: p.status for p in state.photos()} == {"C0001": "uploaded", "C0002": "voided",
                                                               "C0003": "voided"}

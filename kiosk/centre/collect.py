@@ -64,6 +64,7 @@ class CollectResult:
     later: tuple[str, ...]  # batches of a day after the upload's day: they wait for their own
     notes: tuple[str, ...]  # retakes replacing an uploaded photo
     conflicts: dict[str, list[Photo]]  # every open conflict, new or old
+    withdraw: int  # photos in an upload that no longer count, listed in OUT/withdraw.csv
     upload: Upload | None  # None: no photo was waiting
     recovered: Upload | None  # an upload an interrupted run left unfinished, now finished
 
@@ -96,6 +97,7 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
             upload = _new_upload(state, day, operator)
         built = _build(state, shared, out, upload, file_pattern, operator) if upload else None
         state.write_conflicts()
+        state.write_withdrawals()
         if state.db.execute("SELECT count(*) FROM resolutions").fetchone()[0]:
             try:
                 state.publish(shared)
@@ -104,7 +106,8 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
                              "whose copies were voided keep exporting them until a collection can write there")
         return CollectResult(
             collected=tuple((b.folder.name, len(b.rows)) for b in batches), left_out=tuple(left_out),
-            later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(), upload=built,
+            later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(), withdraw=len(state.to_withdraw()),
+            upload=built,
             recovered=recovered[-1] if recovered else None)
 
 

@@ -31,6 +31,10 @@ from kiosk.store.schema import StoreError
 DB_NAME = "centre.sqlite3"
 CONFLICTS = "conflicts.csv"
 CONFLICT_COLUMNS = ("code", "station", "taken_at", "operator", "batch", "sha256", "state")
+# Photos already uploaded that no longer count (voided at their station or by a resolution,
+# replaced by a retake): each must be withdrawn at CHSI by hand. Rewritten at every collect.
+WITHDRAW = "withdraw.csv"
+WITHDRAW_COLUMNS = ("code", "station", "taken_at", "upload", "sha256", "why")
 
 SCHEMA = """
 CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -242,7 +246,7 @@ class CentreState:
             self._set(p, "voided", operator, withdrawn_by=p.station)
             where = f"it is in upload {p.upload}: withdraw it there" if p.status == "uploaded" else \
                 "left out of the upload"
-            messages.append(f"{code}: {p.station} voided its photo ({p.when()}) after exporting it; {where}")
+            messages.append(f"{code}: {p.station} voided its photo taken {p.when()} after exporting it; {where}")
             live = self.photos(f"p.code = ? AND p.status IN {LIVE}", [code])
             if len({q.store_id for q in live}) == 1:
                 for q in live:
@@ -296,6 +300,21 @@ class CentreState:
         out = io.StringIO(newline="")
         write_rows(out, CONFLICT_COLUMNS, rows)
         path = self.folder / CONFLICTS
+        write_durably(path, out.getvalue().encode("utf-8-sig"))
+        return path
+
+    def to_withdraw(self) -> list[Photo]:
+        """Photos in an upload that no longer count (status voided or replaced), oldest first."""
+        return self.photos("p.upload_id IS NOT NULL AND p.status IN ('voided', 'replaced')")
+
+    def write_withdrawals(self) -> Path:
+        """Rewrite FOLDER/withdraw.csv (WITHDRAW): one row per photo of to_withdraw(), with its
+        upload, for the photographer to withdraw at CHSI (UTF-8 with BOM, cells through csvsafe)."""
+        rows = [{"code": p.code, "station": p.station, "taken_at": p.taken_at, "upload": p.upload, "sha256": p.sha256,
+                 "why": "replaced by a retake" if p.status == "replaced" else "voided"} for p in self.to_withdraw()]
+        out = io.StringIO(newline="")
+        write_rows(out, WITHDRAW_COLUMNS, rows)
+        path = self.folder / WITHDRAW
         write_durably(path, out.getvalue().encode("utf-8-sig"))
         return path
 

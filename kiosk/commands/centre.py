@@ -88,6 +88,9 @@ def run_collect(args: argparse.Namespace, settings) -> int:
               f"`kiosk centre resolve {code} --keep STATION`")
     if result.conflicts:
         print(f"{count(len(result.conflicts), 'open conflict')} listed in {out / 'conflicts.csv'}")
+    if result.withdraw:  # said at every run: a timer's run must not lose it
+        print(f"{count(result.withdraw, 'photo')} in earlier uploads no longer count (voided or retaken): withdraw "
+              f"them at CHSI, as listed in {out / 'withdraw.csv'}")
     if result.upload:
         u = result.upload
         print(f"upload {u.name}: {count(u.count, 'photo')} in {u.folder} and {u.name}.zip")
