@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -256,6 +257,28 @@ def test_a_photo_voided_after_its_export_is_left_out_of_the_upload_or_named_for_
     with CentreState(out) as state:
         assert {p.code: p.status for p in state.photos()} == {"C0001": "uploaded", "C0002": "voided",
                                                               "C0003": "voided"}
+
+
+def test_a_batch_exported_elsewhere_is_named_until_it_arrives(tmp_path):
+    """A trial exported one night's batch to a drive (`--to`) and the next into the share: the
+    centre collected the two it saw and never said that one was missing."""
+    shared, out, drive = tmp_path / "share", tmp_path / "centre", tmp_path / "drive"
+    shared.mkdir()
+    drive.mkdir()
+    hk1 = station(tmp_path, "HK-01", shared)
+    hk1.take(["C0001"], 9, seed=0)
+    hk1.kiosk("export")
+    hk1.take(["C0002"], 10, seed=10)
+    hk1.kiosk("export", "--to", str(drive))
+    hk1.take(["C0003"], 11, seed=20)
+    hk1.kiosk("export")
+    second = f"HK-01-{TODAY:%Y%m%d}-002"
+    for _ in range(2):  # said at every run while it is missing
+        run = centre("collect", str(shared), "--to", str(out))
+        assert f"batch {second} has not arrived in {shared}" in run.stdout, run.stdout
+    shutil.copytree(drive / second, shared / second)
+    run = centre("collect", str(shared), "--to", str(out))
+    assert f"collected {second}: 1 photo" in run.stdout and "has not arrived" not in run.stdout
 
 
 def test_foreign_and_damaged_batches_are_named_and_the_rest_go_on(tmp_path):

@@ -95,6 +95,7 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
                 notes += _record(state, batch, operator)
             notes += _withdrawals(state, shared, operator)
             upload = _new_upload(state, day, operator)
+        notes += _missing_batches(state, shared)
         built = _build(state, shared, out, upload, file_pattern, operator) if upload else None
         state.write_conflicts()
         state.write_withdrawals()
@@ -249,6 +250,26 @@ def _record(state: CentreState, batch: StationBatch, operator: str) -> list[str]
     notes = []
     for code in sorted({r["code"] for r in batch.rows}):
         notes += state.settle(code, operator)
+    return notes
+
+
+def _missing_batches(state: CentreState, shared: Path) -> list[str]:
+    """A station's batches of a day are numbered 001, 002...: one missing below the highest
+    collected was exported somewhere else (`kiosk export --to` a drive) or is on its way. Said
+    at every run until it is collected; its photos are marked exported at the station."""
+    notes = []
+    seqs: dict[tuple[str, str, str], set[int]] = {}
+    for r in state.db.query("SELECT name, store_id, station FROM batches"):
+        if match := BATCH_NAME.fullmatch(r["name"]):
+            seqs.setdefault((r["store_id"], match["station"], match["day"]), set()).add(int(match["seq"]))
+    for (_, station, day), have in sorted(seqs.items(), key=lambda kv: kv[0][1:]):
+        for seq in sorted(set(range(1, max(have))) - have):
+            name = f"{station}-{day}-{seq:03d}"
+            if (shared / name).exists():
+                continue  # it is here and was left out: the left-out message says why
+            notes.append(f"batch {name} has not arrived in {shared}: its photos count as exported at {station}; "
+                         f"copy the batch folder here, or rebuild it there into this folder (`kiosk export --batch "
+                         f"{name} --again --to {shared}`)")
     return notes
 
 
