@@ -281,6 +281,21 @@ def test_a_batch_exported_elsewhere_is_named_until_it_arrives(tmp_path):
     assert f"collected {second}: 1 photo" in run.stdout and "has not arrived" not in run.stdout
 
 
+def test_a_second_centre_folder_never_uploads_the_same_photos_again(tmp_path):
+    """A trial collected with --to, then without it: the default centre folder, a state of its
+    own, built a second upload of photos already uploaded."""
+    shared, out, other = tmp_path / "share", tmp_path / "centre", tmp_path / "elsewhere"
+    shared.mkdir()
+    hk1 = station(tmp_path, "HK-01", shared)
+    hk1.take(["C0001"], 9, seed=0)
+    hk1.kiosk("export")
+    assert centre("collect", str(shared), "--to", str(out)).returncode == 0
+    second = centre("collect", str(shared), "--to", str(other))
+    assert second.returncode != 0 and f"is collected into {out}" in second.stderr, second.stderr
+    assert uploads(other) == {} and "Traceback" not in second.stderr
+    assert centre("collect", str(shared), "--to", str(out)).returncode == 0  # the centre's own folder goes on
+
+
 def test_foreign_and_damaged_batches_are_named_and_the_rest_go_on(tmp_path):
     shared, out = tmp_path / "share", tmp_path / "centre"
     shared.mkdir()

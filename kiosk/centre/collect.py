@@ -86,6 +86,11 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
     with CentreState(out, clock) as state:
         if day > state.today():
             raise CentreError(f"{day} is in the future: collect for a day up to today ({state.today()})")
+        try:
+            state.claim_share(shared)
+        except OSError as e:
+            raise CentreError(f"the shared folder {shared} cannot be written ({e.strerror}): the centre marks it as "
+                              "its own there; check the share's mount and permissions") from e
         recovered = [_build(state, shared, out, u, file_pattern, operator) for u in _unfinished(state)]
         batches, left_out, later = _scan(state, shared, day)
         notes = []

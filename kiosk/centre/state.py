@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +30,8 @@ from kiosk.store.files import network_share, write_durably
 from kiosk.store.schema import StoreError
 
 DB_NAME = "centre.sqlite3"
+# In the shared folder: which centre state collects it (kiosk.centre.state.claim_share).
+COLLECTED_BY = "centre-collected-by.json"
 CONFLICTS = "conflicts.csv"
 CONFLICT_COLUMNS = ("code", "station", "taken_at", "operator", "batch", "sha256", "state")
 # Photos already uploaded that no longer count (voided at their station or by a resolution,
@@ -204,6 +207,30 @@ class CentreState:
 
     def remember_share(self, shared: Path) -> None:
         self.db["info"].upsert({"key": "share", "value": str(shared.resolve())}, pk="key")
+
+    def claim_share(self, shared: Path) -> None:
+        """Mark `shared` as collected by this state (SHARED/COLLECTED_BY: this state's folder
+        and id), so that a second state never uploads its photos again. A CentreError when
+        another state has claimed it; OSError when the share cannot be written."""
+        row = self.db.execute("SELECT value FROM info WHERE key = 'state_id'").fetchone()
+        if row is None:
+            with self.write():
+                self.db["info"].insert({"key": "state_id", "value": uuid.uuid4().hex})
+            row = self.db.execute("SELECT value FROM info WHERE key = 'state_id'").fetchone()
+        mine, marker = row[0], shared / COLLECTED_BY
+        try:
+            claim = json.loads(marker.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            claim = None
+        except (OSError, ValueError) as e:
+            raise CentreError(f"{marker} cannot be read ({e}): it says which centre folder collects this share; "
+                              "remove it only if no other centre folder has collected from here") from e
+        if claim is not None and claim.get("state_id") != mine:
+            raise CentreError(f"{shared} is collected into {claim.get('folder')}, not {self.folder}: give --to "
+                              f"{claim.get('folder')} (or set [centre] folder to it); a second centre folder would "
+                              "upload every photo again")
+        if claim is None:
+            write_durably(marker, json.dumps({"state_id": mine, "folder": str(self.folder.resolve())}).encode())
 
     # ---- photos -----------------------------------------------------------------------------
     def photos(self, where: str = "1", params: list[Any] | tuple = ()) -> list[Photo]:
