@@ -235,6 +235,21 @@ def test_read_only_target_is_refused_clearly(settings, tmp_path):
 
 
 @needs_mount
+def test_the_mount_point_of_a_share_that_is_not_mounted_is_refused(settings, tmp_path):
+    """A trial exported into the empty folder an unmounted share leaves: the batch stayed on
+    the station's own disk, marked exported. Here the share is a tmpfs that goes when its
+    namespace does, leaving its mount point empty."""
+    populate(settings, ["C0001"])
+    share = tmp_path / "share"
+    assert export_onto_tmpfs(share, "size=4m").returncode == 0
+    populate(settings, ["C0002"], seed=10)
+    run = kiosk("export", "--to", str(share))
+    assert run.returncode == 1 and "probably not mounted" in run.stderr and "Traceback" not in run.stderr
+    assert [c["batch"] for c in listed() if c["code"] == "C0002"] == [None]
+    assert kiosk("export", "--to", str(share), "--emptied").returncode == 0  # emptied on purpose
+
+
+@needs_mount
 def test_full_target_is_refused_before_writing(settings, tmp_path):
     populate(settings, [f"C{i:04d}" for i in range(10)])
     run = export_onto_tmpfs(tmp_path / "small", "size=200k")

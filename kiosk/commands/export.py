@@ -14,6 +14,8 @@ def register(sub) -> None:
     exp.add_argument("--to", type=Path, metavar="DIR", help="target folder (default: [export] folder)")
     exp.add_argument("--batch", metavar="NAME", help="with --again: the batch to rebuild")
     exp.add_argument("--again", action="store_true", help="rebuild the --batch given, with the same photos")
+    exp.add_argument("--emptied", action="store_true",
+                     help="the export folder was emptied on purpose: export into it although earlier batches are gone")
     operator_option(exp)
     exp.set_defaults(func=run_export)
 
@@ -39,7 +41,8 @@ def run_export(args: argparse.Namespace, settings) -> int:
                                      args.operator, progress)
                 print(f"batch {batch.name} rebuilt: {count(batch.count, 'photo')} in {batch.folder(target)}")
                 return 0
-            result = export(store, target, settings.export.file_pattern, args.operator, progress)
+            result = export(store, target, settings.export.file_pattern, args.operator, progress,
+                            emptied=args.emptied)
         except StoreError as e:
             return error(str(e))
     for message in result.voided:

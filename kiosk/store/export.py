@@ -125,10 +125,15 @@ def export(
     file_pattern: str,
     operator: str,
     progress: Progress | None = None,
+    emptied: bool = False,
 ) -> ExportResult:
-    """Finish any interrupted batch, then put every accepted, unexported capture in a new one."""
+    """Finish any interrupted batch, then put every accepted, unexported capture in a new one.
+    A target that is empty though batches went there before is refused (StoreError) unless
+    `emptied` says it was emptied on purpose."""
     check_pattern(file_pattern)
     check_target(target, 0)
+    if not emptied:
+        _check_mounted(store, target)
     # Before any batch is built: a copy the centre voided must not be handed over again.
     voided = apply_resolutions(store, target)
     publish_withdrawals(store, target)
@@ -149,6 +154,17 @@ def export(
         left_out=tuple(dict.fromkeys(left_out)),  # a photo left out of both batches is named once
         voided=tuple(voided),
     )
+
+
+def _check_mounted(store: Store, target: Path) -> None:
+    """Refuse a target that is empty although batches went there before: the mount point of a
+    share that is not mounted, where the batch would stay on this disk, marked exported."""
+    before = store.db.execute("SELECT count(*) FROM batches WHERE status = 'complete' AND target = ?",
+                              [str(target)]).fetchone()[0]
+    if before and not any(target.iterdir()):
+        raise StoreError(f"the export folder {target} is empty, though {before} batch(es) went there before: the "
+                         "share or drive is probably not mounted. Mount it and run the export again (nothing was "
+                         "exported); if it was emptied on purpose, `kiosk export --emptied`")
 
 
 def apply_resolutions(store: Store, target: Path) -> list[str]:
