@@ -17,8 +17,8 @@ def register(sub) -> None:
 
 @store_errors
 def run_void(args: argparse.Namespace, settings) -> int:
-    from kiosk.store import check_code
-    from kiosk.store.export import find_batch, publish_withdrawals
+    from kiosk.store import StoreError, check_code
+    from kiosk.store.export import check_mounted, find_batch, publish_withdrawals
 
     with open_store(settings) as store:
         capture = store.void(check_code(args.code), args.operator, args.reason)
@@ -27,9 +27,10 @@ def run_void(args: argparse.Namespace, settings) -> int:
             # Where the batch went, the centre reads it and leaves the photo out of its upload.
             target = find_batch(store, capture.batch).folder().parent
             try:
+                check_mounted(store, target)
                 publish_withdrawals(store, target)
                 told = target
-            except OSError:  # the drive or share is not there now: the next export writes it
+            except (OSError, StoreError):  # the drive or share is not there now: the next export writes it
                 pass
     if capture.batch:
         exported = (f"{capture.code}: this photo was already exported in batch {capture.batch} "

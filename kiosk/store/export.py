@@ -133,7 +133,7 @@ def export(
     check_pattern(file_pattern)
     check_target(target, 0)
     if not emptied:
-        _check_mounted(store, target)
+        check_mounted(store, target)
     # Before any batch is built: a copy the centre voided must not be handed over again.
     voided = apply_resolutions(store, target)
     publish_withdrawals(store, target)
@@ -156,7 +156,7 @@ def export(
     )
 
 
-def _check_mounted(store: Store, target: Path) -> None:
+def check_mounted(store: Store, target: Path) -> None:
     """Refuse a target that is empty although batches went there before: the mount point of a
     share that is not mounted, where the batch would stay on this disk, marked exported."""
     before = store.db.execute("SELECT count(*) FROM batches WHERE status = 'complete' AND target = ?",
