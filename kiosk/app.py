@@ -168,9 +168,11 @@ def run(settings, camera_path: str | None, windowed: bool = False, store_folder=
     app.aboutToQuit.connect(kiosk.stop)
     # A service stop or shutdown (SIGTERM) and Ctrl+C end the kiosk as closing it does: the
     # store closes and the demo's store with its photos is removed. Python sees a signal only
-    # when it runs, so a timer wakes it inside Qt's loop.
+    # when it runs, so a timer wakes it inside Qt's loop; the exit is queued for that loop, as
+    # one asked while the models still load (before the loop runs) was lost and the kiosk ran on.
     for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: app.exit(0))  # not quit(): the kiosk window refuses to close
+        # not quit(): the kiosk window refuses to close
+        signal.signal(number, lambda *_: QTimer.singleShot(0, lambda: app.exit(0)))
     wake = QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)

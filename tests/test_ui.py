@@ -7,6 +7,8 @@ time and the countdown pass when the test says; the camera plays in real time.
 from __future__ import annotations
 
 import os
+import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -320,6 +322,29 @@ def test_the_command_line_refuses_a_camera_file_that_gives_no_frame(tmp_path):
         done = kiosk("run", "--camera", str(tmp_path / path))
         assert done.returncode == 2 and why in done.stderr, done.stderr
         assert "give a video file, an image file or a folder of images" in done.stderr
+
+
+def test_a_second_kiosk_on_the_same_data_folder_is_refused(tmp_path, data_dir, models):
+    """A trial started a second kiosk on a running one's data folder: both ran, on one store."""
+    import subprocess
+
+    from helpers import kiosk
+
+    camera = empty_camera(tmp_path)
+    first = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--camera", str(camera), "--windowed"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    try:
+        lock = data_dir / "kiosk.lock"
+        deadline = time.monotonic() + 60
+        while not lock.exists() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)  # the kiosk takes its lock as it makes the file, before any window
+        time.sleep(1.0)
+        assert first.poll() is None, "the first kiosk did not start"
+        second = kiosk("run", "--camera", str(camera), "--windowed", timeout=60)
+        assert second.returncode == 1 and "a kiosk is already running on the data folder" in second.stderr
+    finally:
+        first.terminate()  # a service stop while it may still be starting: it ends all the same
+        assert first.wait(30) == 0
 
 
 @pytest.mark.parametrize("command", [["run", "--camera", "CAMERA"], ["demo"]])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
+import os
 import sys
 from pathlib import Path
 
@@ -23,7 +25,7 @@ def register(sub) -> None:
 
 
 def run_kiosk(args: argparse.Namespace, settings) -> int:
-    from kiosk import app
+    from kiosk import app, paths
     from kiosk.camera import CameraError
     from kiosk.codec import CodecError
 
@@ -41,6 +43,10 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
         print(f"no camera at {settings.camera.device} ([camera] device): connect one or set another, or try "
               "`make demo` (the kiosk with demo footage) or `kiosk run --camera PATH`", file=sys.stderr)
         return 1
+    if (held := _hold_station(settings)) is None:
+        print(f"a kiosk is already running on the data folder {paths.data_dir(settings)}: close it first (two "
+              "kiosks on one store would mix up their students)", file=sys.stderr)
+        return 1
     try:
         return app.run(settings, args.camera, args.windowed)
     except CameraError as error:
@@ -52,6 +58,25 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
     except (app.QtProblem, app.StartProblem) as error:
         print(error, file=sys.stderr)
         return 1
+    finally:
+        os.close(held)
+
+
+def _hold_station(settings) -> int | None:
+    """An flock on DATA/kiosk.lock, held while this kiosk runs (the descriptor, to close on
+    exit); None when another kiosk holds it. The kernel lets go when the process ends,
+    however it ends."""
+    from kiosk import paths
+
+    folder = paths.data_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "kiosk.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _file_camera_problem(path: str) -> str | None:
