@@ -136,6 +136,12 @@ def test_english_headers_with_bom_and_reimport_updates(settings, tmp_path):
     assert kiosk("roster", "import", str(path)).returncode == 0
     entry, count = stored(settings, "E0001")
     assert (entry.name, entry.major, entry.id_number, count) == ("王小明", "Civil Law", "44030120000101123X", 1)
+    # A later file without the optional columns (a trial's blanked the college and major): kept.
+    path.write_text("capture_code,student_number,name\nE0001,2023020001,王晓明\n", encoding="utf-8")
+    assert kiosk("roster", "import", str(path)).returncode == 0
+    entry, count = stored(settings, "E0001")
+    assert (entry.name, entry.college, entry.major, entry.id_number, count) == (
+        "王晓明", "Law", "Civil Law", "44030120000101123X", 1)
 
 
 def test_a_photographed_code_is_not_passed_to_another_person_by_a_new_roster(settings, tmp_path):

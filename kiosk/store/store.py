@@ -359,11 +359,19 @@ class Store:
             old.id_number != new.id_number if old.id_number and new.id_number else old.name != new.name)]
 
     def import_roster(self, entries: Sequence[RosterEntry], operator: str, source: str) -> int:
-        """Add or update students (by capture code) in one transaction."""
+        """Add or update students (by capture code) in one transaction. An empty ID number,
+        college or major keeps what the roster holds (a file without those columns, or a cell
+        left empty, erased them)."""
         stamp = self.stamp()
         rows = [dict(dataclasses.asdict(e), imported_at=stamp) for e in entries]
+        keep = ", ".join(f"{c} = CASE WHEN excluded.{c} = '' THEN roster.{c} ELSE excluded.{c} END"
+                         for c in ("id_number", "college", "major"))
         with self.write():
-            self.db["roster"].upsert_all(rows, pk="code")
+            self.db.conn.executemany(
+                "INSERT INTO roster (code, student_number, name, id_number, college, major, imported_at) "
+                "VALUES (:code, :student_number, :name, :id_number, :college, :major, :imported_at) "
+                "ON CONFLICT (code) DO UPDATE SET student_number = excluded.student_number, name = excluded.name, "
+                f"{keep}, imported_at = excluded.imported_at", rows)
             self.audit(operator, "roster_import", None, file=source, students=len(rows))
         return len(rows)
 
