@@ -35,3 +35,18 @@ def model_folder_without(folder: Path, models: Path, *missing) -> Path:
         if model not in missing:
             (folder / model.name).symlink_to(models / model.name)
     return folder
+
+
+def paint_mask(image, face, width: float, colour: tuple[int, int, int]):
+    """A copy of `image` (BGR) with a face mask painted in `colour`: from the nose's bridge to
+    the chin, cheek to cheek, placed by `face` (MediaPipe's landmarks in image pixels) on a face
+    `width` px wide."""
+    import cv2
+    import numpy as np
+
+    (bx, by), (cx, cy) = face[168, :2], face[152, :2]  # the nose's bridge, the chin
+    corners = [(bx - 0.5 * width, by + 0.08 * width), (bx + 0.5 * width, by + 0.08 * width),
+               (cx + 0.38 * width, cy - 0.05 * width), (cx - 0.38 * width, cy - 0.05 * width)]
+    masked = image.copy()
+    cv2.fillPoly(masked, [np.array(corners, np.int32)], colour)
+    return masked

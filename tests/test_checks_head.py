@@ -3,7 +3,7 @@ frame is the framing check's matter, and a hat the face parsing sees is a coveri
 from __future__ import annotations
 
 import cv2
-import numpy as np
+from helpers import paint_mask
 
 from kiosk.checks import Analyser, Verdict
 from tests.test_checks_photos import COMPLIANT, by_id, judge
@@ -45,12 +45,7 @@ def test_a_face_mask_or_a_hand_over_the_mouth_is_a_covered_face(settings, photos
     with Analyser(settings) as analyser:
         bare = by_id(analyser.analyse(image))
         face, width = analyser.last_context.face, analyser.last_context.face_width
-        mask = image.copy()
-        (bx, by), (cx, cy) = face[168, :2], face[152, :2]  # the nose's bridge, the chin
-        corners = [(bx - 0.5 * width, by + 0.08 * width), (bx + 0.5 * width, by + 0.08 * width),
-                   (cx + 0.38 * width, cy - 0.05 * width), (cx - 0.38 * width, cy - 0.05 * width)]
-        cv2.fillPoly(mask, [np.array(corners, np.int32)], (235, 215, 185))
-        masked = by_id(analyser.analyse(mask))
+        masked = by_id(analyser.analyse(paint_mask(image, face, width, (235, 215, 185))))
         hand = image.copy()
         (mx, my), skin = face[13, :2], image[int(face[234, 1]), int(face[234, 0] + 0.1 * width)].tolist()
         cv2.ellipse(hand, (int(mx), int(my)), (int(0.32 * width), int(0.14 * width)), 0, 0, 360, skin, -1)

@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from helpers import paint_mask
 
 from kiosk.checks.result import Verdict
 from kiosk.codec import DemoCodec, new_code
@@ -86,11 +87,7 @@ def judged(models, tmp_path_factory):
         out["far_low"] = (far_low, analyser.analyse(far_low))
         analyser.analyse(out["pass"][0])
         face, width = analyser.last_context.face, analyser.last_context.face_width
-        masked = out["pass"][0].copy()  # a white mask from the nose's bridge to the chin
-        (bx, by), (cx, cy) = face[168, :2], face[152, :2]
-        corners = [(bx - 0.5 * width, by + 0.08 * width), (bx + 0.5 * width, by + 0.08 * width),
-                   (cx + 0.38 * width, cy - 0.05 * width), (cx - 0.38 * width, cy - 0.05 * width)]
-        cv2.fillPoly(masked, [np.array(corners, np.int32)], (250, 250, 250))
+        masked = paint_mask(out["pass"][0], face, width, (250, 250, 250))  # a white mask
         out["masked"] = (masked, analyser.analyse(masked))
     finally:
         analyser.close()

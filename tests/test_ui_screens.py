@@ -20,6 +20,7 @@ from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QPushButton
+from helpers import paint_mask
 from pyzbar.pyzbar import decode
 
 from kiosk import session as s
@@ -73,11 +74,7 @@ def judged(models):
         out = {name: (frame, analyser.analyse(frame)) for name, frame in scenes.items()}
         analyser.analyse(scenes["pass"])
         face, width = analyser.last_context.face, analyser.last_context.face_width
-        masked = scenes["pass"].copy()  # a white mask from the nose's bridge to the chin
-        (bx, by), (cx, cy) = face[168, :2], face[152, :2]
-        corners = [(bx - 0.5 * width, by + 0.08 * width), (bx + 0.5 * width, by + 0.08 * width),
-                   (cx + 0.38 * width, cy - 0.05 * width), (cx - 0.38 * width, cy - 0.05 * width)]
-        cv2.fillPoly(masked, [np.array(corners, np.int32)], (250, 250, 250))
+        masked = paint_mask(scenes["pass"], face, width, (250, 250, 250))  # a white mask
         out["masked"] = (masked, analyser.analyse(masked))
     assert out["pass"][1].accepted and not out["fail"][1].accepted and out["empty"][1].crop_box is None
     assert any("closer" in r.message_en for r in out["far"][1].failures)
