@@ -18,6 +18,12 @@ LANGUAGES = ("zh", "en")
 CAMERA_WAIT = ("摄像头需要调整，请告知摄影师，稍候片刻。",
                "The camera needs adjusting: please let the photographer know and wait a moment.")
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`n noun` with the noun agreeing: count(1, "photo") is "1 photo", count(2, "batch", "batches")
+    is "2 batches" (a plain "s" unless `plural` is given)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 # key -> (Chinese, English). Placeholders use str.format names.
 CATALOGUE: dict[str, tuple[str, str]] = {
     "app.title": ("毕业照采集站", "Graduation photo station"),

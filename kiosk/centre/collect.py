@@ -103,7 +103,7 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
         notes += _missing_batches(state, shared)
         built = _build(state, shared, out, upload, file_pattern, operator) if upload else None
         state.write_conflicts()
-        state.write_withdrawals()
+        withdraw = state.write_withdrawals()
         if state.db.execute("SELECT count(*) FROM resolutions").fetchone()[0]:
             try:
                 state.publish(shared)
@@ -112,8 +112,7 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
                              "whose copies were voided keep exporting them until a collection can write there")
         return CollectResult(
             collected=tuple((b.folder.name, len(b.rows)) for b in batches), left_out=tuple(left_out),
-            later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(), withdraw=len(state.to_withdraw()),
-            upload=built,
+            later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(), withdraw=withdraw, upload=built,
             recovered=recovered[-1] if recovered else None)
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from kiosk.centre.state import LIVE, CentreState
+from kiosk.messages import count
 
 # A station manifest's overrides cell: "check: reason (operator); ..." (kiosk.store.export).
 OVERRIDE = re.compile(r"(?P<check>[a-z0-9_]+): .*? \((?P<operator>[^()]*)\)(?:; |$)")
@@ -107,9 +108,6 @@ def report_png(report: DayReport, path: Path) -> None:
         figure = Figure(figsize=(12, 7.5), dpi=120, layout="constrained")
         FigureCanvasAgg(figure)
         panels = figure.subplot_mosaic([["hour", "hour", "photos"], ["issues", "rule", "operator"]])
-        def count(n: int, noun: str) -> str:
-            return f"{n} {noun}" + ("" if n == 1 else "s")
-
         figure.suptitle(f"Day report {report.day}: {count(report.photos, 'photo')}, "
                         f"{count(len(report.stations), 'station')}, {len(report.open_conflicts)} open and "
                         f"{len(report.resolved_conflicts)} resolved conflicts",

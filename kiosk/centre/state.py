@@ -214,9 +214,9 @@ class CentreState:
         another state has claimed it; OSError when the share cannot be written."""
         row = self.db.execute("SELECT value FROM info WHERE key = 'state_id'").fetchone()
         if row is None:
+            row = (uuid.uuid4().hex,)
             with self.write():
-                self.db["info"].insert({"key": "state_id", "value": uuid.uuid4().hex})
-            row = self.db.execute("SELECT value FROM info WHERE key = 'state_id'").fetchone()
+                self.db["info"].insert({"key": "state_id", "value": row[0]})
         mine, marker = row[0], shared / COLLECTED_BY
         try:
             claim = json.loads(marker.read_text(encoding="utf-8"))
@@ -334,16 +334,16 @@ class CentreState:
         """Photos in an upload that no longer count (status voided or replaced), oldest first."""
         return self.photos("p.upload_id IS NOT NULL AND p.status IN ('voided', 'replaced')")
 
-    def write_withdrawals(self) -> Path:
+    def write_withdrawals(self) -> int:
         """Rewrite FOLDER/withdraw.csv (WITHDRAW): one row per photo of to_withdraw(), with its
-        upload, for the photographer to withdraw at CHSI (UTF-8 with BOM, cells through csvsafe)."""
+        upload, for the photographer to withdraw at CHSI (UTF-8 with BOM, cells through csvsafe).
+        Returns how many rows it holds."""
         rows = [{"code": p.code, "station": p.station, "taken_at": p.taken_at, "upload": p.upload, "sha256": p.sha256,
                  "why": "replaced by a retake" if p.status == "replaced" else "voided"} for p in self.to_withdraw()]
         out = io.StringIO(newline="")
         write_rows(out, WITHDRAW_COLUMNS, rows)
-        path = self.folder / WITHDRAW
-        write_durably(path, out.getvalue().encode("utf-8-sig"))
-        return path
+        write_durably(self.folder / WITHDRAW, out.getvalue().encode("utf-8-sig"))
+        return len(rows)
 
     def publish(self, shared: Path) -> Path:
         """Rewrite SHARED/centre-resolutions.json (kiosk.store.export.RESOLUTIONS): every copy a

@@ -41,12 +41,6 @@ def store_errors(handler):
     return run
 
 
-def count(n: int, noun: str, plural: str | None = None) -> str:
-    """`n noun` with the noun agreeing: count(1, "photo") is "1 photo", count(2, "batch", "batches")
-    is "2 batches" (a plain "s" unless `plural` is given)."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
-
-
 def day(text: str) -> date:
     """An argparse type: a calendar day written YYYY-MM-DD (2026-11-30)."""
     try:

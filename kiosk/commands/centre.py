@@ -6,7 +6,8 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from kiosk.commands.base import count, day, error, operator_option, store_errors
+from kiosk.commands.base import day, error, operator_option, store_errors
+from kiosk.messages import count
 
 
 def register(sub) -> None:

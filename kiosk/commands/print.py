@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.commands.base import count, error, open_store, operator_option, store_errors
+from kiosk.commands.base import error, open_store, operator_option, store_errors
+from kiosk.messages import count
 from kiosk.config import PAPERS
 
 

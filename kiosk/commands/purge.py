@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from kiosk.commands.base import day, count, open_store, operator_option, store_errors
+from kiosk.commands.base import day, open_store, operator_option, store_errors
+from kiosk.messages import count
 
 
 def register(sub) -> None:

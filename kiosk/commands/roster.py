@@ -7,7 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.commands.base import count, error, open_store, operator_option, pad, store_errors
+from kiosk.commands.base import error, open_store, operator_option, pad, store_errors
+from kiosk.messages import count
 
 
 def register(sub) -> None:

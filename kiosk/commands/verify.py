@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.commands.base import count, open_store, store_errors
+from kiosk.commands.base import open_store, store_errors
+from kiosk.messages import count
 
 
 def register(sub) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from kiosk.commands.base import open_store, operator_option, store_errors
 
@@ -25,7 +26,7 @@ def run_void(args: argparse.Namespace, settings) -> int:
         told = None
         if capture.batch:
             # Where the batch went, the centre reads it and leaves the photo out of its upload.
-            target = find_batch(store, capture.batch).folder().parent
+            target = Path(find_batch(store, capture.batch).target)
             try:
                 check_mounted(store, target)
                 publish_withdrawals(store, target)

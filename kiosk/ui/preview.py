@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QTextLayout
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from kiosk.messages import pick, rule_name, text
@@ -36,9 +36,9 @@ def _balanced(font: QFont, words: str, width: float) -> tuple[float, float, int]
     """(width, height) in px of the box `words` are drawn in, at most `width` wide and as few
     rows as that allows, and where the first row must end (a count of characters; 0: where
     Qt's wrapping puts it). Two rows break after a comma or colon where both parts fit
-    ("sit / up", "手和 / 头发" read as other words), even where the second part is the longer
-    and Qt's wrapping would fill the first row past it; else the box is the narrowest that
-    keeps the rows, so they come out even and no row is one word left over."""
+    ("sit / up", "手和 / 头发" read as other words), drawn as a row break, since Qt's wrapping
+    would fill the first row past it where the second part is the longer; else the box is the
+    narrowest that keeps the rows, so they come out even and no row is one word left over."""
     metrics = QFontMetricsF(font)
     height = metrics.boundingRect(QRectF(0, 0, width, 1e5), WRAP, words).height()
     if round(height / metrics.lineSpacing()) == 2:
@@ -47,7 +47,7 @@ def _balanced(font: QFont, words: str, width: float) -> tuple[float, float, int]
                     cut) for cut in cuts]
         for box, cut in sorted(clauses):
             if box <= width:
-                return box, height, 0 if _first_row(font, words, box) == cut else cut
+                return box, height, cut
     narrow, wide = 0.0, width
     while wide - narrow > 1.0:
         middle = (narrow + wide) / 2
@@ -57,16 +57,6 @@ def _balanced(font: QFont, words: str, width: float) -> tuple[float, float, int]
         else:
             wide = middle
     return wide, height, 0
-
-
-def _first_row(font: QFont, words: str, width: float) -> int:
-    """How many characters of `words` Qt puts on the first row of a box `width` px wide."""
-    layout = QTextLayout(words, font)
-    layout.beginLayout()
-    row = layout.createLine()
-    row.setLineWidth(width)
-    layout.endLayout()
-    return row.textLength()
 
 
 def _sentence(line: str) -> str:
