@@ -26,6 +26,8 @@ from kiosk.ui import pictograms, style
 
 WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
 CENTRE_WRAP = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+# The other language under an instruction, at this fraction of its size.
+SECOND = 0.45
 
 
 # Where a two-row instruction breaks best: after its clause's punctuation.
@@ -68,7 +70,7 @@ def _sentence(line: str) -> str:
 class Item:
     """One thing drawn in the panel: a text, a pictogram, a chip, the ring or countdown."""
 
-    kind: str  # line | hint | pictogram | chip | ring | countdown
+    kind: str  # line | second | hint | pictogram | chip | ring | countdown
     rect: QRectF  # in widget pixels
     text: str = ""
     colour: QColor = field(default_factory=lambda: style.TEXT_LIGHT)
@@ -223,41 +225,55 @@ class Preview(QWidget):
             self.items.append(Item("pictogram", QRectF(area.center().x() - side / 2, bottom + self.pad * 2, side, side),
                                    colour=style.TEXT_MUTED_LIGHT, picture="show_code"))
 
-    def _lines(self, view) -> list[tuple[str, QColor, str | None]]:
-        """(text, colour, pictogram) of the big lines: the instructions, most important first."""
+    def _lines(self, view) -> list[tuple[str, QColor, str | None, str]]:
+        """(text, colour, pictogram, the same in the other language) of the big lines: the
+        instructions, most important first."""
         language = view.language
+        other = "en" if language == "zh" else "zh"
         if view.state is State.HOLDING:
-            return [(text("holding.title", language), style.PASS_LIGHT, None)]
-        if view.state is State.CAPTURING:
-            return [(text("capturing.title", language), style.PASS_LIGHT, None)]
-        if view.no_face:
-            return [(text("guide.no_face", language), style.TEXT_LIGHT, None)]
-        if view.instructions:
+            key, colour = "holding.title", style.PASS_LIGHT
+        elif view.state is State.CAPTURING:
+            key, colour = "capturing.title", style.PASS_LIGHT
+        elif view.no_face:
+            key, colour = "guide.no_face", style.TEXT_LIGHT
+        elif view.instructions:
             return [(_sentence(pick(language, r.message_zh, r.message_en)), style.TEXT_LIGHT,
-                     pictograms.direction(r.message_en)) for r in view.instructions]
-        if view.results and not any(verdict_of(r) in BLOCKING for r in view.results):
-            return [(text("guide.all_pass", language), style.PASS_LIGHT, None)]
-        # Nothing judged yet, or a failure too new to name: say so, never "good".
-        return [(text("guide.checking", language), style.TEXT_MUTED_LIGHT, None)]
+                     pictograms.direction(r.message_en), _sentence(pick(other, r.message_zh, r.message_en)))
+                    for r in view.instructions]
+        elif view.results and not any(verdict_of(r) in BLOCKING for r in view.results):
+            key, colour = "guide.all_pass", style.PASS_LIGHT
+        else:  # nothing judged yet, or a failure too new to name: say so, never "good"
+            key, colour = "guide.checking", style.TEXT_MUTED_LIGHT
+        return [(text(key, language), colour, None, text(key, other))]
 
     def _compose_guiding(self, view, area: QRectF) -> None:
         lines = self._lines(view)
-        # The instructions at the instruction size, their pictograms two lines high; when
-        # they would not fit above the chips (long English on a small screen) the words
-        # shrink first, to 60 %, then the pictograms, to 60 %.
-        size, side = self.big, self.big * 2.0
-        while True:
-            blocks = self._blocks(lines, area, size, side)
-            if sum(b[3] for b in blocks) + self.pad * len(blocks) <= area.height() or side <= self.big * 1.2:
+        # The instructions at the instruction size, each with the other language under it
+        # (a student who reads only one of them cannot reach the language button from 1.5 m),
+        # their pictograms two lines high. When they would not fit above the chips (long
+        # English on a small screen) the words shrink to 80 %, then the other language goes,
+        # from the last instruction up; then the words shrink, to 60 %, then the pictograms.
+        side = self.big * 2.0
+        tries = [(self.big * scale, seconds) for seconds in range(len(lines), -1, -1) for scale in (1.0, 0.9, 0.8)]
+        for size, seconds in tries:
+            blocks = self._blocks(lines, area, size, side, seconds)
+            if self._fits(blocks, area):
                 break
+        while not self._fits(blocks, area) and side > self.big * 1.2:
             if size > self.big * 0.6:
                 size *= 0.95
             else:
                 side *= 0.95
+            blocks = self._blocks(lines, area, size, side, 0)
         top = area.top()
-        for (words, colour, picture), (font, text_rect, picture_side, block, cut) in zip(lines, blocks, strict=True):
-            self.items.append(Item("line", text_rect.translated(0, top + (block - text_rect.height()) / 2), words,
-                                   colour, font, WRAP, cut=cut))
+        for (words, colour, picture, other), (font, text_rect, picture_side, block, cut, below) in zip(
+                lines, blocks, strict=True):
+            words_top = top + (block - text_rect.height() - (below[0].bottom() if below else 0)) / 2
+            self.items.append(Item("line", text_rect.translated(0, words_top), words, colour, font, WRAP, cut=cut))
+            if below is not None:
+                self.items.append(Item("second", below[0].translated(0, words_top + text_rect.height()), other,
+                                       style.TEXT_MUTED_LIGHT, style.font(size * SECOND, bold=True), WRAP,
+                                       cut=below[1]))
             if picture:
                 self.items.append(Item("pictogram", QRectF(area.left(), top + (block - picture_side) / 2,
                                                            picture_side, picture_side), colour=colour,
@@ -275,20 +291,30 @@ class Preview(QWidget):
             else:
                 self.items.append(Item("ring", box))
 
-    def _blocks(self, lines, area: QRectF, size: float,
-                picture_side: float) -> list[tuple[QFont, QRectF, float, float, int]]:
+    def _fits(self, blocks, area: QRectF) -> bool:
+        return sum(b[3] for b in blocks) + self.pad * len(blocks) <= area.height()
+
+    def _blocks(self, lines, area: QRectF, size: float, picture_side: float,
+                seconds: int) -> list[tuple[QFont, QRectF, float, float, int, tuple[QRectF, int] | None]]:
         """For each line at font `size` (px) and pictograms `picture_side` px square: (font,
         its text's rect at top 0, pictogram side, height of the line's block, its row break
-        as _balanced gives it)."""
+        as _balanced gives it, and for the first `seconds` lines the rect and row break of
+        the other language's words under it, the rect's top the gap below the words)."""
         font = style.font(size, bold=True)
+        second_font = style.font(size * SECOND, bold=True)
         blocks = []
-        for words, _, picture in lines:
+        for i, (words, _, picture, other) in enumerate(lines):
             left, width = area.left(), area.width()
             if picture:
                 left, width = left + picture_side + self.pad, width - picture_side - self.pad
-            width, height, cut = _balanced(font, words, width)
-            blocks.append((font, QRectF(left, 0, width, height), picture_side,
-                           max(height, picture_side if picture else 0), cut))
+            box, height, cut = _balanced(font, words, width)
+            below = None
+            if i < seconds:
+                other_width, other_height, other_cut = _balanced(second_font, other, width)
+                below = (QRectF(left, size * 0.15, other_width, other_height), other_cut)  # a little apart
+            words_height = height + (below[0].bottom() if below else 0)
+            blocks.append((font, QRectF(left, 0, box, height), picture_side,
+                           max(words_height, picture_side if picture else 0), cut, below))
         return blocks
 
     def _compose_chips(self, view, area: QRectF) -> float:
