@@ -144,6 +144,25 @@ def test_english_headers_with_bom_and_reimport_updates(settings, tmp_path):
         "王晓明", "Law", "Civil Law", "44030120000101123X", 1)
 
 
+def test_a_reimport_says_what_changed_and_warns_of_one_person_under_two_codes(settings, tmp_path):
+    """The college sends its list again, one major corrected and one student given a new code:
+    the import says what it changed, and names the student now under two codes (masked), who
+    could otherwise be photographed twice."""
+    path = tmp_path / "roster.csv"
+    path.write_bytes(CHINESE.encode("gbk"))
+    first = kiosk("roster", "import", str(path))
+    assert "imported 3 students from roster.csv; the roster holds 3" in first.stdout, first.stdout
+    assert "warning" not in first.stderr
+    again = CHINESE.replace("物理学\n", "理论物理\n").replace("C0002,", "C0009,")
+    path.write_bytes(again.encode("gbk"))
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 0, run.stderr
+    assert "imported 3 students from roster.csv (1 new, 1 updated, 1 already on the roster as they are); " \
+           "the roster holds 4" in run.stdout, run.stdout
+    assert "C0009: ID 1101**********567X (欧**娜) is already on the roster under capture code C0002" in run.stderr
+    assert "11010119950202567X" not in run.stderr + run.stdout and "欧阳娜娜" not in run.stderr + run.stdout
+
+
 def test_a_photographed_code_is_not_passed_to_another_person_by_a_new_roster(settings, tmp_path):
     """A re-imported roster that gives an already photographed capture code to someone else
     would put that photo, and its export, under the other person's name."""

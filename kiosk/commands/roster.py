@@ -77,10 +77,21 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
                                  "--skip-bad to import the other rows and leave those students as they are")
                 kept = {new.code for _, new in clashes}
                 entries, bad = [e for e in entries if e.code not in kept], bad + len(clashes)
+            for old, new in store.held_by_another_code(entries):
+                print(f"warning: {new.code}: ID {new.masked_id_number} ({new.masked_name}) is already on the roster "
+                      f"under capture code {old.code} ({old.masked_name}): one person with two codes could be "
+                      "photographed twice; ask the college which code is right (both stay on the roster)",
+                      file=sys.stderr)
+            new, changed = store.roster_changes(entries)
             imported = store.import_roster(entries, args.operator, args.file.name)
             total = store.roster_count()
             skipped = f", skipped {count(bad, 'bad row')}" if bad else ""
-            print(f"imported {count(imported, 'student')} from {args.file.name}{skipped}; the roster holds {total}")
+            if new == imported:
+                what = ""
+            else:
+                what = f" ({new} new, {changed} updated, {imported - new - changed} already on the roster as they are)"
+            print(f"imported {count(imported, 'student')} from {args.file.name}{what}{skipped}; "
+                  f"the roster holds {total}")
             if args.references is not None:
                 return _import_references(store, settings, args.references, args.operator)
     except (StoreError, RosterFileError) as e:

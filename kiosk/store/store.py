@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 DB_NAME = "store.sqlite3"
 # Capture codes become file names in the export, so only these characters are allowed.
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Roster fields an empty cell leaves as they are (a file without the column does not erase them).
+KEPT_WHEN_EMPTY = ("id_number", "college", "major")
 
 
 class AlreadyAccepted(StoreError):
@@ -358,6 +360,30 @@ class Store:
         return [(old, new) for old, new in pairs if old is not None and (
             old.id_number != new.id_number if old.id_number and new.id_number else old.name != new.name)]
 
+    def held_by_another_code(self, entries: Sequence[RosterEntry]) -> list[tuple[RosterEntry, RosterEntry]]:
+        """(the roster's entry, the new one) for each of `entries` whose ID number the roster
+        already holds under another capture code: one person with two codes (a code issued
+        again, or a row copied and its code changed), who could be photographed under both."""
+        pairs = []
+        for entry in entries:
+            if entry.id_number:
+                pairs += [(old, entry) for old in self._roster("WHERE id_number = ? AND code != ? ORDER BY code",
+                                                              [entry.id_number, entry.code])]
+        return pairs
+
+    def roster_changes(self, entries: Sequence[RosterEntry]) -> tuple[int, int]:
+        """(new students, students whose record `import_roster` would change) among `entries`;
+        the rest are on the roster as they are."""
+        new = changed = 0
+        for entry in entries:
+            old = self.roster_entry(entry.code)
+            if old is None:
+                new += 1
+            elif any(getattr(entry, f) not in ("", getattr(old, f)) if f in KEPT_WHEN_EMPTY
+                     else getattr(entry, f) != getattr(old, f) for f in ("student_number", "name", *KEPT_WHEN_EMPTY)):
+                changed += 1
+        return new, changed
+
     def import_roster(self, entries: Sequence[RosterEntry], operator: str, source: str) -> int:
         """Add or update students (by capture code) in one transaction. An empty ID number,
         college or major keeps what the roster holds (a file without those columns, or a cell
@@ -365,7 +391,7 @@ class Store:
         stamp = self.stamp()
         rows = [dict(dataclasses.asdict(e), imported_at=stamp) for e in entries]
         keep = ", ".join(f"{c} = CASE WHEN excluded.{c} = '' THEN roster.{c} ELSE excluded.{c} END"
-                         for c in ("id_number", "college", "major"))
+                         for c in KEPT_WHEN_EMPTY)
         with self.write():
             self.db.conn.executemany(
                 "INSERT INTO roster (code, student_number, name, id_number, college, major, imported_at) "
