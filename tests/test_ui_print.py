@@ -148,8 +148,10 @@ def test_without_a_printer_the_panel_says_so_and_offers_no_print(station, tmp_pa
     code = saved_with_photographer(station)
     station.click(window.print_button)
     panel = window.dialog
-    assert station.say("print.no_printer") in [label.text() for label in panel.findChildren(type(panel.title))
-                                               if label.isVisible()]
+    shown = [label.text() for label in panel.findChildren(type(panel.title)) if label.isVisible()]
+    # What to do instead: the same sheet as a PDF, for a computer that has a printer.
+    assert station.say("print.no_printer", code=code) in shown
+    assert f"kiosk print {code} --out FILE.pdf" in station.say("print.no_printer", code=code)
     assert panel.copies and not any(copies.isEnabled() for copies in panel.copies)
     assert prints_of(station, code)[0] == 0
 

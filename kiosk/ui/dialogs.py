@@ -340,7 +340,7 @@ class PrintDialog(Dialog):
             self.per_sheet = offer.per_sheet
             self.rows.addWidget(label(text("print.printer", language), "section"))
             if not offer.printers:
-                self.rows.addWidget(label(text("print.no_printer", language), "notice"))
+                self.rows.addWidget(label(text("print.no_printer", language, code=dialog.subject), "notice"))
             # Printer names can be long: one under the other, as the reasons are.
             self.printers = self._choices(offer.printers, offer.printers[:1], self.rows)
             self.rows.addWidget(label(text("print.paper", language), "section"))
