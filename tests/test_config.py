@@ -98,3 +98,13 @@ def test_a_partial_station_file_is_validated_the_same_way(tmp_path, text, says):
         load_settings(own)
     assert str(error.value).startswith(f"{own}: ")
     assert says in str(error.value)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_config_is_taken_before_or_after_the_command_name(tmp_path, data_dir, where):
+    """`kiosk list --config FILE` was refused as an unknown argument: the file counts either way."""
+    path = tmp_path / "station.toml"
+    path.write_text('[station]\nid = "HK-09"\n', encoding="utf-8")
+    args = ["--config", str(path), "doctor"] if where == "before" else ["doctor", "--config", str(path)]
+    done = kiosk(*args)
+    assert f"config: {path} sets, apart from the shipped defaults: station.id = 'HK-09'" in done.stdout, done.stderr
