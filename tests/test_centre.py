@@ -257,6 +257,19 @@ def test_a_photo_voided_after_its_export_is_left_out_of_the_upload_or_named_for_
     with CentreState(out) as state:
         assert {p.code: p.status for p in state.photos()} == {"C0001": "uploaded", "C0002": "voided",
                                                               "C0003": "voided"}
+    # Once withdrawn at CHSI, the photographer says so and the reminder ends; a code not on
+    # the list (a typo) records nothing.
+    typo = centre("withdrawn", "C0001", "--to", str(out), "--operator", "li")
+    assert typo.returncode == 1 and "not in withdraw.csv: C0001; nothing was recorded" in typo.stderr
+    done = centre("withdrawn", "C0003", "--to", str(out), "--operator", "li")
+    assert done.returncode == 0 and f"withdrawn at CHSI: C0003 (HK-01's photo taken {TODAY} 09:10, upload {first})" \
+        in done.stdout and "0 photos still to withdraw at CHSI" in done.stdout, done.stdout + done.stderr
+    again = centre("collect", str(shared), "--to", str(out))
+    assert "no longer count" not in again.stdout, again.stdout
+    with open(out / "withdraw.csv", encoding="utf-8-sig", newline="") as f:
+        assert list(csv.DictReader(f)) == []
+    with CentreState(out) as state:
+        assert [(a["action"], a["operator"]) for a in state.audit_log("C0003")][-1] == ("withdrawn_at_chsi", "li")
 
 
 def test_a_batch_exported_elsewhere_is_named_until_it_arrives(tmp_path):
@@ -405,3 +418,28 @@ def test_a_collection_killed_half_way_is_finished_by_the_next_with_the_same_phot
     assert list(uploads(out)) == [upload] and sorted(uploads(out)[upload]) == [f"{c}.jpg" for c in codes]
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [], "temporary files left behind"
     assert centre("collect", str(shared), "--to", str(out)).stdout.strip() == "nothing new to upload"
+
+
+def test_a_centre_state_from_before_the_chsi_withdrawals_opens_and_keeps_its_photos(tmp_path):
+    """A centre folder made by the release before `kiosk centre withdrawn` (schema version 1)."""
+    import sqlite3
+
+    from kiosk.centre import state as centre_state
+
+    out = tmp_path / "centre"
+    out.mkdir()
+    db = sqlite3.connect(out / centre_state.DB_NAME)
+    for statement in centre_state.SCHEMA.split(";"):
+        db.execute(statement)
+    db.execute("INSERT INTO batches VALUES (1, 'HK-01-20261130-001', 'store', 'HK-01', 'sums', 1, 'now')")
+    db.execute("INSERT INTO uploads VALUES (1, 'upload-20261130-001', '2026-11-30', 'complete', 'now', 'now', 1)")
+    db.execute("INSERT INTO photos (id, batch_id, code, student_number, name, file, sha256, taken_at, station, "
+               "operator, overrides, confirmations, retakes, status, upload_id) VALUES (1, 1, 'C0001', '1', '张*', "
+               "'C0001.jpg', 'abc', '2026-11-30T09:00:00+08:00', 'HK-01', 'wang', '', '', 0, 'voided', 1)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with CentreState(out) as state:
+        assert [p.code for p in state.to_withdraw()] == ["C0001"]
+        assert [p.code for p in state.withdrawn_at_chsi(["C0001"], "li")] == ["C0001"]
+        assert state.to_withdraw() == []

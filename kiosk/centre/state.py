@@ -99,6 +99,15 @@ CREATE TABLE audit (
     detail TEXT NOT NULL DEFAULT '{}'
 )
 """
+# Version 2: the photographer's word that an uploaded photo was withdrawn at CHSI (`kiosk
+# centre withdrawn`), after which withdraw.csv no longer lists it.
+SCHEMA_2 = """
+CREATE TABLE chsi_withdrawn (
+    photo_id INTEGER PRIMARY KEY REFERENCES photos(id),
+    operator TEXT NOT NULL,
+    at TEXT NOT NULL
+)
+"""
 # Photos that still count: one of them per station may reach CHSI.
 LIVE = ("waiting", "held", "uploaded")
 
@@ -151,10 +160,13 @@ class CentreState:
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("PRAGMA foreign_keys = ON")
             with self.write():
-                if self.db.execute("PRAGMA user_version").fetchone()[0] == 0:
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version == 0:
                     for statement in SCHEMA.split(";"):
                         self.db.execute(statement)
-                    self.db.execute("PRAGMA user_version = 1")
+                if version < 2:
+                    self.db.execute(SCHEMA_2)
+                    self.db.execute("PRAGMA user_version = 2")
         except OSError as e:
             raise CentreError(f"cannot create the centre folder {self.folder} ({e.strerror}): "
                               "give a writable folder with --to or [centre] folder") from e
@@ -331,8 +343,26 @@ class CentreState:
         return path
 
     def to_withdraw(self) -> list[Photo]:
-        """Photos in an upload that no longer count (status voided or replaced), oldest first."""
-        return self.photos("p.upload_id IS NOT NULL AND p.status IN ('voided', 'replaced')")
+        """Photos in an upload that no longer count (status voided or replaced) and are not yet
+        withdrawn at CHSI (withdrawn_at_chsi), oldest first."""
+        return self.photos("p.upload_id IS NOT NULL AND p.status IN ('voided', 'replaced') "
+                           "AND p.id NOT IN (SELECT photo_id FROM chsi_withdrawn)")
+
+    def withdrawn_at_chsi(self, codes: list[str] | None, operator: str) -> list[Photo]:
+        """Record that the photographer withdrew at CHSI the photos of to_withdraw() with these
+        capture codes (None: all of them), audited; returns them. A CentreError, with nothing
+        recorded, for a code that to_withdraw() does not hold."""
+        with self.write():
+            waiting = self.to_withdraw()
+            if codes is not None:
+                if unknown := sorted(set(codes) - {p.code for p in waiting}):
+                    raise CentreError(f"not in withdraw.csv: {', '.join(unknown)}; nothing was recorded. Only "
+                                      "photos listed there (already uploaded, no longer counting) are withdrawn at CHSI")
+                waiting = [p for p in waiting if p.code in codes]
+            for p in waiting:
+                self.db["chsi_withdrawn"].insert({"photo_id": p.id, "operator": operator, "at": self.stamp()})
+                self.audit(operator, "withdrawn_at_chsi", p.code, station=p.station, upload=p.upload, sha256=p.sha256)
+        return waiting
 
     def write_withdrawals(self) -> int:
         """Rewrite FOLDER/withdraw.csv (WITHDRAW): one row per photo of to_withdraw(), with its

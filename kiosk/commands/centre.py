@@ -32,6 +32,17 @@ def register(sub) -> None:
     operator_option(resolve)
     resolve.set_defaults(func=run_resolve)
 
+    withdrawn = commands.add_parser(
+        "withdrawn", help="say that photos of withdraw.csv were withdrawn at CHSI: they leave the list (audited)",
+        description="After withdrawing photos at CHSI by hand, as withdraw.csv lists them (voided or retaken "
+                    "after their upload), say so here: they leave withdraw.csv and collect's reminder. Audited.")
+    which = withdrawn.add_mutually_exclusive_group(required=True)
+    which.add_argument("codes", nargs="*", default=[], metavar="CODE", help="capture codes listed in withdraw.csv")
+    which.add_argument("--all", action="store_true", help="every photo withdraw.csv lists")
+    _centre_folder(withdrawn)
+    operator_option(withdrawn)
+    withdrawn.set_defaults(func=run_withdrawn)
+
     report = commands.add_parser("report", help="the day's photos per station and hour, overrides, conflicts and "
                                                 "retakes: a table and a PNG chart")
     _centre_folder(report)
@@ -91,7 +102,8 @@ def run_collect(args: argparse.Namespace, settings) -> int:
         print(f"{count(len(result.conflicts), 'open conflict')} listed in {out / 'conflicts.csv'}")
     if result.withdraw:  # said at every run: a timer's run must not lose it
         print(f"{count(result.withdraw, 'photo')} in earlier uploads no longer count (voided or retaken): withdraw "
-              f"them at CHSI, as listed in {out / 'withdraw.csv'}")
+              f"them at CHSI, as listed in {out / 'withdraw.csv'}, then say so: `kiosk centre withdrawn CODE ...` "
+              "(or --all)")
     if result.upload:
         u = result.upload
         print(f"upload {u.name}: {count(u.count, 'photo')} in {u.folder} and {u.name}.zip")
@@ -121,6 +133,22 @@ def run_resolve(args: argparse.Namespace, settings) -> int:
     if not published:
         return error(f"the shared folder {shared} cannot be written now: the resolution is recorded, and the next "
                      f"`kiosk centre collect` writes it there for {', '.join(p.station for p in voided)}")
+    return 0
+
+
+@store_errors
+def run_withdrawn(args: argparse.Namespace, settings) -> int:
+    from kiosk.store import check_code
+
+    if not args.all and not args.codes:
+        return error("name the capture codes withdrawn at CHSI, as withdraw.csv lists them, or give --all")
+    out = centre_folder(args, settings)
+    with open_centre(out) as state:
+        done = state.withdrawn_at_chsi(None if args.all else [check_code(c) for c in args.codes], args.operator)
+        left = state.write_withdrawals()
+    for p in done:
+        print(f"withdrawn at CHSI: {p.code} ({p.station}'s photo taken {p.when()}, upload {p.upload})")
+    print(f"{count(left, 'photo')} still to withdraw at CHSI" + (f", as listed in {out / 'withdraw.csv'}" if left else ""))
     return 0
 
 
