@@ -140,8 +140,6 @@ def run_resolve(args: argparse.Namespace, settings) -> int:
 def run_withdrawn(args: argparse.Namespace, settings) -> int:
     from kiosk.store import check_code
 
-    if not args.all and not args.codes:
-        return error("name the capture codes withdrawn at CHSI, as withdraw.csv lists them, or give --all")
     out = centre_folder(args, settings)
     with open_centre(out) as state:
         done = state.withdrawn_at_chsi(None if args.all else [check_code(c) for c in args.codes], args.operator)
