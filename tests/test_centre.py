@@ -197,6 +197,8 @@ def test_three_stations_one_shared_folder_every_photo_uploaded_exactly_once(tmp_
     assert lines[2].split() == ["station", "photos", "overrides", "retakes", "conflicts"]
     assert lines[3].split() == ["HK-01", "3", "1", "0", "1"] and lines[4].split() == ["HK-02", "3", "1", "0", "1"]
     assert lines[5].split() == ["HK-03", "60", "1", "0", "0"] and lines[6].split() == ["all", "66", "3", "0", "1"]
+    # The conflict is one code, a photo at each of two stations: the legend says why 1 + 1 is 1.
+    assert lines[7].startswith("(overrides: photos with one or more") and "all: those codes" in lines[7]
     assert "overrides by rule: ears_visible 3" in report.stdout
     assert "overrides by photographer: li 3" in report.stdout
     assert "conflicts: 0 open, 1 resolved" in report.stdout

@@ -80,6 +80,8 @@ def report_table(report: DayReport) -> str:
         total.update(c)
     lines.append(f"{'all':<12}{total['photos']:>8}{total['overrides']:>11}{total['retakes']:>9}"
                  f"{len(report.open_conflicts) + len(report.resolved_conflicts):>11}")
+    lines.append("(overrides: photos with one or more, by rule below; conflicts: a station's photos of a code "
+                 "taken at two stations, all: those codes)")
     used = sorted({h for c in report.hours.values() for h in c})
     if used:
         lines += ["", "photos per hour", "hour".ljust(12) + "".join(f"{h:>4}" for h in used)]
