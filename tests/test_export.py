@@ -288,10 +288,15 @@ def test_a_photo_voided_while_its_batch_was_interrupted_is_not_exported(settings
 
 @pytest.mark.parametrize("command", [["list"], ["show", "C0001"], ["verify"], ["export"],
                                      ["purge", "--exported-before", "2026-01-01"]])
-def test_an_unusable_data_folder_is_a_clear_message_not_a_traceback(settings, command):
-    run = kiosk(*command, env={"KIOSK_DATA": "/proc/nope"})
-    assert run.returncode == 1
-    assert "cannot create the" in run.stderr and "/proc/nope" in run.stderr and "Traceback" not in run.stderr
+def test_a_mistyped_or_unusable_data_folder_is_named_and_no_empty_store_is_made(settings, command, tmp_path):
+    """A trial's mistyped KIOSK_DATA made a new empty store, and the nightly export said
+    "nothing new to export" with success, for ever."""
+    for folder in (tmp_path / "stattion-data", Path("/proc/nope")):
+        run = kiosk(*command, env={"KIOSK_DATA": str(folder)})
+        assert run.returncode == 1, run.stdout
+        assert f"no station store in {folder} (from KIOSK_DATA)" in run.stderr and "Traceback" not in run.stderr
+        assert "kiosk doctor" in run.stderr
+    assert not (tmp_path / "stattion-data").exists()
 
 
 def test_a_photo_retaken_while_its_batch_was_interrupted_is_exported_once_the_new_one(settings, tmp_path):

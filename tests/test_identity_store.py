@@ -355,8 +355,9 @@ def test_kiosk_add_compares_only_with_the_students_consent_and_audits_it(tmp_pat
 
     unasked = kiosk("--config", config, "add", "--confirmed", str(photos / PHOTO_120), "--code", "SAME",
                     "--override", "smiles on the enrolment photo too")
-    other_file = tmp_path / "asked.png"  # the same person, but not the file already stored for SAME
-    cv2.imwrite(str(other_file), cv2.imread(str(photos / PHOTO_120)))
+    # The same person, a shade lighter: not the photo already stored for SAME.
+    other_file = tmp_path / "asked.png"
+    cv2.imwrite(str(other_file), cv2.add(cv2.imread(str(photos / PHOTO_120)), (3, 3, 3, 0)))
     done = kiosk("--config", config, "add", "--confirmed", str(other_file), "--code", "ASKED", "--consented",
                  "--override", "smiles on the enrolment photo too", "--operator", "li")
 

@@ -108,11 +108,17 @@ def test_a_black_and_white_photo_cannot_be_overridden_and_a_photo_without_a_face
         assert store.history("A0006") == []
 
 
-def test_the_same_file_is_not_stored_for_a_second_student(settings, roster, photos):
+def test_the_same_photo_is_not_stored_for_a_second_student(settings, roster, photos, tmp_path):
     """A trial stored one picture for three students without a word; with the identity
     pre-check off nothing else would notice the mix-up."""
     assert kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0007").returncode == 0
     again = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0008", "--override", "same person")
+    assert again.returncode == 1 and "already stored as the photo of A0007" in again.stderr, again.stderr
+    # The same picture in other bytes (the kiosk's capture of a frame, then the frame's file
+    # added as another code's, in a trial): the same 480x640 photo is cut from it.
+    resaved = tmp_path / "resaved.png"
+    cv2.imwrite(str(resaved), cv2.imread(str(photos / PASSING)))
+    again = kiosk("add", "--confirmed", str(resaved), "--code", "A0008", "--override", "same person")
     assert again.returncode == 1 and "already stored as the photo of A0007" in again.stderr, again.stderr
     with Store.from_settings(settings) as store:
         assert store.history("A0008") == []

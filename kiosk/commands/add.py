@@ -43,7 +43,7 @@ def run_add(args: argparse.Namespace, settings) -> int:
     except CodecError as e:
         return error(f"{settings.source}: {e}")
     try:
-        with open_store(settings) as store:
+        with open_store(settings, create=True) as store:
             code = resolve_code(store, codec, args.code)
             capture = add_photo(store, settings, args.image, code, args.operator, args.override, args.retake,
                                 args.consented, APPEARANCE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import getpass
+import os
 import sys
 import unicodedata
 from datetime import date
@@ -20,9 +21,21 @@ def operator_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--operator", default=getpass.getuser(), help="who does this (default: the login name)")
 
 
-def open_store(settings):
-    from kiosk.store import Store
+def open_store(settings, create: bool = False):
+    """The station's store. Unless `create` (commands that store something new: add, roster
+    import), a data folder without one is a StoreError: a mistyped KIOSK_DATA or [store]
+    data_dir made a new empty store, and the nightly export said "nothing new" for ever."""
+    from kiosk.paths import data_dir
+    from kiosk.store import Store, StoreError
+    from kiosk.store.store import DB_NAME
 
+    folder = data_dir(settings)
+    if not create and not (folder / DB_NAME).exists():
+        where = "KIOSK_DATA" if os.environ.get("KIOSK_DATA") else (
+            f"[store] data_dir in {settings.source}" if settings.store.data_dir else "the default data folder")
+        raise StoreError(f"no station store in {folder} (from {where}): check that setting, `kiosk doctor` prints "
+                         "the data folder in use; a station's store is made by its first `kiosk run`, `kiosk add` "
+                         "or `kiosk roster import`")
     return Store.from_settings(settings)
 
 

@@ -29,13 +29,13 @@ def run_export(args: argparse.Namespace, settings) -> int:
     if args.again != bool(args.batch):
         return error("--again and --batch NAME go together: `kiosk export --batch NAME --again`")
     target = args.to or default_target(settings)
-    if args.to is None and not settings.export.folder:
-        try:
-            target.mkdir(parents=True, exist_ok=True)  # the station's own default folder
-        except OSError as e:
-            return error(f"cannot create the export folder {target}: {e.strerror}; "
-                          "set [export] folder or give one with --to DIR")
     with open_store(settings) as store, _progress() as progress:
+        if args.to is None and not settings.export.folder:
+            try:
+                target.mkdir(parents=True, exist_ok=True)  # the station's own default folder
+            except OSError as e:
+                return error(f"cannot create the export folder {target}: {e.strerror}; "
+                             "set [export] folder or give one with --to DIR")
         try:
             if args.again:
                 batch = export_again(store, find_batch(store, args.batch), target, settings.export.file_pattern,

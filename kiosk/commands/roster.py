@@ -64,7 +64,7 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
                 if found.entries else "")
         return error(f"{count(len(found.errors), 'bad row')}, nothing imported: fix those lines{rest}")
     try:
-        with open_store(settings) as store:
+        with open_store(settings, create=True) as store:
             entries, bad = found.entries, len(found.errors)
             if clashes := store.photographed_as_another(entries):
                 for old, new in clashes:

@@ -171,6 +171,16 @@ def resolve_code(store: Store, codec: Any, text: str) -> str:
     return check_code(code)
 
 
+def _not_anothers(store, image: bytes, code: str, image_path: Path) -> None:
+    """A StoreError when `image` (a file's bytes, or the deliverable cut from it) is already
+    another code's accepted master or deliverable: the same photo for two students is a mix-up
+    no check sees (the identity pre-check is optional)."""
+    if others := [c for c in store.accepted_with_image(sha256_bytes(image)) if c.code != code]:
+        raise StoreError(f"{image_path} is already stored as the photo of {others[0].code} (taken "
+                         f"{others[0].taken_at[:16].replace('T', ' ')}): one photo is one student's; nothing was "
+                         f"saved, give {code}'s own photo")
+
+
 def add_photo(
     store: Store,
     settings: Any,
@@ -215,11 +225,7 @@ def add_photo(
         master = raw  # keep the original file exactly as it came
     except StoreError:
         master = cv2.imencode(".png", image)[1].tobytes()
-    # The same file for two students: a mix-up no check sees (the identity pre-check is optional).
-    if others := [c for c in store.accepted_with_master(sha256_bytes(master)) if c.code != code]:
-        raise StoreError(f"{image_path} is already stored as the photo of {others[0].code} (taken "
-                         f"{others[0].taken_at[:16].replace('T', ' ')}): one photo is one student's; nothing was "
-                         f"saved, give {code}'s own photo")
+    _not_anothers(store, master, code, image_path)
     analyser = Analyser(settings, mode="image")
     try:
         report = analyser.analyse(image)
@@ -229,6 +235,7 @@ def add_photo(
         if not report.accepted and (not override or not all(r.overridable for r in report.failures)):
             raise Refused(code, report.failures)
         deliverable = render_deliverable(image, report, settings.capture)
+        _not_anothers(store, deliverable, code, image_path)  # the kiosk took it from this very frame
         identity = None
         if consented and settings.identity.enabled and store.reference(code) is not None:
             with store.write():

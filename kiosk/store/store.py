@@ -676,10 +676,10 @@ class Store:
     def capture(self, capture_id: str) -> Capture:
         return self._captures("c.id = ?", [capture_id])[0]
 
-    def accepted_with_master(self, sha256: str) -> list[Capture]:
-        """The accepted captures whose original file (master) has this SHA-256 (hex)."""
+    def accepted_with_image(self, sha256: str) -> list[Capture]:
+        """The accepted captures whose original file (master) or deliverable has this SHA-256 (hex)."""
         return self._captures("c.status = 'accepted' AND c.id IN (SELECT capture_id FROM images "
-                              "WHERE kind = 'master' AND sha256 = ?)", [sha256])
+                              "WHERE kind IN ('master', 'deliverable') AND sha256 = ?)", [sha256])
 
     def history(self, code: str) -> list[Capture]:
         """Every photo ever stored for `code`, oldest first."""
