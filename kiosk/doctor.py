@@ -235,4 +235,9 @@ def _data_folder(settings: Settings) -> Item:
     except OSError as error:
         return Item("data folder", False, f"{folder} is not writable ({error.strerror}): "
                                           f"set [store] data_dir or KIOSK_DATA to a writable folder")
-    return Item("data folder", True, f"{folder} is writable")
+    from kiosk.store.store import DB_NAME
+
+    # Not a fault on a new station; a station that has taken photos and shows this reads the wrong folder.
+    held = "holds the station's store" if (folder / DB_NAME).exists() else \
+        "holds no station store yet (the first kiosk run makes it; a station that has taken photos reads another folder)"
+    return Item("data folder", True, f"{folder} is writable and {held}")

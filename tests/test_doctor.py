@@ -5,8 +5,9 @@ import pytest
 import numpy as np
 
 from kiosk import doctor
-from kiosk.config import user_config_file
+from kiosk.config import load_settings, user_config_file
 from kiosk.camera import FileCamera
+from kiosk.store import Store
 from tests.helpers import config_variant, kiosk
 
 
@@ -32,6 +33,13 @@ def test_doctor_passes_a_station_that_can_take_photos(tmp_path, data_dir):
     assert "face_parsing = false under [checks]" in licence, "says how to run without it"
     assert str(user_config_file()) in lines["config"], "says where the station's own settings go"
     assert "1280x720" in lines["camera"]
+    # Which folder, and whether it holds a store: a station that has taken photos and reads
+    # a folder without one has a mistyped KIOSK_DATA or data_dir.
+    assert f"{data_dir} is writable and holds no station store yet" in lines["data folder"]
+    assert kiosk("list").returncode == 1  # does not make one
+    with Store.from_settings(load_settings()):
+        pass
+    assert "holds the station's store" in _lines(kiosk("doctor", "--camera", str(tmp_path / "camera")))["data folder"]
     assert lines["photographer PIN"].startswith("WARN") and "kiosk pin" in lines["photographer PIN"], \
         "the shipped demo PIN works but is called out"
     assert lines["capture codes"].startswith("WARN"), "demo codes are no CHSI codes"
