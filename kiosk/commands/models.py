@@ -22,6 +22,11 @@ def register(sub) -> None:
 def run_models_fetch(args: argparse.Namespace, settings) -> int:
     from kiosk import models, paths
 
+    if args.source is not None and not args.source.is_dir():
+        what = "is not a folder" if args.source.exists() else "does not exist"
+        print(f"error: {args.source} {what}: give the folder that holds the model files; nothing was fetched",
+              file=sys.stderr)
+        return 1
     try:
         models.fetch(paths.models_dir(settings), args.source, offline=args.offline, face_parsing=settings.face_parsing,
                      identity=settings.identity.enabled)
