@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from kiosk.checks.evaluate import RULES
 from kiosk.commands import parser
 
@@ -53,3 +55,11 @@ def test_eval_refuses_a_file_that_is_not_a_labels_table(settings, tmp_path, caps
     bad.write_text("name\tscore\nx\t1\n", encoding="utf-8")
     assert run(settings, "eval", str(bad)) == 2
     assert "not a labels file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["eval", "calibrate"])
+def test_a_labels_file_that_is_not_there_is_named_with_what_to_give(settings, tmp_path, capsys, command):
+    assert run(settings, command, str(tmp_path / "LABLES.tsv")) == 2
+    err = capsys.readouterr().err
+    assert f"cannot read {tmp_path / 'LABLES.tsv'} (No such file or directory): give the labels file" in err
+    assert "Errno" not in err

@@ -40,8 +40,12 @@ def measure_labelled(args, settings):
 
     try:
         rows = read_labels(args.labels)
-    except (OSError, ValueError) as error:
-        print(f"cannot read {args.labels}: {error}", file=sys.stderr)
+    except OSError as error:
+        print(f"error: cannot read {args.labels} ({error.strerror}): give the labels file, a LABELS.tsv such as "
+              "../shared/faces/LABELS.tsv", file=sys.stderr)
+        return None
+    except ValueError as error:  # says what the file lacks
+        print(f"error: {error}", file=sys.stderr)
         return None
     folder, measured = args.labels.resolve().parent, []
     with Analyser(settings, mode="image") as analyser:
