@@ -240,6 +240,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "operator.exit": ("关闭采集站…", "Close station…"),
     "operator.camera": ("摄像头：{status}", "Camera: {status}"),
     "operator.backdrop": ("背景：{verdict}", "Backdrop: {verdict}"),
+    "operator.backdrop_waiting": ("背景：有人站到镜头前后判断", "Backdrop: judged once someone is in view"),
     "operator.counts": (
         "今日已保存 {saved} 张，作废 {voided} 张", "Today: saved {saved}, voided {voided}"
     ),
@@ -325,7 +326,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "through a USB 2 hub), check v4l2-ctl --list-formats-ext, or set [camera] width/height to a "
         "size it offers.",
     ),
-    "unknown": ("未知", "unknown"),
     "ok": ("确定", "OK"),
     "cancel": ("取消", "Cancel"),
 }

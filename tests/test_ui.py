@@ -226,6 +226,21 @@ def test_the_photographer_unlocks_with_the_pin_and_the_screen_switches_to_englis
     assert window.isVisible()  # students cannot close the kiosk
 
 
+def test_the_photographer_is_told_the_backdrop_is_judged_once_someone_is_in_view(qtbot, kiosk_for, tmp_path):
+    """A trial read "Backdrop: unknown" before the first student and took it for a fault."""
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0.png"), canvas())  # the empty backdrop
+    kiosk = kiosk_for(folder)
+    window = kiosk.window
+    qtbot.waitUntil(lambda: window.view is not None)
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    window.dialog.entry.setText("2468")
+    window.dialog.submit()
+    qtbot.waitUntil(lambda: window.view.operator is not None, timeout=WAIT_MS)
+    assert window.backdrop_status.text() == "背景：有人站到镜头前后判断"
+
+
 def tick_appearance(qtbot, window) -> None:
     """On review the student ticks the three lines no check can tell (hair, make-up, jewellery)."""
     for box in window.confirm_boxes.values():

@@ -503,11 +503,11 @@ class KioskWindow(QWidget):
         fix = "camera.small_fix" if small else f"camera.{fault}_fix" if fault else "camera.lost_fix" if lost else ""
         self.camera_fix.setText(text(fix, lang) if fix else "")
         self.camera_fix.setVisible(bool(fix))
-        background = [r for r in view.results if r.rule == "background"]
-        verdict = s.verdict_of(background[0]) if background else None
+        # The backdrop is judged around a person (its shadow, what the segmenter leaves of it).
+        background = [r for r in view.results if r.rule == "background" and view.crop_box is not None]
         self.backdrop_status.setText(
-            text("operator.backdrop", lang, verdict=text("verdict." + verdict, lang) if verdict else text("unknown", lang))
-        )
+            text("operator.backdrop", lang, verdict=text("verdict." + s.verdict_of(background[0]), lang))
+            if background else text("operator.backdrop_waiting", lang))
         self.shutter_button.setText(text("operator.shutter", lang))
         self.shutter_button.setEnabled(view.state in (State.GUIDING, State.HOLDING))
         self.reference_button.setText(text("operator.take_reference", lang))
