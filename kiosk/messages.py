@@ -321,10 +321,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "camera.small_fix": (
         "摄像头可能不支持这种格式下的该尺寸：请换一个 USB 口或线缆（不要经过 USB 2 集线器），"
-        "用 v4l2-ctl --list-formats-ext 查看它支持的尺寸，或把 [camera] width/height 设为其中之一。",
+        "用 v4l2-ctl --list-formats-ext 查看它支持的尺寸，或把 [camera] width/height 设为其中不小于 {least} 的一种"
+        "（照片从画面中裁出）。",
         "The camera may not offer that size in the asked format: try another USB port or cable (not "
         "through a USB 2 hub), check v4l2-ctl --list-formats-ext, or set [camera] width/height to a "
-        "size it offers.",
+        "size it offers of at least {least} (the photo is cut from it).",
     ),
     "ok": ("确定", "OK"),
     "cancel": ("取消", "Cancel"),

@@ -171,6 +171,7 @@ def test_the_kiosk_on_a_640x480_camera_asks_the_student_to_wait_and_tells_the_ph
     assert window.camera_status.text() == "摄像头：画面只有 640x480（设定 1280x720）"
     assert window.camera_fix.isVisible() and "v4l2-ctl --list-formats-ext" in window.camera_fix.text()
     assert "USB 口或线缆" in window.camera_fix.text() and "[camera] width/height" in window.camera_fix.text()
+    assert "不小于 458x610" in window.camera_fix.text(), "the least size that still makes the photo"
 
     # The photographer plugs the camera in elsewhere and it gives 1280x720: the station
     # goes back to waiting for a code, the bar back to normal.

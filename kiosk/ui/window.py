@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from kiosk import session as s
 from kiosk.codec import qr_image
+from kiosk.config import smallest_camera
 from kiosk.messages import measured, rule_name, text
 from kiosk.scanner import WedgeInput
 from kiosk.session import State
@@ -501,7 +502,8 @@ class KioskWindow(QWidget):
         self.camera_status.setToolTip(line)
         lost = view.camera in ("lost", "reconnecting")
         fix = "camera.small_fix" if small else f"camera.{fault}_fix" if fault else "camera.lost_fix" if lost else ""
-        self.camera_fix.setText(text(fix, lang) if fix else "")
+        least = "x".join(map(str, smallest_camera(self.settings)))  # what the small-frames fix asks at least
+        self.camera_fix.setText(text(fix, lang, least=least) if fix else "")
         self.camera_fix.setVisible(bool(fix))
         # The backdrop is judged around a person (its shadow, what the segmenter leaves of it).
         background = [r for r in view.results if r.rule == "background" and view.crop_box is not None]
