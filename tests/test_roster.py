@@ -354,16 +354,18 @@ def test_a_column_not_understood_is_reported_with_the_accepted_headers(tmp_path)
                                              "H0001,1,张三,男,11010519491231002X,备注,\n"))
     assert found.entries[0].id_number == "11010519491231002X"
     assert len(found.warnings) == 3
-    assert found.warnings[0].startswith("column '性别' (column D) is not used: the headers read are ")
+    assert found.warnings[0].startswith("column '性别' (column D) is not used: the headers understood are ")
     assert "ID number: 身份证号, 身份证号码" in found.warnings[0] and "公民身份号码" in found.warnings[0]
     assert found.warnings[1].startswith("column '班级' (column G) is not used")
     assert found.warnings[2] == "column F has no header: its cells are not used"
 
 
 @pytest.mark.parametrize("header, message", [
-    ("校验码,学号,姓名", "has no column for the capture code; the headers read are capture code: 采集码"),
-    ("采集码,考生号,姓名", "has no column for the student number; the headers read are"),
-    ("采集码,学号", "has no column for the name;"),
+    ("校验码,学号,姓名",
+     "has no column for the capture code: it holds '校验码', '学号', '姓名'; the headers understood are capture code: 采集码"),
+    ("采集码,考生号,姓名",
+     "has no column for the student number: it holds '采集码', '考生号', '姓名'; the headers understood are"),
+    ("采集码,学号", "has no column for the name: it holds '采集码', '学号';"),
     ("采集码,学号,姓名,身份证号,证件号码", "columns D and E are both the ID number: keep one of them"),
 ])
 def test_a_missing_or_doubled_column_names_what_to_fix(tmp_path, header, message):

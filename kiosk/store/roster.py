@@ -232,12 +232,13 @@ def _columns(header: list[str], warnings: list[str]) -> list[str | None]:
             first[key] = i
         elif h:
             warnings.append(f"column '{h}' (column {get_column_letter(i + 1)}) is not used: "
-                            f"the headers read are {ACCEPTED_HEADERS}")
+                            f"the headers understood are {ACCEPTED_HEADERS}")
         columns.append(key)
     missing = [FIELDS[key][0] for key in REQUIRED if key not in first]
     if missing:
-        raise RosterFileError(f"the header row (line 1) has no column for the {', '.join(missing)}; "
-                              f"the headers read are {ACCEPTED_HEADERS}")
+        found = ", ".join(f"'{h}'" for h in header if h) or "nothing"
+        raise RosterFileError(f"the header row (line 1) has no column for the {', '.join(missing)}: it holds "
+                              f"{found}; the headers understood are {ACCEPTED_HEADERS}")
     return columns
 
 
