@@ -18,7 +18,10 @@ def test_bench_json_has_every_figure(settings, capsys):
 
 def test_bench_plays_a_folder_and_explains_a_bad_path(settings, photos, tmp_path, capsys):
     assert run(settings, "bench", str(photos), "--frames", "12") == 0
-    assert "frames per second" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "frames per second" in out
+    # Photos are no camera frames: the figures say they were scaled to the camera's size.
+    assert "frames: 12 at 1280x720 (pictures of " in out and "scaled onto a 1280x720 frame" in out, out
     assert run(settings, "bench", str(tmp_path / "nothing-here")) == 2
     assert "does not exist" in capsys.readouterr().err
 

@@ -26,8 +26,9 @@ def register(sub) -> None:
     p.set_defaults(func=bench_command)
 
 
-def bench_frames(path: Path | None, count: int):
-    """Frames at 1280x720: from PATH, or the test photos placed on a camera-sized canvas."""
+def bench_frames(path: Path | None, count: int, fitted: set | None = None):
+    """Frames at 1280x720: from PATH, or the test photos placed on a camera-sized canvas.
+    `fitted` collects the (width, height) of pictures of another size, scaled onto it."""
     import cv2
     import numpy as np
 
@@ -54,6 +55,8 @@ def bench_frames(path: Path | None, count: int):
             if frame is None or not stills or i % 30 == 0:
                 frame = camera.read()
                 if frame.shape[1::-1] != BENCH_SIZE:
+                    if fitted is not None:
+                        fitted.add(frame.shape[1::-1])
                     frame = fit(frame)
             yield np.roll(frame, i % 30, axis=1) if stills else frame
     except CameraError:
@@ -70,11 +73,11 @@ def bench_command(args, settings) -> int:
     from kiosk.camera import CameraError
     from kiosk.checks import Analyser
 
-    latencies, mediapipe, parsed_before = [], [], None
+    latencies, mediapipe, parsed_before, fitted = [], [], None, set()
     try:
         with Analyser(settings, mode="video") as analyser:
             start = None
-            for i, frame in enumerate(bench_frames(args.path, args.frames + 10)):
+            for i, frame in enumerate(bench_frames(args.path, args.frames + 10, fitted)):
                 if args.camera_rate and start:  # the next frame is not there before the camera gives it
                     time.sleep(max(0.0, start + (i - 10) / settings.camera.fps - time.perf_counter()))
                 t = time.perf_counter()
@@ -107,7 +110,11 @@ def bench_command(args, settings) -> int:
     if args.json:
         print(json.dumps(figures))
     else:
-        print(f"frames: {figures['frames']} at {BENCH_SIZE[0]}x{BENCH_SIZE[1]}\n"
+        scaled = ""
+        if fitted and args.path is not None:  # the default photos are placed so on purpose
+            sizes = ", ".join(f"{w}x{h}" for w, h in sorted(fitted))
+            scaled = f" (pictures of {sizes} scaled onto a {BENCH_SIZE[0]}x{BENCH_SIZE[1]} frame, as a camera gives)"
+        print(f"frames: {figures['frames']} at {BENCH_SIZE[0]}x{BENCH_SIZE[1]}{scaled}\n"
               f"frames per second: {figures['fps']}\n"
               f"latency median: {figures['latency_ms_p50']} ms, 95th percentile: {figures['latency_ms_p95']} ms\n"
               f"per frame: pipeline {figures['pipeline_ms_per_frame']} ms, of which bare MediaPipe "
