@@ -138,7 +138,9 @@ def report_png(report: DayReport, path: Path) -> None:
             bars = panels["issues"].bar([x + (i - 1) * width for x in range(len(names))], values, width,
                                         label=kind, color=colour)
             panels["issues"].bar_label(bars, fontsize=6)
-        panels["issues"].set(title="Overrides, retakes and conflicts per station", xticks=range(len(names)), xticklabels=names, ylabel="count")
+        highest = max((report.stations[s][kind] for s in names for kind in kinds), default=0)
+        panels["issues"].set(title="Overrides, retakes and conflicts per station", xticks=range(len(names)),
+                             xticklabels=names, ylabel="count", ylim=(0, max(highest, 1) * 1.15))
         panels["issues"].legend(fontsize=8)
         for axes in (panels["photos"], panels["issues"]):
             axes.tick_params(axis="x", labelrotation=90 if len(names) > 5 else 0)
@@ -152,13 +154,14 @@ def report_png(report: DayReport, path: Path) -> None:
                 axes.bar_label(bars, fontsize=7)
             else:
                 axes.text(0.5, 0.5, "none", ha="center", va="center", transform=axes.transAxes)
-                axes.set(yticks=[])
+                axes.set(yticks=[], xticks=[])  # no count axis around nothing (it ran -0.04 to 0.04)
             axes.set(title=title, xlabel="overrides")
             axes.margins(x=0.1)  # room for the count beside the longest bar
         for key in ("hour", "photos", "issues"):
             panels[key].yaxis.get_major_locator().set_params(integer=True)
-        for key in ("rule", "operator"):
-            panels[key].xaxis.get_major_locator().set_params(integer=True)
+        for key, counts in (("rule", report.override_rules), ("operator", report.override_operators)):
+            if counts:
+                panels[key].xaxis.get_major_locator().set_params(integer=True)
         figure.savefig(path, format="png")
 
 
