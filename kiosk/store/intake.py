@@ -209,7 +209,7 @@ def add_photo(
         raise StoreError(f"{code} has no accepted photo to replace: leave out --retake to store this one as its photo")
     if old is not None and retake is None:
         raise AlreadyAccepted(
-            f"{code} already has an accepted photo (taken {old.taken_at[:19]}): "
+            f"{code} already has an accepted photo (taken {old.taken_at[:16].replace('T', ' ')}): "
             'to replace it, add --retake "reason"'
         )
     try:
