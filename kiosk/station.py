@@ -176,6 +176,7 @@ class StationDesk:
             crop_box=capture.report.crop_box,
             retake_reason=capture.student.replace,
             identity=identity,
+            confirmed_name=capture.student.name_masked or "",
         )
         saved_at = datetime.fromisoformat(stored.taken_at)
         sha = stored.images["deliverable"].sha256

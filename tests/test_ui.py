@@ -26,6 +26,7 @@ from kiosk.messages import text
 from kiosk.session import State, verdict_of
 from kiosk.store import RosterEntry, Store
 from kiosk.commands.codes import write_code_image
+from tests.helpers import kiosk as kiosk_command
 
 # cv2 points Qt at its own (Qt 5) plugins on import; pytest-qt makes the QApplication
 # later, so undo it here as kiosk.app does (offscreen happens to work, xcb would not).
@@ -141,6 +142,15 @@ def test_scan_confirm_guide_capture_review_accept_and_store(qtbot, kiosk_for, tm
         deliverable = cv2.imread(str(stored.images["deliverable"].path))
         assert deliverable.shape[:2] == (settings.capture.height, settings.capture.width)
         assert cv2.imread(str(stored.images["master"].path)).shape[:2] == (720, 1280)
+    # Not on the roster: lists and the export still show whose photo it is, by the masked name
+    # the student confirmed (a trial's list said "(not in roster)" and its manifest nothing).
+    listed = kiosk_command("list", "--all")
+    assert any(line.startswith(code) and "张*三 (code)" in line for line in listed.stdout.splitlines()), listed.stdout
+    export = tmp_path / "export"
+    export.mkdir()
+    assert kiosk_command("export", "--to", str(export)).returncode == 0
+    [manifest] = export.glob("*/manifest.csv")
+    assert ",张*三," in manifest.read_text(encoding="utf-8-sig")
 
 
 def test_a_failing_frame_gets_its_instruction_and_nothing_is_taken(qtbot, kiosk_for, tmp_path, fake_clock,

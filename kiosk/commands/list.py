@@ -35,7 +35,8 @@ def run_list(args: argparse.Namespace, settings) -> int:
             print(_row("CODE", "NAME", "STATUS", "TAKEN", "BATCH", "OPERATOR  OVERRIDDEN CHECKS"))
         for c in found:
             entry = names[c.code]
-            print(_row(c.code, entry.masked_name if entry else "(not in roster)", c.status,
+            name = entry.masked_name if entry else f"{c.confirmed_name} (code)" if c.confirmed_name else "(not in roster)"
+            print(_row(c.code, name, c.status,
                        c.taken_at[:19].replace("T", " "), c.batch or "not exported",
                        f"{c.operator:<9} " + ", ".join(o.check for o in c.overrides)).rstrip())
         n = store.counts(args.day)

@@ -314,7 +314,7 @@ def _build(
                 {
                     "code": c.code,
                     "student_number": entry.student_number if entry else "",
-                    "name": mask_name(entry.name) if entry else "",
+                    "name": mask_name(entry.name) if entry else c.confirmed_name,
                     "file": name,
                     "sha256": image.sha256,
                     "taken_at": c.taken_at,

@@ -110,6 +110,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE captures ADD COLUMN identity_score REAL;
     ALTER TABLE captures ADD COLUMN identity_verdict TEXT
     """,
+    # 5: the masked name the student confirmed at the capture (the roster's, else the one the
+    # capture code carries, masked by CHSI: 王*明), so a photo of a student not on the roster
+    # still shows whose it is in lists and manifests.
+    """
+    ALTER TABLE captures ADD COLUMN confirmed_name TEXT NOT NULL DEFAULT ''
+    """,
 )
 
 

@@ -173,6 +173,7 @@ class Capture:
     end_reason: str | None
     images: dict[str, StoredImage]
     identity: IdentityResult | None = None  # None: not compared (the pre-check off, no reference)
+    confirmed_name: str = ""  # the masked name the student confirmed ("": not known, e.g. kiosk add)
 
     def summary(self) -> dict[str, Any]:
         """What `kiosk list --json` prints: no personal data."""
@@ -528,6 +529,7 @@ class Store:
         crop_box: Sequence[int] | None = None,
         retake_reason: str | None = None,
         identity: IdentityResult | None = None,
+        confirmed_name: str = "",
     ) -> Capture:
         """Store an accepted photo durably; returns only once it is on disk.
 
@@ -535,7 +537,8 @@ class Store:
         A code that already has an accepted photo raises AlreadyAccepted unless
         `retake_reason` is given: then the old photo is marked replaced, audited.
         `identity`: the identity pre-check of this deliverable, stored with it (score and
-        verdict only); None when it was not compared.
+        verdict only); None when it was not compared. `confirmed_name`: the masked name the
+        student confirmed on screen (masked again here: never a name in clear).
         """
         code = check_code(code)
         if retake_reason is not None and not retake_reason.strip():
@@ -586,6 +589,7 @@ class Store:
                         "crop_box": json.dumps(list(crop_box)) if crop_box else None,
                         "identity_score": identity.score if identity else None,
                         "identity_verdict": identity.verdict if identity else None,
+                        "confirmed_name": mask_name(confirmed_name) if confirmed_name else "",
                     }
                 )
                 self.db["images"].insert_all(
@@ -746,6 +750,7 @@ class Store:
                 end_reason=r["end_reason"],
                 images=images[r["id"]],
                 identity=IdentityResult(r["identity_score"], r["identity_verdict"]) if r["identity_verdict"] else None,
+                confirmed_name=r["confirmed_name"],
             )
             for r in rows
         ]
