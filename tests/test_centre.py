@@ -253,7 +253,7 @@ def test_a_photo_voided_after_its_export_is_left_out_of_the_upload_or_named_for_
            "withdraw it there" in run.stdout, run.stdout
     # A timer's run must not lose it: every collection says it, and withdraw.csv lists it.
     again = centre("collect", str(shared), "--to", str(out))
-    assert "C0002" not in again.stdout and "1 photo in earlier uploads no longer count" in again.stdout
+    assert "C0002" not in again.stdout and "1 photo in earlier uploads no longer counts (voided or retaken)" in again.stdout
     with open(out / "withdraw.csv", encoding="utf-8-sig", newline="") as f:
         assert [(r["code"], r["upload"], r["why"]) for r in csv.DictReader(f)] == [("C0003", first, "voided")]
     with CentreState(out) as state:
@@ -268,10 +268,20 @@ def test_a_photo_voided_after_its_export_is_left_out_of_the_upload_or_named_for_
         in done.stdout and "0 photos still to withdraw at CHSI" in done.stdout, done.stdout + done.stderr
     again = centre("collect", str(shared), "--to", str(out))
     assert "no longer count" not in again.stdout, again.stdout
+    twice = centre("withdrawn", "C0003", "--to", str(out))
+    assert twice.returncode == 1 and "C0003 (recorded as withdrawn at " in twice.stderr, twice.stderr
     with open(out / "withdraw.csv", encoding="utf-8-sig", newline="") as f:
         assert list(csv.DictReader(f)) == []
     with CentreState(out) as state:
         assert [(a["action"], a["operator"]) for a in state.audit_log("C0003")][-1] == ("withdrawn_at_chsi", "li")
+    # The void was a mistake: the same photo, the same bytes, is stored again and exported in
+    # a later batch. A trial's centre took it for the voided one and left it out for good.
+    assert hk1.take(["C0003"], 11, seed=2)["C0003"] == photos["C0003"]
+    assert hk1.kiosk("export").returncode == 0
+    run = centre("collect", str(shared), "--to", str(out))
+    assert run.returncode == 0 and "C0003" not in run.stdout and "upload-" in run.stdout, run.stdout
+    assert {name: files for name, files in uploads(out).items() if name != first} == {
+        f"upload-{TODAY:%Y%m%d}-002": {"C0003.jpg": photos["C0003"]}}, run.stdout
 
 
 def test_a_batch_exported_elsewhere_is_named_until_it_arrives(tmp_path):

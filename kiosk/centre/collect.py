@@ -286,13 +286,15 @@ def _withdrawals(state: CentreState, shared: Path, operator: str) -> list[str]:
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
             store_id = str(body["store_id"])
-            withdrawn = [(check_code(str(w["code"])), str(w["sha256"])) for w in body["withdrawn"]]
+            # The batch too: the same bytes may come again in a later batch (a photo voided by
+            # mistake and added again), and that photo counts.
+            withdrawn = [(check_code(str(w["code"])), str(w["sha256"]), w.get("batch")) for w in body["withdrawn"]]
         except (OSError, ValueError, KeyError, TypeError, StoreError) as e:
             notes.append(f"{path} cannot be read ({e}): the photos its station voided after exporting them may "
                          "still be uploaded; run `kiosk export` at that station to write it again")
             continue
-        for code, sha256 in withdrawn:
-            notes += state.withdraw(store_id, code, sha256, operator)
+        for code, sha256, batch in withdrawn:
+            notes += state.withdraw(store_id, code, sha256, operator, batch)
     return notes
 
 

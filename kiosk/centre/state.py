@@ -273,15 +273,17 @@ class CentreState:
                     self._set(p, "held", operator)
         return messages
 
-    def withdraw(self, store_id: str, code: str, sha256: str, operator: str) -> list[str]:
-        """Void the photo of `code` with `sha256` that the station of `store_id` voided after
-        exporting it (inside the caller's transaction): never uploaded, or, when it was, the
-        message says which upload to withdraw it from. A conflict it leaves with one station
-        is over: that photo waits for the upload. Returns what the photographer must know;
-        nothing when it was withdrawn already."""
+    def withdraw(self, store_id: str, code: str, sha256: str, operator: str, batch: str | None = None) -> list[str]:
+        """Void the photo of `code` with `sha256` in the station batch `batch` (any of the
+        station's batches when None: a withdrawal file of an older station) that the station
+        of `store_id` voided after exporting it (inside the caller's transaction): never
+        uploaded, or, when it was, the message says which upload to withdraw it from. A
+        conflict it leaves with one station is over: that photo waits for the upload. Returns
+        what the photographer must know; nothing when it was withdrawn already."""
         messages = []
-        for p in self.photos(f"b.store_id = ? AND p.code = ? AND p.sha256 = ? AND p.status IN {LIVE}",
-                             [store_id, code, sha256]):
+        in_batch = " AND b.name = ?" if batch is not None else ""
+        for p in self.photos(f"b.store_id = ? AND p.code = ? AND p.sha256 = ? AND p.status IN {LIVE}{in_batch}",
+                             [store_id, code, sha256, *([batch] if batch is not None else [])]):
             self._set(p, "voided", operator, withdrawn_by=p.station)
             where = f"it is in upload {p.upload}: withdraw it there" if p.status == "uploaded" else \
                 "left out of the upload"
@@ -356,7 +358,11 @@ class CentreState:
             waiting = self.to_withdraw()
             if codes is not None:
                 if unknown := sorted(set(codes) - {p.code for p in waiting}):
-                    raise CentreError(f"not in withdraw.csv: {', '.join(unknown)}; nothing was recorded. Only "
+                    done = {r[0]: r[1] for r in self.db.execute(
+                        "SELECT p.code, w.at FROM chsi_withdrawn w JOIN photos p ON p.id = w.photo_id")}
+                    said = [f"{c} (recorded as withdrawn at {done[c][:16].replace('T', ' ')})" if c in done else c
+                            for c in unknown]
+                    raise CentreError(f"not in withdraw.csv: {', '.join(said)}; nothing was recorded. Only "
                                       "photos listed there (already uploaded, no longer counting) are withdrawn at CHSI")
                 waiting = [p for p in waiting if p.code in codes]
             for p in waiting:

@@ -101,7 +101,8 @@ def run_collect(args: argparse.Namespace, settings) -> int:
     if result.conflicts:
         print(f"{count(len(result.conflicts), 'open conflict')} listed in {out / 'conflicts.csv'}")
     if result.withdraw:  # said at every run: a timer's run must not lose it
-        print(f"{count(result.withdraw, 'photo')} in earlier uploads no longer count (voided or retaken): withdraw "
+        print(f"{count(result.withdraw, 'photo')} in earlier uploads no longer "
+              f"{'counts' if result.withdraw == 1 else 'count'} (voided or retaken): withdraw "
               f"them at CHSI, as listed in {out / 'withdraw.csv'}, then say so: `kiosk centre withdrawn CODE ...` "
               "(or --all)")
     if result.upload:
