@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -249,8 +250,15 @@ def smallest_camera(settings: Settings) -> tuple[int, int]:
     return math.ceil(settings.capture.width / upscale), math.ceil(settings.capture.height / upscale)
 
 
+# A station id names batch folders, files and the centre's records: letters, digits, - and _.
+STATION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 def _cross_checks(settings: Settings) -> None:
     capture, camera = settings.capture, settings.camera
+    if not STATION_ID.fullmatch(settings.station.id):
+        raise ConfigError(f"station.id = {settings.station.id!r}: give 1-32 letters, digits, - or _ (such as "
+                          "\"HK-01\"): it names the station's batch folders")
     for key in ("crown_px", "eyes_px", "face_width_px"):
         lo, hi = getattr(capture, key)
         if lo > hi:

@@ -24,6 +24,9 @@ def test_default_config_carries_the_spec_numbers(settings):
     ('device = "0"', 'device = "0', "not valid TOML"),
     ('height = 720', 'height = 480', "camera 1280x480 cannot make the 480x640 deliverable: its picture must be at "
                                      "least 458x610"),
+    # It names batch folders: a trial's "HK/07" left a batch that could never be written.
+    ('id = "HK-01"', 'id = "HK/07"', "station.id = 'HK/07': give 1-32 letters, digits, - or _"),
+    ('id = "HK-01"', 'id = ""', "station.id = '': give 1-32 letters, digits, - or _"),
 ])
 def test_a_broken_config_names_the_file_the_key_and_what_is_allowed(tmp_path, old, new, says):
     path = config_variant(tmp_path, old, new)
