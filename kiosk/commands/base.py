@@ -30,12 +30,16 @@ def open_store(settings, create: bool = False):
     from kiosk.store.store import DB_NAME
 
     folder = data_dir(settings)
-    if not create and not (folder / DB_NAME).exists():
-        where = "KIOSK_DATA" if os.environ.get("KIOSK_DATA") else (
-            f"[store] data_dir in {settings.source}" if settings.store.data_dir else "the default data folder")
-        raise StoreError(f"no station store in {folder} (from {where}): check that setting, `kiosk doctor` prints "
-                         "the data folder in use; a station's store is made by its first `kiosk run`, `kiosk add` "
-                         "or `kiosk roster import`")
+    if not (folder / DB_NAME).exists():
+        if not create:
+            where = "KIOSK_DATA" if os.environ.get("KIOSK_DATA") else (
+                f"[store] data_dir in {settings.source}" if settings.store.data_dir else "the default data folder")
+            raise StoreError(f"no station store in {folder} (from {where}): check that setting, `kiosk doctor` "
+                             "prints the data folder in use; a station's store is made by its first `kiosk run`, "
+                             "`kiosk add` or `kiosk roster import`")
+        # Said, so that a mistyped folder shows at once.
+        print(f"note: a new station store is made in {folder}; if this station has one elsewhere, check "
+              "KIOSK_DATA or [store] data_dir", file=sys.stderr)
     return Store.from_settings(settings)
 
 
