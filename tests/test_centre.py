@@ -134,7 +134,7 @@ def test_three_stations_one_shared_folder_every_photo_uploaded_exactly_once(tmp_
     rows = manifest(out / upload1)
     assert [(r["code"], r["station"], r["operator"]) for r in rows[:3]] == [
         ("C0002", "HK-01", "wang"), ("C0003", "HK-01", "wang"), ("C0201", "HK-02", "wang")]
-    assert rows[2]["overrides"] == "ears_visible: hearing aid (li)" and rows[2]["confirmations"] == "dyed_hair"
+    assert rows[2]["overrides"] == "ears_visible: hearing aid (li)" and rows[2]["confirmations"] == "no_dyed_hair"
     assert rows[0]["name"] == "欧**娜" and "欧阳娜娜" not in (out / upload1 / "manifest.csv").read_text("utf-8-sig")
     assert subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=out / upload1).returncode == 0
     assert (out / f"{upload1}.zip").exists()

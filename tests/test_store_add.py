@@ -184,8 +184,9 @@ def test_a_killed_burst_of_adds_loses_nothing_and_doubles_nothing(settings, rost
     after the restart the operator runs the same loop again."""
     codes = [f"A{i:04d}" for i in range(5, 13)]
     image = cv2.imread(str(photos / PASSING))
-    for i, code in enumerate(codes):  # each student's own file (the same file twice is refused)
-        image[0, 0] = i
+    h, w = image.shape[:2]
+    for i, code in enumerate(codes):  # each student's own photo (the same photo twice is refused)
+        image[int(h * 0.9):int(h * 0.9) + 6, w // 2:w // 2 + 6] = 20 * i  # a mark on the top, inside the cut
         cv2.imwrite(str(tmp_path / f"{code}.png"), image)
     loop = " ; ".join(f'"$1" -m kiosk add --confirmed "$2/{c}.png" --code {c}' for c in codes)
     reported: list[str] = []

@@ -132,7 +132,7 @@ class Photo:
     batch: str
     operator: str
     overrides: str  # "check: reason (operator); ..." as the station wrote it
-    confirmations: str  # "dyed_hair; makeup; ..."
+    confirmations: str  # "no_dyed_hair; no_makeup; ..." (older stations: "dyed_hair; ...")
     retakes: int  # earlier photos of the code the station replaced
     status: str
     upload: str | None

@@ -321,8 +321,9 @@ def _build(
                     "station": c.station,
                     "operator": c.operator,
                     "overrides": "; ".join(f"{o.check}: {o.reason} ({o.operator})" for o in c.overrides),
-                    # kiosk.station stores each confirmation as a passed result "confirmed_<item>"
-                    "confirmations": "; ".join(r["rule"] for r in c.results
+                    # kiosk.station stores each confirmation as a passed result "confirmed_<item>";
+                    # what was confirmed is its absence: "no_dyed_hair", never read as "dyed_hair".
+                    "confirmations": "; ".join(f"no_{r['rule']}" for r in c.results
                                                if str(r.get("id", "")).startswith("confirmed_")),
                     "retakes": retakes.get(c.code, 0),
                     "identity_score": f"{c.identity.score:.3f}" if c.identity and c.identity.score is not None else "",
