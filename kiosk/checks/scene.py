@@ -129,8 +129,9 @@ class Clothing(Check):
 
     @staticmethod
     def threshold(p) -> str:
-        return (f"Delta E to backdrop >= {p.min_contrast:g}, not the backdrop's hue "
-                f"(within {p.max_same_hue_deg:g} deg), pattern <= {p.max_pattern:g}, neck showing >= {p.min_neck:g}")
+        return (f"Delta E to backdrop >= {p.min_contrast:g}, not the backdrop's hue (within "
+                f"{p.max_same_hue_deg:g} deg) with chroma >= {p.min_same_hue_chroma:g}, pattern <= {p.max_pattern:g}, "
+                f"neck showing >= {p.min_neck:g}")
 
     def measure(self, ctx, p):
         threshold = self.threshold(p)

@@ -143,7 +143,9 @@ class Refused(Exception):
         lines = [f"{self.code}: the photo was refused, nothing was saved:"]
         for r in self.failures:
             message = " / ".join(m for m in (r.message_zh, r.message_en) if m) or r.rule
-            lines.append(f"  {r.id}: {r.verdict.value} ({message}; value {r.value}, limit {r.threshold})")
+            measured = f"; value {r.value:.4g}, limit {r.threshold}" if isinstance(r.value, (int, float)) else \
+                f"; limit {r.threshold}" if r.threshold else ""
+            lines.append(f"  {r.id}: {r.verdict.value} ({message}{measured})")
         if fixed := [r.id for r in self.failures if not r.overridable]:
             lines.append(f"{', '.join(fixed)}: no reason can waive this; take or scan the photo again")
         else:
