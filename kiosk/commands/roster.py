@@ -80,7 +80,8 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
             for old, new in store.held_by_another_code(entries):
                 print(f"warning: {new.code}: ID {new.masked_id_number} ({new.masked_name}) is already on the roster "
                       f"under capture code {old.code} ({old.masked_name}): one person with two codes could be "
-                      "photographed twice; ask the college which code is right (both stay on the roster)",
+                      "photographed twice; ask the college which code is right and photograph the student under "
+                      "that one only (both stay on the roster; `kiosk list --code CODE` shows a photo taken)",
                       file=sys.stderr)
             new, changed = store.roster_changes(entries)
             imported = store.import_roster(entries, args.operator, args.file.name)
