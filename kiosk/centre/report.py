@@ -117,9 +117,11 @@ def report_png(report: DayReport, path: Path) -> None:
         used = [h for c in report.hours.values() for h in c]
         hours = list(range(min(used, default=8), max(used, default=17) + 1))
         bottom = [0] * len(hours)
+        # One colour per station in both panels that show stations (matplotlib's ten, in turn).
+        colour = {station: f"C{i % 10}" for i, station in enumerate(report.stations)}
         for station, counts in report.hours.items():
             values = [counts[h] for h in hours]
-            panels["hour"].bar(hours, values, bottom=bottom, label=station)
+            panels["hour"].bar(hours, values, bottom=bottom, label=station, color=colour[station])
             bottom = [b + v for b, v in zip(bottom, values)]
         legend_rows = -(-len(report.hours) // 5)  # five stations a row
         panels["hour"].set(title="Photos per hour", xlabel="hour (station time)", ylabel="photos", xticks=hours,
@@ -128,7 +130,8 @@ def report_png(report: DayReport, path: Path) -> None:
             panels["hour"].legend(fontsize=8, ncols=min(len(report.hours), 5), loc="upper center")
 
         names = list(report.stations)
-        bars = panels["photos"].bar(names, [report.stations[s]["photos"] for s in names])
+        bars = panels["photos"].bar(names, [report.stations[s]["photos"] for s in names],
+                                    color=[colour[s] for s in names])
         panels["photos"].bar_label(bars, fontsize=7)
         panels["photos"].set(title="Photos per station", ylabel="photos")
         kinds = ("overrides", "retakes", "conflicts")
