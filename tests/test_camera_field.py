@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from test_ui import kiosk_for  # noqa: F401  (the kiosk window fixture)
+from test_ui import kiosk_for, photographer_mode  # noqa: F401  (the kiosk window fixture)
 
 from kiosk.checks.scene import frame_fault
 from kiosk.codec import DemoCodec, new_code
@@ -47,14 +47,6 @@ FALLBACK = FIELD / "fallback_640x480"  # a file-camera folder of one 640x480 fra
 ASKED = FIELD / "asked_1280x720.png"  # the control: the same student at the asked 1280x720
 WAIT_MS = 30_000
 WAIT_ZH = "摄像头需要调整，请告知摄影师，稍候片刻。"
-
-
-def photographer_mode(qtbot, window) -> None:
-    """F12 and the demo PIN, as the photographer does; waits for the photographer's bar."""
-    qtbot.keyClick(window, Qt.Key.Key_F12)
-    window.dialog.entry.setText("2468")
-    window.dialog.submit()
-    qtbot.waitUntil(lambda: window.operator_bar.isVisible(), timeout=WAIT_MS)
 
 
 def _camera_line(done) -> str:

@@ -39,6 +39,16 @@ BACKDROP = (255, 197, 100)  # BGR of the spec's light blue
 WAIT_MS = 30_000  # generous: two cores also run the checks
 
 
+def photographer_mode(qtbot, window) -> None:
+    """F12 and the demo PIN, as the photographer does, once the window shows; waits for the
+    photographer's bar."""
+    qtbot.waitUntil(lambda: window.view is not None)
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    window.dialog.entry.setText("2468")
+    window.dialog.submit()
+    qtbot.waitUntil(lambda: window.view.operator is not None and window.operator_bar.isVisible(), timeout=WAIT_MS)
+
+
 def canvas() -> np.ndarray:
     return np.full((720, 1280, 3), BACKDROP, np.uint8)
 
@@ -243,11 +253,7 @@ def test_the_photographer_is_told_the_backdrop_is_judged_once_someone_is_in_view
     cv2.imwrite(str(folder / "0.png"), canvas())  # the empty backdrop
     kiosk = kiosk_for(folder)
     window = kiosk.window
-    qtbot.waitUntil(lambda: window.view is not None)
-    qtbot.keyClick(window, Qt.Key.Key_F12)
-    window.dialog.entry.setText("2468")
-    window.dialog.submit()
-    qtbot.waitUntil(lambda: window.view.operator is not None, timeout=WAIT_MS)
+    photographer_mode(qtbot, window)
     assert window.backdrop_status.text() == "背景：有人站到镜头前后判断"
 
 
@@ -426,11 +432,7 @@ def test_the_photographer_sees_why_the_camera_gives_no_picture(qtbot, kiosk_for,
     folder = empty_camera(tmp_path)
     kiosk = kiosk_for(folder)
     window = kiosk.window
-    qtbot.waitUntil(lambda: window.view is not None)
-    qtbot.keyClick(window, Qt.Key.Key_F12)
-    window.dialog.entry.setText("2468")
-    window.dialog.submit()
-    qtbot.waitUntil(lambda: window.view.operator is not None, timeout=WAIT_MS)
+    photographer_mode(qtbot, window)
     (folder / "0.png").rename(tmp_path / "unplugged.png")  # the camera stops giving pictures
     qtbot.waitUntil(lambda: "retrying in" in window.camera_status.toolTip(), timeout=WAIT_MS)
     assert window.camera_status.toolTip().startswith(f"摄像头：重新连接中 ({folder} holds no images")
