@@ -436,6 +436,8 @@ def test_each_chinese_instruction_says_it_in_english_under_it(station, size):
     says each instruction in English too, smaller, under the Chinese."""
     station = station("zh", size)
     preview = station.window.preview
+    # Before anything, what to do: show the capture code.
+    assert [item.text for item in preview.items if item.kind == "second"] == [text("waiting.title", "en")]
     station.to_guiding()
     station.show("fail", 1.0)
     lines = [item for item in preview.items if item.kind == "line"]

@@ -211,8 +211,15 @@ class Preview(QWidget):
 
     def _compose_waiting(self, view, area: QRectF) -> None:
         key = "scanning.title" if view.state is State.SCANNING else "waiting.title"
-        bottom = self._text("line", text(key, view.language), style.font(self.big, bold=True),
-                            area.left(), area.top(), area.width(), style.TEXT_LIGHT)
+        title, font = text(key, view.language), style.font(self.big, bold=True)
+        width, height, cut = _balanced(font, title, area.width())  # no word left alone on a row
+        self.items.append(Item("line", QRectF(area.left(), area.top(), width, height), title, style.TEXT_LIGHT, font,
+                               WRAP, cut=cut))
+        bottom = area.top() + height
+        # The other language under it, as under each instruction: what to do, for every student.
+        bottom = self._text("second", text(key, "en" if view.language == "zh" else "zh"),
+                            style.font(self.big * SECOND, bold=True), area.left(), bottom + self.big * 0.15,
+                            area.width(), style.TEXT_MUTED_LIGHT)
         # A code in the picture that cannot be read: what to change, in place of the usual
         # hint and in the warning colour, so it is noticed without stopping anything.
         unreadable = view.unreadable_code

@@ -505,8 +505,11 @@ class KioskWindow(QWidget):
         least = "x".join(map(str, smallest_camera(self.settings)))  # what the small-frames fix asks at least
         self.camera_fix.setText(text(fix, lang, least=least) if fix else "")
         self.camera_fix.setVisible(bool(fix))
-        # The backdrop is judged around a person (its shadow, what the segmenter leaves of it).
-        background = [r for r in view.results if r.rule == "background" and view.crop_box is not None]
+        # The backdrop is judged around a person (its shadow, what the segmenter leaves of it):
+        # the newest frame's, or on review the photo's.
+        judged = view.results if view.crop_box is not None else view.capture.report.results \
+            if view.capture is not None and view.capture.report.crop_box is not None else ()
+        background = [r for r in judged if r.rule == "background"]
         self.backdrop_status.setText(
             text("operator.backdrop", lang, verdict=text("verdict." + s.verdict_of(background[0]), lang))
             if background else text("operator.backdrop_waiting", lang))
