@@ -504,6 +504,8 @@ def test_a_two_row_instruction_breaks_after_its_comma_even_when_the_rest_is_long
     station.show("masked", 1.0)
     lines = [item for item in preview.items if item.kind == "line"]
     assert [line.text for line in lines] == ["请摘下口罩，手和头发不要挡住口鼻"]
+    # Beside it, a masked face and the way the mask comes off.
+    assert [item.picture for item in preview.items if item.kind == "pictogram"] == ["mask_off"]
     assert wrapped(lines[0]) == ["请摘下口罩，", "手和头发不要挡住口鼻"]
 
 

@@ -1,5 +1,6 @@
 """Pictograms beside the instructions that carry a direction (turn left, chin down, come
-closer), so a student who does not read the line at once still sees which way to move.
+closer, take the mask off), so a student who does not read the line at once still sees
+which way to move.
 
 The direction is read from the instruction's own English words, so the arrow can never
 point against what the line says; an instruction without a direction gets no pictogram.
@@ -32,6 +33,7 @@ DIRECTIONS: tuple[tuple[str, str], ...] = (
     ("move a little to your left", "move_left"),
     ("sit a little lower", "move_down"),
     ("sit up a little higher", "move_up"),
+    ("take off any mask", "mask_off"),
     ("closer", "closer"),
     ("further", "further"),
     ("move back", "further"),
@@ -83,6 +85,14 @@ def paint(painter: QPainter, kind: str, box: QRectF, colour: QColor) -> None:
         ends = {"move_left": ((-8, 0), (-48, 0)), "move_right": ((8, 0), (48, 0)),
                 "move_up": ((36, 30), (36, -40)), "move_down": ((36, -30), (36, 40))}[kind]
         _arrow(painter, QPointF(*ends[0]), QPointF(*ends[1]), colour)
+    elif kind == "mask_off":
+        # A face with a mask over its nose and mouth, and the way it comes off.
+        _head(painter, left=-36)
+        painter.save()
+        painter.setBrush(colour)
+        painter.drawRoundedRect(QRectF(-32, 6, 32, 14), 5, 5)  # under the eyes, over nose and mouth
+        painter.restore()
+        _arrow(painter, QPointF(30, -20), QPointF(30, 40), colour)
     elif kind == "show_code":
         # A phone showing a QR code: its three corner squares and a dot.
         painter.drawRoundedRect(QRectF(-30, -46, 60, 92), 9, 9)
