@@ -165,6 +165,34 @@ def test_a_reimport_says_what_changed_and_warns_of_one_person_under_two_codes(se
     assert "11010119950202567X" not in run.stderr + run.stdout and "欧阳娜娜" not in run.stderr + run.stdout
 
 
+def test_a_student_under_a_second_code_is_taken_off_the_roster_once_the_college_says_which(settings, tmp_path):
+    """The import warns of one person under two codes; the photographer takes the wrong one off,
+    never one whose accepted photo the export would leave nameless."""
+    path = tmp_path / "roster.csv"
+    path.write_bytes(CHINESE.encode("gbk"))
+    assert kiosk("roster", "import", str(path)).returncode == 0
+    later = tmp_path / "late.csv"  # the college's later list: a new code for a student it had
+    later.write_bytes((CHINESE.splitlines()[0] + "\nC0009,2023010002,欧阳娜娜,11010119950202567X,化学学院,化学\n")
+                      .encode("gbk"))
+    run = kiosk("roster", "import", str(later))
+    assert "C0009: ID 1101**********567X (欧**娜) is already on the roster under capture code C0002" in run.stderr
+    assert "kiosk roster remove CODE --reason TEXT" in run.stderr
+    with Store.from_settings(settings) as store:
+        store.save_capture("C0002", make_jpeg(1, (640, 360)), make_jpeg(2), RESULTS, operator="wang")
+    photographed = kiosk("roster", "remove", "C0002", "--reason", "college: C0009 is hers")
+    assert photographed.returncode == 1 and "C0002 has an accepted photo" in photographed.stderr
+    assert "kiosk void C0002" in photographed.stderr and stored(settings, "C0002")[1] == 4
+    done = kiosk("roster", "remove", "C0009", "--reason", "college: C0002 is hers", "--operator", "li")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "removed C0009 (欧**娜, ID 1101**********567X) from the roster; it holds 3"
+    assert stored(settings, "C0009") == (None, 3)
+    with Store.from_settings(settings) as store:
+        [audit] = [a for a in store.audit_log("C0009") if a["action"] == "roster_remove"]
+        assert audit["operator"] == "li" and "college: C0002 is hers" in audit["detail"]
+    again = kiosk("roster", "remove", "C0009", "--reason", "x")
+    assert again.returncode == 1 and "C0009 is not on the roster" in again.stderr
+
+
 def test_a_photographed_code_is_not_passed_to_another_person_by_a_new_roster(settings, tmp_path):
     """A re-imported roster that gives an already photographed capture code to someone else
     would put that photo, and its export, under the other person's name."""

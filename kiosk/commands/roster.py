@@ -31,6 +31,15 @@ def register(sub) -> None:
                     "name and ID number, college and major, and whether an accepted photo is kept. "
                     "`kiosk show CODE --full` shows one student unmasked (audited).")
     listing.set_defaults(func=run_roster_list)
+    remove = roster_sub.add_parser(
+        "remove", help="take one student off the roster (a code issued by mistake), audited",
+        description="Take one student off the roster, with their reference photo: a code the college issued by "
+                    "mistake, or a second code of one person (the import warns of those). Refused while the code has "
+                    "an accepted photo. Audited with the reason.")
+    remove.add_argument("code", metavar="CODE")
+    remove.add_argument("--reason", required=True, help="why, for the audit log (the college's word, a typo...)")
+    operator_option(remove)
+    remove.set_defaults(func=run_roster_remove)
     purge = roster_sub.add_parser(
         "purge", help="delete the roster and its reference photos (first a dry run)",
         description="Say how many students and reference photos the roster holds; with --delete, delete them "
@@ -80,8 +89,8 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
             for old, new in store.held_by_another_code(entries):
                 print(f"warning: {new.code}: ID {new.masked_id_number} ({new.masked_name}) is already on the roster "
                       f"under capture code {old.code} ({old.masked_name}): one person with two codes could be "
-                      "photographed twice; ask the college which code is right and photograph the student under "
-                      "that one only (both stay on the roster; `kiosk list --code CODE` shows a photo taken)",
+                      "photographed twice; ask the college which code is right, then take the other off the "
+                      "roster: `kiosk roster remove CODE --reason TEXT`",
                       file=sys.stderr)
             new, changed = store.roster_changes(entries)
             imported = store.import_roster(entries, args.operator, args.file.name)
@@ -127,6 +136,16 @@ def _import_references(store, settings, folder: Path, operator: str) -> int:
     left = f"; {count(len(done.problems), 'file')} not stored, named above" if done.problems else ""
     print(f"stored {count(len(done.stored), 'reference photo')} from {folder}{replaced}{left}")
     return 1 if done.problems else 0
+
+
+@store_errors
+def run_roster_remove(args: argparse.Namespace, settings) -> int:
+    with open_store(settings) as store:
+        entry = store.remove_student(args.code, args.operator, args.reason)
+        left = store.roster_count()
+    print(f"removed {entry.code} ({entry.masked_name}, ID {entry.masked_id_number or '-'}) from the roster; "
+          f"it holds {left}")
+    return 0
 
 
 @store_errors

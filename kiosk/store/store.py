@@ -441,6 +441,31 @@ class Store:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return students, len(files)
 
+    def remove_student(self, code: str, operator: str, reason: str) -> RosterEntry:
+        """Take one student off the roster (a code the college issued by mistake), with the
+        reference photo, audited with `reason`; returns the entry removed. A StoreError, with
+        nothing removed, when `code` is not on the roster or has an accepted photo (its export
+        takes the student number and name from the roster: void the photo first)."""
+        code = check_code(code)
+        if not reason.strip():
+            raise StoreError("say why the student is taken off the roster: --reason TEXT")
+        with self.write():
+            entry = self.roster_entry(code)
+            if entry is None:
+                raise StoreError(f"{code} is not on the roster: `kiosk roster list` shows who is; nothing was removed")
+            if (accepted := self.accepted(code)) is not None:
+                raise StoreError(f"{code} has an accepted photo (taken {accepted.taken_at[:16].replace('T', ' ')}), "
+                                 "whose export takes the student number and name from the roster: if it is of the "
+                                 f"wrong code, void it first (`kiosk void {code} --reason TEXT`); nothing was removed")
+            reference = self.db.execute("SELECT path FROM reference_photos WHERE code = ?", [code]).fetchone()
+            self.db.execute("DELETE FROM reference_photos WHERE code = ?", [code])
+            self.db.execute("DELETE FROM roster WHERE code = ?", [code])
+            self.audit(operator, "roster_remove", code, reason=reason, reference=reference is not None)
+        if reference is not None:  # after the commit, as purge_roster does
+            (self.data_dir / reference[0]).unlink(missing_ok=True)
+            fsync_dir(self.references_dir)
+        return entry
+
     # ---- reference photos (the identity pre-check) ------------------------------------
     def reference(self, code: str) -> Reference | None:
         """The reference photo of `code`, or None when it has none."""
