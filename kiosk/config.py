@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -250,15 +249,24 @@ def smallest_camera(settings: Settings) -> tuple[int, int]:
     return math.ceil(settings.capture.width / upscale), math.ceil(settings.capture.height / upscale)
 
 
-# A station id names batch folders, files and the centre's records: letters, digits, - and _.
-STATION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+# What FAT and exFAT (USB drives) refuse in a file name: a station id names batch folders.
+NOT_IN_FILE_NAMES = frozenset('\\/:*?"<>|')
+
+
+def station_id_ok(station_id: str) -> bool:
+    """Whether `station_id` can name batch folders on any drive: 1-32 characters (虹口1号 as
+    well as HK-01), none of NOT_IN_FILE_NAMES or control characters, no leading dot (a hidden
+    folder), no spaces at either end."""
+    return (0 < len(station_id) <= 32 and station_id == station_id.strip() and not station_id.startswith(".")
+            and not any(c in NOT_IN_FILE_NAMES or not c.isprintable() for c in station_id))
 
 
 def _cross_checks(settings: Settings) -> None:
     capture, camera = settings.capture, settings.camera
-    if not STATION_ID.fullmatch(settings.station.id):
-        raise ConfigError(f"station.id = {settings.station.id!r}: give 1-32 letters, digits, - or _ (such as "
-                          "\"HK-01\"): it names the station's batch folders")
+    if not station_id_ok(settings.station.id):
+        raise ConfigError(f"station.id = {settings.station.id!r}: give 1-32 characters without \\ / : * ? \" < > |, "
+                          "a leading dot or spaces at either end (such as \"HK-01\"): it names the station's batch "
+                          "folders")
     for key in ("crown_px", "eyes_px", "face_width_px"):
         lo, hi = getattr(capture, key)
         if lo > hi:

@@ -25,8 +25,9 @@ def test_default_config_carries_the_spec_numbers(settings):
     ('height = 720', 'height = 480', "camera 1280x480 cannot make the 480x640 deliverable: its picture must be at "
                                      "least 458x610"),
     # It names batch folders: a trial's "HK/07" left a batch that could never be written.
-    ('id = "HK-01"', 'id = "HK/07"', "station.id = 'HK/07': give 1-32 letters, digits, - or _"),
-    ('id = "HK-01"', 'id = ""', "station.id = '': give 1-32 letters, digits, - or _"),
+    ('id = "HK-01"', 'id = "HK/07"', "station.id = 'HK/07': give 1-32 characters without"),
+    ('id = "HK-01"', 'id = ""', "station.id = '': give 1-32 characters without"),
+    ('id = "HK-01"', 'id = "HK:07"', "station.id = 'HK:07': give 1-32 characters without"),  # a USB drive's FAT
 ])
 def test_a_broken_config_names_the_file_the_key_and_what_is_allowed(tmp_path, old, new, says):
     path = config_variant(tmp_path, old, new)
@@ -111,3 +112,8 @@ def test_config_is_taken_before_or_after_the_command_name(tmp_path, data_dir, wh
     args = ["--config", str(path), "doctor"] if where == "before" else ["doctor", "--config", str(path)]
     done = kiosk(*args)
     assert f"config: {path} sets, apart from the shipped defaults: station.id = 'HK-09'" in done.stdout, done.stderr
+
+
+def test_a_station_id_in_chinese_names_its_batches(tmp_path):
+    """Ids such as 虹口1号 name folders on any drive: only what file systems refuse is refused."""
+    assert load_settings(config_variant(tmp_path, 'id = "HK-01"', 'id = "虹口1号"')).station.id == "虹口1号"
