@@ -18,6 +18,16 @@ LANGUAGES = ("zh", "en")
 CAMERA_WAIT = ("摄像头需要调整，请告知摄影师，稍候片刻。",
                "The camera needs adjusting: please let the photographer know and wait a moment.")
 
+def short_time(stamp: str) -> str:
+    """A stored ISO time as people read it: '2026-06-01T09:05:12.345+08:00' -> '2026-06-01 09:05'."""
+    return stamp[:16].replace("T", " ")
+
+
+def other_language(language: str) -> str:
+    """The other of the kiosk's two languages."""
+    return "en" if language == "zh" else "zh"
+
+
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """`n noun` with the noun agreeing: count(1, "photo") is "1 photo", count(2, "batch", "batches")
     is "2 batches" (a plain "s" unless `plural` is given)."""

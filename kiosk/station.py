@@ -16,6 +16,7 @@ from datetime import datetime
 from kiosk.checks.scene import frame_fault
 from kiosk.codec import CodeProblem, load_codec, read_code
 from kiosk.codereader import CodeReader
+from kiosk.messages import short_time
 from kiosk.session import (
     Analysed,
     CameraStatus,
@@ -36,11 +37,6 @@ log = logging.getLogger(__name__)
 
 # Who the store names as operator when the student took the photo alone.
 SELF_SERVICE = "self-service"
-
-
-def short_time(stamp: str) -> str:
-    """'2026-06-01T09:05:12.345+08:00' -> '2026-06-01 09:05'."""
-    return stamp[:16].replace("T", " ")
 
 
 def receipt_text(code: str, saved_at: datetime, deliverable_sha256: str) -> str:

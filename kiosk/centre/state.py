@@ -24,6 +24,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+from kiosk.messages import short_time
 from kiosk.store.csvsafe import write_rows
 from kiosk.store.export import RESOLUTIONS
 from kiosk.store.files import network_share, write_durably
@@ -138,7 +139,7 @@ class Photo:
     upload: str | None
 
     def when(self) -> str:
-        return self.taken_at[:16].replace("T", " ")
+        return short_time(self.taken_at)
 
 
 class CentreState:
@@ -360,7 +361,7 @@ class CentreState:
                 if unknown := sorted(set(codes) - {p.code for p in waiting}):
                     done = {r[0]: r[1] for r in self.db.execute(
                         "SELECT p.code, w.at FROM chsi_withdrawn w JOIN photos p ON p.id = w.photo_id")}
-                    said = [f"{c} (recorded as withdrawn at {done[c][:16].replace('T', ' ')})" if c in done else c
+                    said = [f"{c} (recorded as withdrawn at {short_time(done[c])})" if c in done else c
                             for c in unknown]
                     raise CentreError(f"not in withdraw.csv: {', '.join(said)}; nothing was recorded. Only "
                                       "photos listed there (already uploaded, no longer counting) are withdrawn at CHSI")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from kiosk.commands.base import error, open_store, operator_option, store_errors
+from kiosk.messages import short_time
 
 
 def register(sub) -> None:
@@ -32,7 +33,7 @@ def run_show(args: argparse.Namespace, settings) -> int:
             reference = store.reference(entry.code)
             print(f"{'reference':>15}: " + ("none" if reference is None else
                   f"{'from the college' if reference.source == 'folder' else 'taken at the station'}, "
-                  f"added {reference.added_at[:16].replace('T', ' ')} by {reference.operator} "
+                  f"added {short_time(reference.added_at)} by {reference.operator} "
                   f"(sha256 {reference.sha256})"))
         else:
             print(f"{args.code}: not in the roster")

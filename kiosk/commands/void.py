@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from kiosk.commands.base import open_store, operator_option, store_errors
+from kiosk.messages import short_time
 
 
 def register(sub) -> None:
@@ -35,7 +36,7 @@ def run_void(args: argparse.Namespace, settings) -> int:
                 pass
     if capture.batch:
         exported = (f"{capture.code}: this photo was already exported in batch {capture.batch} "
-                    f"({capture.exported_at[:16].replace('T', ' ')})")
+                    f"({short_time(capture.exported_at)})")
         if told:
             print(f"voided {exported}; the centre's next collection from {told} leaves it out of the upload, "
                   "or says which upload to withdraw it from. Take a new photo for this code; the next export "

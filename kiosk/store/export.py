@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.masking import mask_name
+from kiosk.messages import short_time
 from kiosk.store.csvsafe import write_rows
 from kiosk.store.files import fsync_dir, read_verified, sha256_bytes, sha256_file, write_durably
 from kiosk.store.store import Capture, Store, StoreError
@@ -191,7 +192,7 @@ def apply_resolutions(store: Store, target: Path) -> list[str]:
             continue
         done = store.void(capture.code, v["operator"],
                           f"the centre kept the photo taken at {v['kept_station']} "
-                          f"(conflict resolved {v['resolved_at'][:16].replace('T', ' ')})")
+                          f"(conflict resolved {short_time(v['resolved_at'])})")
         message = (f"voided {done.code} on the centre's word: the same code was accepted at {v['kept_station']}, "
                    f"whose photo {v['operator']} kept" + (f"; this copy was in batch {done.batch}" if done.batch else ""))
         messages.append(message)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.imagefile import ImageFileError, decode_image
+from kiosk.messages import short_time
 from kiosk.store.files import sha256_bytes
 from kiosk.store.store import (
     AlreadyAccepted,
@@ -179,7 +180,7 @@ def _not_anothers(store, image: bytes, code: str, image_path: Path) -> None:
     no check sees (the identity pre-check is optional)."""
     if others := [c for c in store.accepted_with_image(sha256_bytes(image)) if c.code != code]:
         raise StoreError(f"{image_path} is already stored as the photo of {others[0].code} (taken "
-                         f"{others[0].taken_at[:16].replace('T', ' ')}): one photo is one student's; nothing was "
+                         f"{short_time(others[0].taken_at)}): one photo is one student's; nothing was "
                          f"saved, give {code}'s own photo")
 
 
@@ -211,7 +212,7 @@ def add_photo(
         raise StoreError(f"{code} has no accepted photo to replace: leave out --retake to store this one as its photo")
     if old is not None and retake is None:
         raise AlreadyAccepted(
-            f"{code} already has an accepted photo (taken {old.taken_at[:16].replace('T', ' ')}): "
+            f"{code} already has an accepted photo (taken {short_time(old.taken_at)}): "
             'to replace it, add --retake "reason"'
         )
     try:

@@ -30,6 +30,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import sqlite_utils
 
 from kiosk.masking import mask_id_number, mask_name
+from kiosk.messages import short_time
 from kiosk.store.files import fsync_dir, network_share, read_verified, sha256_bytes, sha256_file, write_durably
 from kiosk.store.schema import StoreError, migrate
 
@@ -365,19 +366,21 @@ class Store:
         """(the roster's entry, the new one) for each of `entries` whose ID number the roster
         already holds under another capture code: one person with two codes (a code issued
         again, or a row copied and its code changed), who could be photographed under both."""
-        pairs = []
-        for entry in entries:
-            if entry.id_number:
-                pairs += [(old, entry) for old in self._roster("WHERE id_number = ? AND code != ? ORDER BY code",
-                                                              [entry.id_number, entry.code])]
-        return pairs
+        # The roster read once: a query per entry scanned the whole table for each (no index on ID numbers).
+        by_id: dict[str, list[RosterEntry]] = {}
+        for old in self.roster():
+            if old.id_number:
+                by_id.setdefault(old.id_number, []).append(old)
+        return [(old, entry) for entry in entries if entry.id_number
+                for old in by_id.get(entry.id_number, ()) if old.code != entry.code]
 
     def roster_changes(self, entries: Sequence[RosterEntry]) -> tuple[int, int]:
         """(new students, students whose record `import_roster` would change) among `entries`;
         the rest are on the roster as they are."""
         new = changed = 0
+        roster = {old.code: old for old in self.roster()}
         for entry in entries:
-            old = self.roster_entry(entry.code)
+            old = roster.get(entry.code)
             if old is None:
                 new += 1
             elif any(getattr(entry, f) not in ("", getattr(old, f)) if f in KEPT_WHEN_EMPTY
@@ -454,7 +457,7 @@ class Store:
             if entry is None:
                 raise StoreError(f"{code} is not on the roster: `kiosk roster list` shows who is; nothing was removed")
             if (accepted := self.accepted(code)) is not None:
-                raise StoreError(f"{code} has an accepted photo (taken {accepted.taken_at[:16].replace('T', ' ')}), "
+                raise StoreError(f"{code} has an accepted photo (taken {short_time(accepted.taken_at)}), "
                                  "whose export takes the student number and name from the roster: if it is of the "
                                  f"wrong code, void it first (`kiosk void {code} --reason TEXT`); nothing was removed")
             reference = self.db.execute("SELECT path FROM reference_photos WHERE code = ?", [code]).fetchone()
@@ -659,7 +662,7 @@ class Store:
             if old is None:
                 last = self.history(code)[-1:]
                 if last and last[0].status == "voided":
-                    raise NoAcceptedCapture(f"{code}'s photo was already voided ({last[0].ended_at[:16].replace('T', ' ')}): "
+                    raise NoAcceptedCapture(f"{code}'s photo was already voided ({short_time(last[0].ended_at)}): "
                                             "nothing left to void; take a new photo for this code")
                 raise NoAcceptedCapture(f"{code} has no accepted photo to void")
             exported = self.capture(old).batch

@@ -20,7 +20,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from kiosk.messages import pick, rule_name, text
+from kiosk.messages import other_language, pick, rule_name, text
 from kiosk.session import BLOCKING, State, verdict_of
 from kiosk.ui import pictograms, style
 
@@ -217,7 +217,7 @@ class Preview(QWidget):
                                WRAP, cut=cut))
         bottom = area.top() + height
         # The other language under it, as under each instruction: what to do, for every student.
-        bottom = self._text("second", text(key, "en" if view.language == "zh" else "zh"),
+        bottom = self._text("second", text(key, other_language(view.language)),
                             style.font(self.big * SECOND, bold=True), area.left(), bottom + self.big * 0.15,
                             area.width(), style.TEXT_MUTED_LIGHT)
         # A code in the picture that cannot be read: what to change, in place of the usual
@@ -236,7 +236,7 @@ class Preview(QWidget):
         """(text, colour, pictogram, the same in the other language) of the big lines: the
         instructions, most important first."""
         language = view.language
-        other = "en" if language == "zh" else "zh"
+        other = other_language(language)
         if view.state is State.HOLDING:
             key, colour = "holding.title", style.PASS_LIGHT
         elif view.state is State.CAPTURING:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from kiosk import session as s
 from kiosk.codec import qr_image
 from kiosk.config import smallest_camera
-from kiosk.messages import measured, rule_name, text
+from kiosk.messages import measured, other_language, rule_name, text
 from kiosk.scanner import WedgeInput
 from kiosk.session import State
 from kiosk.ui import style
@@ -507,8 +507,12 @@ class KioskWindow(QWidget):
         self.camera_fix.setVisible(bool(fix))
         # The backdrop is judged around a person (its shadow, what the segmenter leaves of it):
         # the newest frame's, or on review the photo's.
-        judged = view.results if view.crop_box is not None else view.capture.report.results \
-            if view.capture is not None and view.capture.report.crop_box is not None else ()
+        if view.crop_box is not None:
+            judged = view.results
+        elif view.capture is not None and view.capture.report.crop_box is not None:
+            judged = view.capture.report.results
+        else:
+            judged = ()
         background = [r for r in judged if r.rule == "background"]
         self.backdrop_status.setText(
             text("operator.backdrop", lang, verdict=text("verdict." + s.verdict_of(background[0]), lang))
@@ -759,7 +763,7 @@ class KioskWindow(QWidget):
                    min(self.width() * 0.9, style.small(min(self.width(), self.height())) * 16))
 
     def _switch_language(self) -> None:
-        self.post(s.SetLanguage("en" if self.view.language == "zh" else "zh"))
+        self.post(s.SetLanguage(other_language(self.view.language)))
 
     # -- keys and touches
 
