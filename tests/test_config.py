@@ -104,11 +104,16 @@ def test_a_partial_station_file_is_validated_the_same_way(tmp_path, text, says):
     assert says in str(error.value)
 
 
-@pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.parametrize("where", ["before", "after", "inside a group"])
 def test_config_is_taken_before_or_after_the_command_name(tmp_path, data_dir, where):
-    """`kiosk list --config FILE` was refused as an unknown argument: the file counts either way."""
+    """`kiosk list --config FILE` and `kiosk roster --config FILE list` were refused: the file counts anywhere."""
     path = tmp_path / "station.toml"
     path.write_text('[station]\nid = "HK-09"\n', encoding="utf-8")
+    if where == "inside a group":  # the file is read: its mistake is named
+        path.write_text('[station]\nid = "HK:09"\n', encoding="utf-8")
+        done = kiosk("roster", "--config", str(path), "list")
+        assert done.returncode == 2 and f"config error: {path}: station.id = 'HK:09'" in done.stderr, done.stderr
+        return
     args = ["--config", str(path), "doctor"] if where == "before" else ["doctor", "--config", str(path)]
     done = kiosk(*args)
     assert f"config: {path} sets, apart from the shipped defaults: station.id = 'HK-09'" in done.stdout, done.stderr

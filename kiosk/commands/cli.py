@@ -39,15 +39,15 @@ def parser() -> argparse.ArgumentParser:
 
 def _describe(command: argparse.ArgumentParser) -> None:
     """Give each subcommand's --help the one line the command list shows for it, unless it
-    has a longer description of its own, and take --config after the command's name too
-    (`kiosk list --config FILE` was refused as an unknown argument)."""
+    has a longer description of its own, and take --config after the command's name too, and
+    after a group's (`kiosk list --config FILE` and `kiosk roster --config FILE list` were refused)."""
     subcommands = [action for action in command._actions if isinstance(action, argparse._SubParsersAction)]
     for action in subcommands:
         lines = {choice.dest: choice.help for choice in action._choices_actions}
         for name, sub in action.choices.items():
             sub.description = sub.description or lines.get(name)
             _describe(sub)
-    if not subcommands and command.prog != "kiosk":
+    if command.prog != "kiosk":
         # SUPPRESS: absent here, the --config given before the command's name stands.
         command.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS,
                              help="station config file (as before the command's name)")
