@@ -379,3 +379,25 @@ def test_a_second_station_with_the_same_id_never_replaces_the_first_ones_batch(s
     elsewhere.mkdir()
     assert kiosk("export", "--to", str(elsewhere)).returncode == 0, "--to another folder is the way out"
     assert [p.name for p in batch_folders(elsewhere)[0].glob("*.jpg")] == ["C0101.jpg"]
+
+
+def test_a_code_typed_in_lower_case_finds_the_student(settings, tmp_path):
+    """A trial typed hk3002 for HK3002 and was told the code had no photo: the operator's
+    commands take the code as the store spells it when exactly one code matches."""
+    populate(settings, ["HK3002", "HK3003"])
+    assert "HK3002" in kiosk("show", "hk3002").stdout
+    assert [c["code"] for c in listed("--code", "Hk3002")] == ["HK3002"]
+    printed = kiosk("print", "hk3002", "--out", str(tmp_path / "sheet.pdf"))
+    assert printed.returncode == 0 and "prints of HK3002" in printed.stdout, printed.stderr
+    voided = kiosk("void", "hk3003", "--reason", "wrong student scanned")
+    assert voided.returncode == 0, voided.stderr
+    assert {c["code"]: c["status"] for c in listed()} == {"HK3002": "accepted", "HK3003": "voided"}
+    unknown = kiosk("show", "hk3009")
+    assert unknown.returncode == 1 and "hk3009 is neither in the roster nor in the store" in unknown.stderr
+
+
+def test_two_codes_that_differ_only_in_case_stay_apart(settings):
+    populate(settings, ["AB12", "ab12"])
+    with Store.from_settings(settings) as store:
+        assert store.spelled("ab12") == "ab12" and store.spelled("Ab12") == "Ab12"
+        assert store.spelled("AB12") == "AB12"

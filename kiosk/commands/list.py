@@ -26,7 +26,7 @@ def _row(code: str, name: str, status: str, taken: str, batch: str, rest: str) -
 @store_errors
 def run_list(args: argparse.Namespace, settings) -> int:
     with open_store(settings) as store:
-        found = store.captures(args.day, all_days=args.all, status=args.status, code=args.code, batch=args.batch)
+        found = store.captures(args.day, all_days=args.all, status=args.status, code=args.code and store.spelled(args.code), batch=args.batch)
         if args.json:
             print(json.dumps([c.summary() for c in found], ensure_ascii=False, indent=1))
             return 0

@@ -23,7 +23,6 @@ def register(sub) -> None:
 @store_errors
 def run_print(args: argparse.Namespace, settings) -> int:
     from kiosk.printing import prepare, print_sheet_pdf
-    from kiosk.store import check_code
     from kiosk.store.files import write_durably
 
     if args.out.suffix.lower() != ".pdf":
@@ -31,7 +30,7 @@ def run_print(args: argparse.Namespace, settings) -> int:
     if not args.out.parent.is_dir():
         return error(f"the folder {args.out.parent} does not exist: create it or write the PDF elsewhere")
     with open_store(settings) as store:
-        job = prepare(store, settings, check_code(args.code), args.copies, args.paper)
+        job = prepare(store, settings, store.spelled(args.code), args.copies, args.paper)
         try:
             write_durably(args.out, print_sheet_pdf(job))
         except OSError as e:

@@ -20,13 +20,14 @@ def register(sub) -> None:
 @store_errors
 def run_show(args: argparse.Namespace, settings) -> int:
     with open_store(settings) as store:
-        entry = store.roster_entry(args.code)
+        code = store.spelled(args.code)
+        entry = store.roster_entry(code)
         if args.full and entry:
             with store.write():
                 store.audit(args.operator, "show_full", entry.code)
-        history = store.history(args.code)
+        history = store.history(code)
         if entry is None and not history:
-            return error(f"{args.code} is neither in the roster nor in the store")
+            return error(f"{code} is neither in the roster nor in the store")
         if entry:
             for key, value in entry.shown(full=args.full).items():
                 print(f"{key:>15}: {value}")
@@ -36,7 +37,7 @@ def run_show(args: argparse.Namespace, settings) -> int:
                   f"added {short_time(reference.added_at)} by {reference.operator} "
                   f"(sha256 {reference.sha256})"))
         else:
-            print(f"{args.code}: not in the roster")
+            print(f"{code}: not in the roster")
         for c in history:
             print(f"\nphoto {c.id}  {c.status}  taken {c.taken_at} at {c.station} by {c.operator}")
             if c.end_reason:
@@ -51,6 +52,6 @@ def run_show(args: argparse.Namespace, settings) -> int:
                 print(f"  override {o.check} by {o.operator}: {o.reason}")
             print(f"  identity: {c.identity.text() if c.identity else 'not compared'}")
         print("\naudit:")
-        for a in store.audit_log(args.code):
+        for a in store.audit_log(code):
             print(f"  {a['at']} {a['operator']} {a['action']} {a['detail']}")
     return 0

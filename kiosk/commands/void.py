@@ -19,11 +19,11 @@ def register(sub) -> None:
 
 @store_errors
 def run_void(args: argparse.Namespace, settings) -> int:
-    from kiosk.store import StoreError, check_code
+    from kiosk.store import StoreError
     from kiosk.store.export import check_mounted, find_batch, publish_withdrawals
 
     with open_store(settings) as store:
-        capture = store.void(check_code(args.code), args.operator, args.reason)
+        capture = store.void(store.spelled(args.code), args.operator, args.reason)
         told = None
         if capture.batch:
             # Where the batch went, the centre reads it and leaves the photo out of its upload.

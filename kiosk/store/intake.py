@@ -12,6 +12,7 @@ from kiosk.imagefile import ImageFileError, decode_image
 from kiosk.messages import short_time
 from kiosk.store.files import sha256_bytes
 from kiosk.store.store import (
+    CODE_PATTERN,
     AlreadyAccepted,
     Capture,
     IdentityResult,
@@ -157,9 +158,12 @@ class Refused(Exception):
 def resolve_code(store: Store, codec: Any, text: str) -> str:
     """The capture code a photographer gave, by the kiosk's own rule (kiosk.codec.read_code):
     a code the codec decodes (the text its QR holds, as `kiosk codes read` prints it) is taken
-    even when the roster lacks it; a bare code must be on the roster. Raises StoreError."""
+    even when the roster lacks it; a bare code must be on the roster, in any case of its letters
+    (Store.spelled). Raises StoreError."""
     from kiosk.codec import CodeProblem, read_code
 
+    if CODE_PATTERN.fullmatch(text.strip()):
+        text = store.spelled(text)
     try:
         code = read_code(text, codec, lambda c: store.roster_entry(c) is not None).code
     except CodeProblem as problem:

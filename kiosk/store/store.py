@@ -337,6 +337,17 @@ class Store:
         return list(self.db.query(f"SELECT * FROM audit {where} ORDER BY id", params))
 
     # ---- roster -----------------------------------------------------------------------
+    def spelled(self, code: str) -> str:
+        """`code` (checked by check_code) as the roster or a stored photo spells it: a code typed
+        in another case (hk3002 for HK3002: Caps Lock, a code read aloud) is that student's when
+        exactly one stored code matches it so; otherwise `code` as given. A StoreError when it is
+        no valid code."""
+        code = check_code(code)
+        rows = self.db.execute("SELECT code FROM roster WHERE code = ? COLLATE NOCASE UNION "
+                               "SELECT code FROM captures WHERE code = ? COLLATE NOCASE", [code, code]).fetchall()
+        spellings = {row[0] for row in rows}
+        return spellings.pop() if len(spellings) == 1 and code not in spellings else code
+
     def roster_entry(self, code: str) -> RosterEntry | None:
         entries = self._roster("WHERE code = ?", [code.strip()])
         return entries[0] if entries else None
@@ -449,7 +460,7 @@ class Store:
         reference photo, audited with `reason`; returns the entry removed. A StoreError, with
         nothing removed, when `code` is not on the roster or has an accepted photo (its export
         takes the student number and name from the roster: void the photo first)."""
-        code = check_code(code)
+        code = self.spelled(code)
         if not reason.strip():
             raise StoreError("say why the student is taken off the roster: --reason TEXT")
         with self.write():
