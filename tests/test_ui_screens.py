@@ -246,6 +246,11 @@ def test_a_student_walks_every_screen_and_is_offered_no_photographer_action(stat
     code_text = DemoCodec().encode(new_code(), "张*三", "3101**********1234")
     station.scan(code_text)
     look()  # confirming
+    # A student who reads only the other language sees what is asked, smaller, under the title.
+    other = "en" if language == "zh" else "zh"
+    assert window.confirm_title_other.isVisible()
+    assert window.confirm_title_other.text() == text("confirm.title", other) != window.confirm_title.text()
+    assert window.confirm_title_other.font().pixelSize() < window.confirm_title.font().pixelSize()
     station.key(Qt.Key.Key_Return)
     station.show("fail", 1.0)
     look()  # guiding

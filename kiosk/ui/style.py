@@ -62,6 +62,7 @@ def sheet(short_side: int) -> str:
     QWidget#panel {{ background: {BACKGROUND.name()}; }}
     QLabel {{ color: {TEXT.name()}; font-size: {s}px; }}
     QLabel[role="title"] {{ font-size: {b}px; font-weight: bold; }}
+    QLabel[role="subtitle"] {{ color: {TEXT_MUTED.name()}; font-size: {int(b * 0.5)}px; font-weight: bold; }}
     QLabel[role="muted"] {{ color: {TEXT_MUTED.name()}; }}
     QLabel[role="value"] {{ font-size: {int(s * 1.3)}px; font-weight: bold; }}
     QLabel[role="big"] {{ font-size: {int(b * 0.8)}px; font-weight: bold; }}

@@ -297,6 +297,10 @@ class KioskWindow(QWidget):
         page, layout = self._panel()
         self.confirm_title = label(role="title")
         layout.addWidget(self.confirm_title)
+        # The title in the other language, smaller: a student who reads only that one sees what
+        # is asked, and the language button at the top right.
+        self.confirm_title_other = label(role="subtitle")
+        layout.addWidget(self.confirm_title_other)
         layout.addSpacing(30)
         grid = QGridLayout()
         self.confirm_rows = {}
@@ -536,6 +540,7 @@ class KioskWindow(QWidget):
             "confirm.code": student.code,
         }
         self.confirm_title.setText(text("confirm.title", lang))
+        self.confirm_title_other.setText(text("confirm.title", other_language(lang)))
         for key, (name, value) in self.confirm_rows.items():
             name.setText(text(key, lang))
             value.setText(values[key] or unknown)
