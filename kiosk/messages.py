@@ -290,10 +290,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "print.printed": ("这张照片已打印 {printed} 张", "Prints of this photo so far: {printed}"),
     "print.printer": ("打印机", "Printer"),
     "print.no_printer": (
-        "本机没有设置打印机：请在系统的打印机设置中添加一台；或在终端运行 kiosk print {code} --out 文件.pdf，"
-        "把 PDF 拿到有打印机的电脑上按实际尺寸打印。",
-        "No printer is set up on this computer: add one in the system's printer settings, or run "
-        "kiosk print {code} --out FILE.pdf in a terminal and print the PDF at actual size on a computer that has one.",
+        "本机没有打印机：请在系统设置中添加；或运行 kiosk print {code} --out 文件.pdf，在有打印机的电脑上按实际尺寸打印。",
+        "No printer on this computer: add one in the system's settings, or run kiosk print {code} --out FILE.pdf "
+        "and print the PDF at actual size elsewhere.",
     ),
     "print.paper": ("相纸", "Paper"),
     "print.paper_5inch": ("5 寸", "5-inch"),

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 from PySide6.QtCore import Qt
-from test_ui_screens import PdfPrinter, judged, station  # noqa: F401  (fixtures)
+from test_ui_screens import LANDSCAPE, SMALL, UPRIGHT, PdfPrinter, judged, station  # noqa: F401  (fixtures)
 
 from kiosk.session import State
 
@@ -142,8 +142,10 @@ def test_from_todays_list_a_stored_photo_is_printed_and_the_list_comes_back(stat
     assert window.dialog.title.text() == station.say("operator.today")
 
 
-def test_without_a_printer_the_panel_says_so_and_offers_no_print(station, tmp_path):
-    station = station("en", printer=PdfPrinter(tmp_path / "printed.pdf", names=()))
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("size", [LANDSCAPE, SMALL, UPRIGHT], ids=["1920x1080", "1366x768", "1080x1920"])
+def test_without_a_printer_the_panel_says_so_and_offers_no_print(station, tmp_path, language, size):
+    station = station(language, size, printer=PdfPrinter(tmp_path / "printed.pdf", names=()))
     window = station.window
     code = saved_with_photographer(station)
     station.click(window.print_button)
@@ -151,7 +153,11 @@ def test_without_a_printer_the_panel_says_so_and_offers_no_print(station, tmp_pa
     shown = [label.text() for label in panel.findChildren(type(panel.title)) if label.isVisible()]
     # What to do instead: the same sheet as a PDF, for a computer that has a printer.
     assert station.say("print.no_printer", code=code) in shown
-    assert f"kiosk print {code} --out FILE.pdf" in station.say("print.no_printer", code=code)
+    assert f"kiosk print {code} --out " in station.say("print.no_printer", code=code)
+    # Every line of it in view (a trial saw its last line cut in half on a 1920x1080 screen).
+    [notice] = [label for label in panel.findChildren(type(panel.title)) if label.text().startswith(
+        station.say("print.no_printer", code=code)[:20])]
+    assert notice.height() >= notice.heightForWidth(notice.width())
     assert panel.copies and not any(copies.isEnabled() for copies in panel.copies)
     assert prints_of(station, code)[0] == 0
 
