@@ -298,12 +298,14 @@ def test_a_batch_exported_elsewhere_is_named_until_it_arrives(tmp_path):
     hk1.take(["C0003"], 11, seed=20)
     hk1.kiosk("export")
     second = f"HK-01-{TODAY:%Y%m%d}-002"
-    for _ in range(2):  # said at every run while it is missing
+    for _ in range(2):  # said at every run while it is missing, and a timer's run fails
         run = centre("collect", str(shared), "--to", str(out))
-        assert f"batch {second} has not arrived in {shared}" in run.stdout, run.stdout
+        assert f"batch {second} has not arrived in {shared}" in run.stderr, run.stderr
+        assert run.returncode == 1
     shutil.copytree(drive / second, shared / second)
     run = centre("collect", str(shared), "--to", str(out))
-    assert f"collected {second}: 1 photo" in run.stdout and "has not arrived" not in run.stdout
+    assert f"collected {second}: 1 photo" in run.stdout and "has not arrived" not in run.stderr
+    assert run.returncode == 0, run.stderr
 
 
 def test_a_second_centre_folder_never_uploads_the_same_photos_again(tmp_path):

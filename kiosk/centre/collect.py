@@ -61,6 +61,7 @@ class Upload:
 class CollectResult:
     collected: tuple[tuple[str, int], ...]  # (batch name, photos) recorded by this run
     left_out: tuple[str, ...]  # one message per batch left out: what is wrong and what to do
+    missing: tuple[str, ...]  # one message per batch missing from a station's numbered ones: where it may be
     later: tuple[str, ...]  # batches of a day after the upload's day: they wait for their own
     notes: tuple[str, ...]  # retakes replacing an uploaded photo
     conflicts: dict[str, list[Photo]]  # every open conflict, new or old
@@ -100,7 +101,7 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
                 notes += _record(state, batch, operator)
             notes += _withdrawals(state, shared, operator)
             upload = _new_upload(state, day, operator)
-        notes += _missing_batches(state, shared)
+        missing = _missing_batches(state, shared)
         built = _build(state, shared, out, upload, file_pattern, operator) if upload else None
         state.write_conflicts()
         withdraw = state.write_withdrawals()
@@ -112,7 +113,7 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
                              "whose copies were voided keep exporting them until a collection can write there")
         return CollectResult(
             collected=tuple((b.folder.name, len(b.rows)) for b in batches), left_out=tuple(left_out),
-            later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(), withdraw=withdraw, upload=built,
+            missing=tuple(missing), later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(), withdraw=withdraw, upload=built,
             recovered=recovered[-1] if recovered else None)
 
 
@@ -260,7 +261,7 @@ def _record(state: CentreState, batch: StationBatch, operator: str) -> list[str]
 def _missing_batches(state: CentreState, shared: Path) -> list[str]:
     """A station's batches of a day are numbered 001, 002...: one missing below the highest
     collected was exported somewhere else (`kiosk export --to` a drive) or is on its way. Said
-    at every run until it is collected; its photos are marked exported at the station."""
+    at every run until it is collected (and the run fails); its photos are marked exported at the station."""
     notes = []
     seqs: dict[tuple[str, str, str], set[int]] = {}
     for r in state.db.query("SELECT name, store_id, station FROM batches"):

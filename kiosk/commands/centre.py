@@ -91,6 +91,8 @@ def run_collect(args: argparse.Namespace, settings) -> int:
               f"{'waits' if len(result.later) == 1 else 'wait'} for a later upload: {', '.join(result.later)}")
     for message in result.left_out:
         error(f"left out {message}")
+    for message in result.missing:
+        error(message)
     for note in result.notes:
         print(note)
     for code, photos in result.conflicts.items():
@@ -110,7 +112,8 @@ def run_collect(args: argparse.Namespace, settings) -> int:
         print(f"upload {u.name}: {count(u.count, 'photo')} in {u.folder} and {u.name}.zip")
     elif not result.recovered:
         print("nothing new to upload")
-    return 1 if result.left_out or result.conflicts else 0
+    # A nightly timer sees by the exit status alone that a photographer is needed.
+    return 1 if result.left_out or result.missing or result.conflicts else 0
 
 
 @store_errors
