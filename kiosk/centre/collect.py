@@ -113,8 +113,8 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
                              "whose copies were voided keep exporting them until a collection can write there")
         return CollectResult(
             collected=tuple((b.folder.name, len(b.rows)) for b in batches), left_out=tuple(left_out),
-            missing=tuple(missing), later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(), withdraw=withdraw, upload=built,
-            recovered=recovered[-1] if recovered else None)
+            missing=tuple(missing), later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(),
+            withdraw=withdraw, upload=built, recovered=recovered[-1] if recovered else None)
 
 
 def _scan(state: CentreState, shared: Path, day: date) -> tuple[list[StationBatch], list[str], list[str]]:
