@@ -263,7 +263,7 @@ def test_a_photo_voided_after_its_export_is_left_out_of_the_upload_or_named_for_
     # the list (a typo) records nothing.
     typo = centre("withdrawn", "C0001", "--to", str(out), "--operator", "li")
     assert typo.returncode == 1 and "not in withdraw.csv: C0001; nothing was recorded" in typo.stderr
-    done = centre("withdrawn", "C0003", "--to", str(out), "--operator", "li")
+    done = centre("withdrawn", "c0003", "--to", str(out), "--operator", "li")  # typed in lower case
     assert done.returncode == 0 and f"withdrawn at CHSI: C0003 (HK-01's photo taken {TODAY} 09:10, upload {first})" \
         in done.stdout and "0 photos still to withdraw at CHSI" in done.stdout, done.stdout + done.stderr
     again = centre("collect", str(shared), "--to", str(out))

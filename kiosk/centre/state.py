@@ -354,10 +354,20 @@ class CentreState:
     def withdrawn_at_chsi(self, codes: list[str] | None, operator: str) -> list[Photo]:
         """Record that the photographer withdrew at CHSI the photos of to_withdraw() with these
         capture codes (None: all of them), audited; returns them. A CentreError, with nothing
-        recorded, for a code that to_withdraw() does not hold."""
+        recorded, for a code that to_withdraw() does not hold. A code typed in another case is
+        the one listed when only one listed code matches it so (hk3002 for HK3002)."""
         with self.write():
             waiting = self.to_withdraw()
             if codes is not None:
+                spellings: dict[str, set[str]] = {}
+                for p in waiting:
+                    spellings.setdefault(p.code.upper(), set()).add(p.code)
+
+                def as_listed(code: str) -> str:
+                    same = spellings.get(code.upper(), set())
+                    return next(iter(same)) if len(same) == 1 and code not in same else code
+
+                codes = [as_listed(c) for c in codes]
                 if unknown := sorted(set(codes) - {p.code for p in waiting}):
                     done = {r[0]: r[1] for r in self.db.execute(
                         "SELECT p.code, w.at FROM chsi_withdrawn w JOIN photos p ON p.id = w.photo_id")}
