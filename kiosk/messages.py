@@ -137,8 +137,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "saved.code": ("采集码：{code}", "Capture code: {code}"),
     "saved.time": ("时间：{time}", "Time: {time}"),
     "saved.hint": (
-        "可拍下二维码留作凭证。谢谢！", "You may photograph the QR code as your receipt. Thank you!"
-    ),
+        "可拍下二维码留作凭证。谢谢！", "You may photograph the QR code as your receipt. Thank\u00a0you!"
+    ),  # a no-break space: "you!" never stands alone on a line
     # the rules, by their LABELS.tsv column (CheckResult.rule): what the photo must be
     "rule.one_face": ("仅一人入镜", "only you in view"),
     "rule.one_face.none": ("未找到人脸", "no face found"),
