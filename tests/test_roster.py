@@ -191,6 +191,18 @@ def test_a_student_under_a_second_code_is_taken_off_the_roster_once_the_college_
         assert audit["operator"] == "li" and "college: C0002 is hers" in audit["detail"]
     again = kiosk("roster", "remove", "C0009", "--reason", "x")
     assert again.returncode == 1 and "C0009 is not on the roster" in again.stderr
+    # The college's file, imported again unchanged, does not bring the student back unasked...
+    reimport = kiosk("roster", "import", str(later))
+    assert reimport.returncode == 0, reimport.stderr
+    assert "C0009 (欧**娜) was taken off the roster " in reimport.stderr and "by li (college: C0002 is hers): " \
+        "left off; if the college means it, import with --restore" in reimport.stderr
+    assert "left off 1 student taken off the roster earlier" in reimport.stdout
+    assert "already on the roster under capture code" not in reimport.stderr
+    assert stored(settings, "C0009") == (None, 3)
+    # ...and --restore does, as the import did before.
+    restored = kiosk("roster", "import", str(later), "--restore")
+    assert restored.returncode == 0 and "taken off" not in restored.stderr
+    assert stored(settings, "C0009")[0] is not None
 
 
 def test_a_photographed_code_is_not_passed_to_another_person_by_a_new_roster(settings, tmp_path):

@@ -4,11 +4,12 @@ reference photos."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from kiosk.commands.base import error, open_store, operator_option, pad, store_errors
-from kiosk.messages import count
+from kiosk.messages import count, short_time
 
 
 def register(sub) -> None:
@@ -18,6 +19,9 @@ def register(sub) -> None:
         "import", help="import a roster: CSV (UTF-8 or GBK) or Excel .xlsx, with the column names offices use")
     imp.add_argument("file", type=Path, metavar="FILE", help="the roster, .csv or .xlsx")
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
+    imp.add_argument("--restore", action="store_true",
+                     help="import again the students of this file taken off with `kiosk roster remove` (by default "
+                          "they are left off, each named with when and why)")
     imp.add_argument("--references", type=Path, metavar="DIR",
                      help="the college's reference photos for the identity pre-check: a folder of JPEG or PNG "
                           "files, each named by the student's capture code or student number (HK3000.png, "
@@ -86,6 +90,16 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
                                  "--skip-bad to import the other rows and leave those students as they are")
                 kept = {new.code for _, new in clashes}
                 entries, bad = [e for e in entries if e.code not in kept], bad + len(clashes)
+            # Taken off by a photographer (a code issued by mistake): the college's older file still has it.
+            removed = [] if args.restore else store.taken_off(entries)
+            if removed:
+                for entry, audit in removed:
+                    why = json.loads(audit["detail"]).get("reason", "")
+                    print(f"{entry.code} ({entry.masked_name}) was taken off the roster {short_time(audit['at'])} by "
+                          f"{audit['operator']} ({why}): left off; if the college means it, import with --restore",
+                          file=sys.stderr)
+                gone = {entry.code for entry, _ in removed}
+                entries = [e for e in entries if e.code not in gone]
             for old, new in store.held_by_another_code(entries):
                 print(f"warning: {new.code}: ID {new.masked_id_number} ({new.masked_name}) is already on the roster "
                       f"under capture code {old.code} ({old.masked_name}): one person with two codes could be "
@@ -96,6 +110,8 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
             imported = store.import_roster(entries, args.operator, args.file.name)
             total = store.roster_count()
             skipped = f", skipped {count(bad, 'bad row')}" if bad else ""
+            if removed:
+                skipped += f", left off {count(len(removed), 'student')} taken off the roster earlier"
             if new == imported:
                 what = ""
             else:

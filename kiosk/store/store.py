@@ -385,6 +385,15 @@ class Store:
         return [(old, entry) for entry in entries if entry.id_number
                 for old in by_id.get(entry.id_number, ()) if old.code != entry.code]
 
+    def taken_off(self, entries: Sequence[RosterEntry]) -> list[tuple[RosterEntry, dict[str, Any]]]:
+        """(entry, its last `roster_remove` audit row) for each of `entries` not on the roster now
+        because a photographer took it off (`kiosk roster remove`): an import of the college's
+        older file would bring it back."""
+        on_roster = {e.code for e in self.roster()}
+        removed = {row["code"]: row for row in self.db.query(
+            "SELECT * FROM audit WHERE action = 'roster_remove' ORDER BY id")}
+        return [(e, removed[e.code]) for e in entries if e.code in removed and e.code not in on_roster]
+
     def roster_changes(self, entries: Sequence[RosterEntry]) -> tuple[int, int]:
         """(new students, students whose record `import_roster` would change) among `entries`;
         the rest are on the roster as they are."""
