@@ -103,7 +103,7 @@ def kiosk_desk(settings, open_store, printers, demo: bool = False):
         def print_offer(self, code: str) -> PrintOffer:
             jobs = [prepare(self.store, settings, code, paper=paper) for paper in PAPERS]
             return PrintOffer(self.store.printed(jobs[0].capture),
-                              {job.sheet.paper: job.sheet.per_page for job in jobs}, printers.names())
+                              {job.sheet.paper: job.sheet.per_page for job in jobs}, printers.names(), demo)
 
         def print_sheet(self, code: str, copies: int, paper: str, printer: str, operator: str) -> int:
             job = prepare(self.store, settings, code, copies, paper)

@@ -294,6 +294,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No printer on this computer: add one in the system's settings, or run kiosk print {code} --out FILE.pdf "
         "and print the PDF at actual size elsewhere.",
     ),
+    "print.no_printer_demo": (
+        "本机没有打印机：请在系统设置中添加。演示的照片存放在单独的临时库中，关闭时删除，kiosk print 无法读取。",
+        "No printer on this computer: add one in the system's settings. The demo keeps its photos in a store "
+        "of its own, removed on close, which kiosk print cannot reach.",
+    ),
     "print.paper": ("相纸", "Paper"),
     "print.paper_5inch": ("5 寸", "5-inch"),
     "print.paper_6inch": ("6 寸", "6-inch"),

@@ -135,6 +135,7 @@ class PrintOffer:
     printed: int  # prints of this photo made so far
     per_sheet: dict[str, int]  # [print] paper name -> how many prints one sheet of it holds
     printers: tuple[str, ...]  # the computer's printers, the system's default first; () when none is set up
+    demo: bool = False  # the demo's own store, which `kiosk print` cannot reach
 
 
 class Desk(Protocol):

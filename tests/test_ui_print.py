@@ -158,8 +158,21 @@ def test_without_a_printer_the_panel_says_so_and_offers_no_print(station, tmp_pa
     [notice] = [label for label in panel.findChildren(type(panel.title)) if label.text().startswith(
         station.say("print.no_printer", code=code)[:20])]
     assert notice.height() >= notice.heightForWidth(notice.width())
-    assert panel.copies and not any(copies.isEnabled() for copies in panel.copies)
+    # Nothing to choose: no paper and no number of prints is offered.
+    assert not [b for b in station.visible_buttons(panel) if b.text() != station.say("operator.close")]
     assert prints_of(station, code)[0] == 0
+
+
+def test_the_demo_without_a_printer_does_not_send_the_photographer_to_kiosk_print(station, tmp_path):
+    """A trial followed the panel's advice in the demo: `kiosk print CODE` cannot reach the
+    demo's own store, and said the code had no photo."""
+    station = station("en", printer=PdfPrinter(tmp_path / "printed.pdf", names=()), demo=True)
+    window = station.window
+    code = saved_with_photographer(station)
+    station.click(window.print_button)
+    panel = window.dialog
+    shown = " ".join(label.text() for label in panel.findChildren(type(panel.title)) if label.isVisible())
+    assert station.say("print.no_printer_demo", code=code) in shown and "--out" not in shown
 
 
 def test_a_printer_that_fails_is_said_and_nothing_is_counted(station, tmp_path):

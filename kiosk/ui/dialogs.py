@@ -336,11 +336,13 @@ class PrintDialog(Dialog):
         self.printers: dict[str, QPushButton] = {}
         self.papers: dict[str, QPushButton] = {}
         self.copies: list[QPushButton] = []
-        if offer is not None:  # else the message says why nothing can be printed
+        if offer is not None and not offer.printers:  # what to do instead, and nothing to choose
+            self.rows.addWidget(label(text("print.printer", language), "section"))
+            no_printer = "print.no_printer_demo" if offer.demo else "print.no_printer"
+            self.rows.addWidget(label(text(no_printer, language, code=dialog.subject), "notice"))
+        elif offer is not None:  # else the message says why nothing can be printed
             self.per_sheet = offer.per_sheet
             self.rows.addWidget(label(text("print.printer", language), "section"))
-            if not offer.printers:
-                self.rows.addWidget(label(text("print.no_printer", language, code=dialog.subject), "notice"))
             # Printer names can be long: one under the other, as the reasons are.
             self.printers = self._choices(offer.printers, offer.printers[:1], self.rows)
             self.rows.addWidget(label(text("print.paper", language), "section"))
