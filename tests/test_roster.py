@@ -14,7 +14,7 @@ from helpers import kiosk
 from test_store import RESULTS, make_jpeg
 
 from kiosk.idnumber import check_character, resident_id_problem
-from kiosk.store import Store
+from kiosk.store import RosterEntry, Store
 from kiosk.store.roster import RosterFileError, read_roster
 
 CHINESE = (
@@ -128,6 +128,14 @@ def test_the_roster_is_listed_as_read_with_names_and_id_numbers_masked(settings,
     lines = kiosk("roster", "list").stdout.splitlines()
     assert lines[2].endswith("accepted") and lines[1].endswith("-")
     assert lines[-1] == "3 students in the roster, 1 with an accepted photo"
+    # A long name (masked, as long as the name) ends in "…" and the next columns stay in line.
+    with Store.from_settings(settings) as store:
+        store.import_roster([RosterEntry("C0004", "2023010004", "Maximilian Alexander Schwarzenegger",
+                                         college="Faculty of Mechanical and Electrical Engineering")], "wang", "x.csv")
+    lines = kiosk("roster", "list").stdout.splitlines()
+    long_row = next(line for line in lines if line.startswith("C0004"))
+    assert long_row.index(" - ") == lines[0].index("ID NUMBER") - 1, lines
+    assert "M*********…" in long_row and "Faculty of Mechani… " in long_row
 
 
 def test_english_headers_with_bom_and_reimport_updates(settings, tmp_path):

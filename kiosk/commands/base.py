@@ -67,7 +67,14 @@ def day(text: str) -> date:
             f"{text!r} is not a day: write it as YYYY-MM-DD, for example 2026-06-30") from None
 
 
-def pad(text: str, width: int) -> str:
-    """`text` padded to `width` terminal columns; a Chinese character takes two."""
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - columns, 1)
+def pad(text: str, width: int, cut: bool = False) -> str:
+    """`text` padded to `width` terminal columns; a Chinese character takes two. With `cut`, a
+    longer text ends in "…" one column short of `width`, so the next column stays in line."""
+    def columns(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+    if cut and columns(text) > width - 1:
+        while columns(text) > width - 2:
+            text = text[:-1]
+        text += "…"
+    return text + " " * max(width - columns(text), 1)

@@ -20,7 +20,7 @@ def register(sub) -> None:
 
 
 def _row(code: str, name: str, status: str, taken: str, batch: str, rest: str) -> str:
-    return pad(code, 21) + pad(name, 16) + pad(status, 10) + pad(taken, 21) + pad(batch, 23) + rest
+    return pad(code, 21) + pad(name, 16, cut=True) + pad(status, 10) + pad(taken, 21) + pad(batch, 23) + rest
 
 
 @store_errors

@@ -191,8 +191,9 @@ def run_roster_list(args: argparse.Namespace, settings) -> int:
     print(pad("CODE", 21) + pad("STUDENT NO.", 15) + pad("NAME", 12) + pad("ID NUMBER", 21) + pad("COLLEGE", 20)
           + pad("MAJOR", 20) + "PHOTO")
     for e in entries:
-        print(pad(e.code, 21) + pad(e.student_number, 15) + pad(e.masked_name, 12) + pad(e.masked_id_number or "-", 21)
-              + pad(e.college or "-", 20) + pad(e.major or "-", 20) + ("accepted" if e.code in photographed else "-"))
+        print(pad(e.code, 21) + pad(e.student_number, 15) + pad(e.masked_name, 12, cut=True)
+              + pad(e.masked_id_number or "-", 21) + pad(e.college or "-", 20, cut=True) + pad(e.major or "-", 20, cut=True)
+              + ("accepted" if e.code in photographed else "-"))
     done = sum(e.code in photographed for e in entries)
     print(f"{count(len(entries), 'student')} in the roster, {done} with an accepted photo")
     return 0
