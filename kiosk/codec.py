@@ -205,7 +205,8 @@ def read_code(text: str, codec: Codec, roster_has) -> CodeInfo:
     """Decode a scanned code with the codec, falling back to the roster for a bare code.
 
     text is the code as CodeRead carries it (see code_text); the codec gets its exact
-    bytes. roster_has(code) -> bool tells whether the roster knows a code. A code the
+    bytes. roster_has(code) -> bool tells whether the station knows a code (Store.knows:
+    on the roster or photographed, in any case of its letters). A code the
     codec decodes is accepted even when the roster does not list it (the capture code
     itself is the student's key); a bare code must be on the roster. Raises CodeProblem."""
     try:

@@ -126,14 +126,15 @@ class StationDesk:
         return self.store.set_reference(code, jpeg, "camera", operator)
 
     def resolve(self, text: str, replace: str | None) -> Student:
-        info = read_code(text, self.codec, lambda code: self.store.roster_entry(code) is not None)
-        old = self.store.accepted(info.code)
+        info = read_code(text, self.codec, self.store.knows)
+        code = self.store.spelled(info.code)  # a codec's HK3002 is the roster's hk3002
+        old = self.store.accepted(code)
         if old is not None and not replace:
-            raise CodeProblem("taken", code=info.code, time=short_time(old.taken_at))
-        entry = self.store.roster_entry(info.code)
+            raise CodeProblem("taken", code=code, time=short_time(old.taken_at))
+        entry = self.store.roster_entry(code)
         if entry is None:
-            return Student(info.code, info.name_masked, info.id_masked, None, replace)
-        return Student(info.code, entry.masked_name, entry.masked_id_number, entry.college, replace)
+            return Student(code, info.name_masked, info.id_masked, None, replace)
+        return Student(code, entry.masked_name, entry.masked_id_number, entry.college, replace)
 
     def render(self, image, report) -> bytes:
         from kiosk.checks import render_deliverable

@@ -476,3 +476,26 @@ def test_one_id_number_on_two_rows_is_refused_as_a_copy_slip(tmp_path):
     found = read_roster(path)
     assert [e.code for e in found.entries] == ["D0001"]
     assert found.errors == ["line 3: ID number repeated (first on line 2): one person, one row"]
+
+
+def test_a_code_in_another_case_is_the_same_student_everywhere(settings, tmp_path):
+    """A trial imported hk5007, then a file with HK5007: the roster held two students, both were
+    photographed, and the export wrote HK5007.jpg beside hk5007.jpg (one file on a FAT32 drive)."""
+    header = CHINESE.splitlines()[0]
+    first, later, both = tmp_path / "first.csv", tmp_path / "later.csv", tmp_path / "both.csv"
+    first.write_bytes((header + "\nhk5007,2023050007,王建国,31010420020315123X,化学学院,化学\n").encode("gbk"))
+    later.write_bytes((header + "\nHK5007,2023050007,王建国,31010420020315123X,化学学院,应用化学\n").encode("gbk"))
+    assert kiosk("roster", "import", str(first)).returncode == 0
+    run = kiosk("roster", "import", str(later))
+    assert run.returncode == 0 and "(0 new, 1 updated, 0 already on the roster as they are)" in run.stdout, run.stdout
+    entry, students = stored(settings, "hk5007")
+    assert students == 1 and entry.major == "应用化学"
+    both.write_bytes((header + "\nHK6001,2023060001,李四,,,\nhk6001,2023060002,张三,,,\n").encode("gbk"))
+    run = kiosk("roster", "import", str(both))
+    assert run.returncode == 1 and "line 3: capture code hk6001 repeated (first on line 2)" in run.stderr, run.stderr
+    # One photo per student, whichever way the code is typed.
+    with Store.from_settings(settings) as store:
+        store.save_capture("hk5007", make_jpeg(1, (640, 360)), make_jpeg(2), RESULTS, operator="wang")
+    photo = Path(__file__).parent / "photos" / "canada_synthetic__blue_119m.jpg"
+    again = kiosk("add", str(photo), "--code", "HK5007", "--confirmed")
+    assert again.returncode == 1 and "hk5007 already has an accepted photo" in again.stderr, again.stderr

@@ -164,6 +164,11 @@ def test_add_takes_a_code_not_on_the_roster_by_the_kiosks_rule(settings, roster,
     assert run.returncode == 0 and f"saved {code}" in run.stdout, run.stderr
     with Store.from_settings(settings) as store:
         assert store.roster_entry(code) is None and store.accepted(code) is not None
+        # The masked name the code carries goes with the photo, as the kiosk keeps the one confirmed.
+        assert store.accepted(code).confirmed_name == "王*明"
+    # The bare code of that photo, in lower case even, is known: it already has a photo.
+    again = kiosk("add", "--confirmed", str(photos / PASSING), "--code", code.lower())
+    assert again.returncode == 1 and f"{code} already has an accepted photo" in again.stderr, again.stderr
 
 
 def test_a_damaged_model_file_is_never_used_to_judge(settings, data_dir, models, roster, photos):

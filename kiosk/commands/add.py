@@ -45,8 +45,8 @@ def run_add(args: argparse.Namespace, settings) -> int:
     try:
         with open_store(settings, create=True) as store:
             code = resolve_code(store, codec, args.code)
-            capture = add_photo(store, settings, args.image, code, args.operator, args.override, args.retake,
-                                args.consented, APPEARANCE)
+            capture = add_photo(store, settings, args.image, code.code, args.operator, args.override, args.retake,
+                                args.consented, APPEARANCE, code.name_masked or "")
     except Refused as refused:
         print(refused.explain(), file=sys.stderr)
         return 1

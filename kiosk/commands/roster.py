@@ -78,7 +78,7 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
         return error(f"{count(len(found.errors), 'bad row')}, nothing imported: fix those lines{rest}")
     try:
         with open_store(settings, create=True) as store:
-            entries, bad = found.entries, len(found.errors)
+            entries, bad = store.respelled(found.entries), len(found.errors)
             if clashes := store.photographed_as_another(entries):
                 for old, new in clashes:
                     print(f"{new.code}: its photo was taken of {old.masked_name} (ID {old.masked_id_number}); this "

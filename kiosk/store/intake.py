@@ -3,16 +3,17 @@ with the same checks as the live station, then stores it like a live capture; Id
 compares a new photo with the student's stored reference photo (the identity pre-check), for
 `kiosk add` and for the kiosk's review screen alike."""
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.codec import CodeInfo, CodeProblem, read_code
 from kiosk.imagefile import ImageFileError, decode_image
 from kiosk.messages import short_time
 from kiosk.store.files import sha256_bytes
 from kiosk.store.store import (
-    CODE_PATTERN,
     AlreadyAccepted,
     Capture,
     IdentityResult,
@@ -155,17 +156,14 @@ class Refused(Exception):
         return "\n".join(lines)
 
 
-def resolve_code(store: Store, codec: Any, text: str) -> str:
-    """The capture code a photographer gave, by the kiosk's own rule (kiosk.codec.read_code):
-    a code the codec decodes (the text its QR holds, as `kiosk codes read` prints it) is taken
-    even when the roster lacks it; a bare code must be on the roster, in any case of its letters
-    (Store.spelled). Raises StoreError."""
-    from kiosk.codec import CodeProblem, read_code
-
-    if CODE_PATTERN.fullmatch(text.strip()):
-        text = store.spelled(text)
+def resolve_code(store: Store, codec: Any, text: str) -> CodeInfo:
+    """The capture code a photographer gave, by the kiosk's own rule (kiosk.codec.read_code),
+    with the masked name it carries: a code the codec decodes (the text its QR holds, as
+    `kiosk codes read` prints it) is taken even when the roster lacks it; a bare code must be
+    on the roster or photographed already, in any case of its letters (its code comes back as
+    stored: Store.spelled). Raises StoreError."""
     try:
-        code = read_code(text, codec, lambda c: store.roster_entry(c) is not None).code
+        info = read_code(text, codec, store.knows)
     except CodeProblem as problem:
         if problem.kind == "unknown":
             raise StoreError(
@@ -175,7 +173,7 @@ def resolve_code(store: Store, codec: Any, text: str) -> str:
         raise StoreError(
             f"{text.strip()!r} is not a capture code the station reads ({problem.kind}): give the code as the "
             "roster lists it, or the text its QR holds (`kiosk codes read PICTURE` prints it)") from None
-    return check_code(code)
+    return dataclasses.replace(info, code=store.spelled(info.code))
 
 
 def _not_anothers(store, image: bytes, code: str, image_path: Path) -> None:
@@ -198,12 +196,14 @@ def add_photo(
     retake: str | None = None,
     consented: bool = False,
     confirmations: tuple[str, ...] = (),
+    code_name: str = "",
 ) -> Capture:
     """Judge the photo at `image_path` with the station's checks and store it as `code`'s
     capture (`kiosk add`), with the identity pre-check's score when [identity] is enabled,
     the code has a reference photo and the student `consented` (recorded in the audit), and
     `confirmations` (items of kiosk.session.APPEARANCE the operator confirmed) stored as the
-    review screen stores them. Raises Refused (checks fail, no `override`),
+    review screen stores them, and `code_name`, the masked name the capture code carries
+    (kept for a student not on the roster, as the kiosk keeps the one confirmed). Raises Refused (checks fail, no `override`),
     AlreadyAccepted, StoreError (unreadable file, no face, disk), kiosk.models.ModelError (a
     model file missing or damaged: nothing stored)."""
     import cv2
@@ -266,4 +266,5 @@ def add_photo(
         crop_box=report.crop_box,
         retake_reason=retake,
         identity=identity,
+        confirmed_name=code_name,
     )

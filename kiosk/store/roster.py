@@ -251,8 +251,8 @@ def _row_problems(values: dict[str, str], seen: dict[str, int], today: date) -> 
         why.append("missing capture code")
     elif not CODE_PATTERN.fullmatch(code):
         why.append("capture code has characters other than letters, digits, - and _")
-    elif code in seen:
-        why.append(f"capture code {code} repeated (first on line {seen[code]})")
+    elif code.upper() in seen:  # hk3002 is HK3002: one student, and one file name on a FAT32 drive
+        why.append(f"capture code {code} repeated (first on line {seen[code.upper()]})")
     number = values.get("student_number", "")
     if not number:
         why.append("missing student number")
@@ -306,7 +306,7 @@ def read_roster(path: Path, today: date | None = None) -> RosterFile:
         if why:
             result.errors.append(f"line {line}: {'; '.join(why)}")
             continue
-        seen[values["capture_code"]] = line
+        seen[values["capture_code"].upper()] = line
         if values.get("id_number"):
             seen["id:" + values["id_number"].upper()] = line
         result.entries.append(

@@ -60,6 +60,12 @@ def check_code(code: str) -> str:
     return code
 
 
+def _as_stored(code: str, spellings: set[str]) -> str:
+    """`code` as stored, given the stored codes that equal it but for case: the one there is,
+    unless `code` itself is stored or two are (then they stay apart, as they were)."""
+    return next(iter(spellings)) if len(spellings) == 1 and code not in spellings else code
+
+
 @dataclass(frozen=True)
 class RosterEntry:
     code: str
@@ -174,7 +180,7 @@ class Capture:
     end_reason: str | None
     images: dict[str, StoredImage]
     identity: IdentityResult | None = None  # None: not compared (the pre-check off, no reference)
-    confirmed_name: str = ""  # the masked name the student confirmed ("": not known, e.g. kiosk add)
+    confirmed_name: str = ""  # the masked name the student confirmed, or the code carried (kiosk add); "": not known
 
     def summary(self) -> dict[str, Any]:
         """What `kiosk list --json` prints: no personal data."""
@@ -345,8 +351,23 @@ class Store:
         code = check_code(code)
         rows = self.db.execute("SELECT code FROM roster WHERE code = ? COLLATE NOCASE UNION "
                                "SELECT code FROM captures WHERE code = ? COLLATE NOCASE", [code, code]).fetchall()
-        spellings = {row[0] for row in rows}
-        return spellings.pop() if len(spellings) == 1 and code not in spellings else code
+        return _as_stored(code, {row[0] for row in rows})
+
+    def knows(self, code: str) -> bool:
+        """Whether `code`, in any case of its letters (spelled), is on the roster or has a
+        stored photo: a bare code typed or scanned is taken then."""
+        code = self.spelled(code)
+        return self.roster_entry(code) is not None or bool(self.history(code))
+
+    def respelled(self, entries: Sequence[RosterEntry]) -> list[RosterEntry]:
+        """`entries` with each capture code as the roster or a stored photo already spells it
+        (Store.spelled): a file that writes hk3002 for the HK3002 on record updates that
+        student, never adds a second one, whose export file would overwrite the first's on a
+        drive that ignores case."""
+        stored: dict[str, set[str]] = {}  # read once: a query per row scanned the roster for each
+        for (code,) in self.db.execute("SELECT code FROM roster UNION SELECT code FROM captures"):
+            stored.setdefault(code.upper(), set()).add(code)
+        return [dataclasses.replace(e, code=_as_stored(e.code, stored.get(e.code.upper(), set()))) for e in entries]
 
     def roster_entry(self, code: str) -> RosterEntry | None:
         entries = self._roster("WHERE code = ?", [code.strip()])
@@ -413,7 +434,7 @@ class Store:
         college or major keeps what the roster holds (a file without those columns, or a cell
         left empty, erased them)."""
         stamp = self.stamp()
-        rows = [dict(dataclasses.asdict(e), imported_at=stamp) for e in entries]
+        rows = [dict(dataclasses.asdict(e), imported_at=stamp) for e in self.respelled(entries)]
         keep = ", ".join(f"{c} = CASE WHEN excluded.{c} = '' THEN roster.{c} ELSE excluded.{c} END"
                          for c in KEPT_WHEN_EMPTY)
         with self.write():
