@@ -51,7 +51,8 @@ ROSTER_CODE = re.compile(r"^[0-9A-Za-z_-]{4,64}$")
 
 class CodeProblem(Exception):
     """A scanned code that cannot start a capture. kind: unreadable (damaged or misread),
-    format (not a capture code), unknown (a bare code the roster lacks), taken."""
+    format (not a capture code), unknown (a bare code the roster lacks), taken (the code has a
+    photo), twice (the roster's ID number of the code has a photo under another code)."""
 
     def __init__(self, kind: str, **params: object) -> None:
         super().__init__(kind)

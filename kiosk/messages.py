@@ -207,6 +207,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'The photo for code {code} was taken at {time}. To replace it, press "Retake and replace" '
         "and give the reason.",
     ),
+    "error.code_twice_title": ("此人已有照片", "This person already has a photo"),
+    "error.code_twice": (
+        "名单上采集码 {code} 的身份证号，已于 {time} 以采集码 {other} 拍照：每人只交一张。请找摄影师核对。",
+        "The ID number the roster gives code {code} already has a photo, taken at {time} under code {other}: "
+        "one photo per person. Please see the photographer.",
+    ),
     "error.replace": ("重拍并替换", "Retake and replace"),
     "error.replace_reason": ("替换原照片的原因", "Why replace the stored photo?"),
     "error.camera_lost": (

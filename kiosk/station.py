@@ -134,6 +134,8 @@ class StationDesk:
         entry = self.store.roster_entry(code)
         if entry is None:
             return Student(code, info.name_masked, info.id_masked, None, replace)
+        if (other := self.store.accepted_of_person(entry)) is not None:
+            raise CodeProblem("twice", code=code, other=other.code, time=short_time(other.taken_at))
         return Student(code, entry.masked_name, entry.masked_id_number, entry.college, replace)
 
     def render(self, image, report) -> bytes:

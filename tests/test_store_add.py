@@ -236,3 +236,16 @@ def test_a_full_disk_is_reported_clearly_and_nothing_is_half_saved(settings, dat
     with Store.from_settings(settings) as store:
         assert store.history("A0001") == []
         assert list((store.data_dir / "incoming").iterdir()) == []
+
+
+def test_a_second_code_of_a_photographed_person_is_refused_with_the_way_out(settings, roster, photos, tmp_path):
+    """One person under two codes (the college issued a second): one photo goes to CHSI."""
+    late = tmp_path / "late.csv"
+    late.write_text(f"采集码,学号,姓名,身份证号\nA0099,20230001,张三丰,{id_number(1)}\n", encoding="gbk")
+    assert kiosk("roster", "import", str(late)).returncode == 0
+    assert kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0001").returncode == 0
+    run = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0099")
+    assert run.returncode == 1 and "A0099: the roster gives its ID number to A0001 too" in run.stderr, run.stderr
+    assert "kiosk void A0001 --reason TEXT" in run.stderr and id_number(1) not in run.stderr
+    with Store.from_settings(settings) as store:
+        assert store.accepted("A0099") is None

@@ -10,6 +10,7 @@ click is handled before the next one (test_ui.py runs the real worker thread).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -294,6 +295,25 @@ def test_a_student_walks_every_screen_and_is_offered_no_photographer_action(stat
     offers_no_photographer_action(station)
     station.key(Qt.Key.Key_Return)
     assert station.view.state is State.WAITING and station.view.student is None
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_second_code_of_a_photographed_person_is_sent_to_the_photographer(station, language):
+    """A trial photographed one person under two codes the roster gave the same ID number; the
+    upload held both photos. The second code is refused before the camera, naming the first."""
+    station = station(language)
+    with station.open_store() as store:
+        store.import_roster([dataclasses.replace(ROSTER, code="2026SH0099")], "test", "late.csv")
+    station.to_guiding(ROSTER.code)
+    station.photograph()
+    station.accept()
+    station.key(Qt.Key.Key_Return)
+    station.scan("2026SH0099")
+    assert station.view.state is State.ERROR
+    assert station.window.error_title.text() == station.say("error.code_twice_title")
+    assert ROSTER.code in station.window.error_text.text() and ROSTER.id_number not in station.window.error_text.text()
+    with station.open_store() as store:
+        assert store.accepted("2026SH0099") is None
 
 
 def test_the_code_taken_screen_goes_back_to_waiting_soon(station, settings):

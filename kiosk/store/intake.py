@@ -211,6 +211,12 @@ def add_photo(
 
     from kiosk.checks import Analyser, render_deliverable
 
+    entry = store.roster_entry(code)
+    if entry is not None and (other := store.accepted_of_person(entry)) is not None:
+        raise StoreError(f"{code}: the roster gives its ID number to {other.code} too, whose photo was taken "
+                         f"{short_time(other.taken_at)}; one photo per person goes to CHSI. Ask the college which code "
+                         f"is right; if it is {code}, void the other photo (`kiosk void {other.code} --reason TEXT`) "
+                         f"and take {other.code} off the roster (`kiosk roster remove {other.code} --reason TEXT`)")
     old = store.accepted(code)
     if old is None and retake is not None:
         raise StoreError(f"{code} has no accepted photo to replace: leave out --retake to store this one as its photo")

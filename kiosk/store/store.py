@@ -754,6 +754,16 @@ class Store:
         return self._captures("c.status = 'accepted' AND c.id IN (SELECT capture_id FROM images "
                               "WHERE kind IN ('master', 'deliverable') AND sha256 = ?)", [sha256])
 
+    def accepted_of_person(self, entry: RosterEntry) -> Capture | None:
+        """The accepted photo of another capture code that the roster gives the same ID number
+        as `entry`: one person under two codes, who would go to CHSI twice. None when there is
+        none or `entry` has no ID number."""
+        if not entry.id_number:
+            return None
+        found = self._captures("c.status = 'accepted' AND c.code != ? AND c.code IN "
+                               "(SELECT code FROM roster WHERE id_number = ?)", [entry.code, entry.id_number])
+        return found[0] if found else None
+
     def history(self, code: str) -> list[Capture]:
         """Every photo ever stored for `code`, oldest first."""
         return self._captures("c.code = ?", [code.strip()])
