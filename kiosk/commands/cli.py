@@ -54,6 +54,17 @@ def _describe(command: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C, even while the modules and settings load: each store write is one
+        # transaction, and an export or upload cut short is finished by the next run.
+        print("interrupted: what was left unfinished was not saved; run the command again to finish it",
+              file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     # A command prints what it means to say; its log lines show only with -v, except the
     # kiosk's own (`run`, `demo`), which keep a station's day in the journal.
@@ -75,12 +86,6 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        # Ctrl-C: each store write is one transaction, and an export or upload cut short is
-        # finished by the next run.
-        print("interrupted: what was left unfinished was not saved; run the command again to finish it",
-              file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # `kiosk list | head` closed the pipe: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
