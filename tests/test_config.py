@@ -119,6 +119,15 @@ def test_config_is_taken_before_or_after_the_command_name(tmp_path, data_dir, wh
     assert f"config: {path} sets, apart from the shipped defaults: station.id = 'HK-09'" in done.stdout, done.stderr
 
 
+def test_a_mistyped_option_is_named_with_the_one_it_may_mean(data_dir):
+    """`kiosk add PHOTO --confirmd` gave the top level's usage and no hint (a trial)."""
+    run = kiosk("add", "photo.jpg", "--code", "A0001", "--confirmd")
+    assert run.returncode == 2 and "usage: kiosk add " in run.stderr
+    assert "unrecognized arguments: --confirmd (did you mean --confirmed?)" in run.stderr
+    stray = kiosk("roster", "list", "extra")
+    assert stray.returncode == 2 and "kiosk roster list: error: unrecognized arguments: extra" in stray.stderr
+
+
 def test_a_station_id_in_chinese_names_its_batches(tmp_path):
     """Ids such as 虹口1号 name folders on any drive: only what file systems refuse is refused."""
     assert load_settings(config_variant(tmp_path, 'id = "HK-01"', 'id = "虹口1号"')).station.id == "虹口1号"

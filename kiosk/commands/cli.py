@@ -4,6 +4,7 @@ command modules binds `print` and `list` there, over the builtins."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import logging
 import os
@@ -37,6 +38,15 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _unrecognized(command: argparse.ArgumentParser, unknown: list[str]) -> None:
+    """Exit 2 with the command's own usage and, for a mistyped option, the one it may mean
+    (argparse gave the top level's usage and no hint: `kiosk add PHOTO --confirmd`)."""
+    options = [o for action in command._actions for o in action.option_strings]
+    hints = [f"{word} (did you mean {close[0]}?)" if (close := difflib.get_close_matches(word.split("=")[0], options, 1))
+             else word for word in unknown]
+    command.error(f"unrecognized arguments: {' '.join(hints)}")
+
+
 def _describe(command: argparse.ArgumentParser) -> None:
     """Give each subcommand's --help the one line the command list shows for it, unless it
     has a longer description of its own, and take --config after the command's name too, and
@@ -47,6 +57,8 @@ def _describe(command: argparse.ArgumentParser) -> None:
         for name, sub in action.choices.items():
             sub.description = sub.description or lines.get(name)
             _describe(sub)
+    if not subcommands:  # a command's own parser, to name its options when one is mistyped
+        command.set_defaults(command_parser=command)
     if command.prog != "kiosk":
         # SUPPRESS: absent here, the --config given before the command's name stands.
         command.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS,
@@ -65,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
-    args = parser().parse_args(argv)
+    args, unknown = parser().parse_known_args(argv)
+    if unknown:
+        _unrecognized(getattr(args, "command_parser", parser()), unknown)
     # A command prints what it means to say; its log lines show only with -v, except the
     # kiosk's own (`run`, `demo`), which keep a station's day in the journal.
     level = logging.DEBUG if args.verbose else logging.INFO if getattr(args, "journal", False) else logging.WARNING
