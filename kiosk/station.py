@@ -126,8 +126,13 @@ class StationDesk:
         return self.store.set_reference(code, jpeg, "camera", operator)
 
     def resolve(self, text: str, replace: str | None) -> Student:
+        from kiosk.store import StoreError
+
         info = read_code(text, self.codec, self.store.knows)
-        code = self.store.spelled(info.code)  # a codec's HK3002 is the roster's hk3002
+        try:
+            code = self.store.spelled(info.code)  # a codec's HK3002 is the roster's hk3002
+        except StoreError:  # a key the store cannot hold: said at the scan, not after the photo
+            raise CodeProblem("format") from None
         old = self.store.accepted(code)
         if old is not None and not replace:
             raise CodeProblem("taken", code=code, time=short_time(old.taken_at))
