@@ -401,7 +401,8 @@ def test_resolve_names_the_stations_to_choose_from(tmp_path):
     centre("collect", str(shared), "--to", str(out))
     wrong = centre("resolve", "C0001", "--keep", "HK-03", "--to", str(out))
     assert wrong.returncode == 1 and "HK-03 sent no photo of C0001: keep one of HK-01, HK-02" in wrong.stderr
-    assert centre("resolve", "C0001", "--keep", "HK-01", "--to", str(out), "--operator", "zhou").returncode == 0
+    # Typed in lower case (a trial was told "no open conflict"): the code and station it means.
+    assert centre("resolve", "c0001", "--keep", "hk-01", "--to", str(out), "--operator", "zhou").returncode == 0
     voids = json.loads((shared / "centre-resolutions.json").read_text())["voids"]
     assert [(v["code"], v["station"], v["kept_station"], v["operator"]) for v in voids] == [
         ("C0001", "HK-02", "HK-01", "zhou")]

@@ -207,6 +207,11 @@ def test_a_student_under_a_second_code_is_taken_off_the_roster_once_the_college_
     assert "left off 1 student taken off the roster earlier" in reimport.stdout
     assert "already on the roster under capture code" not in reimport.stderr
     assert stored(settings, "C0009") == (None, 3)
+    # A photo for it says why it cannot be taken (a trial was told to import the roster again).
+    photo = Path(__file__).parent / "photos" / "canada_synthetic__blue_119m.jpg"
+    refused = kiosk("add", str(photo), "--code", "c0009", "--confirmed")
+    assert refused.returncode == 1 and "C0009 was taken off the roster " in refused.stderr, refused.stderr
+    assert "--restore" in refused.stderr
     # ...and --restore does, as the import did before.
     restored = kiosk("roster", "import", str(later), "--restore")
     assert restored.returncode == 0 and "taken off" not in restored.stderr

@@ -88,6 +88,9 @@ def test_a_failing_photo_is_refused_with_reasons_unless_overridden(settings, ros
         assert "sharpness" in {o.check for o in overrides}
         assert {(o.reason, o.operator) for o in overrides} == {("student cannot hold still", "li")}
         assert "override" in [a["action"] for a in store.audit_log("A0002")]
+    # What the one reason waived is named (a trial's --override waived eleven checks in silence).
+    checks = sorted(o.check for o in overrides)
+    assert f"overridden ({len(checks)}): " in run.stdout and all(c in run.stdout for c in checks)
 
 
 def test_a_black_and_white_photo_cannot_be_overridden_and_a_photo_without_a_face_says_so_once(settings, roster, photos,
@@ -124,14 +127,19 @@ def test_the_same_photo_is_not_stored_for_a_second_student(settings, roster, pho
         assert store.history("A0008") == []
 
 
-def test_a_second_photo_for_a_code_needs_an_explicit_retake(settings, roster, photos):
+def test_a_second_photo_for_a_code_needs_an_explicit_retake(settings, roster, photos, tmp_path):
     assert kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003").returncode == 0
     again = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003")
     assert again.returncode == 1 and "already has an accepted photo" in again.stderr and "--retake" in again.stderr
     first = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0005", "--retake", "student blinked")
     assert first.returncode == 1 and "has no accepted photo to replace" in first.stderr  # the reason is not lost
-    retake = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003", "--retake", "student blinked")
-    assert retake.returncode == 0
+    # The same file again is no retake (a trial's second run replaced the photo with itself).
+    same = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003", "--retake", "student blinked")
+    assert same.returncode == 1 and "is already A0003's photo" in same.stderr and "nothing changed" in same.stderr
+    another = tmp_path / "another.jpg"  # another shot: the same scene, other pixels
+    cv2.imwrite(str(another), cv2.imread(str(photos / PASSING)), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    retake = kiosk("add", "--confirmed", str(another), "--code", "A0003", "--retake", "student blinked")
+    assert retake.returncode == 0, retake.stderr
     with Store.from_settings(settings) as store:
         assert [c.status for c in store.history("A0003")] == ["replaced", "accepted"]
 

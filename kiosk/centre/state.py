@@ -310,9 +310,15 @@ class CentreState:
     def resolve(self, code: str, keep: str, operator: str) -> tuple[Photo, list[Photo]]:
         """Keep `keep`'s photo of `code` and void the other stations' (audited). Returns
         (the kept photo, the voided ones). A CentreError when `code` has no open conflict or
-        `keep` sent no photo of it."""
+        `keep` sent no photo of it. Code and station may be typed in any case of their letters
+        (hk5002 for HK5002, hk-02 for HK-02) where only one matches so."""
         with self.write():
+            spellings = {r[0] for r in self.db.execute("SELECT DISTINCT code FROM photos WHERE code = ? COLLATE NOCASE",
+                                                       [code])}
+            code = next(iter(spellings)) if len(spellings) == 1 else code
             live = self.photos(f"p.code = ? AND p.status IN {LIVE}", [code])
+            stations = {p.station for p in live if p.station.upper() == keep.upper()}
+            keep = next(iter(stations)) if len(stations) == 1 else keep
             if not any(p.status == "held" for p in live):
                 raise CentreError(f"{code} has no open conflict: {CONFLICTS} in {self.folder} lists the open ones")
             kept = [p for p in live if p.station == keep]

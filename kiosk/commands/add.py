@@ -54,6 +54,9 @@ def run_add(args: argparse.Namespace, settings) -> int:
         return error(str(e))
     # Only now is the capture committed and its images fsynced.
     print(f"saved {capture.code}")
+    if capture.overrides:  # one --override waives every failed check: each is named, as the list shows them
+        print(f"overridden ({len(capture.overrides)}): {', '.join(o.check for o in capture.overrides)}; "
+              f"reason: {capture.overrides[0].reason}")
     if capture.identity is not None:
         print(f"identity: {capture.identity.text()}")
     return 0

@@ -19,26 +19,27 @@ def register(sub) -> None:
     ls.set_defaults(func=run_list)
 
 
-def _row(code: str, name: str, status: str, taken: str, batch: str, rest: str) -> str:
-    return pad(code, 21) + pad(name, 16, cut=True) + pad(status, 10) + pad(taken, 21) + pad(batch, 23) + rest
+def _row(code: str, name: str, status: str, taken: str, batch: str, operator: str, checks: str) -> str:
+    return (pad(code, 21) + pad(name, 16, cut=True) + pad(status, 10) + pad(taken, 21) + pad(batch, 23)
+            + pad(operator, 10) + checks).rstrip()
 
 
 @store_errors
 def run_list(args: argparse.Namespace, settings) -> int:
     with open_store(settings) as store:
-        found = store.captures(args.day, all_days=args.all, status=args.status, code=args.code and store.spelled(args.code), batch=args.batch)
+        code = args.code and store.spelled(args.code)
+        found = store.captures(args.day, all_days=args.all, status=args.status, code=code, batch=args.batch)
         if args.json:
             print(json.dumps([c.summary() for c in found], ensure_ascii=False, indent=1))
             return 0
         names = {c.code: store.roster_entry(c.code) for c in found}
         if found:
-            print(_row("CODE", "NAME", "STATUS", "TAKEN", "BATCH", "OPERATOR  OVERRIDDEN CHECKS"))
+            print(_row("CODE", "NAME", "STATUS", "TAKEN", "BATCH", "OPERATOR", "OVERRIDDEN CHECKS"))
         for c in found:
             entry = names[c.code]
             name = entry.masked_name if entry else f"{c.confirmed_name} (code)" if c.confirmed_name else "(not in roster)"
-            print(_row(c.code, name, c.status,
-                       c.taken_at[:19].replace("T", " "), c.batch or "not exported",
-                       f"{c.operator:<9} " + ", ".join(o.check for o in c.overrides)).rstrip())
+            print(_row(c.code, name, c.status, c.taken_at[:19].replace("T", " "), c.batch or "not exported",
+                       c.operator, ", ".join(o.check for o in c.overrides)))
         n = store.counts(args.day)
         day = "all days" if args.all else (args.day or store.today()).isoformat()
         print(

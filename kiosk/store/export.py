@@ -141,7 +141,7 @@ def export(
     recovered, left_out = None, []
     for b in batches(store):
         if b.status == "building":
-            log.warning("batch %s was interrupted; building it again", b.name)
+            log.info("batch %s was interrupted; building it again", b.name)  # the command says so when done
             left_out += _build(store, b, target, file_pattern, operator, progress)
             recovered = b
     batch = _new_batch(store, target, operator)

@@ -4,6 +4,7 @@ compares a new photo with the student's stored reference photo (the identity pre
 `kiosk add` and for the kiosk's review screen alike."""
 
 import dataclasses
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,11 @@ def resolve_code(store: Store, codec: Any, text: str) -> CodeInfo:
     try:
         info = read_code(text, codec, store.knows)
     except CodeProblem as problem:
+        if problem.kind == "unknown" and (removed := store.removal(text.strip())) is not None:
+            why = json.loads(removed["detail"]).get("reason", "")
+            raise StoreError(f"{removed['code']} was taken off the roster {short_time(removed['at'])} by "
+                             f"{removed['operator']} ({why}): if the college means it after all, import its file "
+                             "with `kiosk roster import FILE --restore`") from None
         if problem.kind == "unknown":
             raise StoreError(
                 f"{text.strip()} is not in the roster: a bare code must be on it (import the college's list "
@@ -174,6 +180,14 @@ def resolve_code(store: Store, codec: Any, text: str) -> CodeInfo:
             f"{text.strip()!r} is not a capture code the station reads ({problem.kind}): give the code as the "
             "roster lists it, or the text its QR holds (`kiosk codes read PICTURE` prints it)") from None
     return dataclasses.replace(info, code=store.spelled(info.code))
+
+
+def _not_its_own(old: Capture | None, image: bytes, image_path: Path) -> None:
+    """A StoreError when `image` (a file's bytes, or the deliverable cut from it) is already
+    the accepted photo `old` that a retake would replace: it would replace it with itself."""
+    if old is not None and sha256_bytes(image) in {i.sha256 for i in old.images.values()}:
+        raise StoreError(f"{image_path} is already {old.code}'s photo (taken {short_time(old.taken_at)}): nothing "
+                         "changed; a retake replaces it with another photo")
 
 
 def _not_anothers(store, image: bytes, code: str, image_path: Path) -> None:
@@ -239,6 +253,7 @@ def add_photo(
     except StoreError:
         master = cv2.imencode(".png", image)[1].tobytes()
     _not_anothers(store, master, code, image_path)
+    _not_its_own(old, master, image_path)
     analyser = Analyser(settings, mode="image")
     try:
         report = analyser.analyse(image)
@@ -249,6 +264,7 @@ def add_photo(
             raise Refused(code, report.failures)
         deliverable = render_deliverable(image, report, settings.capture)
         _not_anothers(store, deliverable, code, image_path)  # the kiosk took it from this very frame
+        _not_its_own(old, deliverable, image_path)
         identity = None
         if consented and settings.identity.enabled and store.reference(code) is not None:
             with store.write():

@@ -410,10 +410,21 @@ class Store:
         """(entry, its last `roster_remove` audit row) for each of `entries` not on the roster now
         because a photographer took it off (`kiosk roster remove`): an import of the college's
         older file would bring it back."""
-        on_roster = {e.code for e in self.roster()}
-        removed = {row["code"]: row for row in self.db.query(
+        on_roster = {e.code.upper() for e in self.roster()}
+        removed = self._removals()
+        return [(e, removed[e.code.upper()]) for e in entries
+                if e.code.upper() in removed and e.code.upper() not in on_roster]
+
+    def removal(self, code: str) -> dict[str, Any] | None:
+        """The last `roster_remove` audit row of `code` (in any case of its letters) while it is
+        off the roster; None when it is on it or was never taken off."""
+        code = self.spelled(code)
+        return None if self.roster_entry(code) is not None else self._removals().get(code.upper())
+
+    def _removals(self) -> dict[str, dict[str, Any]]:
+        """Capture code in capitals -> its last `roster_remove` audit row."""
+        return {row["code"].upper(): row for row in self.db.query(
             "SELECT * FROM audit WHERE action = 'roster_remove' ORDER BY id")}
-        return [(e, removed[e.code]) for e in entries if e.code in removed and e.code not in on_roster]
 
     def roster_changes(self, entries: Sequence[RosterEntry]) -> tuple[int, int]:
         """(new students, students whose record `import_roster` would change) among `entries`;
