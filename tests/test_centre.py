@@ -458,3 +458,32 @@ def test_a_centre_state_from_before_the_chsi_withdrawals_opens_and_keeps_its_pho
         assert [p.code for p in state.to_withdraw()] == ["C0001"]
         assert [p.code for p in state.withdrawn_at_chsi(["C0001"], "li")] == ["C0001"]
         assert state.to_withdraw() == []
+
+
+def test_one_photo_under_two_codes_from_two_stations_is_held_until_one_is_voided(tmp_path):
+    """A trial added one photo as C0001 at HK-01 and as C0002 at HK-02: each station alone
+    cannot see it, and the upload held both."""
+    shared, out = tmp_path / "share", tmp_path / "centre"
+    shared.mkdir()
+    hk1, hk2 = station(tmp_path, "HK-01", shared), station(tmp_path, "HK-02", shared)
+    photo = hk1.take(["C0001"], 9, seed=0)["C0001"]
+    assert hk2.take(["C0002"], 10, seed=0)["C0002"] == photo  # the same file, another student
+    hk1.take(["C0003"], 11, seed=30)
+    hk2.take(["D0003"], 12, seed=40)  # another college's student with the same student number
+    for s in (hk1, hk2):
+        s.kiosk("export")
+    run = centre("collect", str(shared), "--to", str(out))
+    assert run.returncode == 1
+    assert f"one photo under two capture codes: C0001 at HK-01 (taken {TODAY} 09:00); C0002 at HK-02 " \
+           f"(taken {TODAY} 10:00). Held out of the upload" in run.stderr, run.stderr
+    assert "warning: one student number under two capture codes: C0003 at HK-01" in run.stderr
+    [upload] = uploads(out).values()
+    assert sorted(upload) == ["C0003.jpg", "D0003.jpg"], "the one photo of two codes is in no upload"
+    # HK-02 voids its copy and exports: the other goes into the next upload, once.
+    assert hk2.kiosk("void", "C0002", "--reason", "wrong student").returncode == 0
+    hk2.kiosk("export")
+    run = centre("collect", str(shared), "--to", str(out))
+    assert run.returncode == 0 and "two capture codes" not in run.stderr, run.stderr
+    assert {name: sorted(files) for name, files in uploads(out).items()}[f"upload-{TODAY:%Y%m%d}-002"] == ["C0001.jpg"]
+    again = centre("collect", str(shared), "--to", str(out))
+    assert again.returncode == 0 and "nothing new to upload" in again.stdout and "two capture codes" not in again.stderr

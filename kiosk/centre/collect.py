@@ -65,6 +65,8 @@ class CollectResult:
     later: tuple[str, ...]  # batches of a day after the upload's day: they wait for their own
     notes: tuple[str, ...]  # retakes replacing an uploaded photo
     conflicts: dict[str, list[Photo]]  # every open conflict, new or old
+    same_photo: list[list[Photo]]  # one photo under two codes, held: per group its live photos
+    same_number: list[list[Photo]]  # codes sharing a student number, a photo of them in this upload
     withdraw: int  # photos in an upload that no longer count, listed in OUT/withdraw.csv
     upload: Upload | None  # None: no photo was waiting
     recovered: Upload | None  # an upload an interrupted run left unfinished, now finished
@@ -100,6 +102,7 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
             for batch in batches:
                 notes += _record(state, batch, operator)
             notes += _withdrawals(state, shared, operator)
+            same_photo, same_number = state.hold_duplicates(operator)
             upload = _new_upload(state, day, operator)
         missing = _missing_batches(state, shared)
         built = _build(state, shared, out, upload, file_pattern, operator) if upload else None
@@ -114,7 +117,7 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
         return CollectResult(
             collected=tuple((b.folder.name, len(b.rows)) for b in batches), left_out=tuple(left_out),
             missing=tuple(missing), later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(),
-            withdraw=withdraw, upload=built, recovered=recovered[-1] if recovered else None)
+            same_photo=same_photo, same_number=same_number, withdraw=withdraw, upload=built, recovered=recovered[-1] if recovered else None)
 
 
 def _scan(state: CentreState, shared: Path, day: date) -> tuple[list[StationBatch], list[str], list[str]]:

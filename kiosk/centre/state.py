@@ -305,7 +305,37 @@ class CentreState:
         """The open conflicts: code -> its live photos (one per station), oldest first."""
         held = [r[0] for r in self.db.execute(
             "SELECT DISTINCT code FROM photos WHERE status = 'held' ORDER BY code").fetchall()]
-        return {code: self.photos(f"p.code = ? AND p.status IN {LIVE}", [code]) for code in held}
+        live = {code: self.photos(f"p.code = ? AND p.status IN {LIVE}", [code]) for code in held}
+        return {code: photos for code, photos in live.items() if len({p.store_id for p in photos}) > 1}
+
+    def hold_duplicates(self, operator: str) -> tuple[list[list[Photo]], list[list[Photo]]]:
+        """One photo under two capture codes (one SHA-256): a mix-up no station can see when
+        the codes were taken at two stations. Their photos not yet uploaded are held out of the
+        upload, and released once the group is gone (a station voided the wrong one) and no
+        conflict of their code holds them (inside the caller's transaction). Returns (those
+        groups, the groups of codes sharing a student number among which a photo waits for
+        this upload): maybe one person under two codes, said but not held, for colleges may
+        number their students alike. Each group: its live photos, oldest first."""
+        live = self.photos(f"p.status IN {LIVE}")
+        by_photo: dict[str, list[Photo]] = {}
+        by_number: dict[str, list[Photo]] = {}
+        for p in live:
+            by_photo.setdefault(p.sha256, []).append(p)
+            if p.student_number:
+                by_number.setdefault(p.student_number, []).append(p)
+        same = [photos for photos in by_photo.values() if len({p.code for p in photos}) > 1]
+        held = {p.id for photos in same for p in photos}
+        stations: dict[str, set[str]] = {}
+        for p in live:
+            stations.setdefault(p.code, set()).add(p.store_id)
+        for p in live:
+            if p.status == "waiting" and p.id in held:
+                self._set(p, "held", operator, same_photo_as_another_code=True)
+            elif p.status == "held" and p.id not in held and len(stations[p.code]) == 1:
+                self._set(p, "waiting", operator, conflict_ended_by="the other code's photo voided")
+        alike = [photos for photos in by_number.values() if len({p.code for p in photos}) > 1
+                 and any(p.status == "waiting" for p in photos)]
+        return same, alike
 
     def resolve(self, code: str, keep: str, operator: str) -> tuple[Photo, list[Photo]]:
         """Keep `keep`'s photo of `code` and void the other stations' (audited). Returns

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -102,6 +103,17 @@ def run_collect(args: argparse.Namespace, settings) -> int:
               f"`kiosk centre resolve {code} --keep STATION`")
     if result.conflicts:
         print(f"{count(len(result.conflicts), 'open conflict')} listed in {out / 'conflicts.csv'}")
+    def listed(photos) -> str:
+        return "; ".join(f"{p.code} at {p.station} (taken {p.when()}" + (f", in upload {p.upload}" if p.upload else "")
+                         + ")" for p in photos)
+
+    for photos in result.same_photo:
+        error(f"one photo under two capture codes: {listed(photos)}. Held out of the upload until the wrong one is "
+              "voided at its station (`kiosk void CODE --reason TEXT` there, then its export into this folder)")
+    for photos in result.same_number:
+        print(f"warning: one student number under two capture codes: {listed(photos)}. If they are one person, void "
+              "the wrong photo at its station (`kiosk void CODE --reason TEXT`); two colleges may number alike",
+              file=sys.stderr)
     if result.withdraw:  # said at every run: a timer's run must not lose it
         print(f"{count(result.withdraw, 'photo')} in earlier uploads no longer "
               f"{'counts' if result.withdraw == 1 else 'count'} (voided or retaken): withdraw "
@@ -113,7 +125,7 @@ def run_collect(args: argparse.Namespace, settings) -> int:
     elif not result.recovered:
         print("nothing new to upload")
     # A nightly timer sees by the exit status alone that a photographer is needed.
-    return 1 if result.left_out or result.missing or result.conflicts else 0
+    return 1 if result.left_out or result.missing or result.conflicts or result.same_photo else 0
 
 
 @store_errors
