@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from kiosk.centre.state import CentreError, CentreState, Photo
+from kiosk.centre.state import DB_NAME, CentreError, CentreState, Photo, claimed_elsewhere, share_claim
 from kiosk.store.export import MANIFEST, MARKER, SUMS, WITHDRAWN, check_pattern, seal
 from kiosk.store.files import fsync_dir, sha256_bytes, sha256_file, write_durably
 from kiosk.store.store import StoreError, check_code
@@ -86,6 +86,8 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
     if out.resolve() == shared.resolve() or shared.resolve() in out.resolve().parents:
         raise CentreError(f"--to {out} lies in the shared folder {shared}: give the centre a folder of its own "
                           "on this machine (the stations' batches stay in the share)")
+    if not (out / DB_NAME).exists() and (claim := share_claim(shared)) is not None:
+        raise claimed_elsewhere(shared, claim, out)  # before a centre state is made there for nothing
     with CentreState(out, clock) as state:
         if day > state.today():
             raise CentreError(f"{day} is in the future: collect for a day up to today ({state.today()})")

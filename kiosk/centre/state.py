@@ -142,6 +142,25 @@ class Photo:
         return short_time(self.taken_at)
 
 
+def share_claim(shared: Path) -> dict | None:
+    """What SHARED/COLLECTED_BY says (the centre folder that collects the share, and its state
+    id); None when no centre has collected from it. A CentreError when it cannot be read."""
+    marker = shared / COLLECTED_BY
+    try:
+        return json.loads(marker.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        raise CentreError(f"{marker} cannot be read ({e}): it says which centre folder collects this share; "
+                          "remove it only if no other centre folder has collected from here") from e
+
+
+def claimed_elsewhere(shared: Path, claim: dict, folder: Path) -> CentreError:
+    return CentreError(f"{shared} is collected into {claim.get('folder')}, not {folder}: give --to "
+                       f"{claim.get('folder')} (or set [centre] folder to it); a second centre folder would "
+                       "upload every photo again")
+
+
 class CentreState:
     """Open with CentreState(folder); close() when done. `folder` is created if missing."""
 
@@ -231,17 +250,9 @@ class CentreState:
             with self.write():
                 self.db["info"].insert({"key": "state_id", "value": row[0]})
         mine, marker = row[0], shared / COLLECTED_BY
-        try:
-            claim = json.loads(marker.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            claim = None
-        except (OSError, ValueError) as e:
-            raise CentreError(f"{marker} cannot be read ({e}): it says which centre folder collects this share; "
-                              "remove it only if no other centre folder has collected from here") from e
+        claim = share_claim(shared)
         if claim is not None and claim.get("state_id") != mine:
-            raise CentreError(f"{shared} is collected into {claim.get('folder')}, not {self.folder}: give --to "
-                              f"{claim.get('folder')} (or set [centre] folder to it); a second centre folder would "
-                              "upload every photo again")
+            raise claimed_elsewhere(shared, claim, self.folder)
         if claim is None:
             write_durably(marker, json.dumps({"state_id": mine, "folder": str(self.folder.resolve())}).encode())
 
