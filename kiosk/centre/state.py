@@ -334,7 +334,10 @@ class CentreState:
             by_photo.setdefault(p.sha256, []).append(p)
             if p.student_number:
                 by_number.setdefault(p.student_number, []).append(p)
-        same = [photos for photos in by_photo.values() if len({p.code for p in photos}) > 1]
+        # Both uploaded already (before the centre looked for this): withdrawing one is a void at
+        # its station, which the next collect turns into a line of withdraw.csv.
+        same = [photos for photos in by_photo.values() if len({p.code for p in photos}) > 1
+                and any(p.status != "uploaded" for p in photos)]
         held = {p.id for photos in same for p in photos}
         stations: dict[str, set[str]] = {}
         for p in live:
