@@ -487,3 +487,26 @@ def test_one_photo_under_two_codes_from_two_stations_is_held_until_one_is_voided
     assert {name: sorted(files) for name, files in uploads(out).items()}[f"upload-{TODAY:%Y%m%d}-002"] == ["C0001.jpg"]
     again = centre("collect", str(shared), "--to", str(out))
     assert again.returncode == 0 and "nothing new to upload" in again.stdout and "two capture codes" not in again.stderr
+
+
+def test_a_code_spelt_in_two_cases_at_two_stations_is_one_conflict(tmp_path):
+    """A trial's stations imported one college file in lower and in upper case: the upload
+    held hk3001.jpg and HK3001.jpg, one student twice."""
+    shared, out = tmp_path / "share", tmp_path / "centre"
+    shared.mkdir()
+    hk1, hk2 = station(tmp_path, "HK-01", shared), station(tmp_path, "HK-02", shared)
+    hk1.take(["c0001"], 9, seed=0)
+    hk2.take(["C0001"], 10, seed=10)
+    for s in (hk1, hk2):
+        s.kiosk("export")
+    run = centre("collect", str(shared), "--to", str(out))
+    assert run.returncode == 1 and "conflict C0001: accepted at HK-01" in run.stdout, run.stdout
+    assert uploads(out) == {}
+    assert centre("resolve", "C0001", "--keep", "HK-02", "--to", str(out)).returncode == 0
+    assert hk1.kiosk("export").returncode == 0  # HK-01 voids its copy on the centre's word
+    with Store(hk1.data, "HK-01") as store:
+        assert store.accepted("c0001") is None
+    run = centre("collect", str(shared), "--to", str(out))
+    assert run.returncode == 0, run.stdout + run.stderr
+    [upload] = uploads(out).values()
+    assert list(upload) == ["C0001.jpg"]

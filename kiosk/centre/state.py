@@ -267,9 +267,10 @@ class CentreState:
     def settle(self, code: str, operator: str) -> list[str]:
         """Decide the fate of `code`'s live photos after new ones arrived: per station only the
         latest counts (a retake replaces the earlier photo); photos from two stations are a
-        conflict and the waiting ones are held. Returns what the photographer must know."""
+        conflict and the waiting ones are held. A code is one student in any case of its letters
+        (two stations' rosters may spell it hk3001 and HK3001). Returns what the photographer must know."""
         messages = []
-        live = self.photos(f"p.code = ? AND p.status IN {LIVE}", [code])
+        live = self.photos(f"p.code = ? COLLATE NOCASE AND p.status IN {LIVE}", [code])
         latest: dict[str, Photo] = {}
         for p in live:  # oldest first
             if p.store_id in latest:
@@ -300,7 +301,7 @@ class CentreState:
             where = f"it is in upload {p.upload}: withdraw it there" if p.status == "uploaded" else \
                 "left out of the upload"
             messages.append(f"{code}: {p.station} voided its photo taken {p.when()} after exporting it; {where}")
-            live = self.photos(f"p.code = ? AND p.status IN {LIVE}", [code])
+            live = self.photos(f"p.code = ? COLLATE NOCASE AND p.status IN {LIVE}", [code])
             if len({q.store_id for q in live}) == 1:
                 for q in live:
                     if q.status == "held":
@@ -315,8 +316,8 @@ class CentreState:
     def conflicts(self) -> dict[str, list[Photo]]:
         """The open conflicts: code -> its live photos (one per station), oldest first."""
         held = [r[0] for r in self.db.execute(
-            "SELECT DISTINCT code FROM photos WHERE status = 'held' ORDER BY code").fetchall()]
-        live = {code: self.photos(f"p.code = ? AND p.status IN {LIVE}", [code]) for code in held}
+            "SELECT min(code) FROM photos WHERE status = 'held' GROUP BY upper(code) ORDER BY upper(code)").fetchall()]
+        live = {code: self.photos(f"p.code = ? COLLATE NOCASE AND p.status IN {LIVE}", [code]) for code in held}
         return {code: photos for code, photos in live.items() if len({p.store_id for p in photos}) > 1}
 
     def hold_duplicates(self, operator: str) -> tuple[list[list[Photo]], list[list[Photo]]]:
@@ -336,31 +337,29 @@ class CentreState:
                 by_number.setdefault(p.student_number, []).append(p)
         # Both uploaded already (before the centre looked for this): withdrawing one is a void at
         # its station, which the next collect turns into a line of withdraw.csv.
-        same = [photos for photos in by_photo.values() if len({p.code for p in photos}) > 1
+        same = [photos for photos in by_photo.values() if len({p.code.upper() for p in photos}) > 1
                 and any(p.status != "uploaded" for p in photos)]
         held = {p.id for photos in same for p in photos}
         stations: dict[str, set[str]] = {}
         for p in live:
-            stations.setdefault(p.code, set()).add(p.store_id)
+            stations.setdefault(p.code.upper(), set()).add(p.store_id)
         for p in live:
             if p.status == "waiting" and p.id in held:
                 self._set(p, "held", operator, same_photo_as_another_code=True)
-            elif p.status == "held" and p.id not in held and len(stations[p.code]) == 1:
+            elif p.status == "held" and p.id not in held and len(stations[p.code.upper()]) == 1:
                 self._set(p, "waiting", operator, conflict_ended_by="the other code's photo voided")
-        alike = [photos for photos in by_number.values() if len({p.code for p in photos}) > 1
+        alike = [photos for photos in by_number.values() if len({p.code.upper() for p in photos}) > 1
                  and any(p.status == "waiting" for p in photos)]
         return same, alike
 
     def resolve(self, code: str, keep: str, operator: str) -> tuple[Photo, list[Photo]]:
         """Keep `keep`'s photo of `code` and void the other stations' (audited). Returns
         (the kept photo, the voided ones). A CentreError when `code` has no open conflict or
-        `keep` sent no photo of it. Code and station may be typed in any case of their letters
-        (hk5002 for HK5002, hk-02 for HK-02) where only one matches so."""
+        `keep` sent no photo of it. A code is one student in any case of its letters; a station
+        may be typed so too (hk-02 for HK-02) where only one matches."""
         with self.write():
-            spellings = {r[0] for r in self.db.execute("SELECT DISTINCT code FROM photos WHERE code = ? COLLATE NOCASE",
-                                                       [code])}
-            code = next(iter(spellings)) if len(spellings) == 1 else code
-            live = self.photos(f"p.code = ? AND p.status IN {LIVE}", [code])
+            live = self.photos(f"p.code = ? COLLATE NOCASE AND p.status IN {LIVE}", [code])
+            code = live[0].code if live else code
             stations = {p.station for p in live if p.station.upper() == keep.upper()}
             keep = next(iter(stations)) if len(stations) == 1 else keep
             if not any(p.status == "held" for p in live):
