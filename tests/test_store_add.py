@@ -257,3 +257,12 @@ def test_a_second_code_of_a_photographed_person_is_refused_with_the_way_out(sett
     assert "kiosk void A0001 --reason TEXT" in run.stderr and id_number(1) not in run.stderr
     with Store.from_settings(settings) as store:
         assert store.accepted("A0099") is None
+
+
+def test_an_override_cannot_cut_a_photo_from_a_picture_too_tight_for_it(settings, roster, photos):
+    """A trial overrode a tight crop's framing and got a traceback: no 480x640 photo fits in it."""
+    run = kiosk("add", "--confirmed", str(photos / "canada__010f.jpg"), "--code", "A0007", "--override", "ok")
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "a graduation photo cannot be cut from it, and no override changes that" in run.stderr
+    with Store.from_settings(settings) as store:
+        assert store.history("A0007") == []

@@ -262,7 +262,11 @@ def add_photo(
                              "and no override changes that")
         if not report.accepted and (not override or not all(r.overridable for r in report.failures)):
             raise Refused(code, report.failures)
-        deliverable = render_deliverable(image, report, settings.capture)
+        try:
+            deliverable = render_deliverable(image, report, settings.capture)
+        except ValueError as e:  # the framing an override waived: no 480x640 photo fits in this picture
+            raise StoreError(f"{image_path}: {e}; a graduation photo cannot be cut from it, and no override "
+                             "changes that: take the photo again from further away") from None
         _not_anothers(store, deliverable, code, image_path)  # the kiosk took it from this very frame
         _not_its_own(old, deliverable, image_path)
         identity = None
