@@ -510,3 +510,6 @@ def test_a_code_spelt_in_two_cases_at_two_stations_is_one_conflict(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     [upload] = uploads(out).values()
     assert list(upload) == ["C0001.jpg"]
+    # A day without photos gets its report and chart without a word of matplotlib's.
+    empty = centre("report", "--to", str(out), "--date", "2026-01-05")
+    assert empty.returncode == 0 and empty.stderr == "", empty.stderr

@@ -124,8 +124,9 @@ def report_png(report: DayReport, path: Path) -> None:
             panels["hour"].bar(hours, values, bottom=bottom, label=station, color=colour[station])
             bottom = [b + v for b, v in zip(bottom, values)]
         legend_rows = -(-len(report.hours) // 5)  # five stations a row
+        # Room above the bars for the legend; a day without photos gets an axis of 0-1 (0-0 warned).
         panels["hour"].set(title="Photos per hour", xlabel="hour (station time)", ylabel="photos", xticks=hours,
-                           ylim=(0, max(bottom, default=1) * (1.05 + 0.1 * legend_rows)))  # room for the legend
+                           ylim=(0, max(*bottom, 1) * (1.05 + 0.1 * legend_rows)))
         if report.hours:
             panels["hour"].legend(fontsize=8, ncols=min(len(report.hours), 5), loc="upper center")
 
