@@ -119,7 +119,8 @@ def collect(shared: Path, out: Path, day: date, file_pattern: str, operator: str
         return CollectResult(
             collected=tuple((b.folder.name, len(b.rows)) for b in batches), left_out=tuple(left_out),
             missing=tuple(missing), later=tuple(later), notes=tuple(notes), conflicts=state.conflicts(),
-            same_photo=same_photo, same_number=same_number, withdraw=withdraw, upload=built, recovered=recovered[-1] if recovered else None)
+            same_photo=same_photo, same_number=same_number, withdraw=withdraw, upload=built,
+            recovered=recovered[-1] if recovered else None)
 
 
 def _scan(state: CentreState, shared: Path, day: date) -> tuple[list[StationBatch], list[str], list[str]]:

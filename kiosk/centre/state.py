@@ -29,6 +29,7 @@ from kiosk.store.csvsafe import write_rows
 from kiosk.store.export import RESOLUTIONS
 from kiosk.store.files import network_share, write_durably
 from kiosk.store.schema import StoreError
+from kiosk.store.store import as_stored
 
 DB_NAME = "centre.sqlite3"
 # In the shared folder: which centre state collects it (kiosk.centre.state.claim_share).
@@ -360,8 +361,7 @@ class CentreState:
         with self.write():
             live = self.photos(f"p.code = ? COLLATE NOCASE AND p.status IN {LIVE}", [code])
             code = live[0].code if live else code
-            stations = {p.station for p in live if p.station.upper() == keep.upper()}
-            keep = next(iter(stations)) if len(stations) == 1 else keep
+            keep = as_stored(keep, {p.station for p in live if p.station.upper() == keep.upper()})
             if not any(p.status == "held" for p in live):
                 raise CentreError(f"{code} has no open conflict: {CONFLICTS} in {self.folder} lists the open ones")
             kept = [p for p in live if p.station == keep]
@@ -411,12 +411,7 @@ class CentreState:
                 spellings: dict[str, set[str]] = {}
                 for p in waiting:
                     spellings.setdefault(p.code.upper(), set()).add(p.code)
-
-                def as_listed(code: str) -> str:
-                    same = spellings.get(code.upper(), set())
-                    return next(iter(same)) if len(same) == 1 and code not in same else code
-
-                codes = [as_listed(c) for c in codes]
+                codes = [as_stored(c, spellings.get(c.upper(), set())) for c in codes]
                 if unknown := sorted(set(codes) - {p.code for p in waiting}):
                     done = {r[0]: r[1] for r in self.db.execute(
                         "SELECT p.code, w.at FROM chsi_withdrawn w JOIN photos p ON p.id = w.photo_id")}

@@ -103,15 +103,11 @@ def run_collect(args: argparse.Namespace, settings) -> int:
               f"`kiosk centre resolve {code} --keep STATION`")
     if result.conflicts:
         print(f"{count(len(result.conflicts), 'open conflict')} listed in {out / 'conflicts.csv'}")
-    def listed(photos) -> str:
-        return "; ".join(f"{p.code} at {p.station} (taken {p.when()}" + (f", in upload {p.upload}" if p.upload else "")
-                         + ")" for p in photos)
-
     for photos in result.same_photo:
-        error(f"one photo under two capture codes: {listed(photos)}. Held out of the upload until the wrong one is "
+        error(f"one photo under two capture codes: {_listed(photos)}. Held out of the upload until the wrong one is "
               "voided at its station (`kiosk void CODE --reason TEXT` there, then its export into this folder)")
     for photos in result.same_number:
-        print(f"warning: one student number under two capture codes: {listed(photos)}. If they are one person, void "
+        print(f"warning: one student number under two capture codes: {_listed(photos)}. If they are one person, void "
               "the wrong photo at its station (`kiosk void CODE --reason TEXT`); two colleges may number alike",
               file=sys.stderr)
     if result.withdraw:  # said at every run: a timer's run must not lose it
@@ -126,6 +122,12 @@ def run_collect(args: argparse.Namespace, settings) -> int:
         print("nothing new to upload")
     # A nightly timer sees by the exit status alone that a photographer is needed.
     return 1 if result.left_out or result.missing or result.conflicts or result.same_photo else 0
+
+
+def _listed(photos) -> str:
+    """Where each photo of a group is: 'C0001 at HK-01 (taken ..., in upload ...); ...'."""
+    return "; ".join(f"{p.code} at {p.station} (taken {p.when()}" + (f", in upload {p.upload}" if p.upload else "")
+                     + ")" for p in photos)
 
 
 @store_errors

@@ -4,12 +4,11 @@ reference photos."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from kiosk.commands.base import error, open_store, operator_option, pad, store_errors
-from kiosk.messages import count, short_time
+from kiosk.messages import count
 
 
 def register(sub) -> None:
@@ -92,14 +91,11 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
                 entries, bad = [e for e in entries if e.code not in kept], bad + len(clashes)
             # Taken off by a photographer (a code issued by mistake): the college's older file still has it.
             removed = [] if args.restore else store.taken_off(entries)
-            if removed:
-                for entry, audit in removed:
-                    why = json.loads(audit["detail"]).get("reason", "")
-                    print(f"{entry.code} ({entry.masked_name}) was taken off the roster {short_time(audit['at'])} by "
-                          f"{audit['operator']} ({why}): left off; if the college means it, import with --restore",
-                          file=sys.stderr)
-                gone = {entry.code for entry, _ in removed}
-                entries = [e for e in entries if e.code not in gone]
+            for entry, removal in removed:
+                print(f"{entry.code} ({entry.masked_name}) was {removal.text()}: left off; if the college means it, "
+                      "import with --restore", file=sys.stderr)
+            gone = {entry.code for entry, _ in removed}
+            entries = [e for e in entries if e.code not in gone]
             for old, new in store.held_by_another_code(entries):
                 print(f"warning: {new.code}: ID {new.masked_id_number} ({new.masked_name}) is already on the roster "
                       f"under capture code {old.code} ({old.masked_name}): one person with two codes could be "
@@ -192,8 +188,8 @@ def run_roster_list(args: argparse.Namespace, settings) -> int:
           + pad("MAJOR", 20) + "PHOTO")
     for e in entries:
         print(pad(e.code, 21) + pad(e.student_number, 15) + pad(e.masked_name, 12, cut=True)
-              + pad(e.masked_id_number or "-", 21) + pad(e.college or "-", 20, cut=True) + pad(e.major or "-", 20, cut=True)
-              + ("accepted" if e.code in photographed else "-"))
+              + pad(e.masked_id_number or "-", 21) + pad(e.college or "-", 20, cut=True)
+              + pad(e.major or "-", 20, cut=True) + ("accepted" if e.code in photographed else "-"))
     done = sum(e.code in photographed for e in entries)
     print(f"{count(len(entries), 'student')} in the roster, {done} with an accepted photo")
     return 0

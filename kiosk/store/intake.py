@@ -4,7 +4,6 @@ compares a new photo with the student's stored reference photo (the identity pre
 `kiosk add` and for the kiosk's review screen alike."""
 
 import dataclasses
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,10 +166,8 @@ def resolve_code(store: Store, codec: Any, text: str) -> CodeInfo:
         info = read_code(text, codec, store.knows)
     except CodeProblem as problem:
         if problem.kind == "unknown" and (removed := store.removal(text.strip())) is not None:
-            why = json.loads(removed["detail"]).get("reason", "")
-            raise StoreError(f"{removed['code']} was taken off the roster {short_time(removed['at'])} by "
-                             f"{removed['operator']} ({why}): if the college means it after all, import its file "
-                             "with `kiosk roster import FILE --restore`") from None
+            raise StoreError(f"{removed.code} was {removed.text()}: if the college means it after all, import its "
+                             "file with `kiosk roster import FILE --restore`") from None
         if problem.kind == "unknown":
             raise StoreError(
                 f"{text.strip()} is not in the roster: a bare code must be on it (import the college's list "
@@ -182,22 +179,19 @@ def resolve_code(store: Store, codec: Any, text: str) -> CodeInfo:
     return dataclasses.replace(info, code=store.spelled(info.code))
 
 
-def _not_its_own(old: Capture | None, image: bytes, image_path: Path) -> None:
+def _new_photo(store, old: Capture | None, image: bytes, code: str, image_path: Path) -> None:
     """A StoreError when `image` (a file's bytes, or the deliverable cut from it) is already
-    the accepted photo `old` that a retake would replace: it would replace it with itself."""
-    if old is not None and sha256_bytes(image) in {i.sha256 for i in old.images.values()}:
-        raise StoreError(f"{image_path} is already {old.code}'s photo (taken {short_time(old.taken_at)}): nothing "
-                         "changed; a retake replaces it with another photo")
-
-
-def _not_anothers(store, image: bytes, code: str, image_path: Path) -> None:
-    """A StoreError when `image` (a file's bytes, or the deliverable cut from it) is already
-    another code's accepted master or deliverable: the same photo for two students is a mix-up
-    no check sees (the identity pre-check is optional)."""
-    if others := [c for c in store.accepted_with_image(sha256_bytes(image)) if c.code != code]:
+    another code's accepted master or deliverable (the same photo for two students is a mix-up
+    no check sees; the identity pre-check is optional), or is `old`, the accepted photo of
+    `code` a retake would replace with itself."""
+    sha256 = sha256_bytes(image)
+    if others := [c for c in store.accepted_with_image(sha256) if c.code != code]:
         raise StoreError(f"{image_path} is already stored as the photo of {others[0].code} (taken "
                          f"{short_time(others[0].taken_at)}): one photo is one student's; nothing was "
                          f"saved, give {code}'s own photo")
+    if old is not None and sha256 in {i.sha256 for i in old.images.values()}:
+        raise StoreError(f"{image_path} is already {old.code}'s photo (taken {short_time(old.taken_at)}): nothing "
+                         "changed; a retake replaces it with another photo")
 
 
 def add_photo(
@@ -217,8 +211,8 @@ def add_photo(
     the code has a reference photo and the student `consented` (recorded in the audit), and
     `confirmations` (items of kiosk.session.APPEARANCE the operator confirmed) stored as the
     review screen stores them, and `code_name`, the masked name the capture code carries
-    (kept for a student not on the roster, as the kiosk keeps the one confirmed). Raises Refused (checks fail, no `override`),
-    AlreadyAccepted, StoreError (unreadable file, no face, disk), kiosk.models.ModelError (a
+    (kept for a student not on the roster, as the kiosk keeps the one confirmed). Raises
+    Refused (checks fail, no `override`), AlreadyAccepted, StoreError (unreadable file, no face, disk), kiosk.models.ModelError (a
     model file missing or damaged: nothing stored)."""
     import cv2
     import numpy as np
@@ -252,8 +246,7 @@ def add_photo(
         master = raw  # keep the original file exactly as it came
     except StoreError:
         master = cv2.imencode(".png", image)[1].tobytes()
-    _not_anothers(store, master, code, image_path)
-    _not_its_own(old, master, image_path)
+    _new_photo(store, old, master, code, image_path)
     analyser = Analyser(settings, mode="image")
     try:
         report = analyser.analyse(image)
@@ -267,8 +260,7 @@ def add_photo(
         except ValueError as e:  # the framing an override waived: no 480x640 photo fits in this picture
             raise StoreError(f"{image_path}: {e}; a graduation photo cannot be cut from it, and no override "
                              "changes that: take the photo again from further away") from None
-        _not_anothers(store, deliverable, code, image_path)  # the kiosk took it from this very frame
-        _not_its_own(old, deliverable, image_path)
+        _new_photo(store, old, deliverable, code, image_path)  # the kiosk took it from this very frame
         identity = None
         if consented and settings.identity.enabled and store.reference(code) is not None:
             with store.write():

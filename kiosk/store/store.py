@@ -60,10 +60,24 @@ def check_code(code: str) -> str:
     return code
 
 
-def _as_stored(code: str, spellings: set[str]) -> str:
-    """`code` as stored, given the stored codes that equal it but for case: the one there is,
-    unless `code` itself is stored or two are (then they stay apart, as they were)."""
+def as_stored(code: str, spellings: set[str]) -> str:
+    """`code` (or a station id) as stored, given the stored ones that equal it but for case:
+    the one there is, unless `code` itself is stored or two are (then they stay apart, as they
+    were)."""
     return next(iter(spellings)) if len(spellings) == 1 and code not in spellings else code
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A student a photographer took off the roster (`kiosk roster remove`), from its audit row."""
+
+    code: str
+    at: str
+    operator: str
+    reason: str
+
+    def text(self) -> str:
+        return f"taken off the roster {short_time(self.at)} by {self.operator} ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -351,7 +365,7 @@ class Store:
         code = check_code(code)
         rows = self.db.execute("SELECT code FROM roster WHERE code = ? COLLATE NOCASE UNION "
                                "SELECT code FROM captures WHERE code = ? COLLATE NOCASE", [code, code]).fetchall()
-        return _as_stored(code, {row[0] for row in rows})
+        return as_stored(code, {row[0] for row in rows})
 
     def knows(self, code: str) -> bool:
         """Whether `code`, in any case of its letters (spelled), is on the roster or has a
@@ -367,7 +381,7 @@ class Store:
         stored: dict[str, set[str]] = {}  # read once: a query per row scanned the roster for each
         for (code,) in self.db.execute("SELECT code FROM roster UNION SELECT code FROM captures"):
             stored.setdefault(code.upper(), set()).add(code)
-        return [dataclasses.replace(e, code=_as_stored(e.code, stored.get(e.code.upper(), set()))) for e in entries]
+        return [dataclasses.replace(e, code=as_stored(e.code, stored.get(e.code.upper(), set()))) for e in entries]
 
     def roster_entry(self, code: str) -> RosterEntry | None:
         entries = self._roster("WHERE code = ?", [code.strip()])
@@ -406,8 +420,8 @@ class Store:
         return [(old, entry) for entry in entries if entry.id_number
                 for old in by_id.get(entry.id_number, ()) if old.code != entry.code]
 
-    def taken_off(self, entries: Sequence[RosterEntry]) -> list[tuple[RosterEntry, dict[str, Any]]]:
-        """(entry, its last `roster_remove` audit row) for each of `entries` not on the roster now
+    def taken_off(self, entries: Sequence[RosterEntry]) -> list[tuple[RosterEntry, Removal]]:
+        """(entry, its last removal) for each of `entries` not on the roster now
         because a photographer took it off (`kiosk roster remove`): an import of the college's
         older file would bring it back."""
         on_roster = {e.code.upper() for e in self.roster()}
@@ -415,16 +429,17 @@ class Store:
         return [(e, removed[e.code.upper()]) for e in entries
                 if e.code.upper() in removed and e.code.upper() not in on_roster]
 
-    def removal(self, code: str) -> dict[str, Any] | None:
-        """The last `roster_remove` audit row of `code` (in any case of its letters) while it is
-        off the roster; None when it is on it or was never taken off."""
+    def removal(self, code: str) -> Removal | None:
+        """The last removal of `code` (in any case of its letters) while it is off the roster;
+        None when it is on it or was never taken off."""
         code = self.spelled(code)
         return None if self.roster_entry(code) is not None else self._removals().get(code.upper())
 
-    def _removals(self) -> dict[str, dict[str, Any]]:
-        """Capture code in capitals -> its last `roster_remove` audit row."""
-        return {row["code"].upper(): row for row in self.db.query(
-            "SELECT * FROM audit WHERE action = 'roster_remove' ORDER BY id")}
+    def _removals(self) -> dict[str, Removal]:
+        """Capture code in capitals -> its last removal, from the `roster_remove` audit rows."""
+        return {row["code"].upper(): Removal(row["code"], row["at"], row["operator"],
+                                             json.loads(row["detail"]).get("reason", ""))
+                for row in self.db.query("SELECT * FROM audit WHERE action = 'roster_remove' ORDER BY id")}
 
     def roster_changes(self, entries: Sequence[RosterEntry]) -> tuple[int, int]:
         """(new students, students whose record `import_roster` would change) among `entries`;
