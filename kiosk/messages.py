@@ -129,8 +129,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "or make-up: ask the photographer.",
     ),
     "review.needs_confirm": (
-        "请先勾选头发、妆容、首饰三项，并为每个未通过的项目填写放行原因。",
-        "First tick hair, make-up and jewellery, and give a reason for each check not passed.",
+        "请先勾选三项，并为每个未通过的项目填写放行原因。",
+        "Tick the three lines and give each failed check a reason.",
     ),
     # saved
     "saved.title": ("照片已保存", "Your photo is saved"),

@@ -601,7 +601,7 @@ def _list_rows(window) -> list:
     return [rows.itemAt(i).widget() for i in range(rows.count()) if rows.itemAt(i).widget() is not None]
 
 
-@pytest.mark.parametrize("size", [LANDSCAPE, UPRIGHT], ids=["1920x1080", "1080x1920"])
+@pytest.mark.parametrize("size", [LANDSCAPE, SMALL, UPRIGHT], ids=["1920x1080", "1366x768", "1080x1920"])
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("photographer", [False, True], ids=["student", "photographer"])
 def test_every_row_of_the_checks_is_in_view_and_a_notice_squeezes_none(station, size, language, photographer):

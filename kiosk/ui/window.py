@@ -362,7 +362,6 @@ class KioskWindow(QWidget):
         # One under the other for the student; in a row of the photographer's short words
         # and smaller controls, which leaves the checks their room.
         self.confirm_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
-        self.confirm_row.setSpacing(24)
         self.confirm_boxes = {item: RowCheckBox() for item in s.APPEARANCE}
         for item, box in self.confirm_boxes.items():
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -583,8 +582,12 @@ class KioskWindow(QWidget):
         set_role(self.appearance_title, "notice" if view.notice else "instruction")
         self.confirm_row.setDirection(QBoxLayout.Direction.LeftToRight if operator
                                       else QBoxLayout.Direction.TopToBottom)
-        # The student's last box apart from the buttons, so a finger takes the one it means.
-        self.confirm_row.setContentsMargins(0, 0, 0, 0 if operator else 16)
+        # Gaps follow the letters' size: fixed pixels took the last row of the checks on a
+        # 1366x768 screen. The student's last box apart from the buttons, so a finger takes
+        # the one it means.
+        gap = style.small(min(self.width(), self.height()))
+        self.confirm_row.setSpacing(gap * 2 // 3)
+        self.confirm_row.setContentsMargins(0, 0, 0, 0 if operator else gap * 4 // 9)
         for item, box in self.confirm_boxes.items():
             set_role(box, "inline" if operator else "")
             box.setText(text(f"{who}_{item}", lang))
