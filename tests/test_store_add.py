@@ -164,6 +164,24 @@ def test_unknown_code_and_unreadable_file_are_refused_clearly(settings, roster, 
     assert bad_code.returncode == 1 and "'A/1' is not a capture code the station reads" in bad_code.stderr
 
 
+def test_a_failed_add_in_a_mistyped_data_folder_leaves_no_store_there(settings, photos, tmp_path):
+    """A trial's add with a mistyped KIOSK_DATA failed on its code and left an empty store,
+    which `kiosk list` and the nightly export then took for the station's own."""
+    typo = tmp_path / "stattion-data" / "deeper"
+    run = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0001", env={"KIOSK_DATA": str(typo)})
+    assert run.returncode == 1 and "not in the roster" in run.stderr
+    assert f"the new station store in {typo} was removed again" in run.stderr
+    assert not (tmp_path / "stattion-data").exists()
+    listed = kiosk("list", env={"KIOSK_DATA": str(typo)})
+    assert listed.returncode == 1 and f"no station store in {typo}" in listed.stderr
+    # In the station's own folder, still without a store, an add that stores keeps the one it made.
+    assert kiosk("list").returncode == 1
+    code = DemoCodec().encode(new_code(), "王*明", "3101**********0018")
+    run = kiosk("add", "--confirmed", str(photos / PASSING), "--code", code)
+    assert run.returncode == 0 and "removed again" not in run.stderr, run.stderr
+    assert kiosk("list").returncode == 0
+
+
 def test_add_takes_a_code_not_on_the_roster_by_the_kiosks_rule(settings, roster, photos):
     # The kiosk stores a capture code its codec decodes even when the roster lacks it; so
     # does `kiosk add` when given the code's text, as `kiosk codes read` prints it.

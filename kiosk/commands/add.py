@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.commands.base import error, open_store, operator_option
+from kiosk.commands.base import adding_store, error, operator_option
 
 
 def register(sub) -> None:
@@ -43,7 +43,7 @@ def run_add(args: argparse.Namespace, settings) -> int:
     except CodecError as e:
         return error(f"{settings.source}: {e}")
     try:
-        with open_store(settings, create=True) as store:
+        with adding_store(settings) as store:
             code = resolve_code(store, codec, args.code)
             capture = add_photo(store, settings, args.image, code.code, args.operator, args.override, args.retake,
                                 args.consented, APPEARANCE, code.name_masked or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import getpass
 import os
@@ -41,6 +42,42 @@ def open_store(settings, create: bool = False):
         print(f"note: a new station store is made in {folder}; if this station has one elsewhere, check "
               "KIOSK_DATA or [store] data_dir", file=sys.stderr)
     return Store.from_settings(settings)
+
+
+@contextlib.contextmanager
+def adding_store(settings):
+    """open_store(create=True) for a command that stores something new (add, roster import),
+    closed at the end. When the command fails inside it on a store it made, that store is
+    taken away again: a mistyped data folder keeps no empty store for `kiosk run` or the
+    nightly export to take for the station's own."""
+    from kiosk.paths import data_dir
+    from kiosk.store.store import DB_NAME
+
+    folder = data_dir(settings)
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    new = not (folder / DB_NAME).exists()
+    store = open_store(settings, create=True)
+    try:
+        yield store
+    except BaseException:
+        store.close()
+        if new:
+            _take_away(folder, made)
+        raise
+    store.close()
+
+
+def _take_away(folder, made) -> None:
+    """Remove a store nothing was stored in: its database files, then its folders and the
+    ones made for it while they are empty (rmdir keeps anything else that came)."""
+    from kiosk.store.store import DB_NAME
+
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"):
+        (folder / name).unlink(missing_ok=True)
+    for path in [folder / "images", folder / "incoming", folder / "references", *made]:
+        with contextlib.suppress(OSError):
+            path.rmdir()
+    print(f"note: nothing was stored, so the new station store in {folder} was removed again", file=sys.stderr)
 
 
 def store_errors(handler):

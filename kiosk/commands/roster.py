@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.commands.base import error, open_store, operator_option, pad, store_errors
+from kiosk.commands.base import adding_store, error, open_store, operator_option, pad, store_errors
 from kiosk.messages import count
 
 
@@ -76,7 +76,7 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
                 if found.entries else "")
         return error(f"{count(len(found.errors), 'bad row')}, nothing imported: fix those lines{rest}")
     try:
-        with open_store(settings, create=True) as store:
+        with adding_store(settings) as store:
             entries, bad = store.respelled(found.entries), len(found.errors)
             if clashes := store.photographed_as_another(entries):
                 for old, new in clashes:
