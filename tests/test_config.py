@@ -126,6 +126,10 @@ def test_a_mistyped_option_is_named_with_the_one_it_may_mean(data_dir):
     assert "unrecognized arguments: --confirmd (did you mean --confirmed?)" in run.stderr
     stray = kiosk("roster", "list", "extra")
     assert stray.returncode == 2 and "kiosk roster list: error: unrecognized arguments: extra" in stray.stderr
+    # A required option mistyped: argparse says only that it is missing, and now which word meant it.
+    required = kiosk("add", "photo.jpg", "--kode", "A0001", "--confirmed")
+    assert required.returncode == 2 and "the following arguments are required: --code" in required.stderr
+    assert "--kode (did you mean --code?)" in required.stderr
 
 
 def test_a_station_id_in_chinese_names_its_batches(tmp_path):

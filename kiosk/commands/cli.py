@@ -22,8 +22,27 @@ COMMAND_MODULES = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser (each command's is one too) that names the option a mistyped one
+    may mean, also when the one it meant is required (`kiosk add PHOTO --kode X` said only
+    that --code is required)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        self.words = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str):
+        if message.startswith("the following arguments are required"):
+            options = _options(self)
+            mistyped = [w for w in getattr(self, "words", []) if w.startswith("--")
+                        and not any(o.startswith(w.split("=")[0]) for o in options)]
+            if hints := [hint for hint in _hints(self, mistyped) if "did you mean" in hint]:
+                message += f"; unrecognized: {', '.join(hints)}"
+        super().error(message)
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = Parser(
         prog="kiosk",
         description="Graduation photo station: scan the capture code, check every rule live, "
                     "store the accepted photo, export the day's batch.")
@@ -41,10 +60,18 @@ def parser() -> argparse.ArgumentParser:
 def _unrecognized(command: argparse.ArgumentParser, unknown: list[str]) -> None:
     """Exit 2 with the command's own usage and, for a mistyped option, the one it may mean
     (argparse gave the top level's usage and no hint: `kiosk add PHOTO --confirmd`)."""
-    options = [o for action in command._actions for o in action.option_strings]
-    hints = [f"{word} (did you mean {close[0]}?)" if (close := difflib.get_close_matches(word.split("=")[0], options, 1))
-             else word for word in unknown]
-    command.error(f"unrecognized arguments: {' '.join(hints)}")
+    command.error(f"unrecognized arguments: {' '.join(_hints(command, unknown))}")
+
+
+def _options(command: argparse.ArgumentParser) -> list[str]:
+    return [o for action in command._actions for o in action.option_strings]
+
+
+def _hints(command: argparse.ArgumentParser, words: list[str]) -> list[str]:
+    """Each word, with the option of the command it is closest to (difflib), if any."""
+    options = _options(command)
+    return [f"{word} (did you mean {close[0]}?)" if (close := difflib.get_close_matches(word.split("=")[0], options, 1))
+            else word for word in words]
 
 
 def _describe(command: argparse.ArgumentParser) -> None:
