@@ -235,6 +235,19 @@ def test_read_only_target_is_refused_clearly(settings, tmp_path):
 
 
 @needs_mount
+def test_a_read_only_data_folder_is_named_so_and_its_database_not_called_damaged(settings, data_dir):
+    """A trial's read-only data folder was told "if the file is damaged, restore it from the
+    backup": an operator could overwrite a healthy database."""
+    populate(settings, ["C0001"])
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" -m kiosk list'
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(data_dir), sys.executable],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "the data folder cannot be written to" in run.stderr, run.stderr
+    assert "if the file is damaged" not in run.stderr and "Traceback" not in run.stderr
+    assert [c["code"] for c in listed()] == ["C0001"]
+
+
+@needs_mount
 def test_the_mount_point_of_a_share_that_is_not_mounted_is_refused(settings, tmp_path):
     """A trial exported into the empty folder an unmounted share leaves: the batch stayed on
     the station's own disk, marked exported. Here the share is a tmpfs that goes when its

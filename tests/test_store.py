@@ -146,6 +146,18 @@ def test_a_full_database_is_a_clear_store_error_and_nothing_is_half_saved(store)
     assert list((store.data_dir / "incoming").iterdir()) == []
 
 
+def test_any_write_the_full_disk_refuses_is_a_store_error_saying_what_to_do(store):
+    """A trial's nightly export on a nearly full data disk ended in sqlite3's traceback at COMMIT."""
+    save(store, "C0001", 1)
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreError, match="is full: free some space on that disk; nothing of this step was saved"):
+        store.void("C0001", "wang", "wrong student " * 5000)
+    assert store.accepted("C0001") is not None  # nothing of the void kept
+    store.db.execute(f"PRAGMA max_page_count = {pages * 100}")
+    assert store.void("C0001", "wang", "wrong student").status == "voided"
+
+
 def test_migrations_run_once_and_a_newer_store_is_refused(tmp_path, fake_clock):
     with Store(tmp_path, "hk-01", fake_clock) as s:
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

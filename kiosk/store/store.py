@@ -291,6 +291,12 @@ class Store:
             self.db.execute("PRAGMA secure_delete = ON")
             migrate(self.db)
         except sqlite3.DatabaseError as e:
+            if not os.access(self.data_dir, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
+                # Opening in WAL mode writes beside the file, even to read: the file itself is whole.
+                raise StoreError(
+                    f"cannot open the station database {self.path}: the data folder cannot be written to (read-only "
+                    "disk or no permission); mount it writable, or give this user the folder. The database is "
+                    "unharmed: do not restore it from a backup") from e
             raise StoreError(
                 f"cannot open the station database {self.path} ({e}): if the disk is full, free space; "
                 "if the file is damaged, restore it from the backup (nothing was changed)"
@@ -328,16 +334,34 @@ class Store:
     # ---- transactions and audit -----------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """One write transaction; IMMEDIATE so a second process waits instead of failing."""
+        """One write transaction; IMMEDIATE so a second process waits instead of failing. A
+        disk that refuses it (full, read-only) is a StoreError saying so: nothing of it is kept."""
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
-            except BaseException:
-                if self.db.conn.in_transaction:  # SQLite has already rolled back e.g. on a full disk
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                except BaseException:
+                    if self.db.conn.in_transaction:  # SQLite has already rolled back e.g. on a full disk
+                        self.db.conn.execute("ROLLBACK")
+                    raise
+                self.db.conn.execute("COMMIT")
+            except sqlite3.OperationalError as e:
+                if (problem := self._disk_problem(e)) is None:
+                    raise
+                if self.db.conn.in_transaction:
                     self.db.conn.execute("ROLLBACK")
-                raise
-            self.db.conn.execute("COMMIT")
+                raise StoreError(f"{problem}; nothing of this step was saved, run it again then") from e
+
+    def _disk_problem(self, e: BaseException) -> str | None:
+        """What the operator must fix when the data folder's disk refused a write, or None."""
+        code = getattr(e, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL or getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+            return f"the data folder {self.data_dir} is full: free some space on that disk"
+        if code == sqlite3.SQLITE_READONLY or getattr(e, "errno", None) in (errno.EROFS, errno.EACCES):
+            return (f"the data folder {self.data_dir} cannot be written to (read-only disk or no permission): "
+                    "mount it writable, or give this user the folder; the database is unharmed")
+        return None
 
     def audit(self, operator: str, action: str, code: str | None = None, **detail: Any) -> None:
         """Record who did what; callers pass no names or ID numbers in `detail`."""
@@ -709,12 +733,14 @@ class Store:
         intent has already removed whatever was written of the photo)."""
         try:
             yield
+        except StoreError as e:
+            cause = e.__cause__
+            if cause is None or (problem := self._disk_problem(cause)) is None:
+                raise
+            raise StoreError(f"{problem} and save the photo again; nothing of this photo was saved") from cause
         except (OSError, sqlite3.OperationalError) as e:
-            full = (getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
-                    or getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL)
-            if full:
-                raise StoreError(f"the data folder {self.data_dir} is full: free some space on that disk "
-                                 "and save the photo again; nothing of this photo was saved") from e
+            if (problem := self._disk_problem(e)) is not None:
+                raise StoreError(f"{problem} and save the photo again; nothing of this photo was saved") from e
             raise StoreError(f"the photo could not be saved in {self.data_dir} ({e}): nothing of it was "
                              "saved; check the disk with `kiosk verify` and save the photo again") from e
 
