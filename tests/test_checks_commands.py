@@ -5,6 +5,7 @@ import json
 import re
 
 import cv2
+import numpy as np
 
 from kiosk.checks.registry import checks
 from tests.test_eval import run
@@ -23,6 +24,18 @@ def test_check_json_judges_good_files_and_names_bad_ones(settings, photos, tmp_p
     assert bad["error"].startswith("not an image") and missing["error"] == "file not found"
     written = cv2.imread(good["deliverable"])
     assert written.shape == (640, 480, 3)
+
+
+def test_a_picture_of_too_many_pixels_is_named_before_it_is_decoded(settings, photos, tmp_path, capsys):
+    """A trial's 900-megapixel PNG of 110 KB took 5.7 GB and crashed the process in MediaPipe,
+    and the other files of the run went unjudged."""
+    bomb = tmp_path / "bomb.png"
+    cv2.imwrite(str(bomb), np.zeros((16000, 16000), np.uint8), [cv2.IMWRITE_PNG_BILEVEL, 1])
+    code = run(settings, "check", str(bomb), str(photos / "london_synthetic__blue_005.jpg"), "--json")
+    too_large, good = json.loads(capsys.readouterr().out)
+    assert code == 1 and good["accepted"] is True
+    assert too_large["error"].startswith("too large: 16000 x 16000 pixels (256 megapixels)")
+    assert "save a smaller copy" in too_large["error"]
 
 
 def test_check_table_gives_reasons_what_was_measured_and_a_clear_line_without_a_face(settings, photos, tmp_path, capsys):
