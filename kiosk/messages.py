@@ -223,19 +223,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.camera_grey": CAMERA_WAIT,
     "error.camera_dark": CAMERA_WAIT,
     "error.render_failed": (
-        "无法从这张画面生成照片：{why}。请重拍。",
-        "Could not make the photo from this picture: {why}. Please retake.",
+        "无法从这张画面生成照片，请重拍。",
+        "Could not make the photo from this picture. Please retake.",
     ),
     "error.save_failed": (
-        "照片未能保存：{why}。照片仍在，请按“重试”；如仍失败，请找摄影师。",
-        "The photo could not be saved: {why}. The photo is kept: press Try again; "
+        "照片未能保存。照片仍在，请按“重试”；如仍失败，请找摄影师。",
+        "The photo could not be saved. The photo is kept: press Try again; "
         "if it fails again, please see the photographer.",
     ),
     "error.fault": (
-        "采集站内部出错：{why}。请按“重试”重新开始；如反复出现，请找摄影师。",
-        "The station had an internal error: {why}. Press Try again to start over; "
+        "采集站内部出错。请按“重试”重新开始；如反复出现，请找摄影师。",
+        "The station had an internal error. Press Try again to start over; "
         "if it keeps happening, please see the photographer.",
     ),
+    "error.detail": ("供工作人员参考：{detail}", "For staff: {detail}"),
     "error.no_face_photo": (
         "画面中没有人脸，无法生成照片。请站到摄像头前再拍。",
         "There is no face in the picture, so no photo can be made. Stand in front of the "

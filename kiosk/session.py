@@ -430,6 +430,9 @@ class Problem:
     params: dict = field(default_factory=dict)
     retry_key: str = "error.retry"
     title_key: str = "error.title"  # what happened; error.title only for a fault, red
+    # The cause in the station's words (English, may name a folder), for the photographer and
+    # the log: shown apart, in small letters, never inside the student's sentence.
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -697,6 +700,8 @@ class Session:
         self.unread_last: float | None = None
 
     def _fail(self, problem: Problem, retry: Callable) -> None:
+        if problem.detail:
+            log.warning("%s: %s", problem.key, problem.detail)
         self.problem = problem
         self.problem_since = self.clock.now()
         self.retry = retry
@@ -909,7 +914,7 @@ class Session:
         try:
             jpeg = self.desk.render(image, report)
         except ValueError as exc:
-            self._fail(Problem("error.render_failed", {"why": str(exc)}), self._guide)
+            self._fail(Problem("error.render_failed", detail=str(exc)), self._guide)
             return
         self.capture = Capture(
             student=self.student,
@@ -983,7 +988,7 @@ class Session:
         try:
             self.receipt = self.desk.save(self.capture)
         except Exception as exc:  # the capture stays in memory: nothing is lost
-            self._fail(Problem("error.save_failed", {"why": str(exc)}), self._save)
+            self._fail(Problem("error.save_failed", detail=str(exc)), self._save)
             return
         self.saved_at = self.clock.now()
         self.state = State.SAVED
@@ -1022,7 +1027,7 @@ class Session:
             self._on_Retry(Retry())  # resume; says the camera's new fault, if it has one
 
     def _on_Fault(self, event: Fault) -> None:
-        self._fail(Problem("error.fault", {"why": event.why}), self._reset)
+        self._fail(Problem("error.fault", detail=event.why), self._reset)
 
     def _on_SetLanguage(self, event: SetLanguage) -> None:
         self.language = event.language

@@ -551,6 +551,8 @@ def test_a_failed_save_keeps_the_photo_and_retry_saves_it(session, fake_clock, j
     code = _accept_onto_a_refusing_disk(session, fake_clock, judged, data_dir / "images", settings)
     view = session.view()
     assert view.state is State.ERROR and view.problem.key == "error.save_failed"
+    # The store's words name the folder: for the staff, not inside the student's sentence.
+    assert str(data_dir) in view.problem.detail and not view.problem.params
     _retry_once_the_disk_is_back(session, data_dir / "images", store_factory, code)
 
 

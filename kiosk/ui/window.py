@@ -413,6 +413,8 @@ class KioskWindow(QWidget):
         self.error_text = label(role="value")
         layout.addWidget(self.error_text)
         layout.addStretch()
+        self.error_detail = label(role="muted")  # the cause in the station's words, for the staff
+        layout.addWidget(self.error_detail)
         buttons = QHBoxLayout()
         self.cancel_button = button()
         self.cancel_button.clicked.connect(lambda: self.post(s.Cancel()))
@@ -691,6 +693,8 @@ class KioskWindow(QWidget):
         replace = self._can_replace(view)
         key = "error.code_taken_photographer" if replace else problem.key
         self.error_text.setText(text(key, lang, **problem.params))
+        self.error_detail.setText(text("error.detail", lang, detail=problem.detail) if problem.detail else "")
+        self.error_detail.setVisible(bool(problem.detail))
         # A code that cannot be used has one way on: back to the start (Retry does that). A
         # wait for the photographer (the camera) gives the student nothing to press.
         wait = problem.title_key == "error.wait_title" and view.operator is None
