@@ -38,6 +38,7 @@ import importlib
 import json
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -215,7 +216,9 @@ def read_code(text: str, codec: Codec, roster_has) -> CodeInfo:
     except CodeProblem as problem:
         if problem.kind != "format":
             raise
-    bare = text.strip()  # a scanner's line ending
+    # A scanner's line ending; full-width letters and digits from a Chinese input method
+    # (ＨＫ３００１), as roster import folds them.
+    bare = unicodedata.normalize("NFKC", text.strip())
     if not ROSTER_CODE.match(bare):
         raise CodeProblem("format")
     # A scanner typing with Caps Lock on inverts every letter's case.

@@ -75,6 +75,12 @@ def test_a_bare_code_typed_with_caps_lock_on_is_the_rosters_code():
     assert read_code("2026SH000123", DemoCodec(), roster.__contains__).code == "2026sh000123"
 
 
+def test_a_bare_code_typed_in_full_width_is_the_rosters_code():
+    """A Chinese input method types ２０２６ＳＨ; roster import folds such cells to ASCII."""
+    roster = {"2026SH000123"}
+    assert read_code("２０２６ＳＨ０００１２３", DemoCodec(), roster.__contains__).code == "2026SH000123"
+
+
 @pytest.mark.parametrize("text", ["https://weixin.qq.com/some/page", "hello world", "x"])
 def test_a_qr_that_is_not_a_capture_code_has_the_wrong_format(text):
     with pytest.raises(CodeProblem) as problem:

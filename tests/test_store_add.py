@@ -42,7 +42,8 @@ def roster(settings, tmp_path):
 
 def test_a_passing_photo_is_checked_and_saved(settings, roster, photos):
     original = photos / PASSING
-    run = kiosk("add", "--confirmed", str(original), "--code", "A0001", "--operator", "wang")
+    # Typed with a Chinese input method on, in full-width letters and digits (a trial).
+    run = kiosk("add", "--confirmed", str(original), "--code", "Ａ０００１", "--operator", "wang")
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "saved A0001"
     with Store.from_settings(settings) as store:

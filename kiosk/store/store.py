@@ -20,6 +20,7 @@ import os
 import re
 import sqlite3
 import threading
+import unicodedata
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,7 +53,9 @@ class NoAcceptedCapture(StoreError):
 
 
 def check_code(code: str) -> str:
-    code = code.strip()
+    """`code` without spaces around it, full-width letters and digits (a Chinese input method's
+    ＨＫ３００１) folded to ASCII; a StoreError when it is no valid capture code."""
+    code = unicodedata.normalize("NFKC", code).strip()
     if not CODE_PATTERN.fullmatch(code):
         raise StoreError(
             f"capture code {code!r} is not valid: use 1-64 letters, digits, '-' or '_'"
