@@ -183,12 +183,16 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def _read(path: Path) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad and other Windows editors start a UTF-8 file with a byte-order mark.
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         named = " (named by KIOSK_CONFIG)" if os.environ.get("KIOSK_CONFIG") == str(path) else ""
         raise ConfigError(f"{path}{named}: config file not found; give an existing file with --config or "
                           "KIOSK_CONFIG, or unset KIOSK_CONFIG for the station's own file") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text (an editor saved it as UTF-16 or a Chinese code page): save it "
+                          "again as UTF-8") from None
+    except OSError as error:
         raise ConfigError(f"{path}: cannot read the config file ({error})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}; fix the line it names") from None

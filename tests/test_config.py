@@ -45,6 +45,18 @@ def test_the_command_stops_on_a_broken_config_without_a_traceback(tmp_path, data
     assert "Traceback" not in done.stderr
 
 
+def test_a_config_saved_by_a_windows_editor_loads_or_says_to_save_it_as_utf8(tmp_path):
+    """A trial's file with a byte-order mark was 'not valid TOML at line 1, column 1'; a
+    UTF-16 one gave Python's codec error."""
+    path = config_variant(tmp_path, 'id = "HK-01"', 'id = "HK-07"')
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # Notepad's UTF-8
+    assert load_settings(path).station.id == "HK-07"
+    path.write_text(text, encoding="utf-16")
+    with pytest.raises(ConfigError, match="not UTF-8 text .*: save it again as UTF-8"):
+        load_settings(path)
+
+
 def test_missing_config_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nowhere.toml")
