@@ -46,6 +46,8 @@ def test_eval_table_lists_photos_judged_differently(settings, photos, tmp_path, 
     assert run(settings, "eval", str(labels)) == 0
     captured = capsys.readouterr()
     assert "ACCEPT (photo)" in captured.out and "bal.acc" in captured.out
+    # Without folds the figures may be in-sample: said before them (a trial quoted them bare).
+    assert captured.out.startswith("the configured thresholds") and "--folds 5` judges people" in captured.out
     assert "broken.jpg" not in captured.out and "img/good.jpg" not in captured.out.split("judged differently")[1]
     assert "img/broken.jpg: " in captured.err and "left out of the figures" in captured.err
 

@@ -88,6 +88,10 @@ def eval_command(args, settings) -> int:
         if args.folds:
             kept = f", except {', '.join(sorted(unfitted))} (configured values: see below)" if unfitted else ""
             print(f"{len(set(folds))} person-split folds: thresholds fitted without the people judged{kept}\n")
+        else:
+            print(f"the configured thresholds ({settings.source}): were they fitted on these photos, these figures "
+                  f"are in-sample and say nothing of other people; `kiosk eval {args.labels} --folds 5` judges "
+                  "people the fit never saw\n")
         print(table(ev))
     for check in sorted(unfitted):
         # Its configured value was fitted on every photo, the judged people among them.
