@@ -48,7 +48,7 @@ class Station:
 
     def take(self, codes: list[str], hour: int, seed: int, **kw) -> dict[str, bytes]:
         """Accepted photos of `codes` taken today from `hour` on, 5 minutes apart; returns the
-        deliverables. The first has an override by li and each a confirmation, as on review."""
+        deliverables. The first has two overrides by li and each a confirmation, as on review."""
         clock = FakeClock(wall_start=datetime.combine(TODAY, datetime.min.time()).replace(hour=hour).astimezone())
         photos = {}
         with Store(self.data, self.id, clock) as store:
@@ -56,7 +56,8 @@ class Station:
             for i, code in enumerate(codes):
                 photos[code] = make_jpeg(seed + i)
                 store.save_capture(code, make_jpeg(seed + i + 5000, (640, 360)), photos[code], RESULTS + CONFIRMED,
-                                   operator="wang", overrides=[Override("ears_visible", "hearing aid", "li")]
+                                   operator="wang", overrides=[Override("ears_visible", "hearing aid", "li"),
+                                                              Override("hair_eyes", "fringe pinned", "li")]
                                    if i == 0 else [], **kw)
                 clock.advance(300)
         return photos
@@ -134,7 +135,7 @@ def test_three_stations_one_shared_folder_every_photo_uploaded_exactly_once(tmp_
     rows = manifest(out / upload1)
     assert [(r["code"], r["station"], r["operator"]) for r in rows[:3]] == [
         ("C0002", "HK-01", "wang"), ("C0003", "HK-01", "wang"), ("C0201", "HK-02", "wang")]
-    assert rows[2]["overrides"] == "ears_visible: hearing aid (li)" and rows[2]["confirmations"] == "no_dyed_hair"
+    assert rows[2]["overrides"] == "ears_visible: hearing aid (li); hair_eyes: fringe pinned (li)" and rows[2]["confirmations"] == "no_dyed_hair"
     assert rows[0]["name"] == "欧**娜" and "欧阳娜娜" not in (out / upload1 / "manifest.csv").read_text("utf-8-sig")
     assert subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=out / upload1).returncode == 0
     assert (out / f"{upload1}.zip").exists()
@@ -199,8 +200,9 @@ def test_three_stations_one_shared_folder_every_photo_uploaded_exactly_once(tmp_
     assert lines[5].split() == ["HK-03", "60", "1", "0", "0"] and lines[6].split() == ["all", "66", "3", "0", "1"]
     # The conflict is one code, a photo at each of two stations: the legend says why 1 + 1 is 1.
     assert lines[7].startswith("(overrides: photos with one or more") and "all: those codes" in lines[7]
-    assert "overrides by rule: ears_visible 3" in report.stdout
-    assert "overrides by photographer: li 3" in report.stdout
+    assert "overrides by rule: ears_visible 3, hair_eyes 3" in report.stdout
+    # Photos, as the table counts them: li overrode two rules on each of 3 photos (a trial read 6).
+    assert "photos overridden, by photographer: li 3" in report.stdout
     assert "conflicts: 0 open, 1 resolved" in report.stdout
     chart = cv2.imread(str(out / f"report-{TODAY}.png"))
     assert chart is not None and chart.shape[:2] == (900, 1440)

@@ -31,8 +31,8 @@ class DayReport:
     day: date
     stations: dict[str, Counter]  # station -> Counter(photos=, overrides=, retakes=, conflicts=)
     hours: dict[str, Counter]  # station -> Counter(hour -> photos)
-    override_rules: Counter
-    override_operators: Counter
+    override_rules: Counter  # rule -> photos it was overridden on
+    override_operators: Counter  # photographer -> photos they overrode a rule on
     open_conflicts: tuple[str, ...]  # capture codes
     resolved_conflicts: tuple[str, ...]
 
@@ -62,7 +62,7 @@ def day_report(state: CentreState, day: date) -> DayReport:
         found = list(OVERRIDE.finditer(p.overrides))
         counts["overrides"] += bool(found)
         rules.update(m["check"] for m in found)
-        operators.update(m["operator"] for m in found)
+        operators.update({m["operator"] for m in found})  # photos, as the table counts them
     codes = {p.code for p in taken}
     return DayReport(day, dict(sorted(stations.items())), dict(sorted(hours.items())), rules, operators,
                      tuple(sorted(held)), tuple(sorted((resolved & codes) - held)))
@@ -87,7 +87,7 @@ def report_table(report: DayReport) -> str:
         lines += ["", "photos per hour", "hour".ljust(12) + "".join(f"{h:>4}" for h in used)]
         lines += [f"{s:<12}" + "".join(f"{c[h]:>4}" for h in used) for s, c in report.hours.items()]
     lines += ["", "overrides by rule: " + (_counted(report.override_rules) or "none"),
-              "overrides by photographer: " + (_counted(report.override_operators) or "none"),
+              "photos overridden, by photographer: " + (_counted(report.override_operators) or "none"),
               f"conflicts: {len(report.open_conflicts)} open" + (
                   f" ({', '.join(report.open_conflicts)})" if report.open_conflicts else "")
               + f", {len(report.resolved_conflicts)} resolved"]
@@ -150,7 +150,7 @@ def report_png(report: DayReport, path: Path) -> None:
             axes.tick_params(axis="x", labelrotation=90 if len(names) > 5 else 0)
 
         for key, counts, title in (("rule", report.override_rules, "Overrides by rule"),
-                                   ("operator", report.override_operators, "Overrides by photographer")):
+                                   ("operator", report.override_operators, "Photos overridden, by photographer")):
             axes = panels[key]
             items = counts.most_common()[::-1]  # the largest on top
             if items:
