@@ -312,6 +312,23 @@ def test_a_mistyped_or_unusable_data_folder_is_named_and_no_empty_store_is_made(
     assert not (tmp_path / "stattion-data").exists()
 
 
+def test_a_batch_cut_short_is_listed_as_unfinished_and_its_photos_as_waiting(settings, tmp_path):
+    """After a trial's Ctrl-C of kiosk export, kiosk list showed the batch's name and '0 waiting
+    for export', as though it were done, with no batch folder written yet."""
+    populate(settings, ["C0001"])
+    out = tmp_path / "out"
+    out.mkdir()
+    with Store.from_settings(settings) as store:
+        batch = _new_batch(store, out, "wang")  # where an export killed right after starting stops
+    shown = kiosk("list")
+    assert f"{batch.name} unfinished" in shown.stdout and "1 waiting for export" in shown.stdout
+    assert "the next `kiosk export` finishes its batch" in shown.stdout
+    assert kiosk("export", "--to", str(out)).returncode == 0
+    shown = kiosk("list")
+    assert "unfinished" not in shown.stdout and "0 waiting for export" in shown.stdout
+    assert batch.name in shown.stdout
+
+
 def test_a_photo_retaken_while_its_batch_was_interrupted_is_exported_once_the_new_one(settings, tmp_path):
     populate(settings, ["C0001", "C0002"])
     out = tmp_path / "out"

@@ -38,7 +38,8 @@ def run_list(args: argparse.Namespace, settings) -> int:
         for c in found:
             entry = names[c.code]
             name = entry.masked_name if entry else f"{c.confirmed_name} (code)" if c.confirmed_name else "(not in roster)"
-            print(_row(c.code, name, c.status, c.taken_at[:19].replace("T", " "), c.batch or "not exported",
+            batch = f"{c.batch} unfinished" if c.batch_unfinished else c.batch or "not exported"
+            print(_row(c.code, name, c.status, c.taken_at[:19].replace("T", " "), batch,
                        c.operator, ", ".join(o.check for o in c.overrides)))
         n = store.counts(args.day)
         day = "all days" if args.all else (args.day or store.today()).isoformat()
@@ -47,4 +48,6 @@ def run_list(args: argparse.Namespace, settings) -> int:
             f"{n.voided} voided; {n.waiting_export} waiting for export; "
             f"roster {n.roster_done}/{n.roster} done"
         )
+        if any(c.batch_unfinished for c in found):
+            print("an export was cut short: the next `kiosk export` finishes its batch (nothing is exported twice)")
     return 0

@@ -198,6 +198,7 @@ class Capture:
     images: dict[str, StoredImage]
     identity: IdentityResult | None = None  # None: not compared (the pre-check off, no reference)
     confirmed_name: str = ""  # the masked name the student confirmed, or the code carried (kiosk add); "": not known
+    batch_unfinished: bool = False  # its batch was cut short (building): the next export finishes it
 
     def summary(self) -> dict[str, Any]:
         """What `kiosk list --json` prints: no personal data."""
@@ -217,7 +218,7 @@ class Counts:
     accepted: int  # accepted photos taken that day
     retakes: int  # photos replaced by a retake that day
     voided: int
-    waiting_export: int  # accepted photos (any day) not in a batch yet
+    waiting_export: int  # accepted photos (any day) not in a finished batch yet
     roster: int  # students in the roster
     roster_done: int  # roster students with an accepted photo (any day)
 
@@ -851,7 +852,7 @@ class Store:
     def _captures(self, where: str, params: list[Any]) -> list[Capture]:
         rows = list(
             self.db.query(
-                "SELECT c.*, b.name AS batch_name FROM captures c "
+                "SELECT c.*, b.name AS batch_name, b.status AS batch_status FROM captures c "
                 f"LEFT JOIN batches b ON b.id = c.batch_id WHERE {where} "
                 "ORDER BY c.taken_at, c.rowid",
                 params,
@@ -885,6 +886,7 @@ class Store:
                 images=images[r["id"]],
                 identity=IdentityResult(r["identity_score"], r["identity_verdict"]) if r["identity_verdict"] else None,
                 confirmed_name=r["confirmed_name"],
+                batch_unfinished=r["batch_status"] == "building",
             )
             for r in rows
         ]
@@ -901,8 +903,9 @@ class Store:
             accepted=by_status.get("accepted", 0),
             retakes=by_status.get("replaced", 0),
             voided=by_status.get("voided", 0),
-            waiting_export=one(
-                "SELECT count(*) FROM captures WHERE status = 'accepted' AND batch_id IS NULL"
+            waiting_export=one(  # a batch cut short holds its photos until the next export finishes it
+                "SELECT count(*) FROM captures c LEFT JOIN batches b ON b.id = c.batch_id "
+                "WHERE c.status = 'accepted' AND (b.id IS NULL OR b.status = 'building')"
             ),
             roster=one("SELECT count(*) FROM roster"),
             roster_done=one(
