@@ -128,6 +128,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "First tick the three lines below. Wearing jewellery? Take it off and retake; dyed hair "
         "or make-up: ask the photographer.",
     ),
+    "review.void_again": ("再按一次“作废”：放弃这张照片，结束本次拍摄。", "Press Void again to discard this photo and end the session."),
     "review.needs_confirm": (
         "请先勾选三项，并为每个未通过的项目填写放行原因。",
         "Tick the three lines and give each failed check a reason.",

@@ -950,6 +950,10 @@ class Session:
         self._guide()
 
     def _on_Void(self, event: Void) -> None:
+        # Beside Retake, one tap would end the student's session: the first asks for a second.
+        if self.notice != "review.void_again":
+            self.notice = "review.void_again"
+            return
         self._reset()
 
     def _on_Override(self, event: Override) -> None:

@@ -467,6 +467,22 @@ def test_the_photographer_overrides_with_reasons_and_confirms_hair_makeup_and_je
     assert {r["id"] for r in stored.results} >= {"confirmed_dyed_hair", "confirmed_makeup", "confirmed_jewellery"}
 
 
+def test_void_on_review_asks_for_a_second_press_before_the_session_ends(session, fake_clock, judged):
+    """Beside Retake, one tap on Void ended the student's session without a word (a trial)."""
+    to_guiding(session)
+    session.handle(OperatorOn("op"))
+    frames(session, fake_clock, *judged["fail"], seconds=0.3)
+    session.handle(Shutter())
+    session.handle(Void())
+    view = session.view()
+    assert view.state is State.REVIEWING and view.notice == "review.void_again" and view.capture is not None
+    session.handle(ConfirmAppearance("makeup", True))  # another step in between: asked again
+    session.handle(Void())
+    assert session.state is State.REVIEWING
+    session.handle(Void())
+    assert session.state is State.WAITING and session.view().student is None
+
+
 def test_retake_goes_back_to_guidance(session, fake_clock, judged, settings):
     to_guiding(session)
     frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)

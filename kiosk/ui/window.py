@@ -578,7 +578,8 @@ class KioskWindow(QWidget):
         # is still missing is said in that title's place, above the three lines: a line of its
         # own would take the room of the checks and move the boxes under a finger on its way.
         who = "review.confirm" if operator else "review.student_confirm"
-        notices = ("review.needs_confirm",) if operator else ("review.needs_operator", "review.needs_student_confirm")
+        notices = (("review.needs_confirm", "review.void_again") if operator
+                   else ("review.needs_operator", "review.needs_student_confirm"))
         self.appearance_title.reserve(text(key, lang) for key in (f"{who}_title", *notices))
         self.appearance_title.setText(text(view.notice or f"{who}_title", lang))
         set_role(self.appearance_title, "notice" if view.notice else "instruction")
