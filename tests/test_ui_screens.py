@@ -455,19 +455,24 @@ def test_instructions_with_a_direction_carry_a_pictogram_readable_from_1_5_m(sta
     assert preview.shown_lines[0].lower().startswith("请靠近" if language == "zh" else "come a little closer")
 
 
-@pytest.mark.parametrize("size", [LANDSCAPE, UPRIGHT], ids=["1920x1080", "1080x1920"])
-def test_each_chinese_instruction_says_it_in_english_under_it(station, size):
-    """A student who reads no Chinese stands 1.5 m from the language button: the guidance
-    says each instruction in English too, smaller, under the Chinese."""
-    station = station("zh", size)
+@pytest.mark.parametrize("language, size", [("zh", LANDSCAPE), ("zh", UPRIGHT), ("en", LANDSCAPE)],
+                         ids=["zh-1920x1080", "zh-1080x1920", "en-1920x1080"])
+def test_each_instruction_says_it_in_the_other_language_under_it(station, size, language):
+    """A student who reads only one of the two stands 1.5 m from the language button: the
+    guidance says each instruction in the other language too, smaller, under it (in English
+    on a 1920x1080 screen the two Chinese lines went: a trial). Two long English instructions
+    on an upright screen still leave them out: the chips take its room."""
+    station = station(language, size)
+    other = "en" if language == "zh" else "zh"
     preview = station.window.preview
     # Before anything, what to do: show the capture code.
-    assert [item.text for item in preview.items if item.kind == "second"] == [text("waiting.title", "en")]
+    assert [item.text for item in preview.items if item.kind == "second"] == [text("waiting.title", other)]
     station.to_guiding()
     station.show("fail", 1.0)
     lines = [item for item in preview.items if item.kind == "line"]
     seconds = [item for item in preview.items if item.kind == "second"]
-    assert [second.text.lower() for second in seconds][0].startswith("your head leans to your right")
+    assert [second.text.lower() for second in seconds][0].startswith(
+        "your head leans to your right" if other == "en" else "头向右肩歪了")
     assert len(seconds) == len(lines) == 2
     for line, second in zip(lines, seconds, strict=True):
         assert second.rect.top() >= line.rect.bottom() and second.rect.left() == line.rect.left()
@@ -475,7 +480,7 @@ def test_each_chinese_instruction_says_it_in_english_under_it(station, size):
         # A capital's ink at least 5 mm high: read from 1.5 m by someone who looks for it.
         assert QFontMetricsF(second.font).tightBoundingRect("H").height() * MM_PER_PX >= 5
     station.show("pass", 0.5)
-    assert [item.text for item in preview.items if item.kind == "second"] == [text("holding.title", "en")]
+    assert [item.text for item in preview.items if item.kind == "second"] == [text("holding.title", other)]
 
 
 def wrapped(line) -> list[str]:

@@ -258,10 +258,13 @@ class Preview(QWidget):
         # The instructions at the instruction size, each with the other language under it
         # (a student who reads only one of them cannot reach the language button from 1.5 m),
         # their pictograms two lines high. When they would not fit above the chips (long
-        # English on a small screen) the words shrink to 80 %, then the other language goes,
-        # from the last instruction up; then the words shrink, to 60 %, then the pictograms.
+        # English) the words shrink to 70 % (54 px on a 1080p screen, still 15 mm letters),
+        # then the other language goes, from the last instruction up; then the words shrink,
+        # to 60 %, then the pictograms. At 80 % two English instructions lost their Chinese
+        # lines on a 1920x1080 screen.
         side = self.big * 2.0
-        tries = [(self.big * scale, seconds) for seconds in range(len(lines), -1, -1) for scale in (1.0, 0.9, 0.8)]
+        tries = [(self.big * scale, seconds) for seconds in range(len(lines), -1, -1)
+                 for scale in (1.0, 0.9, 0.8, 0.7)]
         for size, seconds in tries:
             blocks = self._blocks(lines, area, size, side, seconds)
             if self._fits(blocks, area):
@@ -279,7 +282,7 @@ class Preview(QWidget):
             self.items.append(Item("line", text_rect.translated(0, words_top), words, colour, font, WRAP, cut=cut))
             if below is not None:
                 self.items.append(Item("second", below[0].translated(0, words_top + text_rect.height()), other,
-                                       style.TEXT_MUTED_LIGHT, style.font(size * SECOND, bold=True), WRAP,
+                                       style.TEXT_MUTED_LIGHT, self._second_font(size), WRAP,
                                        cut=below[1]))
             if picture:
                 self.items.append(Item("pictogram", QRectF(area.left(), top + (block - picture_side) / 2,
@@ -301,6 +304,11 @@ class Preview(QWidget):
     def _fits(self, blocks, area: QRectF) -> bool:
         return sum(b[3] for b in blocks) + self.pad * len(blocks) <= area.height()
 
+    def _second_font(self, size: float) -> QFont:
+        """The other language's words under a line at `size` px: no smaller than under words
+        at 80 %, so that they are read from 1.5 m all the same."""
+        return style.font(max(size, self.big * 0.8) * SECOND, bold=True)
+
     def _blocks(self, lines, area: QRectF, size: float, picture_side: float,
                 seconds: int) -> list[tuple[QFont, QRectF, float, float, int, tuple[QRectF, int] | None]]:
         """For each line at font `size` (px) and pictograms `picture_side` px square: (font,
@@ -308,7 +316,7 @@ class Preview(QWidget):
         as _balanced gives it, and for the first `seconds` lines the rect and row break of
         the other language's words under it, the rect's top the gap below the words)."""
         font = style.font(size, bold=True)
-        second_font = style.font(size * SECOND, bold=True)
+        second_font = self._second_font(size)
         blocks = []
         for i, (words, _, picture, other) in enumerate(lines):
             left, width = area.left(), area.width()
