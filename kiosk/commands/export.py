@@ -30,6 +30,16 @@ def run_export(args: argparse.Namespace, settings) -> int:
         return error("--again and --batch NAME go together: `kiosk export --batch NAME --again`")
     target = args.to or default_target(settings)
     with open_store(settings) as store, _progress() as progress:
+        if args.again:
+            try:
+                batch = find_batch(store, args.batch)
+                # Where it went, unless told: a trial's share batch was rebuilt on the station's own disk.
+                target = args.to or Path(batch.target)
+                batch = export_again(store, batch, target, settings.export.file_pattern, args.operator, progress)
+            except StoreError as e:
+                return error(str(e))
+            print(f"batch {batch.name} rebuilt: {count(batch.count, 'photo')} in {batch.folder(target)}")
+            return 0
         if args.to is None and not settings.export.folder:
             try:
                 target.mkdir(parents=True, exist_ok=True)  # the station's own default folder
@@ -37,11 +47,6 @@ def run_export(args: argparse.Namespace, settings) -> int:
                 return error(f"cannot create the export folder {target}: {e.strerror}; "
                              "set [export] folder or give one with --to DIR")
         try:
-            if args.again:
-                batch = export_again(store, find_batch(store, args.batch), target, settings.export.file_pattern,
-                                     args.operator, progress)
-                print(f"batch {batch.name} rebuilt: {count(batch.count, 'photo')} in {batch.folder(target)}")
-                return 0
             result = export(store, target, settings.export.file_pattern, args.operator, progress,
                             emptied=args.emptied)
         except StoreError as e:
