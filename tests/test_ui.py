@@ -350,8 +350,12 @@ def test_the_command_line_refuses_a_camera_file_that_gives_no_frame(tmp_path):
 
     (tmp_path / "no-images").mkdir()
     (tmp_path / "roster.csv").write_text("code,name\nA1,x\n")
+    # A copy cut short: OpenCV warned "Premature end of JPEG file" on every frame (a trial).
+    photo = (Path(__file__).parent / "photos" / "london_synthetic__blue_005.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(photo[:20000])
     for path, why in (("nothing-here.mp4", "no such file or folder"), ("no-images", "holds no images"),
-                      ("roster.csv", "is not a video OpenCV can play")):
+                      ("roster.csv", "is not a video OpenCV can play"),
+                      ("cut.jpg", "damaged: the file ends before its picture does")):
         done = kiosk("run", "--camera", str(tmp_path / path))
         assert done.returncode == 2 and why in done.stderr, done.stderr
         assert "give a video file, an image file or a folder of images" in done.stderr

@@ -9,8 +9,10 @@ import numpy as np
 
 from kiosk.camera.base import CameraError, Format
 from kiosk.clock import Clock
+from kiosk.imagefile import ImageFileError, read_image
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+KEPT_FRAMES = 64  # a folder's images up to this many are decoded once and kept, as a still image is
 
 
 class FileCamera:
@@ -23,6 +25,7 @@ class FileCamera:
         self.loop = loop
         self._clock = clock
         self._images: list[Path] = []
+        self._frames: dict[Path, tuple[tuple[int, int], np.ndarray]] = {}  # path -> (its mtime and size, image)
         self._video: cv2.VideoCapture | None = None
         self._position = 0
         self._due: float | None = None
@@ -38,6 +41,9 @@ class FileCamera:
                 raise CameraError(f"{self.path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
         elif self.path.is_file() and self.path.suffix.lower() in IMAGE_SUFFIXES:
             self._images = [self.path]  # OpenCV would play it once and stop
+            self._frames = {}
+            self._next_image()  # a damaged file is said now, not warned about 30 times a second
+            self._position = 0
         elif self.path.is_file():
             self._video = cv2.VideoCapture(str(self.path))
             if not self._video.isOpened():
@@ -61,7 +67,7 @@ class FileCamera:
         if self._video is not None:
             self._video.release()
             self._video = None
-        self._images = []
+        self._images, self._frames = [], {}
 
     def _pace(self) -> None:
         now = self._clock.now()
@@ -76,10 +82,21 @@ class FileCamera:
             self._position = 0
         path = self._images[self._position]
         self._position += 1
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise CameraError(f"cannot read {path}: the file is gone or not an image")
-        return image
+        try:
+            stat = path.stat()
+        except OSError:
+            raise CameraError(f"cannot read {path}: the file is gone") from None
+        # A file changed in place (a test's camera, a demo) is decoded again.
+        key = (stat.st_mtime_ns, stat.st_size)
+        if (kept := self._frames.get(path)) is not None and kept[0] == key:
+            return kept[1].copy()
+        try:
+            image = read_image(path)
+        except ImageFileError as e:
+            raise CameraError(f"{path}: {e}") from None
+        if len(self._images) <= KEPT_FRAMES:
+            self._frames[path] = (key, image)
+        return image.copy()
 
     def _next_video_frame(self) -> np.ndarray | None:
         if self._video is None:
