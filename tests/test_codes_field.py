@@ -143,7 +143,9 @@ def test_kiosk_codes_read_says_what_to_do_with_a_code_it_sees_but_cannot_read(tm
     settings = load_settings(REPO_CONFIG)
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
-    _, text = demo_text()
+    # One fixed code: how much blur still leaves a QR to be seen depends on its modules, and
+    # about 1 random code in 20 was not seen at this blur.
+    text = DemoCodec().encode("7KQ2M9XD3FTP", "李*", "1101**********002X")
     blurred = tmp_path / "blurred.png"
     cv2.imwrite(str(blurred), cv2.GaussianBlur(camera_frame(code_picture(text, tmp_path), (1280, 720), 360), (0, 0), 4))
     assert read_codes(parser.parse_args(["codes", "read", str(blurred)]), settings) == 1
