@@ -243,6 +243,26 @@ def test_a_photographed_code_is_not_passed_to_another_person_by_a_new_roster(set
     assert stored(settings, "C0002")[0].name == "欧阳娜"
 
 
+def test_a_code_photographed_off_the_roster_is_not_given_to_another_person_either(settings, tmp_path):
+    """A trial photographed a code its QR carried (张*三, not on the roster), then imported a
+    roster giving that code to someone else: imported without a word, the photo and its export
+    under the other name."""
+    with Store.from_settings(settings) as store:
+        store.save_capture("C0001", make_jpeg(1, (640, 360)), make_jpeg(2), RESULTS, operator="wang",
+                           confirmed_name="李*")
+        store.save_capture("C0003", make_jpeg(3, (640, 360)), make_jpeg(4), RESULTS, operator="wang",
+                           confirmed_name="李*")
+    path = tmp_path / "roster.csv"
+    path.write_bytes(CHINESE.encode("gbk"))  # C0001 is 张三丰's there; C0003 李四's
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 1 and "nothing imported" in run.stderr
+    assert "C0001: its photo was taken of 李*; this file gives the code to 张*丰 (ID 3101**********1234)" in run.stderr
+    assert "C0003" not in run.stderr  # 李四 is the 李* who confirmed
+    assert stored(settings, "C0001") == (None, 0)
+    run = kiosk("roster", "import", str(path), "--skip-bad")
+    assert run.returncode == 0 and stored(settings, "C0001") == (None, 2) and stored(settings, "C0003")[0].name == "李四"
+
+
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(settings, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(BAD.encode("gbk"))

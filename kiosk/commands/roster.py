@@ -80,8 +80,9 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
             entries, bad = store.respelled(found.entries), len(found.errors)
             if clashes := store.photographed_as_another(entries):
                 for old, new in clashes:
-                    print(f"{new.code}: its photo was taken of {old.masked_name} (ID {old.masked_id_number}); this "
-                          f"file gives the code to {new.masked_name} (ID {new.masked_id_number})", file=sys.stderr)
+                    taken = f"{old.masked_name} (ID {old.masked_id_number})" if old.id_number else old.masked_name
+                    print(f"{new.code}: its photo was taken of {taken}; this file gives the code to "
+                          f"{new.masked_name} (ID {new.masked_id_number})", file=sys.stderr)
                 if not args.skip_bad:
                     return error(f"{count(len(clashes), 'capture code')} already photographed would pass to another "
                                  "person, with the photo: nothing imported. If the file is right, withdraw that "

@@ -430,11 +430,22 @@ class Store:
         """(the roster's entry, the new one) for each of `entries` whose capture code already has
         an accepted photo taken as another person: another ID number (or, where either has none,
         another name). Importing it would put that photo, and its export, under the other
-        person's name. A new name with the same ID number (a typo put right) is not in the list."""
+        person's name. A new name with the same ID number (a typo put right) is not in the list.
+        A code photographed off the roster (its QR carried the student) is compared by the masked
+        name the student confirmed; the old entry then holds only that name, masked."""
         photographed = self.photographed()
-        pairs = [(self.roster_entry(e.code), e) for e in entries if e.code in photographed]
-        return [(old, new) for old, new in pairs if old is not None and (
-            old.id_number != new.id_number if old.id_number and new.id_number else old.name != new.name)]
+        clashes = []
+        for new in entries:
+            if new.code not in photographed:
+                continue
+            old = self.roster_entry(new.code)
+            if old is None:
+                confirmed = self.accepted(new.code).confirmed_name
+                if confirmed and confirmed != new.masked_name:
+                    clashes.append((RosterEntry(new.code, "", confirmed), new))
+            elif old.id_number != new.id_number if old.id_number and new.id_number else old.name != new.name:
+                clashes.append((old, new))
+        return clashes
 
     def held_by_another_code(self, entries: Sequence[RosterEntry]) -> list[tuple[RosterEntry, RosterEntry]]:
         """(the roster's entry, the new one) for each of `entries` whose ID number the roster
