@@ -57,6 +57,7 @@ class CaptureSettings:
     crown_px: tuple[int, int] = field(metadata=value_range(0, 4000))
     eyes_px: tuple[int, int] = field(metadata=value_range(0, 4000))
     face_width_px: tuple[int, int] = field(metadata=value_range(0, 4000))
+    max_enlargement: float = field(metadata=value_range(1.0, 10.0))
     steady_s: float = field(metadata=value_range(0, 30))
     countdown_s: int = field(metadata=value_range(0, 10))
 

@@ -278,6 +278,21 @@ def test_a_second_code_of_a_photographed_person_is_refused_with_the_way_out(sett
         assert store.accepted("A0099") is None
 
 
+def test_an_override_cannot_make_a_photo_of_a_thumbnail(settings, roster, photos, tmp_path):
+    """A trial's 60x80 picture, overridden, became an 8x enlarged, soft photo, and was exported."""
+    thumbnail = tmp_path / "thumb.jpg"
+    picture = cv2.imread(str(photos / PASSING))
+    h, w = picture.shape[:2]
+    portrait = picture[:, (w - h * 3 // 4) // 2:(w + h * 3 // 4) // 2]  # the passing photo's own 3:4 middle
+    cv2.imwrite(str(thumbnail), cv2.resize(portrait, (60, 80), interpolation=cv2.INTER_AREA))
+    run = kiosk("add", "--confirmed", str(thumbnail), "--code", "A0008", "--override", "ok")
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "no override changes that: the face is too small in this picture" in run.stderr
+    assert "(at most 2)" in run.stderr and "take it again closer, or give the original picture" in run.stderr
+    with Store.from_settings(settings) as store:
+        assert store.history("A0008") == []
+
+
 def test_an_override_cannot_cut_a_photo_from_a_picture_too_tight_for_it(settings, roster, photos):
     """A trial overrode a tight crop's framing and got a traceback: no 480x640 photo fits in it."""
     run = kiosk("add", "--confirmed", str(photos / "canada__010f.jpg"), "--code", "A0007", "--override", "ok")

@@ -18,16 +18,22 @@ def crop_inside(box: tuple[int, int, int, int], width: int, height: int) -> tupl
     x, y, w, h = box
     if w > width or h > height:
         raise ValueError(f"the crop ({w}x{h} px) is larger than the photo ({width}x{height} px): "
-                         "the person is too close or the photo too small")
+                         "the person is too close or the photo too small; take it again from further away")
     return min(max(0, x), width - w), min(max(0, y), height - h), w, h
 
 
 def render_deliverable(image_bgr: np.ndarray, report: Report, capture_settings) -> bytes:
-    """JPEG bytes of the deliverable, 300 dpi (capture.dpi), within the configured size range."""
+    """JPEG bytes of the deliverable, 300 dpi (capture.dpi), within the configured size range.
+    ValueError, saying what to do, when no crop box, a crop larger than the picture, a crop to
+    be enlarged more than capture.max_enlargement, or a JPEG over capture.jpeg_kb_max."""
     if report.crop_box is None:
         raise ValueError("no face was found, so there is nothing to crop")
     height, width = image_bgr.shape[:2]
     x, y, w, h = crop_inside(report.crop_box, width, height)
+    if (enlarged := capture_settings.width / w) > capture_settings.max_enlargement:
+        raise ValueError(f"the face is too small in this picture: the {w}x{h} px around it would be enlarged "
+                         f"{enlarged:.1f} times (at most {capture_settings.max_enlargement:g}) into a soft photo; "
+                         "take it again closer, or give the original picture")
     out_size = (capture_settings.width, capture_settings.height)
     shrink = w >= capture_settings.width
     portrait = cv2.resize(image_bgr[y:y + h, x:x + w], out_size,

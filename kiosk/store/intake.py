@@ -257,9 +257,9 @@ def add_photo(
             raise Refused(code, report.failures)
         try:
             deliverable = render_deliverable(image, report, settings.capture)
-        except ValueError as e:  # the framing an override waived: no 480x640 photo fits in this picture
-            raise StoreError(f"{image_path}: {e}; a graduation photo cannot be cut from it, and no override "
-                             "changes that: take the photo again from further away") from None
+        except ValueError as e:  # the framing an override waived: no usable 480x640 photo in this picture
+            raise StoreError(f"{image_path}: a graduation photo cannot be cut from it, and no override changes "
+                             f"that: {e}") from None
         _new_photo(store, old, deliverable, code, image_path)  # the kiosk took it from this very frame
         identity = None
         if consented and settings.identity.enabled and store.reference(code) is not None:
