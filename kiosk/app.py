@@ -63,6 +63,7 @@ def kiosk_desk(settings, open_store, printers, demo: bool = False):
     stored photo, prints of it on `printers` (kiosk.ui.printer.Printers) and the day's
     summary (kiosk.session.Desk), read from the same store; `demo`: the demo's own store."""
     from kiosk.config import PAPERS
+    from kiosk.doctor import nightly_export_scheduled
     from kiosk.printing import prepare
     from kiosk.session import DaySummary, PrintOffer, Student, TodayRow
     from kiosk.station import StationDesk
@@ -98,7 +99,8 @@ def kiosk_desk(settings, open_store, printers, demo: bool = False):
         def summary(self) -> DaySummary:
             counts = self.store.counts()
             overridden = sum(1 for capture in self.store.captures() if capture.overrides)
-            return DaySummary(counts.accepted, counts.retakes, counts.voided, overridden, counts.waiting_export, demo)
+            return DaySummary(counts.accepted, counts.retakes, counts.voided, overridden, counts.waiting_export, demo,
+                              demo or nightly_export_scheduled())
 
         def print_offer(self, code: str) -> PrintOffer:
             jobs = [prepare(self.store, settings, code, paper=paper) for paper in PAPERS]

@@ -38,7 +38,30 @@ def diagnose(config: Path | None, camera_path: str | None) -> list[Item]:
         _data_folder(settings),
         _operator_pin(settings),
         _codec(settings),
+        _nightly_export(),
     ]
+
+
+def nightly_export_scheduled() -> bool:
+    """Whether this user's systemd timer for the nightly export (assets/systemd/, set up as
+    docs/nightly-export.md says) is enabled. False also where systemd cannot be asked: the
+    station then promises no export that it cannot see."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["systemctl", "--user", "is-enabled", "kiosk-export.timer"],
+                              capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and done.stdout.strip() == "enabled"
+
+
+def _nightly_export() -> Item:
+    if nightly_export_scheduled():
+        return Item("nightly export", True, "kiosk-export.timer is enabled for this user")
+    return Item("nightly export", True, "not scheduled (no enabled kiosk-export.timer for this user): accepted photos "
+                                        "wait until someone runs `kiosk export`; set it up as docs/nightly-export.md "
+                                        "says", warning=True)
 
 
 def _config(settings: Settings) -> Item:

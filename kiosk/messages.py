@@ -287,6 +287,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{waiting} waiting for export: leave the computer on for the nightly export, "
         "or run kiosk export now.",
     ),
+    "operator.export_unscheduled": (
+        "还有 {waiting} 张照片尚未导出，且本机未设置夜间导出：请现在运行 kiosk export，"
+        "或请管理员按 docs/nightly-export.md 设置。",
+        "{waiting} waiting for export, and no nightly export is set up on this computer: run kiosk "
+        "export now, or have it set up as docs/nightly-export.md says.",
+    ),
     "operator.all_exported": ("所有照片均已导出。", "Every photo has been exported."),
     "operator.demo_removed": ("演示：关闭后这些照片即被删除，不会导出。",
                               "Demo: these photos are removed on close and never exported."),

@@ -126,6 +126,7 @@ class DaySummary:
     overridden: int  # photos taken today with at least one check overridden
     waiting_export: int  # accepted photos (any day) the export has not taken yet
     demo: bool = False  # the demo's own store: removed on close, never exported
+    scheduled: bool = True  # the nightly export's timer is enabled (kiosk.doctor.nightly_export_scheduled)
 
 
 @dataclass(frozen=True)

@@ -829,9 +829,14 @@ def test_todays_list_over_the_receipt_masked_marked_and_searchable_then_a_void(s
     assert statuses[other] == station.say("status.voided") + station.say("operator.end_reason", reason=reason)
 
 
-@pytest.mark.parametrize("language, demo", [("zh", False), ("en", False), ("zh", True)])
-def test_closing_asks_first_with_the_days_summary_and_the_export_reminder(station, language, demo):
-    """The demo's store is removed on close: it reminds of no export."""
+@pytest.mark.parametrize("language, demo, scheduled", [("zh", False, True), ("en", False, False), ("zh", True, False)])
+def test_closing_asks_first_with_the_days_summary_and_the_export_reminder(station, language, demo, scheduled,
+                                                                         monkeypatch):
+    """The demo's store is removed on close: it reminds of no export. A station without the
+    nightly export's timer promises no nightly export (a trial's did)."""
+    import kiosk.doctor
+
+    monkeypatch.setattr(kiosk.doctor, "nightly_export_scheduled", lambda: scheduled)
     station = station(language, demo=demo)
     window = station.window
     station.to_guiding()
@@ -843,8 +848,8 @@ def test_closing_asks_first_with_the_days_summary_and_the_export_reminder(statio
     assert dialog.title.text() == station.say("operator.close_title")
     assert dialog.summary.text() == station.say("operator.close_summary", accepted=1, overridden=0, retakes=0,
                                                 voided=0, waiting=1)
-    assert dialog.reminder.text() == station.say("operator.demo_removed" if demo else "operator.export_reminder",
-                                                 waiting=1)
+    reminder = "operator.export_reminder" if scheduled else "operator.export_unscheduled"
+    assert dialog.reminder.text() == station.say("operator.demo_removed" if demo else reminder, waiting=1)
     station.key(Qt.Key.Key_Escape)
     assert window.isVisible() and window.dialog is None
     station.click(window.exit_button)

@@ -424,7 +424,8 @@ class CloseDialog(Dialog):
             if summary.demo:
                 self.reminder = label(text("operator.demo_removed", language), None)
             else:
-                self.reminder = label(text("operator.export_reminder", language, waiting=waiting) if waiting
+                reminder = "operator.export_reminder" if summary.scheduled else "operator.export_unscheduled"
+                self.reminder = label(text(reminder, language, waiting=waiting) if waiting
                                       else text("operator.all_exported", language), "notice" if waiting else None)
         self.rows.addWidget(self.summary)
         self.rows.addWidget(self.reminder)
