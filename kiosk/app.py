@@ -93,8 +93,12 @@ def kiosk_desk(settings, open_store, printers, demo: bool = False):
                                      capture.end_reason))
             return tuple(rows)
 
-        def void(self, code: str, operator: str, reason: str) -> None:
-            self.store.void(code, operator, reason)
+        def void(self, code: str, operator: str, reason: str) -> tuple[str | None, bool]:
+            """(the batch it was exported in, or None; whether the centre was told at once)."""
+            from kiosk.store.export import void_and_tell
+
+            capture, told = void_and_tell(self.store, code, operator, reason)
+            return capture.batch, told is not None
 
         def summary(self) -> DaySummary:
             counts = self.store.counts()

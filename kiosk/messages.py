@@ -266,6 +266,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "operator.void_selected": ("作废所选…", "Void selected…"),
     "operator.void_reason": ("作废 {code} 的原因", "Why void {code}?"),
     "operator.void_done": ("已作废 {code}", "Voided {code}"),
+    "operator.void_done_told": (
+        "已作废 {code}。它已在批次 {batch} 中导出：已通知采集中心不上传，或指明从哪次上传中撤回。请为此码重拍。",
+        "Voided {code}. It was exported in batch {batch}: the centre is told to leave it out of its upload, or "
+        "which upload to withdraw it from. Take a new photo for this code.",
+    ),
+    "operator.void_done_later": (
+        "已作废 {code}。它已在批次 {batch} 中导出，但导出文件夹现在无法写入：下次导出时会通知采集中心。请为此码重拍。",
+        "Voided {code}. It was exported in batch {batch}, and its export folder cannot be written now: the next "
+        "export tells the centre. Take a new photo for this code.",
+    ),
     "operator.void_failed": ("未能作废 {code}：{why}", "Could not void {code}: {why}"),
     "operator.store_failed": ("无法读取记录：{why}", "Cannot read the records: {why}"),
     "operator.close": ("关闭", "Close"),

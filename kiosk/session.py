@@ -1099,11 +1099,14 @@ class Session:
         if not reason:
             return
         try:
-            self.desk.void(event.code, self.operator, reason)
+            batch, told = self.desk.void(event.code, self.operator, reason)
         except Exception as exc:  # said in the list, which then shows how things stand now
             self.dialog = self._today("operator.void_failed", code=event.code, why=str(exc))
         else:
-            self.dialog = self._today("operator.void_done", code=event.code)
+            # An exported photo must also leave the centre's upload: said, as `kiosk void` says it.
+            done = "operator.void_done" if batch is None else (
+                "operator.void_done_told" if told else "operator.void_done_later")
+            self.dialog = self._today(done, code=event.code, **({"batch": batch} if batch else {}))
             if self._taken and self.problem.params.get("code") == event.code:
                 # "This code already has a photo" is no longer true: the student goes on.
                 self.problem, self.retry = None, None

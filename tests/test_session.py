@@ -803,6 +803,32 @@ def test_dialogs_come_one_at_a_time_and_go_with_the_mode(records_session, fake_c
     assert session.view().dialog is None
 
 
+def test_voiding_an_exported_photo_from_todays_list_tells_the_centre_and_says_so(records_session, fake_clock, judged,
+                                                                                 settings, store_factory, tmp_path):
+    """A trial voided an exported photo in the kiosk and read only 'Voided': `kiosk void` says
+    it was exported and tells the centre at once; the kiosk now does the same."""
+    import json
+
+    from kiosk.store.export import export
+
+    session = records_session
+    code = to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    accept(session)
+    session.handle(Confirm())
+    share = tmp_path / "share"
+    share.mkdir()
+    with store_factory() as store:
+        batch = export(store, share, settings.export.file_pattern, "nightly").batch
+    session.handle(OperatorOn("op"))
+    session.handle(Ask("today"))
+    session.handle(VoidStored(code, "wrong person on the photo"))
+    dialog = session.view().dialog
+    assert (dialog.message, dialog.params) == ("operator.void_done_told", {"code": code, "batch": batch.name})
+    [withdrawn] = share.glob("withdrawn-*.json")
+    assert [row["code"] for row in json.loads(withdrawn.read_text())["withdrawn"]] == [code]
+
+
 def test_the_photographer_voids_from_todays_list_and_closes_after_the_summary(records_session, fake_clock, judged,
                                                                              settings, store_factory):
     session = records_session

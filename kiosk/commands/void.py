@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from kiosk.commands.base import open_store, operator_option, store_errors
 from kiosk.messages import short_time
@@ -19,21 +18,10 @@ def register(sub) -> None:
 
 @store_errors
 def run_void(args: argparse.Namespace, settings) -> int:
-    from kiosk.store import StoreError
-    from kiosk.store.export import check_mounted, find_batch, publish_withdrawals
+    from kiosk.store.export import void_and_tell
 
     with open_store(settings) as store:
-        capture = store.void(store.spelled(args.code), args.operator, args.reason)
-        told = None
-        if capture.batch:
-            # Where the batch went, the centre reads it and leaves the photo out of its upload.
-            target = Path(find_batch(store, capture.batch).target)
-            try:
-                check_mounted(store, target)
-                publish_withdrawals(store, target)
-                told = target
-            except (OSError, StoreError):  # the drive or share is not there now: the next export writes it
-                pass
+        capture, told = void_and_tell(store, store.spelled(args.code), args.operator, args.reason)
     if capture.batch:
         exported = (f"{capture.code}: this photo was already exported in batch {capture.batch} "
                     f"({short_time(capture.exported_at)})")

@@ -199,6 +199,23 @@ def apply_resolutions(store: Store, target: Path) -> list[str]:
     return messages
 
 
+def void_and_tell(store: Store, code: str, operator: str, reason: str) -> tuple[Capture, Path | None]:
+    """Store.void `code`'s accepted photo; when it was exported already, write the withdrawal
+    at once where its batch went, for the centre's next collection. Returns (the voided
+    Capture, that folder; None when not exported, or when the folder cannot be written now:
+    the next export writes it). StoreError as Store.void."""
+    capture = store.void(code, operator, reason)
+    if not capture.batch:
+        return capture, None
+    target = Path(find_batch(store, capture.batch).target)
+    try:
+        check_mounted(store, target)
+        publish_withdrawals(store, target)
+    except (OSError, StoreError):  # the drive or share is not there now
+        return capture, None
+    return capture, target
+
+
 def publish_withdrawals(store: Store, target: Path) -> None:
     """Write `target`/WITHDRAWN: every photo of this store that was exported and then voided,
     for the centre's collection (kiosk.centre.collect) to leave out of its upload. Raises
