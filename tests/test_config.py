@@ -142,6 +142,9 @@ def test_a_mistyped_option_is_named_with_the_one_it_may_mean(data_dir):
     required = kiosk("add", "photo.jpg", "--kode", "A0001", "--confirmed")
     assert required.returncode == 2 and "the following arguments are required: --code" in required.stderr
     assert "--kode (did you mean --code?)" in required.stderr
+    # A value is no option: only the option is hinted (`--date today` hinted at "today" too).
+    dated = kiosk("list", "--date", "today")
+    assert "--date (did you mean --day?) today" in dated.stderr and "today (did" not in dated.stderr
 
 
 def test_a_station_id_in_chinese_names_its_batches(tmp_path):

@@ -361,6 +361,18 @@ def test_the_command_line_refuses_a_camera_file_that_gives_no_frame(tmp_path):
         assert "give a video file, an image file or a folder of images" in done.stderr
 
 
+def test_a_kiosk_started_without_a_screen_says_so(tmp_path, data_dir):
+    """A trial's `kiosk run` over ssh, without DISPLAY: Qt aborted with a core dump and blamed
+    xcb-cursor0, which was installed."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "kiosk", "run", "--camera", str(empty_camera(tmp_path))],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1 and "no screen to show the kiosk on (DISPLAY is not set)" in done.stderr, done.stderr
+    assert "core dumped" not in done.stderr and "Traceback" not in done.stderr
+
+
 def test_a_second_kiosk_on_the_same_data_folder_is_refused(tmp_path, data_dir, models):
     """A trial started a second kiosk on a running one's data folder: both ran, on one store."""
     import subprocess

@@ -70,8 +70,8 @@ def _options(command: argparse.ArgumentParser) -> list[str]:
 def _hints(command: argparse.ArgumentParser, words: list[str]) -> list[str]:
     """Each word, with the option of the command it is closest to (difflib), if any."""
     options = _options(command)
-    return [f"{word} (did you mean {close[0]}?)" if (close := difflib.get_close_matches(word.split("=")[0], options, 1))
-            else word for word in words]
+    return [f"{word} (did you mean {close[0]}?)" if word.startswith("-") and (
+                close := difflib.get_close_matches(word.split("=")[0], options, 1)) else word for word in words]
 
 
 def _describe(command: argparse.ArgumentParser) -> None:
