@@ -1178,7 +1178,9 @@ class Session:
             capture=self.capture,
             receipt=self.receipt,
             problem=self.problem,
-            notice=self.notice,
+            # A student cannot use a photo a check failed: said at once, not after a tap on a grey button.
+            notice=self.notice or ("review.needs_operator" if self.state is State.REVIEWING and not self.operator
+                                   and self.capture is not None and self.capture.open_failures else None),
             camera=self.camera,
             camera_problem=self.camera_problem,
             small_frames=self.frame_size if self._small_frames else None,

@@ -432,6 +432,22 @@ def test_the_student_confirms_hair_makeup_and_jewellery_for_themselves(session, 
     assert confirmed == {item: "confirmed by the student" for item in APPEARANCE}
 
 
+def test_a_student_is_told_at_once_when_the_saved_frame_fails_a_check(session, fake_clock, judged, settings):
+    """Live guidance passed, the full judgement of the saved frame found a necklace: a trial's
+    student saw a grey button and no word until they tapped it."""
+    import dataclasses
+
+    image, live = judged["pass"]
+    live = dataclasses.replace(live, finish=lambda: judged["fail"][1])
+    to_guiding(session)
+    frames(session, fake_clock, image, live, seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    view = session.view()
+    assert view.state is State.REVIEWING and view.capture.open_failures
+    assert view.notice == "review.needs_operator"
+    session.handle(OperatorOn("op"))  # the photographer's own words then, once asked
+    assert session.view().notice is None
+
+
 def test_a_student_cannot_shoot_or_accept_a_failing_photo(session, fake_clock, judged):
     to_guiding(session)
     frames(session, fake_clock, *judged["fail"], seconds=1)
