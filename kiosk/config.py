@@ -65,6 +65,7 @@ class CaptureSettings:
 @dataclass(frozen=True)
 class StoreSettings:
     data_dir: str
+    lookalike_correlation: float = field(metadata=value_range(0.5, 1.0))
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,42 @@ def _new_photo(store, old: Capture | None, image: bytes, code: str, image_path: 
                          "changed; a retake replaces it with another photo")
 
 
+def _thumbnail(jpeg: bytes):
+    """A deliverable as a 48 x 64 grey thumbnail, zero mean and unit variance (3072 floats), or
+    None for a picture of one grey."""
+    import cv2
+    import numpy as np
+
+    small = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_4)
+    if small is None:
+        return None
+    thumb = cv2.resize(small, (48, 64), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+    thumb -= thumb.mean()
+    spread = float(thumb.std())
+    return thumb / spread if spread > 1e-3 else None
+
+
+def _no_lookalike(store, deliverable: bytes, code: str, image_path: Path, limit: float) -> None:
+    """A StoreError when the deliverable looks like another code's accepted one (thumbnail
+    correlation at least `limit`, [store] lookalike_correlation): the same photo re-saved,
+    re-coloured or brightened has other bytes, and the SHA-256 check misses it."""
+    new = _thumbnail(deliverable)
+    if new is None:
+        return
+    for other in store.captures(all_days=True, status="accepted"):
+        image = other.images.get("deliverable")
+        if other.code == code or image is None or image.purged_at:
+            continue
+        try:
+            old = _thumbnail(image.path.read_bytes())
+        except OSError:
+            continue  # `kiosk verify` names a missing file
+        if old is not None and float(new @ old) / new.size >= limit:
+            raise StoreError(f"{image_path} looks like the photo already stored for {other.code} (taken "
+                             f"{short_time(other.taken_at)}): the same picture, saved again or re-coloured? One "
+                             f"photo is one student's; nothing was saved, give {code}'s own photo")
+
+
 def add_photo(
     store: Store,
     settings: Any,
@@ -261,6 +297,7 @@ def add_photo(
             raise StoreError(f"{image_path}: a graduation photo cannot be cut from it, and no override changes "
                              f"that: {e}") from None
         _new_photo(store, old, deliverable, code, image_path)  # the kiosk took it from this very frame
+        _no_lookalike(store, deliverable, code, image_path, settings.store.lookalike_correlation)
         identity = None
         if consented and settings.identity.enabled and store.reference(code) is not None:
             with store.write():
