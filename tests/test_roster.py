@@ -263,6 +263,15 @@ def test_a_code_photographed_off_the_roster_is_not_given_to_another_person_eithe
     assert run.returncode == 0 and stored(settings, "C0001") == (None, 2) and stored(settings, "C0003")[0].name == "李四"
 
 
+def test_a_file_of_only_a_header_is_no_roster(settings, tmp_path):
+    """A trial's header-only file gave "imported 0 students" and success."""
+    path = tmp_path / "header_only.csv"
+    path.write_text(CHINESE.splitlines()[0] + "\n", encoding="utf-8")
+    run = kiosk("roster", "import", str(path))
+    assert run.returncode == 1 and "holds no students, only its header: nothing imported" in run.stderr
+    assert "imported" not in run.stdout
+
+
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(settings, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(BAD.encode("gbk"))

@@ -75,6 +75,10 @@ def run_roster_import(args: argparse.Namespace, settings) -> int:
         rest = (f", or run again with --skip-bad to import the {count(len(found.entries), 'good row')}"
                 if found.entries else "")
         return error(f"{count(len(found.errors), 'bad row')}, nothing imported: fix those lines{rest}")
+    if not found.entries and not found.errors:
+        # "imported 0 students" with success read as done (a trial's file held its header only).
+        return error(f"{args.file} holds no students, only its header: nothing imported; give the college's "
+                     "list with one row per student")
     try:
         with adding_store(settings) as store:
             entries, bad = store.respelled(found.entries), len(found.errors)
