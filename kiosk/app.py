@@ -30,9 +30,8 @@ def qt_application():
             "install PySide6-Essentials<6.12 (pip install 'PySide6-Essentials<6.12') "
             "or use Python 3.12 or newer")
 
-    platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if (sys.platform.startswith("linux") and not platform and not os.environ.get("DISPLAY")
-            and not os.environ.get("WAYLAND_DISPLAY")):
+    if sys.platform.startswith("linux") and not any(
+            os.environ.get(name) for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")):
         # Qt would abort the process with a core dump and blame xcb-cursor0, installed or not.
         raise QtProblem("no screen to show the kiosk on (DISPLAY is not set): start it from the desktop "
                         "session of the station's screen, or set DISPLAY=:0 when starting it over ssh")

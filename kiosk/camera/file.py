@@ -40,10 +40,8 @@ class FileCamera:
             if not self._images:
                 raise CameraError(f"{self.path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
         elif self.path.is_file() and self.path.suffix.lower() in IMAGE_SUFFIXES:
-            self._images = [self.path]  # OpenCV would play it once and stop
-            self._frames = {}
+            self._images, self._position = [self.path], 0  # OpenCV would play it once and stop
             self._next_image()  # a damaged file is said now, not warned about 30 times a second
-            self._position = 0
         elif self.path.is_file():
             self._video = cv2.VideoCapture(str(self.path))
             if not self._video.isOpened():

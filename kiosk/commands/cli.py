@@ -34,9 +34,10 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str):
         if message.startswith("the following arguments are required"):
             options = _options(self)
-            mistyped = [w for w in getattr(self, "words", []) if w.startswith("--")
-                        and not any(o.startswith(w.split("=")[0]) for o in options)]
-            if hints := [hint for hint in _hints(self, mistyped) if "did you mean" in hint]:
+            hints = [f"{word} (did you mean {close}?)" for word in getattr(self, "words", [])
+                     if not any(o.startswith(word.split("=")[0]) for o in options)
+                     and (close := _closest(word, options))]
+            if hints:
                 message += f"; unrecognized: {', '.join(hints)}"
         super().error(message)
 
@@ -67,11 +68,17 @@ def _options(command: argparse.ArgumentParser) -> list[str]:
     return [o for action in command._actions for o in action.option_strings]
 
 
+def _closest(word: str, options: list[str]) -> str | None:
+    """The option a mistyped `word` (an option, with or without its =value) may mean (difflib);
+    None for a word that is no option, or is like none."""
+    close = difflib.get_close_matches(word.split("=")[0], options, 1) if word.startswith("-") else []
+    return close[0] if close else None
+
+
 def _hints(command: argparse.ArgumentParser, words: list[str]) -> list[str]:
-    """Each word, with the option of the command it is closest to (difflib), if any."""
+    """Each word, with the option of the command it may mean, if any."""
     options = _options(command)
-    return [f"{word} (did you mean {close[0]}?)" if word.startswith("-") and (
-                close := difflib.get_close_matches(word.split("=")[0], options, 1)) else word for word in words]
+    return [f"{word} (did you mean {close}?)" if (close := _closest(word, options)) else word for word in words]
 
 
 def _describe(command: argparse.ArgumentParser) -> None:
