@@ -250,14 +250,15 @@ def test_a_code_photographed_off_the_roster_is_not_given_to_another_person_eithe
     with Store.from_settings(settings) as store:
         store.save_capture("C0001", make_jpeg(1, (640, 360)), make_jpeg(2), RESULTS, operator="wang",
                            confirmed_name="李*")
+        # A code may mask otherwise than the station (*四 for 李四): not another person for that.
         store.save_capture("C0003", make_jpeg(3, (640, 360)), make_jpeg(4), RESULTS, operator="wang",
-                           confirmed_name="李*")
+                           confirmed_name="*四")
     path = tmp_path / "roster.csv"
     path.write_bytes(CHINESE.encode("gbk"))  # C0001 is 张三丰's there; C0003 李四's
     run = kiosk("roster", "import", str(path))
     assert run.returncode == 1 and "nothing imported" in run.stderr
     assert "C0001: its photo was taken of 李*; this file gives the code to 张*丰 (ID 3101**********1234)" in run.stderr
-    assert "C0003" not in run.stderr  # 李四 is the 李* who confirmed
+    assert "C0003" not in run.stderr  # 李四 is the *四 who confirmed
     assert stored(settings, "C0001") == (None, 0)
     run = kiosk("roster", "import", str(path), "--skip-bad")
     assert run.returncode == 0 and stored(settings, "C0001") == (None, 2) and stored(settings, "C0003")[0].name == "李四"

@@ -70,6 +70,13 @@ def as_stored(code: str, spellings: set[str]) -> str:
     return next(iter(spellings)) if len(spellings) == 1 and code not in spellings else code
 
 
+def _masks_agree(a: str, b: str) -> bool:
+    """Whether two masked names (mask_name: first and last character kept) may be one person's:
+    no first or last character shown in both differs. The capture code's own masking may hide
+    other characters than ours (*四 for 李四), which is no disagreement."""
+    return all(x == y or "*" in (x, y) for x, y in ((a[:1], b[:1]), (a[-1:], b[-1:])))
+
+
 @dataclass(frozen=True)
 class Removal:
     """A student a photographer took off the roster (`kiosk roster remove`), from its audit row."""
@@ -441,7 +448,7 @@ class Store:
             old = self.roster_entry(new.code)
             if old is None:
                 confirmed = self.accepted(new.code).confirmed_name
-                if confirmed and confirmed != new.masked_name:
+                if confirmed and not _masks_agree(confirmed, new.masked_name):
                     clashes.append((RosterEntry(new.code, "", confirmed), new))
             elif old.id_number != new.id_number if old.id_number and new.id_number else old.name != new.name:
                 clashes.append((old, new))
