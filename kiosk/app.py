@@ -107,7 +107,8 @@ def kiosk_desk(settings, open_store, printers, demo: bool = False):
 
         def summary(self) -> DaySummary:
             counts = self.store.counts()
-            overridden = sum(1 for capture in self.store.captures() if capture.overrides)
+            # Of the photos kept, as the summary's "saved N (with overrides: M)" reads.
+            overridden = sum(1 for capture in self.store.captures(status="accepted") if capture.overrides)
             return DaySummary(counts.accepted, counts.retakes, counts.voided, overridden, counts.waiting_export, demo,
                               demo or nightly_export_scheduled())
 

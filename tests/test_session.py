@@ -819,6 +819,22 @@ def test_dialogs_come_one_at_a_time_and_go_with_the_mode(records_session, fake_c
     assert session.view().dialog is None
 
 
+def test_the_days_summary_counts_overrides_among_the_photos_kept(records_session, store_factory):
+    """A third trial's close screen read "saved 0 (with overrides: 1)": the voided photo's."""
+    from test_store import RESULTS, make_jpeg
+
+    from kiosk.store.store import Override as StoredOverride
+
+    with store_factory() as store:
+        store.import_roster([RosterEntry(c, f"2023{c[1:]}", "欧阳娜娜", "") for c in ("C0001", "C0002")], "wang", "r")
+        for seed, code in enumerate(("C0001", "C0002")):
+            store.save_capture(code, make_jpeg(seed, (640, 360)), make_jpeg(seed + 10), RESULTS, operator="wang",
+                               overrides=[StoredOverride("ears_visible", "hearing aid", "li")])
+        store.void("C0001", "li", "wrong student")
+    summary = records_session.desk.summary()
+    assert (summary.accepted, summary.voided, summary.overridden) == (1, 1, 1)
+
+
 def test_voiding_an_exported_photo_from_todays_list_tells_the_centre_and_says_so(records_session, fake_clock, judged,
                                                                                  settings, store_factory, tmp_path):
     """A trial voided an exported photo in the kiosk and read only 'Voided': `kiosk void` says
