@@ -289,13 +289,15 @@ def add_photo(
         if report.crop_box is None:  # before the checks' reasons: every one of them would say "no face"
             raise StoreError(f"no face was found in {image_path}: a graduation photo cannot be cut from it, "
                              "and no override changes that")
-        if not report.accepted and (not override or not all(r.overridable for r in report.failures)):
-            raise Refused(code, report.failures)
+        # Before the checks' reasons: no usable 480x640 photo in this picture (too tight, too
+        # small) is what to say, not failures whose --override would then be refused.
         try:
             deliverable = render_deliverable(image, report, settings.capture)
-        except ValueError as e:  # the framing an override waived: no usable 480x640 photo in this picture
+        except ValueError as e:
             raise StoreError(f"{image_path}: a graduation photo cannot be cut from it, and no override changes "
                              f"that: {e}") from None
+        if not report.accepted and (not override or not all(r.overridable for r in report.failures)):
+            raise Refused(code, report.failures)
         _new_photo(store, old, deliverable, code, image_path)  # the kiosk took it from this very frame
         _no_lookalike(store, deliverable, code, image_path, settings.store.lookalike_correlation)
         identity = None
