@@ -449,6 +449,11 @@ def _lightness(v) -> str:
     return "L* " + _n(v)
 
 
+def _stops(v) -> str:
+    """A light ratio in stops (EV): 1 is twice the light."""
+    return _n(v, 2) + " EV"
+
+
 # What a check measured against which limit, by (check id, reason: the measure whose limit
 # was broken; "" for a check of one limit): Chinese and English names of the measure, the
 # limit's parameter in [checks.<id>], whether it is a lower bound, and how its numbers read.
@@ -495,7 +500,7 @@ LIMITS: dict[tuple[str, str], tuple[str, str, str, bool, object]] = {
     ("lighting", "clipped"): ("脸部过曝", "face overexposed", "max_clipped", False, _pc),
     ("lighting", "median"): ("脸部整体亮度（中位）", "face washed out, median", "max_median", False, _lightness),
     ("lighting", "difference"): ("左右脸亮度差", "halves of the face differ by", "max_side_difference", False,
-                                 _lightness),
+                                 _stops),
     ("sharpness", "laplacian_var"): ("清晰度", "sharpness", "min_laplacian_var", True, _n),
     ("sharpness", "anisotropy"): ("运动模糊（边缘方向性）", "motion blur, edges one-sided", "max_anisotropy", False,
                                   _score),

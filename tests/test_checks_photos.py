@@ -122,6 +122,39 @@ def test_a_washed_out_face_is_too_bright_even_when_nothing_clips(settings, photo
     assert bright.verdict == Verdict.PASS
 
 
+def test_side_light_is_judged_as_a_lighting_ratio_at_any_exposure(settings, photos):
+    """The person's right half of the face 2 stops darker (a quarter of the light) is
+    uneven, half a stop is not; a stop darker overall, the same 2 stops are as uneven: the
+    limit is a ratio of light, where a difference in L* shrinks as the face darkens."""
+    image = cv2.imread(str(photos / COMPLIANT))
+    linear = (image / 255.0) ** 2.2
+    # The photo is centred on the nose: the image's left half is the person's right.
+    image_left = np.arange(image.shape[1]) < image.shape[1] / 2
+
+    def lit(fall_off_stops, exposure_stops=0.0):
+        gain = 2.0 ** (exposure_stops - fall_off_stops * image_left)[None, :, None]
+        return np.clip(255 * (linear * gain) ** (1 / 2.2), 0, 255).astype(np.uint8)
+
+    with Analyser(settings) as analyser:
+        even, uneven, uneven_darker = (by_id(analyser.analyse(lit(*a)))["lighting"]
+                                       for a in ((0.5,), (2.0,), (2.0, -1.0)))
+    assert even.verdict == Verdict.PASS
+    for result in (uneven, uneven_darker):
+        assert result.verdict == Verdict.FAIL and result.reason == "difference"
+        assert "right side of your face is darker" in result.message_en and "右脸偏暗" in result.message_zh
+        assert result.value == pytest.approx(2.0, abs=0.3)  # in stops
+
+
+def test_the_top_is_judged_on_the_shoulders_when_the_picture_ends_above_the_photos_bottom(settings, photos):
+    """A picture cut at the chest leaves the photo's bottom rows outside it: framing says
+    so, and the top is still judged on the shirt over the shoulders, not "cannot tell"."""
+    image = cv2.imread(str(photos / "london__neutral_141.jpg"))
+    with Analyser(settings) as analyser:
+        results = by_id(analyser.analyse(image[: int(image.shape[0] * 0.8)]))
+    assert results["framing"].verdict == Verdict.FAIL
+    assert results["clothing"].verdict == Verdict.PASS
+
+
 def test_tilted_shoulders_are_said_with_their_angle_against_the_limit(settings, photos):
     """The photographer's review names what was measured: the shoulder line's angle."""
     from kiosk.messages import measured

@@ -144,7 +144,9 @@ class Clothing(Check):
                                 "switch off the camera's black-and-white mode")
         top = tools.clothing_half
         bottom = slice(-top.shape[0] // 8, None)
-        share = top[bottom].mean()
+        # Long hair over the chest or a picture cut at the shoulders leaves the bottom rows
+        # without the top; as many of its pixels elsewhere (the shoulders) show it as well.
+        share = max(top[bottom].mean(), top.sum() / top[bottom].size)
         if share < p.min_fraction and tools.inside_half[bottom].mean() < 0.5:
             # The photo's bottom lies outside the camera's picture: framing says how to move
             # (sit up, move back); advice on the top's colour would only add to it.
@@ -193,12 +195,15 @@ class Lighting(Check):
         max_clipped: float = field(metadata=fitted("max", "clipped", 0.0, 1.0))  # share of face at L* > 97
         # Washed out: the typical skin (median L*) at most this light, even when little of it clips.
         max_median: float = field(metadata=fitted("max", "median", 0.0, 100.0))
-        max_side_difference: float = field(metadata=fitted("max", "difference", 0.0, 100.0))  # median L*, left vs right
+        # Left half against right half, in stops (log2 of the luminance ratio of their median
+        # skin): a photographer's lighting ratio, the same at any exposure, where a difference
+        # in L* grows with the light.
+        max_side_difference: float = field(metadata=fitted("max", "difference", 0.0, 5.0))
 
     @staticmethod
     def threshold(p) -> str:
         return (f"highlights >= {p.min_highlight:g} L*, median <= {p.max_median:g} L*, clipped <= {p.max_clipped:.1%}, "
-                f"halves differ <= {p.max_side_difference:g} L*")
+                f"halves differ <= {p.max_side_difference:g} stops")
 
     def measure(self, ctx, p):
         threshold = self.threshold(p)
@@ -216,7 +221,8 @@ class Lighting(Check):
         mid = ctx.pts[NOSE_TIP, 0] / 2  # on the half grid
         xx = np.arange(face.shape[1])[None, :]
         right, left = lightness[face & (xx < mid)], lightness[face & (xx >= mid)]
-        signed = float(np.median(right) - np.median(left)) if right.size and left.size else 0.0
+        signed = float(np.log2(_luminance(np.median(right)) / _luminance(np.median(left)))
+                       if right.size and left.size else 0.0)
         return {"highlight": highlight, "clipped": clipped, "median": float(np.median(values)),
                 "difference": abs(signed), "signed": signed}
 
@@ -313,3 +319,9 @@ class Colour(Check):
             return self.result(Verdict.PASS, m["chroma"], threshold)
         return self.result(Verdict.FAIL, m["chroma"], threshold, "照片须为彩色，请关闭相机的黑白模式",
                            "the photo must be in colour: switch off the camera's black-and-white mode")
+
+
+def _luminance(lightness: float) -> float:
+    """CIE relative luminance Y (0-1) of an L* (CIE 1976), above L* 8 where the cube applies;
+    darker is held at L* 8 (no face is lit that dimly)."""
+    return ((max(lightness, 8.0) + 16.0) / 116.0) ** 3
