@@ -587,7 +587,9 @@ class Session:
         now = self.clock.now()
         if not isinstance(event, PASSIVE):
             self.last_activity = now
-            if self.operator:
+            # A code in the camera's picture may stay there (a poster, a code put down in
+            # view): it says nothing of the photographer being at the station.
+            if self.operator and not (isinstance(event, CodeRead) and event.camera):
                 self.operator_seen = now
         getattr(self, "_on_" + type(event).__name__)(event)
         self._publish()

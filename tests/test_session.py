@@ -801,6 +801,24 @@ def test_photographer_mode_shows_its_time_left_and_any_touch_renews_it(session, 
     assert session.view().operator is None and session.view().operator_left is None
 
 
+def test_a_code_always_in_the_cameras_view_does_not_keep_photographer_mode_on(session, fake_clock, settings):
+    """Photographer mode ends when nobody touches the station, though the camera keeps
+    reading a code in view (a poster behind the student); the handheld scanner, in the
+    photographer's hand, renews it."""
+    session.handle(OperatorOn("op"))
+    for _ in range(round((settings.operator.timeout_s + 2) / 0.5)):
+        fake_clock.advance(0.5)
+        session.handle(CodeRead("https://example.com/poster", camera=True))
+        session.handle(Tick())
+    assert session.view().operator is None
+    session.handle(OperatorOn("op"))
+    fake_clock.advance(settings.operator.timeout_s - 1)
+    session.handle(CodeRead("https://example.com/poster"))
+    fake_clock.advance(2)
+    session.handle(Tick())
+    assert session.view().operator == "op"
+
+
 def test_dialogs_come_one_at_a_time_and_go_with_the_mode(records_session, fake_clock, judged):
     session = records_session
     session.handle(OperatorOn("op"))
