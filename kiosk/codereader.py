@@ -75,7 +75,9 @@ class CodeReader:
     Several codes in view (a poster's QR behind the student, a payment code on the same
     phone): `rank(bytes) -> int` orders them, 0 for a capture code (kiosk.codec.code_rank);
     the lowest is read, and a frame whose quick pass reads only others is searched at full
-    resolution too, so the capture code is read even when the other is larger.
+    resolution too, so the capture code is read even when the other is larger. Two
+    capture codes in one picture (two students' phones) are both reported by scan(): which
+    student is meant cannot be told, and picking one would photograph the other under it.
 
     Cost (`kiosk codes read --time`, 2 cores, mean of 30 frames): a frame without a code
     10-11 ms at 1280x720 and 14-17 ms at 1920x1080 (8-9 and 9-10 ms with pass 1 alone);
@@ -94,6 +96,13 @@ class CodeReader:
     def read(self, image) -> tuple[bytes | None, bool]:
         """(the exact bytes of the code read or None, whether a QR code is in the picture)
         for a BGR frame (H x W x 3 uint8)."""
+        codes, seen = self.read_all(image)
+        return (codes[0] if codes else None), seen
+
+    def read_all(self, image) -> tuple[list[bytes], bool]:
+        """read() with every different code read in the frame, the one read() gives first
+        (lowest rank), the others in zbar's order: two students' capture codes held up
+        together are both here."""
         import cv2
 
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
@@ -103,7 +112,7 @@ class CodeReader:
             small = cv2.resize(gray, (self.width, height), interpolation=cv2.INTER_AREA)
         codes = zbar_qr(small)
         if any(self._rank(data) == 0 for data in codes):
-            return min(codes, key=self._rank), True
+            return _best_first(codes, self._rank), True
         if self._detector is None:
             self._detector = cv2.QRCodeDetectorAruco()
         picture = cv2.bitwise_not(gray) if self._negative else gray
@@ -112,9 +121,7 @@ class CodeReader:
         for quad in corners if found else ():
             region = _region(picture, quad)
             codes += [] if region is None else zbar_qr(region)
-            if any(self._rank(data) == 0 for data in codes):
-                break
-        return (min(codes, key=self._rank) if codes else None), bool(found or codes)
+        return _best_first(codes, self._rank), bool(found or codes)
 
     def read_still(self, image) -> tuple[bytes | None, bool]:
         """read() as the kiosk meets a picture held before the camera: frame after frame,
@@ -127,14 +134,24 @@ class CodeReader:
                 return data, True
         return None, seen
 
-    def scan(self, image, look: bool) -> tuple[str | None, bool]:
-        """read() for the worker: the bytes as CodeRead text (kiosk.codec.code_text), and
+    def scan(self, image, look: bool) -> tuple[str | None, bool, tuple[str, ...]]:
+        """read() for the worker: the bytes as CodeRead text (kiosk.codec.code_text),
         whether an unread code is in the picture, told only when `look` asks (only the
-        waiting screen gives the hint)."""
+        waiting screen gives the hint), and the texts of any other capture codes (rank 0)
+        read in the same picture."""
         from kiosk.codec import code_text
 
-        data, seen = self.read(image)
-        return (None if data is None else code_text(data)), seen and look
+        codes, seen = self.read_all(image)
+        if not codes:
+            return None, seen and look, ()
+        others = tuple(code_text(data) for data in codes[1:] if self._rank(data) == 0)
+        return code_text(codes[0]), seen and look, (others if self._rank(codes[0]) == 0 else ())
+
+
+def _best_first(codes: list[bytes], rank) -> list[bytes]:
+    """Each code once (a code can be read in both passes), the lowest rank first."""
+    distinct = list(dict.fromkeys(codes))
+    return sorted(distinct, key=rank)  # stable: zbar's order among equals
 
 
 def _region(gray, quad):

@@ -187,6 +187,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "这不是图像采集码。请在学信网 App 中打开“图像采集码”。",
         'This is not a capture code. Open "capture code" in the CHSI app.',
     ),
+    "error.code_several_title": ("画面中有两个采集码", "Two capture codes in view"),
+    "error.code_several": (
+        "请一次只出示一个采集码：其他同学的手机请先拿开。",
+        "Show one capture code at a time: please move the other phone out of view.",
+    ),
     "error.code_unknown_title": ("名单中没有此采集码", "This code is not on the list"),
     "error.code_unknown": (
         "采集码 {code} 不在本站的名单中。请找摄影师。",

@@ -191,6 +191,12 @@ class Desk(Protocol):
 class CodeRead:
     text: str  # what the camera's QR reader or the handheld scanner read
     camera: bool = False  # read from the camera's picture, where a code can stay in view
+    others: tuple[str, ...] = ()  # other capture codes read in the same picture
+
+    @property
+    def key(self) -> str:
+        """What was read, as one string: a pair of codes in view is one thing, refused once."""
+        return "\n".join(sorted((self.text, *self.others)))
 
 
 @dataclass(frozen=True)
@@ -748,16 +754,21 @@ class Session:
 
     def _on_CodeRead(self, event: CodeRead) -> None:
         now = self.clock.now()
-        if event.camera and self.refused is not None and self.refused[0] == event.text:
-            in_view, self.refused = now - self.refused[1] < REFUSED_GONE_S, (event.text, now)
+        if event.camera and self.refused is not None and self.refused[0] == event.key:
+            in_view, self.refused = now - self.refused[1] < REFUSED_GONE_S, (event.key, now)
             if in_view:
                 return  # still the code refused a moment ago: its error has been told
-        if self.state is State.ERROR and (not self._code_problem or event.text == self.bad_code):
+        if self.state is State.ERROR and (not self._code_problem or event.key == self.bad_code):
             return  # the same bad code still held up: keep saying what is wrong with it
         if self.state is State.SAVED:
             self._reset()  # the receipt's student is gone: nothing of theirs is shown to the next
         self.problem, self.retry = None, None
         self._forget_unread_code()
+        if event.others:
+            # Whose photo it would be cannot be told: one code at a time.
+            self._fail(Problem("error.code_several", {}, "error.back", "error.code_several_title"), self._reset)
+            self.bad_code, self.refused = event.key, (event.key, now)
+            return
         self._scan(event.text, None)
 
     def _on_CodeSeen(self, event: CodeSeen) -> None:

@@ -257,9 +257,9 @@ class Worker:
                 self.session.handle(FrameFault(fault))
             if self.session.wants_codes:
                 # Only the waiting screen tells about a code it sees but cannot read.
-                text, seen = self.reader.scan(frame.image, look=self.session.state is State.WAITING)
+                text, seen, others = self.reader.scan(frame.image, look=self.session.state is State.WAITING)
                 if text is not None:
-                    self.session.handle(CodeRead(text, camera=True))
+                    self.session.handle(CodeRead(text, camera=True, others=others))
                 elif seen:
                     self.session.handle(CodeSeen())
             if self.session.wants_analysis:

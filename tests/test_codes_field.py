@@ -227,6 +227,37 @@ def test_a_capture_code_is_read_beside_another_qr(tmp_path, poster_px, code_px, 
     assert seen and codec.decode(data).code == code
 
 
+def test_two_students_codes_in_one_picture_ask_for_one_at_a_time(tmp_path, settings, fake_clock):
+    """Two phones held up together: whose photo it would be cannot be told, so the student
+    is asked to show one code; the pair stays in view and is not asked about again each
+    frame; with the other phone away, the remaining code is read at once."""
+    codec = DemoCodec()
+    first, second = "7KQ2M9XD3FTP", "2B7QHXM4RD9N"
+    texts = [codec.encode(code, "李*", "1101**********002X") for code in (first, second)]
+    pair = camera_frame(code_picture(texts[0], tmp_path), (1280, 720), 300, (0.3, 0.5))
+    pair[210:510, 746:1046] = cv2.resize(code_picture(texts[1], tmp_path), (300, 300), interpolation=cv2.INTER_AREA)[..., None]
+    alone = camera_frame(code_picture(texts[0], tmp_path), (1280, 720), 300, (0.3, 0.5))
+    reader = CodeReader(SCAN_WIDTH, code_rank(codec))
+    text, _, others = reader.scan(pair, look=True)
+    assert {codec.decode(t.encode()).code for t in (text, *others)} == {first, second}
+
+    desk = StationDesk(settings, lambda: Store.from_settings(settings, fake_clock))
+    desk.codec = codec
+    session = Session(settings, fake_clock, desk)
+    try:
+        for frame in (pair, pair):
+            text, _, others = reader.scan(frame, look=True)
+            session.handle(CodeRead(text, camera=True, others=others))
+            assert session.state is State.ERROR and session.view().problem.key == "error.code_several"
+            fake_clock.advance(0.1)
+        text, _, others = reader.scan(alone, look=True)
+        assert others == ()
+        session.handle(CodeRead(text, camera=True, others=others))
+        assert session.state is State.CONFIRMING and session.view().student.code == first
+    finally:
+        desk.close()
+
+
 @pytest.mark.parametrize("photo", sorted(p.name for p in PHOTOS.glob("*.jpg"))[:8])
 def test_a_frame_without_a_code_reads_nothing_and_sees_nothing(photo):
     frame = cv2.resize(cv2.imread(str(PHOTOS / photo)), (1280, 720))

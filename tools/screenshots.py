@@ -265,7 +265,7 @@ def render_all(settings, judged, language: str, size: tuple[int, int], suffix: s
     # what to change. The real reader decides, as the worker would.
     image = scene(None, code_text, dim=True)
     show(image)
-    read, seen = CodeReader(settings.kiosk.qr_scan_width).scan(image, look=True)
+    read, seen, _ = CodeReader(settings.kiosk.qr_scan_width).scan(image, look=True)
     assert read is None and seen, "the dim code should be seen and not read"
     for _ in range(round(settings.kiosk.unreadable_code_s / 0.1) + 2):
         clock.advance(0.1)
