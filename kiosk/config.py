@@ -32,6 +32,7 @@ REPO_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 class StationSettings:
     id: str
     name: str
+    name_en: str  # shown on the English screens; empty: `name` on both
     language: str = field(metadata=choices("zh", "en"))
 
 
@@ -172,8 +173,13 @@ def load_settings(path: Path | None = None) -> Settings:
     source = find_config(path)
     defaults = _read(REPO_CONFIG)
     own = defaults if _same_file(source, REPO_CONFIG) else _read(source)
+    merged = _overlay(defaults, own)
+    if "name" in own.get("station", {}) and "name_en" not in own["station"]:
+        # A station's own name, without an English one, is its name on both: not the
+        # shipped station's English name beside another station's Chinese one.
+        merged["station"] = {**merged["station"], "name_en": ""}
     try:
-        return _settings_from(_overlay(defaults, own), source, tuple(_differences(defaults, own)))
+        return _settings_from(merged, source, tuple(_differences(defaults, own)))
     except ConfigError as error:
         if own is not defaults:
             try:  # a fault of the shipped file itself must not be blamed on the station's

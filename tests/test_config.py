@@ -95,6 +95,15 @@ def test_a_station_file_holds_only_what_differs(tmp_path):
     assert shipped.overrides == ()
 
 
+def test_a_station_named_in_its_own_file_is_not_given_the_shipped_english_name(tmp_path):
+    own = tmp_path / "station.toml"
+    own.write_text('[station]\nid = "HK-02"\nname = "虹口采集中心 2号机"\n', encoding="utf-8")
+    assert load_settings(own).station.name_en == ""  # its own name on the English screens too
+    own.write_text('[station]\nid = "HK-02"\nname = "虹口采集中心 2号机"\nname_en = "Hongkou, station 2"\n',
+                   encoding="utf-8")
+    assert load_settings(own).station.name_en == "Hongkou, station 2"
+
+
 def test_a_value_equal_to_the_default_is_not_called_a_change(tmp_path):
     own = tmp_path / "station.toml"
     own.write_text('[camera]\nwidth = 1280\ndevice = "/dev/video2"\n', encoding="utf-8")

@@ -221,6 +221,11 @@ def station(qtbot, settings, fake_clock, judged, tmp_path):
         made_station.window.allow_close = True
 
 
+def test_the_station_is_named_in_the_screens_language(station, settings):
+    assert station("zh").window.station.text() == settings.station.name
+    assert station("en").window.station.text() == settings.station.name_en == "Hongkou centre, station 1"
+
+
 def offers_no_photographer_action(station: Station) -> None:
     window = station.window
     assert not window.operator_bar.isVisible()

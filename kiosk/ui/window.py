@@ -458,7 +458,8 @@ class KioskWindow(QWidget):
             return
         lang = view.language
         self.title.setText(text("app.title", lang))
-        self.station.setText(self.settings.station.name)
+        station = self.settings.station
+        self.station.setText(station.name_en if lang == "en" and station.name_en else station.name)
         self.language_button.setText(text("language.switch", lang))
         self._show_badge(view, lang)
         self._show_operator(view, lang)
