@@ -243,6 +243,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "if it keeps happening, please see the photographer.",
     ),
     "error.detail": ("供工作人员参考：{detail}", "For staff: {detail}"),
+    "error.same_picture_title": ("照片与他人的完全相同", "The very same picture as another photo"),
+    "error.same_picture": (
+        "这张照片与采集码 {code} 已存的照片完全相同，摄像头可能卡住了。请按“重拍”；如仍出现，请找摄影师。",
+        "This picture is exactly the photo already stored for code {code}: the camera may have frozen. "
+        "Press Retake; if it happens again, please see the photographer.",
+    ),
     "error.no_face_photo": (
         "画面中没有人脸，无法生成照片。请站到摄像头前再拍。",
         "There is no face in the picture, so no photo can be made. Stand in front of the "

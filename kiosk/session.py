@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from kiosk.checks.result import COVERED, PICTURE
 from kiosk.codec import CodeProblem
+from kiosk.store import SamePicture
 
 # Verdicts that stop a photo (the checks' Verdict values, compared by value so this
 # module needs neither mediapipe nor cv2).
@@ -1005,6 +1006,11 @@ class Session:
     def _save(self) -> None:
         try:
             self.receipt = self.desk.save(self.capture)
+        except SamePicture as exc:
+            # A camera that froze gives the last frame again: a new photo is what mends it.
+            self._fail(Problem("error.same_picture", {"code": exc.other}, "review.retake", "error.same_picture_title",
+                               detail=str(exc)), self._guide)
+            return
         except Exception as exc:  # the capture stays in memory: nothing is lost
             self._fail(Problem("error.save_failed", detail=str(exc)), self._save)
             return

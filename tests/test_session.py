@@ -598,6 +598,25 @@ def test_a_photo_that_failed_to_save_outlasts_the_inactivity_timer(session, fake
     _retry_once_the_disk_is_back(session, data_dir / "images", store_factory, code)
 
 
+def test_the_very_same_frame_is_not_stored_for_a_second_student(session, fake_clock, judged, settings,
+                                                                 store_factory):
+    """A camera that froze (or a file camera) gives one student's frame again for the next:
+    the second is told to retake, and nothing is stored under their code."""
+    photographed = []
+    for _ in range(2):
+        photographed.append(to_guiding(session))
+        frames(session, fake_clock, *judged["pass"],
+               seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+        accept(session)
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == "error.same_picture"
+    assert view.problem.params == {"code": photographed[0]} and view.problem.retry_key == "review.retake"
+    with store_factory() as store:
+        assert store.accepted(photographed[0]) is not None and store.accepted(photographed[1]) is None
+    session.handle(Retry())
+    assert session.state is State.GUIDING  # a new photo is what mends it
+
+
 def test_the_pin_locks_after_too_many_wrong_tries(fake_clock):
     lock = OperatorLock(hash_pin("2468", iterations=1000), attempts=3, lockout_s=60, clock=fake_clock)
     assert lock.try_pin("1111") == (False, "operator.pin_wrong", {"left": 2})

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 
 import cv2
+import numpy as np
 import pytest
 from helpers import kiosk
 from test_export import needs_mount
@@ -139,6 +140,13 @@ def test_the_same_photo_saved_again_or_recoloured_is_not_stored_for_a_second_stu
     run = kiosk("add", "--confirmed", str(brighter), "--code", "A0011")
     assert run.returncode == 1 and "looks like the photo already stored for A0010" in run.stderr, run.stderr
     assert "nothing was saved, give A0011's own photo" in run.stderr
+    # A fourth trial's copy brightened by 12 % (highlights clip, the face is found a few pixels
+    # apart), and a mirrored copy.
+    lifted = np.clip(picture.astype(np.float32) * 1.12, 0, 255).astype(np.uint8)
+    for name, copy in (("lifted.jpg", lifted), ("mirrored.png", picture[:, ::-1])):
+        cv2.imwrite(str(tmp_path / name), copy)
+        run = kiosk("add", "--confirmed", str(tmp_path / name), "--code", "A0011", "--override", "x")
+        assert run.returncode == 1 and "looks like the photo already stored for A0010" in run.stderr, run.stderr
     # Another person's photo, in the same studio framing, is that student's.
     other = kiosk("add", "--confirmed", str(photos / "london_synthetic__blue_039.jpg"), "--code", "A0011")
     assert other.returncode == 0, other.stderr

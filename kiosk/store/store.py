@@ -48,6 +48,15 @@ class AlreadyAccepted(StoreError):
     pass
 
 
+class SamePicture(StoreError):
+    """The very picture (the same bytes) is already another code's accepted photo: one photo
+    is one student's. `other` is that code."""
+
+    def __init__(self, other: str, message: str) -> None:
+        super().__init__(message)
+        self.other = other
+
+
 class NoAcceptedCapture(StoreError):
     pass
 
@@ -703,6 +712,10 @@ class Store:
             fsync_dir(folder)
             stamp = self.stamp()
             with self.write():
+                for kind, data in images.items():
+                    if others := [c for c in self.accepted_with_image(sha256_bytes(data)) if c.code != code]:
+                        raise SamePicture(others[0].code, f"this {kind} is already the photo of {others[0].code}: "
+                                          "one photo is one student's; nothing was saved")
                 old = self._accepted_id(code)
                 if old is not None and retake_reason is None:
                     raise AlreadyAccepted(
