@@ -707,7 +707,10 @@ def _screen(session, clock, judged, settings, screen: str, saved: str) -> None:
     elif screen == "holding":
         frames(session, clock, *judged["pass"], seconds=settings.capture.steady_s / 2)
     elif screen in ("reviewing", "saved"):
-        frames(session, clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+        image, report = judged["pass"]
+        # Another moment's frame: a camera never gives the same bytes twice (the station refuses them).
+        frames(session, clock, cv2.add(image, 1), report,
+               seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
         if screen == "saved":
             accept(session)
 
@@ -902,9 +905,10 @@ def test_the_photographer_voids_from_todays_list_and_closes_after_the_summary(re
                                                                              settings, store_factory):
     session = records_session
     codes = []
-    for _ in range(2):
+    image, report = judged["pass"]
+    for moment in range(2):  # two students, two frames
         codes.append(to_guiding(session))
-        frames(session, fake_clock, *judged["pass"],
+        frames(session, fake_clock, cv2.add(image, moment), report,
                seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
         accept(session)
         session.handle(Confirm())
