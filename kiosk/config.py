@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -273,8 +274,16 @@ def station_id_ok(station_id: str) -> bool:
             and not any(c in NOT_IN_FILE_NAMES or not c.isprintable() for c in station_id))
 
 
+# What `kiosk pin` writes: pbkdf2_sha256$iterations$salt (hex)$digest (hex, 32 bytes).
+PIN_HASH = re.compile(r"pbkdf2_sha256\$[1-9][0-9]*\$(?:[0-9a-f]{2})+\$[0-9a-f]{64}")
+
+
 def _cross_checks(settings: Settings) -> None:
     capture, camera = settings.capture, settings.camera
+    if not PIN_HASH.fullmatch(settings.operator.pin_hash):
+        # Its value is not repeated: a pasted PIN would be printed in clear.
+        raise ConfigError("operator.pin_hash is not a PIN hash, so no PIN would open photographer mode: run "
+                          "`kiosk pin` and paste the pin_hash line it prints (not the PIN itself)")
     if not station_id_ok(settings.station.id):
         raise ConfigError(f"station.id = {settings.station.id!r}: give 1-32 characters without \\ / : * ? \" < > |, "
                           "a leading dot or spaces at either end (such as \"HK-01\"): it names the station's batch "
