@@ -307,6 +307,16 @@ def test_a_second_code_of_a_photographed_person_is_refused_with_the_way_out(sett
         assert store.accepted("A0099") is None
 
 
+def test_an_override_cannot_pick_one_of_two_people(settings, roster, photos):
+    """A fourth trial's --override on a picture of two people stored the man beside the
+    student, without a word of which face the photo was cut around."""
+    run = kiosk("add", "--confirmed", str(photos / "london_synthetic__two_020_061.jpg"), "--code", "A0012",
+                "--override", "ok")
+    assert run.returncode == 1 and "one_face" in run.stderr and "no reason can waive" in run.stderr, run.stderr
+    with Store.from_settings(settings) as store:
+        assert store.history("A0012") == []
+
+
 def test_an_override_cannot_make_a_photo_of_a_thumbnail(settings, roster, photos, tmp_path):
     """A trial's 60x80 picture, overridden, became an 8x enlarged, soft photo, and was exported."""
     thumbnail = tmp_path / "thumb.jpg"
