@@ -227,7 +227,7 @@ def test_a_capture_code_is_read_beside_another_qr(tmp_path, poster_px, code_px, 
     assert seen and codec.decode(data).code == code
 
 
-def test_two_students_codes_in_one_picture_ask_for_one_at_a_time(tmp_path, settings, fake_clock):
+def test_two_students_codes_in_one_picture_ask_for_one_at_a_time(tmp_path, settings, fake_clock, capsys):
     """Two phones held up together: whose photo it would be cannot be told, so the student
     is asked to show one code; the pair stays in view and is not asked about again each
     frame; with the other phone away, the remaining code is read at once."""
@@ -256,6 +256,11 @@ def test_two_students_codes_in_one_picture_ask_for_one_at_a_time(tmp_path, setti
         assert session.state is State.CONFIRMING and session.view().student.code == first
     finally:
         desk.close()
+    cv2.imwrite(str(tmp_path / "pair.png"), pair)  # `kiosk codes read` says so too
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    read_codes(parser.parse_args(["codes", "read", str(tmp_path / "pair.png")]), load_settings(REPO_CONFIG))
+    assert "2 capture codes in one picture: the kiosk reads none of them" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("photo", sorted(p.name for p in PHOTOS.glob("*.jpg"))[:8])

@@ -104,7 +104,8 @@ def read_codes(args: argparse.Namespace, settings) -> int:
         except ImageFileError as error:
             print(f"{path}: {error}")
             continue
-        data, seen = CodeReader(settings.kiosk.qr_scan_width, code_rank(codec)).read_still(image)
+        reader = CodeReader(settings.kiosk.qr_scan_width, code_rank(codec))
+        data, seen = reader.read_still(image)
         if data is None:
             # What the kiosk's waiting screen tells the student in the same case.
             print(f"{path}: no code read" + (f" (a QR code is there, but cannot be read): {text('waiting.unreadable', 'en')}"
@@ -118,6 +119,10 @@ def read_codes(args: argparse.Namespace, settings) -> int:
             else:
                 accepted += 1
                 print(f"  accepted: code {info.code}, name {info.name_masked or '-'}, ID {info.id_masked or '-'}")
+            if others := reader.scan(image, look=False)[2]:
+                # The kiosk reads none of them: which student is meant cannot be told.
+                print(f"  {len(others) + 1} capture codes in one picture: the kiosk reads none of them and asks "
+                      f"\"{text('error.code_several', 'en')}\"")
         if args.time:
             times = sorted(frame_times(CodeReader(settings.kiosk.qr_scan_width, code_rank(codec)).read, image))
             print(f"  {sum(times) / len(times):.1f} ms a frame on average, {times[len(times) // 2]:.1f} median, "
