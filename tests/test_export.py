@@ -265,9 +265,14 @@ def test_the_mount_point_of_a_share_that_is_not_mounted_is_refused(settings, tmp
 
 @needs_mount
 def test_full_target_is_refused_before_writing(settings, tmp_path):
+    """Refused before the batch is made: a fourth trial's refused export left a batch that
+    `kiosk list` then called unfinished, "an export was cut short"."""
     populate(settings, [f"C{i:04d}" for i in range(10)])
     run = export_onto_tmpfs(tmp_path / "small", "size=200k")
     assert run.returncode == 1 and "is full: the batch needs" in run.stderr, run.stderr
+    assert "nothing was exported" in run.stderr
+    assert all(c["batch"] is None for c in listed())
+    assert "unfinished" not in kiosk("list").stdout
 
 
 @needs_mount

@@ -115,9 +115,16 @@ def check_target(target: Path, needed: int) -> None:
     free = shutil.disk_usage(target).free
     if free < needed:
         raise StoreError(
-            f"the export folder {target} is full: the batch needs {needed / 1e6:.1f} MB, "
-            f"{free / 1e6:.1f} MB are free; free some space and run the export again"
+            f"the export folder {target} is full: the batch needs {needed / 1e6:.1f} MB (its photos twice, as "
+            f"files and in the zip, and {SPACE_MARGIN / 1e6:.0f} MB to spare), {free / 1e6:.1f} MB are free; free "
+            "some space or give another folder with --to DIR, and run the export again (nothing was exported)"
         )
+
+
+def space_needed(photo_bytes: int) -> int:
+    """Bytes a batch of deliverables totalling `photo_bytes` needs on its target: each photo
+    as a file and in the zip, and SPACE_MARGIN."""
+    return photo_bytes * 2 + SPACE_MARGIN
 
 
 def export(
@@ -144,6 +151,11 @@ def export(
             log.info("batch %s was interrupted; building it again", b.name)  # the command says so when done
             left_out += _build(store, b, target, file_pattern, operator, progress)
             recovered = b
+    # Before the batch is made: a target too small for it must leave nothing half started.
+    waiting = store.db.execute(
+        "SELECT coalesce(sum(i.bytes), 0) FROM captures c JOIN images i ON i.capture_id = c.id "
+        "AND i.kind = 'deliverable' WHERE c.status = 'accepted' AND c.batch_id IS NULL").fetchone()[0]
+    check_target(target, space_needed(waiting))
     batch = _new_batch(store, target, operator)
     if batch is not None:
         left_out += _build(store, batch, target, file_pattern, operator, progress)
@@ -291,8 +303,7 @@ def _build(
          if (c.status != "voided" if again else c.status == "accepted")),
         key=lambda c: c.code,
     )
-    needed = sum(c.images["deliverable"].bytes for c in captures) * 2 + SPACE_MARGIN
-    check_target(target, needed)
+    check_target(target, space_needed(sum(c.images["deliverable"].bytes for c in captures)))
     final = target / batch.name
     _check_ours(final, store)
     retakes = dict(store.db.execute(
