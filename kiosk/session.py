@@ -1162,6 +1162,8 @@ class Session:
         for r in sorted(self.shown.values(), key=lambda r: r.priority):
             if out and out[-1].priority == COVERED:
                 break
+            if r.id == "shoulders" and r.reason == "width" and any(o.id == "framing" for o in out):
+                continue  # a face too close cuts the shoulders: the framing's move mends both
             # Said already, alone or as part of a longer one ("sit up a little higher, then
             # come a little closer" holds "come a little closer"; each has both languages).
             if (r.message_zh or r.message_en) and not any(

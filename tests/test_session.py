@@ -598,6 +598,21 @@ def test_a_photo_that_failed_to_save_outlasts_the_inactivity_timer(session, fake
     _retry_once_the_disk_is_back(session, data_dir / "images", store_factory, code)
 
 
+def test_a_face_too_close_is_told_one_move_not_two(session, fake_clock, settings, models):
+    """Too close, the shoulders are cut too: "move a little further" says it all; a fourth
+    trial read it beside "both shoulders must be in the picture: ... move back a little"."""
+    from kiosk.checks import Analyser
+
+    image = load_photo("london_synthetic__crop_top_044.jpg")
+    with Analyser(settings, mode="image") as analyser:
+        report = analyser.analyse(image)
+    assert {r.id for r in report.failures} >= {"framing", "shoulders"}
+    to_guiding(session)
+    frames(session, fake_clock, image, report, seconds=settings.kiosk.instruction_delay_s + 0.5)
+    assert [r.id for r in session.view().instructions] == ["framing"]
+    assert "shoulders" in {r.id for r in session.view().results if r.verdict is Verdict.FAIL}  # its chip stays red
+
+
 def test_the_very_same_frame_is_not_stored_for_a_second_student(session, fake_clock, judged, settings,
                                                                  store_factory):
     """A camera that froze (or a file camera) gives one student's frame again for the next:
