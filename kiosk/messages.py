@@ -425,9 +425,19 @@ def pick(language: str, zh: str, en: str) -> str:
     return zh if language == "zh" else en
 
 
-def reasons(kind: str, language: str) -> list[str]:
-    """The common reasons for `kind` (override, replace, void) in `language`."""
-    return [pick(language, zh, en) for zh, en in REASONS[kind]]
+# Reasons that fit some rules only (by their English words): a headscarf explains covered
+# hair and ears, not a tilted head.
+REASON_RULES: dict[str, frozenset[str]] = {
+    "Religious head covering, face fully visible": frozenset({"head_covering", "ears_visible", "hair_area",
+                                                               "hair_eyes"}),
+}
+
+
+def reasons(kind: str, language: str, rule: str | None = None) -> list[str]:
+    """The common reasons for `kind` (override, replace, void) in `language`; for an
+    override of `rule` (a LABELS.tsv rule name), those that fit it."""
+    return [pick(language, zh, en) for zh, en in REASONS[kind]
+            if rule is None or rule in REASON_RULES.get(en, {rule})]
 
 
 def _n(value: float, decimals: int = 1) -> str:

@@ -23,6 +23,16 @@ def key(dialog, which, words: str = "") -> None:
     dialog.key(QKeyEvent(QEvent.Type.KeyPress, which, Qt.KeyboardModifier.NoModifier, words))
 
 
+def test_an_override_offers_the_reasons_that_fit_its_rule(qtbot):
+    """A fourth trial, overriding a tilted head, was offered a religious headscarf first."""
+    scarf = "Religious head covering, face fully visible"
+    for rule, offered in (("roll", False), ("head_covering", True), ("ears_visible", True)):
+        dialog = ReasonDialog("Why?", "override", "en", print, print, rule)
+        qtbot.addWidget(dialog)
+        texts = [c.text() for c in dialog.choices]
+        assert (scarf in texts) is offered and "Student insists after being told" in texts, (rule, texts)
+
+
 def test_a_reason_is_one_tap_or_typed_and_never_empty(qtbot):
     given, cancelled = [], []
     dialog = ReasonDialog("Why override “head not tilted”?", "override", "en", given.append,

@@ -723,7 +723,7 @@ def test_an_override_is_one_tap_in_a_modal_dimmed_dialog_in_the_screens_language
     dialog = window.dialog
     rule = station.view.capture.blocking[0]
     assert dialog.title.text() == station.say("review.override_reason", rule=text("rule." + rule.rule, language))
-    assert [c.text() for c in dialog.choices] == reasons("override", language)
+    assert [c.text() for c in dialog.choices] == reasons("override", language, rule.rule)
     # Modal and dimmed: the dialog is the only one, the rest of the window is darker and
     # a tap beside the dialog (on the language button) does nothing.
     from kiosk.ui.dialogs import Dialog
@@ -741,10 +741,10 @@ def test_an_override_is_one_tap_in_a_modal_dimmed_dialog_in_the_screens_language
                    if b.text() == station.say("review.override")][0])
     station.click(window.dialog.choices[0])
     station.click(window.dialog.ok)
-    assert station.view.capture.overrides == ((rule.id, reasons("override", language)[0]),)
+    assert station.view.capture.overrides == ((rule.id, reasons("override", language, rule.rule)[0]),)
     assert window.dialog is None
     words = " ".join(label.text() for label in window.failed_rows[0].findChildren(type(window.review_title)))
-    assert station.say("review.overridden", reason=reasons("override", language)[0]) in words
+    assert station.say("review.overridden", reason=reasons("override", language, rule.rule)[0]) in words
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -175,11 +175,11 @@ class ReasonDialog(Dialog):
     one tap each, or a typed one; an empty reason is refused."""
 
     def __init__(self, prompt: str, kind: str, language: str, on_given: Callable[[str], None],
-                 on_cancel: Callable[[], None]) -> None:
+                 on_cancel: Callable[[], None], rule: str | None = None) -> None:
         super().__init__(prompt)
         self.on_given, self.on_cancel = on_given, on_cancel
         self.choices: list[QPushButton] = []
-        for reason in reasons(kind, language):
+        for reason in reasons(kind, language, rule):
             choice = _button(reason, "choice", lambda reason=reason: self.entry.setText(reason))
             choice.setCheckable(True)
             self.choices.append(choice)

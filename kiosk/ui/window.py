@@ -736,7 +736,7 @@ class KioskWindow(QWidget):
         if dialog.kind == "override":
             rule = next((r.rule for r in self.view.capture.blocking if r.id == dialog.subject), dialog.subject)
             panel = ReasonDialog(text("review.override_reason", lang, rule=rule_name(rule, lang)), "override", lang,
-                                 lambda reason: self.post(s.Override(dialog.subject, reason)), dismiss)
+                                 lambda reason: self.post(s.Override(dialog.subject, reason)), dismiss, rule)
         elif dialog.kind == "replace":
             panel = ReasonDialog(text("error.replace_reason", lang), "replace", lang,
                                  lambda reason: self.post(s.Replace(reason)), dismiss)
