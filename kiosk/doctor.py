@@ -214,9 +214,11 @@ def camera_item(source: FrameSource, settings: Settings, clock: Clock, seconds: 
                                      f"{asked.height} was asked: it may not support that size in "
                                      f"{asked.fourcc or 'its default format'}; try another USB port or cable "
                                      "(not through a USB 2 hub), check `v4l2-ctl --list-formats-ext`, or set "
-                                     f"[camera] width/height to a size it offers of at least {smallest[0]}x"
-                                     f"{smallest[1]} (the deliverable is cut from it); a camera that offers "
-                                     "none cannot make the photo")
+                                     f"[camera] width/height to a size it offers at least {smallest[0]} wide and "
+                                     f"{smallest[1]} high (the upright deliverable is cut from it"
+                                     + (f": {width}x{height} is too {'narrow' if width < smallest[0] else 'low'}"
+                                        if width < smallest[0] or height < smallest[1] else "")
+                                     + "); a camera that offers none cannot make the photo")
     fault = frame_fault(image)  # as the kiosk judges its frames
     if fault == "dark":
         return Item("camera", False, f"{gives}, all black: take off the lens cap, or check the camera's exposure "

@@ -287,7 +287,7 @@ def test_doctor_fails_a_covered_lens_and_names_the_least_size_to_set(data_dir, t
     line = _camera_line(kiosk_command("doctor", "--camera", str(dark_camera(tmp_path / "dark"))))
     assert line.startswith("FAIL") and "all black: take off the lens cap" in line
     small = _camera_line(kiosk_command("doctor", "--camera", str(FALLBACK)))
-    assert "a size it offers of at least 458x610" in small
+    assert "a size it offers at least 458 wide and 610 high" in small and "640x480 is too low" in small
 
 
 def test_doctor_names_an_upright_camera_and_the_setting_that_takes_it(data_dir, tmp_path):
