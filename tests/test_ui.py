@@ -353,12 +353,14 @@ def test_the_command_line_refuses_a_camera_file_that_gives_no_frame(tmp_path):
     # A copy cut short: OpenCV warned "Premature end of JPEG file" on every frame (a trial).
     photo = (Path(__file__).parent / "photos" / "london_synthetic__blue_005.jpg").read_bytes()
     (tmp_path / "cut.jpg").write_bytes(photo[:20000])
-    for path, why in (("nothing-here.mp4", "no such file or folder"), ("no-images", "holds no images"),
-                      ("roster.csv", "is not a video OpenCV can play"),
-                      ("cut.jpg", "damaged: the file ends before its picture does")):
+    general = "a video file, an image file or a folder of images"
+    for path, why, what_to_do in (("nothing-here.mp4", "no such file or folder", general),
+                                  ("no-images", "holds no images", "a folder of images, an image file or a video"),
+                                  ("roster.csv", "is not a video OpenCV can play", "give a video file (such as MP4)"),
+                                  ("cut.jpg", "damaged: the file ends before its picture does", "copy the photo again")):
         done = kiosk("run", "--camera", str(tmp_path / path))
-        assert done.returncode == 2 and why in done.stderr, done.stderr
-        assert "give a video file, an image file or a folder of images" in done.stderr
+        assert done.returncode == 2 and why in done.stderr and what_to_do in done.stderr, done.stderr
+        assert done.stderr.count("give ") <= 1, "what to do is said once"
 
 
 def test_a_kiosk_started_without_a_screen_says_so(tmp_path, data_dir):

@@ -38,14 +38,16 @@ class FileCamera:
         if self.path.is_dir():
             self._images = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
             if not self._images:
-                raise CameraError(f"{self.path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+                raise CameraError(f"{self.path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}): give a "
+                                  "folder of images, an image file or a video file")
         elif self.path.is_file() and self.path.suffix.lower() in IMAGE_SUFFIXES:
             self._images, self._position = [self.path], 0  # OpenCV would play it once and stop
             self._next_image()  # a damaged file is said now, not warned about 30 times a second
         elif self.path.is_file():
             self._video = cv2.VideoCapture(str(self.path))
             if not self._video.isOpened():
-                raise CameraError(f"{self.path} is not a video OpenCV can play")
+                raise CameraError(f"{self.path} is not a video OpenCV can play: give a video file (such as MP4), "
+                                  "an image file or a folder of images")
         else:
             raise CameraError(f"{self.path} does not exist: give a video file, an image file or a folder of images")
         self._position = 0

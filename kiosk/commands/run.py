@@ -30,8 +30,7 @@ def run_kiosk(args: argparse.Namespace, settings) -> int:
     from kiosk.codec import CodecError
 
     if args.camera and (problem := _file_camera_problem(args.camera)) is not None:
-        print(f"--camera {args.camera}: {problem}; give a video file, an image file or a folder of images",
-              file=sys.stderr)
+        print(f"--camera {args.camera}: {problem}", file=sys.stderr)
         return 2
     if (problem := _models_problem(settings)) is not None:
         print(problem, file=sys.stderr)
@@ -87,7 +86,7 @@ def _file_camera_problem(path: str) -> str | None:
     from kiosk.clock import FakeClock
 
     if not Path(path).exists():
-        return "no such file or folder"
+        return "no such file or folder; give a video file, an image file or a folder of images"
     probe = FileCamera(path, 30, FakeClock(), loop=False)
     try:
         probe.open()
