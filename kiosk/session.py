@@ -663,6 +663,15 @@ class Session:
         self.state = state
         self._publish()
 
+    def _next_student(self) -> None:
+        """The saved photo's student is done: back to waiting, and photographer mode, which
+        was for them (an override, a retake), ends with them; the next student starts in
+        student mode, never with the photographer's controls. A photographer in the middle
+        of something (a dialog open: a print for the student) keeps the mode."""
+        if self.dialog is None:
+            self.operator = None
+        self._reset()
+
     def _reset(self) -> None:
         """Back to waiting; forget the student and everything about them."""
         self.state = State.WAITING
@@ -762,7 +771,7 @@ class Session:
         if self.state is State.ERROR and (not self._code_problem or event.key == self.bad_code):
             return  # the same bad code still held up: keep saying what is wrong with it
         if self.state is State.SAVED:
-            self._reset()  # the receipt's student is gone: nothing of theirs is shown to the next
+            self._next_student()  # the receipt's student is gone: nothing of theirs is shown to the next
         self.problem, self.retry = None, None
         self._forget_unread_code()
         if event.others:
@@ -800,7 +809,7 @@ class Session:
         elif self.state is State.REVIEWING:
             self._on_Accept(Accept())
         else:  # saved: the next student may start at once
-            self._reset()
+            self._next_student()
 
     def _on_Deny(self, event: Deny) -> None:
         # Like a code that is not on the list: what to do is said (see the photographer), and
@@ -880,7 +889,7 @@ class Session:
             self._forget_unread_code()
         if self.state is State.SAVED:
             if now - self.saved_at >= self.kiosk.saved_screen_s:
-                self._reset()
+                self._next_student()
             return
         # What was wrong with a code is said as long as a receipt is shown, then the next
         # student may start; the photographer, who may replace the photo, is not hurried.

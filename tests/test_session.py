@@ -955,6 +955,22 @@ def test_the_photographer_voids_from_todays_list_and_closes_after_the_summary(re
         assert store.accepted(codes[0]) is None and store.accepted(codes[1]) is not None
 
 
+def test_photographer_mode_ends_with_the_student_it_was_for(session, fake_clock, judged, settings):
+    """A fourth trial's override left the photographer's controls (today's list, close
+    station, manual shutter) on the waiting screen of the next student for 9 minutes."""
+    to_guiding(session)
+    session.handle(OperatorOn("op"))
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    accept(session)
+    assert session.state is State.SAVED and session.view().operator == "op"  # the receipt, in the mode
+    fake_clock.advance(settings.kiosk.saved_screen_s + 1)
+    session.handle(Tick())
+    assert session.state is State.WAITING and session.view().operator is None
+    session.handle(OperatorOn("op"))  # the photographer starts the next one in the mode
+    session.handle(CodeRead(demo_code()[1]))
+    assert session.state is State.CONFIRMING and session.view().operator == "op"
+
+
 def test_the_photographer_prints_a_stored_photo_counted_and_audited(records_session, fake_clock, judged, settings,
                                                                      store_factory, printed_pdf):
     from test_print import read_sheet
