@@ -769,6 +769,8 @@ class Session:
             if in_view:
                 return  # still the code refused a moment ago: its error has been told
         if self.state is State.ERROR and (not self._code_problem or event.key == self.bad_code):
+            if self.problem.key == "error.code_several":
+                self.problem_since = now  # two students still hold their phones up: still said
             return  # the same bad code still held up: keep saying what is wrong with it
         if self.state is State.SAVED:
             self._next_student()  # the receipt's student is gone: nothing of theirs is shown to the next
@@ -777,7 +779,7 @@ class Session:
         if event.others:
             # Whose photo it would be cannot be told: one code at a time.
             self._fail(Problem("error.code_several", {}, "error.back", "error.code_several_title"), self._reset)
-            self.bad_code, self.refused = event.key, (event.key, now)
+            self.bad_code = event.key  # not refused: two phones held up again are asked about again
             return
         self._scan(event.text, None)
 
