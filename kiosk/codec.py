@@ -203,6 +203,13 @@ def code_rank(codec: Codec):
     return rank
 
 
+# What a Chinese input method types for ASCII punctuation and letters: the full-width forms
+# (U+FF01-FF5E, the ideographic space) and the Chinese marks of its punctuation mode.
+CHINESE_PUNCTUATION = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {
+    0x3000: " ", 0x3002: ".", 0x3001: "\\", 0x300A: "<", 0x300B: ">", 0x3010: "[", 0x3011: "]",
+    0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0xFFE5: "$"}
+
+
 def read_code(text: str, codec: Codec, roster_has) -> CodeInfo:
     """Decode a scanned code with the codec, falling back to the roster for a bare code.
 
@@ -216,6 +223,14 @@ def read_code(text: str, codec: Codec, roster_has) -> CodeInfo:
     except CodeProblem as problem:
         if problem.kind != "format":
             raise
+    if (typed := text.translate(CHINESE_PUNCTUATION)) != text:
+        # A keyboard-wedge scanner typing through a Chinese input method in its Chinese
+        # punctuation mode: "：" for ":", "，" for ",". Tried only once the exact text failed.
+        try:
+            return codec.decode(code_bytes(typed))
+        except CodeProblem as problem:
+            if problem.kind != "format":
+                raise
     # A scanner's line ending; full-width letters and digits from a Chinese input method
     # (ＨＫ３００１), as roster import folds them.
     bare = unicodedata.normalize("NFKC", text.strip())

@@ -138,6 +138,17 @@ def accept(session) -> None:
     session.handle(Accept())
 
 
+def test_a_code_typed_in_chinese_punctuation_mode_is_read(session):
+    """A handheld scanner types through the input method: in its Chinese punctuation mode
+    every ":" comes out as "：" (a fifth trial was told "this is not a capture code")."""
+    code, text = demo_code()
+    session.handle(CodeRead(text.replace(":", "：")))
+    assert session.state is State.CONFIRMING and session.view().student.code == code
+    session.handle(Cancel())
+    session.handle(CodeRead("ＮＯＴ：ＡＮＹ：ＣＯＤＥ"))  # folded, still no capture code: said so
+    assert session.view().problem.key == "error.code_format"
+
+
 def test_scanning_a_demo_code_shows_the_masked_student_to_confirm(session):
     code, text = demo_code()
     seen = []
