@@ -193,7 +193,8 @@ def load_settings(path: Path | None = None) -> Settings:
 def _read(path: Path) -> dict:
     try:
         # utf-8-sig: Notepad and other Windows editors start a UTF-8 file with a byte-order mark.
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        return tomllib.loads(text)
     except FileNotFoundError:
         named = " (named by KIOSK_CONFIG)" if os.environ.get("KIOSK_CONFIG") == str(path) else ""
         raise ConfigError(f"{path}{named}: config file not found; give an existing file with --config or "
@@ -204,7 +205,9 @@ def _read(path: Path) -> dict:
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the config file ({error})") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}; fix the line it names") from None
+        curly = ("; write values in straight quotes (\"HK-01\"), not the curly ones (“ ” ‘ ’) a Chinese input "
+                 "method types" if any(q in text for q in "“”‘’") else "")
+        raise ConfigError(f"{path}: not valid TOML: {error}{curly}; fix the line it names") from None
 
 
 def _same_file(a: Path, b: Path) -> bool:

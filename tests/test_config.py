@@ -28,6 +28,7 @@ def test_default_config_carries_the_spec_numbers(settings):
     ('id = "HK-01"', 'id = "HK/07"', "station.id = 'HK/07': give 1-32 characters without"),
     ('id = "HK-01"', 'id = ""', "station.id = '': give 1-32 characters without"),
     ('id = "HK-01"', 'id = "HK:07"', "station.id = 'HK:07': give 1-32 characters without"),  # a USB drive's FAT
+    ('id = "HK-01"', 'id = “HK-03”', "write values in straight quotes"),  # a Chinese input method's quotes
 ])
 def test_a_broken_config_names_the_file_the_key_and_what_is_allowed(tmp_path, old, new, says):
     path = config_variant(tmp_path, old, new)
