@@ -261,8 +261,10 @@ def test_two_students_codes_in_one_picture_ask_for_one_at_a_time(tmp_path, setti
     cv2.imwrite(str(tmp_path / "pair.png"), pair)  # `kiosk codes read` says so too
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
-    read_codes(parser.parse_args(["codes", "read", str(tmp_path / "pair.png")]), load_settings(REPO_CONFIG))
-    assert "2 capture codes in one picture: the kiosk reads none of them" in capsys.readouterr().out
+    assert read_codes(parser.parse_args(["codes", "read", str(tmp_path / "pair.png")]), load_settings(REPO_CONFIG)) == 1
+    out = capsys.readouterr().out
+    assert "2 capture codes in one picture (this one: " in out and "the kiosk reads none of them" in out
+    assert "accepted" not in out
 
 
 @pytest.mark.parametrize("photo", sorted(p.name for p in PHOTOS.glob("*.jpg"))[:8])

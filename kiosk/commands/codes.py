@@ -117,12 +117,14 @@ def read_codes(args: argparse.Namespace, settings) -> int:
             except CodeProblem as problem:
                 print(f"  not accepted ({problem.kind}): {text('error.code_' + problem.kind, 'en', **problem.params)}")
             else:
-                accepted += 1
-                print(f"  accepted: code {info.code}, name {info.name_masked or '-'}, ID {info.id_masked or '-'}")
-            if others := reader.scan(image, look=False)[2]:
-                # The kiosk reads none of them: which student is meant cannot be told.
-                print(f"  {len(others) + 1} capture codes in one picture: the kiosk reads none of them and asks "
-                      f"\"{text('error.code_several', 'en')}\"")
+                if others := reader.scan(image, look=False)[2]:
+                    # The kiosk reads none of them: which student is meant cannot be told.
+                    print(f"  {len(others) + 1} capture codes in one picture (this one: {info.code}): the kiosk "
+                          f"reads none of them and asks \"{text('error.code_several', 'en')}\"")
+                else:
+                    accepted += 1
+                    print(f"  accepted: code {info.code}, name {info.name_masked or '-'}, "
+                          f"ID {info.id_masked or '-'}")
         if args.time:
             times = sorted(frame_times(CodeReader(settings.kiosk.qr_scan_width, code_rank(codec)).read, image))
             print(f"  {sum(times) / len(times):.1f} ms a frame on average, {times[len(times) // 2]:.1f} median, "
