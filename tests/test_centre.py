@@ -204,6 +204,7 @@ def test_three_stations_one_shared_folder_every_photo_uploaded_exactly_once(tmp_
     # Photos, as the table counts them: li overrode two rules on each of 3 photos (a trial read 6).
     assert "photos overridden, by photographer: li 3" in report.stdout
     assert "conflicts: 0 open, 1 resolved" in report.stdout
+    assert "still to do: nothing" in report.stdout
     chart = cv2.imread(str(out / f"report-{TODAY}.png"))
     assert chart is not None and chart.shape[:2] == (900, 1440)
 
@@ -253,6 +254,8 @@ def test_a_photo_voided_after_its_export_is_left_out_of_the_upload_or_named_for_
     run = centre("collect", str(shared), "--to", str(out))
     assert f"C0003: HK-01 voided its photo taken {TODAY} 09:10 after exporting it; it is in upload {first}: " \
            "withdraw it there" in run.stdout, run.stdout
+    # The day's report says it too: a fifth trial's manager read only the report, and a clean day.
+    assert "still to do: to withdraw at CHSI 1 (C0003; withdraw.csv)" in centre("report", "--to", str(out)).stdout
     # A timer's run must not lose it: every collection says it, and withdraw.csv lists it.
     again = centre("collect", str(shared), "--to", str(out))
     assert "C0002" not in again.stdout and "1 photo in earlier uploads no longer counts (voided or retaken)" in again.stdout
@@ -481,6 +484,7 @@ def test_one_photo_under_two_codes_from_two_stations_is_held_until_one_is_voided
     assert "warning: one student number under two capture codes: C0003 at HK-01" in run.stderr
     [upload] = uploads(out).values()
     assert sorted(upload) == ["C0003.jpg", "D0003.jpg"], "the one photo of two codes is in no upload"
+    assert "still to do: held out of the upload 2 (C0001, C0002;" in centre("report", "--to", str(out)).stdout
     # HK-02 voids its copy and exports: the other goes into the next upload, once.
     assert hk2.kiosk("void", "C0002", "--reason", "wrong student").returncode == 0
     hk2.kiosk("export")

@@ -35,6 +35,11 @@ class DayReport:
     override_operators: Counter  # photographer -> photos they overrode a rule on
     open_conflicts: tuple[str, ...]  # capture codes
     resolved_conflicts: tuple[str, ...]
+    # Still to do at the centre, whatever day the photos were taken: codes held out of the
+    # upload now (a conflict, one photo under two codes), and uploaded photos that no longer
+    # count, to withdraw at CHSI (withdraw.csv).
+    held: tuple[str, ...] = ()
+    to_withdraw: tuple[str, ...] = ()
 
     @property
     def photos(self) -> int:
@@ -65,7 +70,22 @@ def day_report(state: CentreState, day: date) -> DayReport:
         operators.update({m["operator"] for m in found})  # photos, as the table counts them
     codes = {p.code for p in taken}
     return DayReport(day, dict(sorted(stations.items())), dict(sorted(hours.items())), rules, operators,
-                     tuple(sorted(held)), tuple(sorted((resolved & codes) - held)))
+                     tuple(sorted(held)), tuple(sorted((resolved & codes) - held)),
+                     tuple(sorted({p.code for p in state.photos("p.status = 'held'")})),
+                     tuple(p.code for p in state.to_withdraw()))
+
+
+def to_do(report: DayReport) -> str:
+    """One line of what the centre still has to do, or that nothing is left."""
+    items = [f"held out of the upload {len(report.held)} ({_some(report.held)}; `kiosk centre collect` says why)"
+             ] if report.held else []
+    if report.to_withdraw:
+        items.append(f"to withdraw at CHSI {len(report.to_withdraw)} ({_some(report.to_withdraw)}; withdraw.csv)")
+    return "still to do: " + ("; ".join(items) if items else "nothing")
+
+
+def _some(codes: tuple[str, ...], shown: int = 6) -> str:
+    return ", ".join(codes[:shown]) + (f" and {len(codes) - shown} more" if len(codes) > shown else "")
 
 
 def report_table(report: DayReport) -> str:
@@ -90,7 +110,7 @@ def report_table(report: DayReport) -> str:
               "photos overridden, by photographer: " + (_counted(report.override_operators) or "none"),
               f"conflicts: {len(report.open_conflicts)} open" + (
                   f" ({', '.join(report.open_conflicts)})" if report.open_conflicts else "")
-              + f", {len(report.resolved_conflicts)} resolved"]
+              + f", {len(report.resolved_conflicts)} resolved", to_do(report)]
     return "\n".join(lines)
 
 
@@ -112,7 +132,7 @@ def report_png(report: DayReport, path: Path) -> None:
         panels = figure.subplot_mosaic([["hour", "hour", "photos"], ["issues", "rule", "operator"]])
         figure.suptitle(f"Day report {report.day}: {count(report.photos, 'photo')}, "
                         f"{count(len(report.stations), 'station')}, {len(report.open_conflicts)} open and "
-                        f"{len(report.resolved_conflicts)} resolved conflicts",
+                        f"{len(report.resolved_conflicts)} resolved conflicts\n{to_do(report)}",
                         fontsize=12)
         used = [h for c in report.hours.values() for h in c]
         hours = list(range(min(used, default=8), max(used, default=17) + 1))
