@@ -486,6 +486,25 @@ def test_an_xlsx_roster_is_read_with_excel_row_numbers_and_numeric_cells(tmp_pat
                               "column H has no header: its cells are not used"]
 
 
+def test_a_title_row_above_the_header_is_passed_over_and_said(tmp_path):
+    """College offices put the sheet's title in row 1, merged across the columns (a fifth
+    trial's file was refused: "the header row (line 1) has no column for the capture code")."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2026届毕业生图像采集名单（信息学院）"])
+    sheet.merge_cells("A1:D1")
+    sheet.append(["采集码", "学号", "姓名", "身份证号码"])
+    sheet.append(["X0001", 20230001, "张三", "11010519491231002X"])
+    sheet.append(["X0002", 20230002, "李四", ""])
+    sheet.append(["X0002", 20230003, "王五", ""])  # line 5: Excel's row number, as before
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+    found = read_roster(path, today=TODAY)
+    assert [e.code for e in found.entries] == ["X0001", "X0002"]
+    assert found.errors == ["line 5: capture code X0002 repeated (first on line 4)"]
+    assert found.warnings == ["line 1 above the header row (line 2) not read: a title"]
+
+
 def test_an_xlsx_roster_imports_from_the_command_line(settings, tmp_path):
     book = openpyxl.Workbook()
     book.active.append(["capture_code", "student_number", "name", "id_number"])

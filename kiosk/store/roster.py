@@ -217,8 +217,23 @@ def _has_required(header: list[str]) -> bool:
     return all(key in found for key in REQUIRED)
 
 
-def _columns(header: list[str], warnings: list[str]) -> list[str | None]:
-    """The field of each column (None: not used); unknown headers go to `warnings`."""
+# A title row or two above the header ("2026届毕业生图像采集名单", merged across the columns),
+# as college offices write their sheets: the header is looked for in this many first rows.
+HEADER_SEARCH = 5
+
+
+def _header_line(rows: list[list[str]]) -> int:
+    """The index of the header row: the first of the first HEADER_SEARCH rows that names
+    every required column; 0 when none does (the error then says what the first lacks)."""
+    for i, row in enumerate(rows[:HEADER_SEARCH]):
+        if set(REQUIRED) <= {HEADERS.get(normalise_header(h)) for h in row}:
+            return i
+    return 0
+
+
+def _columns(header: list[str], warnings: list[str], line: int = 1) -> list[str | None]:
+    """The field of each column (None: not used); unknown headers go to `warnings`. `line`:
+    the header's line, for the messages."""
     columns: list[str | None] = []
     first: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -237,7 +252,7 @@ def _columns(header: list[str], warnings: list[str]) -> list[str | None]:
     missing = [FIELDS[key][0] for key in REQUIRED if key not in first]
     if missing:
         found = ", ".join(f"'{h}'" for h in header if h) or "nothing"
-        raise RosterFileError(f"the header row (line 1) has no column for the {', '.join(missing)}: it holds "
+        raise RosterFileError(f"the header row (line {line}) has no column for the {', '.join(missing)}: it holds "
                               f"{found}; the headers understood are {ACCEPTED_HEADERS}")
     return columns
 
@@ -291,12 +306,17 @@ def read_roster(path: Path, today: date | None = None) -> RosterFile:
     rows = xlsx_rows(raw, result.warnings) if raw.startswith(ZIP_MAGIC) else csv_rows(raw)
     if not rows:
         raise RosterFileError(f"{path} is empty: it needs a header row and one row per student")
-    columns = _columns(rows[0], result.warnings)
+    start = _header_line(rows)
+    header = rows[start]
+    if start:
+        result.warnings.append(f"line{'s 1-' if start > 1 else ' '}{start} above the header row (line {start + 1}) "
+                               "not read: a title")
+    columns = _columns(header, result.warnings, start + 1)
     unnamed_used: set[int] = set()
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in enumerate(rows[start + 1:], start=start + 2):
         values = {key: normalise_cell(key, cell) for key, cell in zip(columns, row) if key}
-        unnamed_used.update(i for i, cell in enumerate(row[: len(columns)]) if cell and not rows[0][i])
+        unnamed_used.update(i for i, cell in enumerate(row[: len(columns)]) if cell and not header[i])
         cells = max((i + 1 for i, cell in enumerate(row) if cell), default=0)
         if not any(values.values()) and cells <= len(columns):
             continue  # an empty row, or one with notes only in columns not read (reported)
