@@ -115,6 +115,8 @@ def stand_in_printers(pdf: Path):
 
 
 def render_all(settings, judged, language: str, size: tuple[int, int], suffix: str, out: Path) -> list[str]:
+    import cv2
+
     from kiosk.app import kiosk_desk, qt_application
 
     app = qt_application()
@@ -241,11 +243,13 @@ def render_all(settings, judged, language: str, size: tuple[int, int], suffix: s
     for item in s.APPEARANCE:
         session.handle(s.ConfirmAppearance(item, True))
     session.handle(s.Accept())
-    session.handle(s.Confirm())
+    session.handle(s.Confirm())  # the next student: photographer mode ends with the last one
+    session.handle(s.OperatorOn("HK-01 photographer"))
     session.handle(s.SetLanguage(language))
     with open_store() as store:  # two more of the day: one to be voided, one voided already
-        jpeg, master = session_photo(judged[PASSING][0], desk, judged[PASSING][1])
-        for code in (new_code(), new_code()):
+        for moment, code in enumerate((new_code(), new_code()), start=1):
+            # Each student's own frame: the store refuses one picture for two codes.
+            jpeg, master = session_photo(cv2.add(judged[PASSING][0], moment), desk, judged[PASSING][1])
             store.save_capture(code, master, jpeg, judged[PASSING][1].results, operator="self-service")
         store.void(code, "HK-01 photographer", "taken twice")
     session.handle(s.Ask("today"))
