@@ -116,6 +116,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE captures ADD COLUMN confirmed_name TEXT NOT NULL DEFAULT ''
     """,
+    # 6: every save looks up its images' SHA-256 among the accepted photos (one picture is one
+    # student's): an index, so a season's store is not read through at each save
+    """
+    CREATE INDEX images_sha256 ON images(sha256)
+    """,
 )
 
 
