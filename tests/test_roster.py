@@ -397,10 +397,10 @@ def test_bad_id_numbers_are_refused_by_line_with_the_cause_and_good_rows_kept(tm
         ("G0001", "11010519491231002X"), ("G0007", "440524188001010014")]
     assert found.errors == [
         f"line 3: ID number ends in 000 and its check digit does not match: {EXCEL}",
-        f"line 4: ID number is in Excel's scientific notation (the form of 3.10101E+17): {EXCEL}",
+        f"line 4: ID number was kept as a number (Excel shows such numbers as 3.10101E+17): {EXCEL}",
         "line 5: ID number's check digit does not match: probably a mistyped digit; compare with the ID card",
-        f"line 6: ID number is in Excel's scientific notation (the form of 3.10101E+17): {EXCEL}",
-        f"line 7: student number is in Excel's scientific notation (the form of 2.02301E+11): {EXCEL}",
+        f"line 6: ID number was kept as a number (Excel shows such numbers as 3.10101E+17): {EXCEL}",
+        f"line 7: student number was kept as a number (Excel shows such numbers as 2.02301E+11): {EXCEL}",
         "line 9: resident ID number has 19 characters, not 18",
     ]
 
@@ -479,7 +479,7 @@ def test_an_xlsx_roster_is_read_with_excel_row_numbers_and_numeric_cells(tmp_pat
     assert [(e.code, e.student_number, e.id_number) for e in found.entries] == [
         ("X0001", "20230001", "11010519491231002X"), ("X0006", "20230006", "123456789")]
     assert found.errors == [
-        f"line 4: ID number is in Excel's scientific notation (the form of 3.10101E+17): {EXCEL}",
+        f"line 4: ID number was kept as a number (Excel shows such numbers as 3.10101E+17): {EXCEL}",
         "line 5: ID number's check digit does not match: probably a mistyped digit; compare with the ID card",
     ]
     assert found.warnings == ["sheet '说明' is not read: the roster is taken from sheet '名单' only",

@@ -272,12 +272,12 @@ def _row_problems(values: dict[str, str], seen: dict[str, int], today: date) -> 
     if not number:
         why.append("missing student number")
     elif EXCEL_SCIENTIFIC.fullmatch(number):
-        why.append(f"student number is in Excel's scientific notation (the form of 2.02301E+11): {EXCEL_LOST_DIGITS}")
+        why.append(f"student number was kept as a number (Excel shows such numbers as 2.02301E+11): {EXCEL_LOST_DIGITS}")
     if not values.get("name"):
         why.append("missing name")
     id_number = values.get("id_number", "").upper()
     if EXCEL_SCIENTIFIC.fullmatch(id_number):
-        why.append(f"ID number is in Excel's scientific notation (the form of 3.10101E+17): {EXCEL_LOST_DIGITS}")
+        why.append(f"ID number was kept as a number (Excel shows such numbers as 3.10101E+17): {EXCEL_LOST_DIGITS}")
     elif id_number and not ID_NUMBER.fullmatch(id_number):
         why.append("ID number must be 5-20 letters or digits")
     elif RESIDENT_ID.fullmatch(id_number):
