@@ -183,6 +183,12 @@ def report_png(report: DayReport, path: Path) -> None:
             axes.margins(x=0.1)  # room for the count beside the longest bar
         for key in ("hour", "photos", "issues"):
             panels[key].yaxis.get_major_locator().set_params(integer=True)
+            if not report.stations:  # a day without photos: said, not axes around nothing
+                if panels[key].get_legend() is not None:
+                    panels[key].get_legend().remove()
+                panels[key].set(xticks=[], yticks=[], xlabel="", ylabel="")
+                panels[key].text(0.5, 0.5, "no photos this day", ha="center", va="center",
+                                 transform=panels[key].transAxes)
         for key, counts in (("rule", report.override_rules), ("operator", report.override_operators)):
             if counts:
                 panels[key].xaxis.get_major_locator().set_params(integer=True)
