@@ -99,6 +99,16 @@ def test_one_accepted_photo_per_code_and_retake_is_explicit_and_audited(store):
     assert (counts.accepted, counts.retakes, counts.roster, counts.roster_done) == (1, 1, 2, 1)
 
 
+def test_a_retake_by_the_bare_code_keeps_the_name_its_capture_code_carried(store):
+    """A code photographed off the roster carries its masked name; a third trial's retake by
+    the bare code (`kiosk add --code X --retake`) left the manifest's name empty."""
+    save(store, "Z0001", 1, confirmed_name="王*明")
+    save(store, "Z0001", 5, retake_reason="re-saved")
+    assert store.accepted("Z0001").confirmed_name == "王*明"
+    save(store, "Z0001", 9, retake_reason="another", confirmed_name="王*华")  # a name given is the one kept
+    assert store.accepted("Z0001").confirmed_name == "王*华"
+
+
 def test_the_database_itself_refuses_a_second_accepted_photo(store):
     save(store, "C0001", 1)
     with pytest.raises(sqlite3.IntegrityError):

@@ -723,6 +723,8 @@ class Store:
                         "for explicitly (with a reason)"
                     )
                 if old is not None:
+                    if not confirmed_name:  # a retake given by its bare code: the name its capture code carried
+                        confirmed_name = self.db["captures"].get(old)["confirmed_name"]
                     self.db["captures"].update(
                         old, {"status": "replaced", "ended_at": stamp, "end_reason": retake_reason}
                     )
