@@ -245,8 +245,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.detail": ("供工作人员参考：{detail}", "For staff: {detail}"),
     "error.same_picture_title": ("照片与他人的完全相同", "The very same picture as another photo"),
     "error.same_picture": (
-        "这张照片与采集码 {code} 已存的照片完全相同，摄像头可能卡住了。请按“重拍”；如仍出现，请找摄影师。",
-        "This picture is exactly the photo already stored for code {code}: the camera may have frozen. "
+        "这张照片与另一位同学已存的照片完全相同，摄像头可能卡住了。请按“重拍”；如仍出现，请找摄影师。",
+        "This picture is exactly another student's stored photo: the camera may have frozen. "
         "Press Retake; if it happens again, please see the photographer.",
     ),
     "error.no_face_photo": (

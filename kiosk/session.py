@@ -1019,7 +1019,8 @@ class Session:
             self.receipt = self.desk.save(self.capture)
         except SamePicture as exc:
             # A camera that froze gives the last frame again: a new photo is what mends it.
-            self._fail(Problem("error.same_picture", {"code": exc.other}, "review.retake", "error.same_picture_title",
+            # The other student's code is the staff's to see (the detail line), not this student's.
+            self._fail(Problem("error.same_picture", {}, "review.retake", "error.same_picture_title",
                                detail=str(exc)), self._guide)
             return
         except Exception as exc:  # the capture stays in memory: nothing is lost
