@@ -855,6 +855,8 @@ def test_closing_asks_first_with_the_days_summary_and_the_export_reminder(statio
                                                 voided=0, waiting=1)
     reminder = "operator.export_reminder" if scheduled else "operator.export_unscheduled"
     assert dialog.reminder.text() == station.say("operator.demo_removed" if demo else reminder, waiting=1)
+    station.key(Qt.Key.Key_Return)  # a stray Enter (a sixth trial's closed the day)
+    assert window.isVisible() and window.dialog is dialog
     station.key(Qt.Key.Key_Escape)
     assert window.isVisible() and window.dialog is None
     station.click(window.exit_button)

@@ -435,6 +435,11 @@ class CloseDialog(Dialog):
         buttons.addWidget(_button(text("operator.close_confirm", language), "danger", self.submit))
         self.rows.addLayout(buttons)
 
+    def key(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return  # the day ends only with a tap on its red button, never on a stray Enter
+        super().key(event)
+
     def submit(self) -> None:
         self.on_close()
 
