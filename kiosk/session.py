@@ -984,10 +984,14 @@ class Session:
 
     def _on_Override(self, event: Override) -> None:
         reason = event.reason.strip()
-        if not reason or event.check_id not in {r.id for r in self.capture.blocking if r.overridable}:
+        target = next((r for r in self.capture.blocking if r.id == event.check_id and r.overridable), None)
+        if not reason or target is None:
             return
-        kept = tuple(o for o in self.capture.overrides if o[0] != event.check_id)
-        self.capture = replace(self.capture, overrides=kept + ((event.check_id, reason),))
+        # One rule, one override: its checks (the lip gap and the inner mouth both judge "lips
+        # closed") are waived together, as the review shows them in one row.
+        ids = [r.id for r in self.capture.blocking if r.rule == target.rule and r.overridable]
+        kept = tuple(o for o in self.capture.overrides if o[0] not in ids)
+        self.capture = replace(self.capture, overrides=kept + tuple((i, reason) for i in ids))
         self.notice = None
         self.dialog = None
 

@@ -69,7 +69,8 @@ def judged(models):
     from kiosk.config import load_settings
 
     scenes = {"pass": person_frame(PASSING), "fail": person_frame(FAILING), "empty": person_frame(""),
-              "far": person_frame(PASSING, 0.62), "aside": person_frame(PASSING, right_px=-250)}
+              "far": person_frame(PASSING, 0.62), "aside": person_frame(PASSING, right_px=-250),
+              "smiling": person_frame("london__smiling_009.jpg")}
     scenes["grey"] = cv2.cvtColor(cv2.cvtColor(scenes["pass"], cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     with Analyser(load_settings(), mode="image") as analyser:
         out = {name: (frame, analyser.analyse(frame)) for name, frame in scenes.items()}
@@ -708,6 +709,28 @@ def test_the_photographers_receipt_qr_has_its_quiet_zone(station):
     quiet = min(top, left, image.height() - 1 - dark[:, 0].max(), image.width() - 1 - dark[:, 1].max())
     assert quiet >= 4 * module  # white modules on every side, not the page's grey
     assert [symbol.data.decode() for symbol in decode(pixels.copy())] == [station.view.receipt.qr_text]
+
+
+def test_a_rule_two_checks_judge_is_one_row_and_one_override(station):
+    """Teeth in a smile fail the lip gap and the inner mouth, both "lips closed": a sixth
+    trial's review showed two rows, each with its own Override… to press."""
+    station = station("en")
+    window = station.window
+    station.to_guiding()
+    station.unlock()
+    station.show("smiling", 1.0)
+    station.click(window.shutter_button)
+    blocking = station.view.capture.blocking
+    assert {"mouth_closed", "lips_parted"} <= {r.id for r in blocking}
+    rules = [r.rule for r in blocking]
+    assert len(window.failed_rows) == len(set(rules))  # one row per rule
+    row = window.failed_rows[[*dict.fromkeys(rules)].index("mouth_closed")]
+    [override] = [b for b in station.visible_buttons(row) if b.text() == station.say("review.override")]
+    station.click(override)
+    station.click(window.dialog.choices[0])
+    station.click(window.dialog.ok)
+    waived = dict(station.view.capture.overrides)
+    assert waived.keys() == {"mouth_closed", "lips_parted"} and len(set(waived.values())) == 1
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -632,8 +632,11 @@ class KioskWindow(QWidget):
         self.failed_rows: list[QWidget] = []
         if failed:
             self.review_list.addWidget(label(text("review.failed", lang), "section"))
-        for result in failed:
-            row = self._failed_row(result, overrides.get(result.id), operator, lang, size)
+        by_rule: dict[str, list] = {}
+        for result in failed:  # one row per rule: a rule two checks judge is one thing to fix
+            by_rule.setdefault(result.rule, []).append(result)
+        for results in by_rule.values():
+            row = self._failed_row(results, overrides.get(results[0].id), operator, lang, size)
             self.failed_rows.append(row)
             self.review_list.addWidget(row)
         failed_rules = {r.rule for r in failed}
@@ -648,9 +651,10 @@ class KioskWindow(QWidget):
         self.review_list.addWidget(rules)
         self.review_list.addStretch()
 
-    def _failed_row(self, result, reason: str | None, operator: bool, lang: str, size: int) -> QWidget:
-        """A failed check: its mark, its name and what was measured against its limit (on one
-        line when there is room), the override or its reason."""
+    def _failed_row(self, results: list, reason: str | None, operator: bool, lang: str, size: int) -> QWidget:
+        """A failed rule (the checks that judge it): its mark, its name and what each measured
+        against its limit (on one line when there is room), the override or its reason."""
+        result = results[0]
         row = QFrame()
         row.setObjectName("overriddenrow" if reason else "failedrow")  # amber once overridden
         line = QHBoxLayout(row)
@@ -658,14 +662,14 @@ class KioskWindow(QWidget):
         verdict = "warn" if reason else s.verdict_of(result)
         mark = label(style.SYMBOL[verdict], wrap=False)
         mark.setStyleSheet(f"color: {style.VERDICT[verdict].name()}; font-weight: bold; font-size: {size}px;")
-        detail = html.escape(measured(result, self.settings.checks.get(result.id), lang))
+        detail = "; ".join(html.escape(measured(r, self.settings.checks.get(r.id), lang)) for r in results)
         if reason:
             detail += "<br>" + html.escape(text("review.overridden", lang, reason=reason))
         words = label(f"<b>{html.escape(rule_name(result.rule, lang))}</b>&nbsp;&nbsp; {detail}", "measured")
         words.setTextFormat(Qt.TextFormat.RichText)
         line.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
         line.addWidget(words, 1)
-        if operator and not reason and result.overridable:  # a black-and-white file is no one's to waive
+        if operator and not reason and all(r.overridable for r in results):  # a black-and-white file is no one's to waive
             override = button("inline")
             override.setText(text("review.override", lang))
             override.clicked.connect(lambda _=False, check=result.id: self.post(s.Ask("override", check)))
