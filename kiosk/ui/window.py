@@ -662,7 +662,8 @@ class KioskWindow(QWidget):
         verdict = "warn" if reason else s.verdict_of(result)
         mark = label(style.SYMBOL[verdict], wrap=False)
         mark.setStyleSheet(f"color: {style.VERDICT[verdict].name()}; font-weight: bold; font-size: {size}px;")
-        detail = "; ".join(html.escape(measured(r, self.settings.checks.get(r.id), lang)) for r in results)
+        detail = ("；" if lang == "zh" else "; ").join(html.escape(measured(r, self.settings.checks.get(r.id), lang))
+                                                       for r in results)
         if reason:
             detail += "<br>" + html.escape(text("review.overridden", lang, reason=reason))
         words = label(f"<b>{html.escape(rule_name(result.rule, lang))}</b>&nbsp;&nbsp; {detail}", "measured")
