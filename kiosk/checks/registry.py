@@ -73,7 +73,9 @@ class Check:
 
     def result(self, verdict: Verdict, value: float | None, threshold: str,
                zh: str = "", en: str = "", reason: str = "") -> CheckResult:
-        value = None if value is None else round(float(value), 3)
+        # Four significant digits, not three decimals: a necklace of 0.0003 face widths squared
+        # fails a limit of 0, and was shown as 0 beside it.
+        value = None if value is None else float(f"{float(value):.4g}")
         return CheckResult(self.id, self.rule, verdict, value, threshold, zh, en, self.priority, reason,
                            self.overridable)
 
