@@ -195,6 +195,13 @@ class Station:
         self.show(scene, settings.steady_s + settings.countdown_s + 0.3)
         assert self.view.state is State.REVIEWING
 
+    def shutter(self, scene: str) -> None:
+        """The photographer unlocks and takes `scene` by hand, failing checks and all."""
+        self.to_guiding()
+        self.unlock()
+        self.show(scene, 1.0)
+        self.click(self.window.shutter_button)
+
     def accept(self) -> None:
         """The student ticks the three lines no check can tell, then Enter: "use this photo"."""
         for box in self.window.confirm_boxes.values():
@@ -716,10 +723,7 @@ def test_a_rule_two_checks_judge_is_one_row_and_one_override(station):
     trial's review showed two rows, each with its own Override… to press."""
     station = station("en")
     window = station.window
-    station.to_guiding()
-    station.unlock()
-    station.show("smiling", 1.0)
-    station.click(window.shutter_button)
+    station.shutter("smiling")
     blocking = station.view.capture.blocking
     assert {"mouth_closed", "lips_parted"} <= {r.id for r in blocking}
     rules = [r.rule for r in blocking]
@@ -794,10 +798,7 @@ def test_a_black_and_white_photo_offers_no_override_for_its_colour(station):
     waive the rules that measure the student, not that one."""
     station = station("en")
     window = station.window
-    station.to_guiding()
-    station.unlock()
-    station.show("grey", 1.0)
-    station.click(window.shutter_button)
+    station.shutter("grey")
     failed = [r.id for r in station.view.capture.blocking]
     assert "colour" in failed and len(failed) > 1, failed
     offered = [bool([b for b in station.visible_buttons(row) if b.text() == station.say("review.override")])
