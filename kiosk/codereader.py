@@ -126,13 +126,22 @@ class CodeReader:
     def read_still(self, image) -> tuple[bytes | None, bool]:
         """read() as the kiosk meets a picture held before the camera: frame after frame,
         until one full search is done or the code is read."""
+        codes, seen = self.read_still_all(image)
+        return (codes[0] if codes else None), seen
+
+    def read_still_all(self, image) -> tuple[list[bytes], bool]:
+        """read_all() as read_still() reads a picture."""
         seen = False
         for _ in range(self.SEARCH_FRAMES):
-            data, seen_now = self.read(image)
+            codes, seen_now = self.read_all(image)
             seen = seen or seen_now
-            if data is not None:
-                return data, True
-        return None, seen
+            if codes:
+                return codes, True
+        return [], seen
+
+    def capture_codes(self, codes: list[bytes]) -> list[bytes]:
+        """Those of `codes` that are capture codes (rank 0)."""
+        return [data for data in codes if self._rank(data) == 0]
 
     def scan(self, image, look: bool) -> tuple[str | None, bool, tuple[str, ...]]:
         """read() for the worker: the bytes as CodeRead text (kiosk.codec.code_text),
@@ -144,8 +153,8 @@ class CodeReader:
         codes, seen = self.read_all(image)
         if not codes:
             return None, seen and look, ()
-        others = tuple(code_text(data) for data in codes[1:] if self._rank(data) == 0)
-        return code_text(codes[0]), seen and look, (others if self._rank(codes[0]) == 0 else ())
+        # Lowest rank first: when the first is no capture code, no other is.
+        return code_text(codes[0]), seen and look, tuple(code_text(data) for data in self.capture_codes(codes[1:]))
 
 
 def _best_first(codes: list[bytes], rank) -> list[bytes]:

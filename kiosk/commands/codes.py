@@ -105,7 +105,8 @@ def read_codes(args: argparse.Namespace, settings) -> int:
             print(f"{path}: {error}")
             continue
         reader = CodeReader(settings.kiosk.qr_scan_width, code_rank(codec))
-        data, seen = reader.read_still(image)
+        codes, seen = reader.read_still_all(image)
+        data = codes[0] if codes else None
         if data is None:
             # What the kiosk's waiting screen tells the student in the same case.
             print(f"{path}: no code read" + (f" (a QR code is there, but cannot be read): {text('waiting.unreadable', 'en')}"
@@ -117,7 +118,7 @@ def read_codes(args: argparse.Namespace, settings) -> int:
             except CodeProblem as problem:
                 print(f"  not accepted ({problem.kind}): {text('error.code_' + problem.kind, 'en', **problem.params)}")
             else:
-                if others := reader.scan(image, look=False)[2]:
+                if others := reader.capture_codes(codes[1:]):
                     # The kiosk reads none of them: which student is meant cannot be told.
                     print(f"  {len(others) + 1} capture codes in one picture (this one: {info.code}): the kiosk "
                           f"reads none of them and asks \"{text('error.code_several', 'en')}\"")

@@ -696,6 +696,7 @@ class Store:
         if image_format(deliverable) != "jpg":
             raise StoreError("the deliverable must be a JPEG: nothing was saved")
         images = {"master": master, "deliverable": deliverable}
+        digests = {kind: sha256_bytes(data) for kind, data in images.items()}  # once: checked, then stored
         capture_id = uuid.uuid4().hex
         folder = self.images_dir / capture_id[:2]
         paths = {k: folder / f"{capture_id}.{k}.{image_format(v)}" for k, v in images.items()}
@@ -712,8 +713,8 @@ class Store:
             fsync_dir(folder)
             stamp = self.stamp()
             with self.write():
-                for kind, data in images.items():
-                    if others := [c for c in self.accepted_with_image(sha256_bytes(data)) if c.code != code]:
+                for kind, digest in digests.items():
+                    if others := [c for c in self.accepted_with_image(digest) if c.code != code]:
                         raise SamePicture(others[0].code, f"this {kind} is already the photo of {others[0].code}: "
                                           "one photo is one student's; nothing was saved")
                 old = self._accepted_id(code)
@@ -753,7 +754,7 @@ class Store:
                         "capture_id": capture_id,
                         "kind": kind,
                         "path": paths[kind].relative_to(self.data_dir).as_posix(),
-                        "sha256": sha256_bytes(data),
+                        "sha256": digests[kind],
                         "bytes": len(data),
                     }
                     for kind, data in images.items()
