@@ -151,11 +151,6 @@ def export(
             log.info("batch %s was interrupted; building it again", b.name)  # the command says so when done
             left_out += _build(store, b, target, file_pattern, operator, progress)
             recovered = b
-    # Before the batch is made: a target too small for it must leave nothing half started.
-    waiting = store.db.execute(
-        "SELECT coalesce(sum(i.bytes), 0) FROM captures c JOIN images i ON i.capture_id = c.id "
-        "AND i.kind = 'deliverable' WHERE c.status = 'accepted' AND c.batch_id IS NULL").fetchone()[0]
-    check_target(target, space_needed(waiting))
     batch = _new_batch(store, target, operator)
     if batch is not None:
         left_out += _build(store, batch, target, file_pattern, operator, progress)
@@ -262,11 +257,14 @@ def check_pattern(file_pattern: str) -> None:
 
 def _new_batch(store: Store, target: Path, operator: str) -> Batch | None:
     with store.write():
-        waiting = store.db.execute(
-            "SELECT count(*) FROM captures WHERE status = 'accepted' AND batch_id IS NULL"
-        ).fetchone()[0]
+        waiting, photo_bytes = store.db.execute(
+            "SELECT count(*), coalesce(sum(i.bytes), 0) FROM captures c JOIN images i ON i.capture_id = c.id "
+            "AND i.kind = 'deliverable' WHERE c.status = 'accepted' AND c.batch_id IS NULL"
+        ).fetchone()
         if not waiting:
             return None
+        # Before the batch is made: a target too small for it must leave nothing half started.
+        check_target(target, space_needed(photo_bytes))
         prefix = f"{store.station}-{store.today():%Y%m%d}-"
         seq = store.db.execute(
             "SELECT count(*) FROM batches WHERE name LIKE ?", [prefix + "%"]
