@@ -1180,7 +1180,7 @@ class Session:
                 break
             if r.id == "shoulders" and r.reason == "width" and any(o.id == "framing" for o in out):
                 continue  # a face too close cuts the shoulders: the framing's move mends both
-            # Said already, alone or as part of a longer one ("sit up a little higher, then
+            # Said already, alone or as part of a longer one ("stand up straight, then
             # come a little closer" holds "come a little closer"; each has both languages).
             if (r.message_zh or r.message_en) and not any(
                     (r.message_zh, r.message_en) == (o.message_zh, o.message_en)

@@ -38,7 +38,7 @@ def test_a_student_sitting_low_is_told_to_sit_up_not_to_come_closer_and_move_bac
         low = analyser.analyse(on_camera(image, 0.9, 250))
     assert centred["framing"].verdict is Verdict.PASS
     results, told = by_id(low), instructions(low)
-    assert results["framing"].verdict is Verdict.FAIL and "sit up a little higher" in results["framing"].message_en
+    assert results["framing"].verdict is Verdict.FAIL and "stand up straight" in results["framing"].message_en
     # The shoulders below the frame edge are the same matter: the same words, told once.
     assert (results["shoulders"].message_zh, results["shoulders"].message_en) == \
         (results["framing"].message_zh, results["framing"].message_en)
@@ -84,8 +84,8 @@ def test_a_student_far_away_and_low_is_told_to_sit_up_then_come_closer(settings,
     image = cv2.imread(str(photos / COMPLIANT))
     with Analyser(settings) as analyser:
         framing = by_id(analyser.analyse(on_camera(image, 0.5, 220)))["framing"]
-    assert framing.message_en == "sit up a little higher, then come a little closer to the camera"
-    assert framing.message_zh == "请坐高一点，再靠近镜头一点"
+    assert framing.message_en == "stand up straight, then come a little closer to the camera"
+    assert framing.message_zh == "请站直，再靠近镜头一点"
 
 
 def test_a_student_too_close_is_told_to_move_back_once(settings, photos):
@@ -96,7 +96,7 @@ def test_a_student_too_close_is_told_to_move_back_once(settings, photos):
         report = analyser.analyse(on_camera(image, 1.6, 0))
     told = instructions(report)
     assert told[0] == "move a little further from the camera", told
-    assert not any("sit up" in t for t in told), told
+    assert not any("stand up straight" in t for t in told), told
 
 
 def test_a_student_too_close_with_the_head_cut_is_told_to_move_back_not_to_sit_lower(settings, photos):
@@ -115,5 +115,5 @@ def test_a_student_too_close_with_the_head_cut_is_told_to_move_back_not_to_sit_l
     assert close_and_low["framing"].message_en == MOVE_BACK[1]
     assert CLOSER not in close_and_low["shoulders"].message_en and "higher" not in close_and_low["shoulders"].message_en
     assert moved_back.verdict is Verdict.PASS
-    assert high.verdict is Verdict.FAIL and high.message_en == "the top of your head is cut off: sit a little lower"
+    assert high.verdict is Verdict.FAIL and high.message_en == "the top of your head is cut off: bend your knees a little"
     assert sat_lower.verdict is Verdict.PASS

@@ -278,7 +278,7 @@ def test_a_covered_face_is_said_and_nothing_the_cover_makes_the_other_checks_say
 
 
 def test_an_instruction_already_said_inside_a_longer_one_is_not_said_again(session, fake_clock, judged):
-    """Far away and low: framing says "sit up a little higher, then come a little closer",
+    """Far away and low: framing says "stand up straight, then come a little closer",
     and the sharpness check's "come a little closer" (the face too few pixels) adds nothing."""
     to_guiding(session)
     image, report = judged["far_low"]

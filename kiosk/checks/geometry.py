@@ -20,13 +20,13 @@ def need_face(check: Check, ctx, threshold: str):
 # A head rolled further than this is a picture turned on its side (a sideways photo without
 # its rotation tag, a camera mounted upright), not a student leaning.
 SIDEWAYS_DEG = 60.0
-SHOULDERS_CUT_OFF = ("肩膀超出画面，请坐高一点", "your shoulders are cut off: sit up a little higher")
+SHOULDERS_CUT_OFF = ("肩膀超出画面，请站直", "your shoulders are cut off: stand up straight")
 MOVE_BACK = ("请离镜头远一点", "move a little further from the camera")
 COME_CLOSER = ("请靠近镜头一点", "come a little closer to the camera")
 # The move that brings back a face past one edge of the camera's picture. The picture is not
 # mirrored: image left is the person's right, so a face near its left edge moves to the
 # person's left.
-MOVES = {"top": ("请坐低一点", "sit a little lower"), "bottom": ("请坐高一点", "sit up a little higher"),
+MOVES = {"top": ("请稍微屈膝", "bend your knees a little"), "bottom": ("请站直", "stand up straight"),
          "left": ("请向左移一点", "move a little to your left"), "right": ("请向右移一点", "move a little to your right")}
 # Output px a cut may reach past the camera's picture and still count as inside (rounding).
 EDGE_PX = 2.0
@@ -237,15 +237,15 @@ class Shoulders(Check):
         if width < p.min_width and not m["row_in_frame"]:
             # The deliverable's bottom edge is below the camera frame: framing's matter, and
             # its words (move back when the head's top is cut too, or moving back brings the
-            # bottom in, else sit up), so the student hears one instruction, never "move
+            # bottom in, else stand up straight), so the student hears one instruction, never "move
             # back" beside "come closer".
             back = m["top_cut"] or m["back_fixes"]
             return self.result(Verdict.FAIL, width, threshold, *(MOVE_BACK if back else SHOULDERS_CUT_OFF))
         if width < p.min_width and not m["beyond_sides"]:
-            return self.result(Verdict.FAIL, width, threshold, "双肩需完整入镜，请坐正并后退一点",
-                               "both shoulders must be in the picture: sit up straight and move back a little", "width")
+            return self.result(Verdict.FAIL, width, threshold, "双肩需完整入镜，请站正并后退一点",
+                               "both shoulders must be in the picture: stand straight and move back a little", "width")
         if m["visibility"] < p.min_visibility:
-            return self.unknown(threshold, "看不清肩膀，请坐正，双肩入镜", "shoulders not clear: sit up, both shoulders in view", width)
+            return self.unknown(threshold, "看不清肩膀，请站正，双肩入镜", "shoulders not clear: stand straight, both shoulders in view", width)
         if m["tilt"] <= p.max_tilt_deg:
             return self.result(Verdict.PASS, width, threshold)
         # A tilt carries its angle (signed as tilt_signed), for the photographer's review.
@@ -332,7 +332,7 @@ class Framing(Check):
         if off["top"]:
             if lay.scale < 1 and m["placed"]["top_back"] <= p.max_overflow_px:
                 return self.result(Verdict.FAIL, value, threshold, *MOVE_BACK)
-            return self.result(Verdict.FAIL, value, threshold, "头顶超出画面，请坐低一点", "the top of your head is cut off: sit a little lower")
+            return self.result(Verdict.FAIL, value, threshold, "头顶超出画面，请稍微屈膝", "the top of your head is cut off: bend your knees a little")
         if off["bottom"]:
             close = lay.scale < 1 and m["placed"]["bottom_back"] <= p.max_overflow_px
             return self.result(Verdict.FAIL, value, threshold, *(MOVE_BACK if close else SHOULDERS_CUT_OFF))

@@ -149,11 +149,11 @@ class Clothing(Check):
         share = max(top[bottom].mean(), top.sum() / top[bottom].size)
         if share < p.min_fraction and tools.inside_half[bottom].mean() < 0.5:
             # The photo's bottom lies outside the camera's picture: framing says how to move
-            # (sit up, move back); advice on the top's colour would only add to it.
+            # (stand straight, move back); advice on the top's colour would only add to it.
             return self.unknown(threshold, "", "")
         if share < p.min_fraction or tools.backdrop_half.sum() < 125:
-            return self.unknown(threshold, "看不清上衣，请确认上衣与背景颜色不同并坐正",
-                                "your top cannot be told from the backdrop: wear a top of another colour, sit up")
+            return self.unknown(threshold, "看不清上衣，请确认上衣与背景颜色不同并站正",
+                                "your top cannot be told from the backdrop: wear a top of another colour, stand straight")
         top_lab = np.median(tools.lab_half[top], axis=0)
         backdrop_lab = np.median(tools.lab_half[tools.backdrop_half], axis=0)
         hues = [np.degrees(np.arctan2(c[2], c[1])) for c in (top_lab, backdrop_lab)]
