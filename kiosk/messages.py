@@ -237,6 +237,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The photo could not be saved. The photo is kept: press Try again; "
         "if it fails again, please see the photographer.",
     ),
+    "error.disk_full": (
+        "照片仍在，但存储空间已满，无法保存。请摄影师清理数据文件夹所在磁盘（{folder}）后按“重试”。",
+        "The photo is kept, but the disk is full and it cannot be saved. The photographer frees "
+        "space on the data folder's disk ({folder}), then presses Try again.",
+    ),
+    "error.disk_read_only": (
+        "照片仍在，但数据文件夹（{folder}）无法写入，无法保存。请摄影师检查磁盘与权限后按“重试”。",
+        "The photo is kept, but the data folder ({folder}) cannot be written to. The photographer "
+        "checks the disk and its permissions, then presses Try again.",
+    ),
     "error.fault": (
         "采集站内部出错。请按“重试”重新开始；如反复出现，请找摄影师。",
         "The station had an internal error. Press Try again to start over; "

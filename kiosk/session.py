@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from kiosk.checks.result import COVERED, PICTURE
 from kiosk.codec import CodeProblem
-from kiosk.store import SamePicture
+from kiosk.store import DiskProblem, SamePicture
 
 # Verdicts that stop a photo (the checks' Verdict values, compared by value so this
 # module needs neither mediapipe nor cv2).
@@ -1026,6 +1026,11 @@ class Session:
             # The other student's code is the staff's to see (the detail line), not this student's.
             self._fail(Problem("error.same_picture", {}, "review.retake", "error.same_picture_title",
                                detail=str(exc)), self._guide)
+            return
+        except DiskProblem as exc:
+            # The commonest cause, told in the screen's language with the folder to mend; the
+            # capture stays in memory for Try again.
+            self._fail(Problem(f"error.disk_{exc.kind}", {"folder": str(exc.folder)}), self._save)
             return
         except Exception as exc:  # the capture stays in memory: nothing is lost
             self._fail(Problem("error.save_failed", detail=str(exc)), self._save)

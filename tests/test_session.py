@@ -17,6 +17,7 @@ from helpers import paint_mask
 
 from kiosk.checks.result import Verdict
 from kiosk.codec import DemoCodec, new_code
+from kiosk.messages import text
 from kiosk.printing import print_sheet_pdf
 from kiosk.session import (
     APPEARANCE,
@@ -597,6 +598,27 @@ def test_a_failed_save_keeps_the_photo_and_retry_saves_it(session, fake_clock, j
     # The store's words name the folder: for the staff, not inside the student's sentence.
     assert str(data_dir) in view.problem.detail and not view.problem.params
     _retry_once_the_disk_is_back(session, data_dir / "images", store_factory, code)
+
+
+def test_a_full_disk_is_told_in_the_screens_words_and_retry_saves_once_there_is_space(session, fake_clock, judged,
+                                                                                     settings, store_factory):
+    """A full disk is the save failure a centre meets: said in the student's language with the
+    folder to clear (a trial read the store's English under a Chinese sentence), photo kept."""
+    code = to_guiding(session)
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    db = session.desk.store.db
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
+    accept(session)
+    view = session.view()
+    assert view.state is State.ERROR and view.problem.key == "error.disk_full"
+    assert view.problem.params == {"folder": str(session.desk.store.data_dir)} and not view.problem.detail
+    assert str(session.desk.store.data_dir) in text(view.problem.key, "zh", **view.problem.params)
+    db.execute(f"PRAGMA max_page_count = {pages * 100}")  # space freed
+    session.handle(Retry())
+    assert session.state is State.SAVED
+    with store_factory() as store:
+        assert store.accepted(code) is not None
 
 
 def test_a_photo_that_failed_to_save_outlasts_the_inactivity_timer(session, fake_clock, judged, data_dir,

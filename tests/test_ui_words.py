@@ -19,6 +19,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 REQUESTS = ("waiting.title", "waiting.hint", "waiting.unreadable", "confirm.title", "guide.no_face", "holding.title",
             "review.title", "review.needs_operator", "review.needs_confirm", "error.code_unreadable",
             "error.code_format", "error.code_several", "error.code_unknown", "error.code_not_mine", "error.code_taken", "error.code_twice", "error.camera_small", "error.save_failed",
+            "error.disk_full", "error.disk_read_only",
             "error.fault", "error.no_face_photo", "operator.pin_prompt")
 
 

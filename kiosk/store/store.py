@@ -42,6 +42,7 @@ DB_NAME = "store.sqlite3"
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Roster fields an empty cell leaves as they are (a file without the column does not erase them).
 KEPT_WHEN_EMPTY = ("id_number", "college", "major")
+SAVE_AGAIN = " and save the photo again; nothing of this photo was saved"
 
 
 class AlreadyAccepted(StoreError):
@@ -59,6 +60,16 @@ class SamePicture(StoreError):
 
 class NoAcceptedCapture(StoreError):
     pass
+
+
+class DiskProblem(StoreError):
+    """The data folder's disk refused a write: `kind` is "full" or "read_only", `folder` the
+    data folder. The kiosk says it in the screen's language; nothing of the step was kept."""
+
+    def __init__(self, kind: str, folder: Path, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.folder = folder
 
 
 def check_code(code: str) -> str:
@@ -367,20 +378,24 @@ class Store:
                     raise
                 self.db.conn.execute("COMMIT")
             except sqlite3.OperationalError as e:
-                if (problem := self._disk_problem(e)) is None:
+                if (problem := self._disk_problem(e, "; nothing of this step was saved, run it again then")) is None:
                     raise
                 if self.db.conn.in_transaction:
                     self.db.conn.execute("ROLLBACK")
-                raise StoreError(f"{problem}; nothing of this step was saved, run it again then") from e
+                raise problem from e
 
-    def _disk_problem(self, e: BaseException) -> str | None:
-        """What the operator must fix when the data folder's disk refused a write, or None."""
+    def _disk_problem(self, e: BaseException, then: str) -> DiskProblem | None:
+        """The DiskProblem (its message saying what the operator must fix, then `then`) when
+        the data folder's disk refused a write, else None."""
         code = getattr(e, "sqlite_errorcode", None)
         if code == sqlite3.SQLITE_FULL or getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
-            return f"the data folder {self.data_dir} is full: free some space on that disk"
+            return DiskProblem("full", self.data_dir,
+                               f"the data folder {self.data_dir} is full: free some space on that disk{then}")
         if code == sqlite3.SQLITE_READONLY or getattr(e, "errno", None) in (errno.EROFS, errno.EACCES):
-            return (f"the data folder {self.data_dir} cannot be written to (read-only disk or no permission): "
-                    "mount it writable, or give this user the folder; the database is unharmed")
+            return DiskProblem("read_only", self.data_dir,
+                               f"the data folder {self.data_dir} cannot be written to (read-only disk or no "
+                               f"permission): mount it writable, or give this user the folder; the database is "
+                               f"unharmed{then}")
         return None
 
     def audit(self, operator: str, action: str, code: str | None = None, **detail: Any) -> None:
@@ -773,12 +788,12 @@ class Store:
             yield
         except StoreError as e:
             cause = e.__cause__
-            if cause is None or (problem := self._disk_problem(cause)) is None:
+            if cause is None or (problem := self._disk_problem(cause, SAVE_AGAIN)) is None:
                 raise
-            raise StoreError(f"{problem} and save the photo again; nothing of this photo was saved") from cause
+            raise problem from cause
         except (OSError, sqlite3.OperationalError) as e:
-            if (problem := self._disk_problem(e)) is not None:
-                raise StoreError(f"{problem} and save the photo again; nothing of this photo was saved") from e
+            if (problem := self._disk_problem(e, SAVE_AGAIN)) is not None:
+                raise problem from e
             raise StoreError(f"the photo could not be saved in {self.data_dir} ({e}): nothing of it was "
                              "saved; check the disk with `kiosk verify` and save the photo again") from e
 
