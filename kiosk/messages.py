@@ -73,6 +73,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # reviewing
     "review.title": ("请确认您的照片", "Please check your photo"),
     "review.title_photographer": ("核对照片", "Review the photo"),
+    # A retake the photographer approved: its accept button says it puts the stored photo aside.
+    "review.title_replace": ("核对重拍照片", "Review the retake"),
     "consent.text": (
         "学信网会把毕业照与您以前的照片比对。现在可以先把新照片与学校提供的您的照片比对，"
         "以便当场发现问题。只保存比对分数（随照片交给学校和学信网），不保存人脸特征；"
@@ -100,6 +102,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "even light. You decide whether to keep the photo.",
     ),
     "review.accept": ("使用这张照片", "Use this photo"),
+    "review.accept_replace": ("替换原照片", "Replace the stored photo"),
     "review.retake": ("重拍", "Retake"),
     "review.void": ("作废", "Void"),
     "review.failed": ("未通过的项目", "Not passed"),

@@ -364,6 +364,11 @@ def test_the_photographer_replaces_a_stored_photo_with_a_reason_tapped(station, 
     station.click(dialog.ok)
     assert station.view.state is State.CONFIRMING and station.view.student.replace == reasons("replace", "zh")[1]
     assert window.confirm_replace.text() == station.say("confirm.replace")
+    station.key(Qt.Key.Key_Return)
+    station.photograph()
+    # The review says what accepting does to the stored photo, not only the confirm screen.
+    assert window.review_title.text() == station.say("review.title_replace")
+    assert window.accept_button.text() == station.say("review.accept_replace")
 
 
 # -- the picture belongs to the student -------------------------------------------------

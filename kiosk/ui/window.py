@@ -565,7 +565,9 @@ class KioskWindow(QWidget):
         upright = self.height() > self.width()
         self.review_body.setStretch(0, 1 if upright else 2 if operator else 5)
         self.review_body.setStretch(1, 0 if upright else 3 if operator else 6)
-        self.review_title.setText(text("review.title_photographer" if operator else "review.title", lang))
+        title = ("review.title_replace" if capture.student.replace
+                 else "review.title_photographer" if operator else "review.title")
+        self.review_title.setText(text(title, lang))
         new_photo = self._review_shown is None or capture.jpeg is not self._review_shown[0].jpeg
         if new_photo:
             self.review_photo.show_jpeg(capture.jpeg)
@@ -609,7 +611,7 @@ class KioskWindow(QWidget):
         self.retake_button.setText(text("review.retake", lang))
         self.void_button.setText(text("review.void", lang))
         self.void_button.setVisible(operator)
-        self.accept_button.setText(text("review.accept", lang))
+        self.accept_button.setText(text("review.accept_replace" if capture.student.replace else "review.accept", lang))
         # Looks ready only with every failed check overridden and the three lines ticked; a tap
         # before that still answers, with what is missing (a disabled button would not).
         set_role(self.accept_button, "primary" if not capture.open_failures and capture.confirmed else "unready")
