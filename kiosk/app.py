@@ -131,7 +131,7 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
     FakeClock), `camera_clock` paces the camera (real time unless given); `store_folder`
     holds the store instead of the station's data folder (the demo's own)."""
     from kiosk.camera import Grabber
-    from kiosk.session import OperatorLock, Session
+    from kiosk.session import OperatorLock, Session, photographer_pins
     from kiosk.codec import code_rank
     from kiosk.codereader import CodeReader
     from kiosk.station import Worker
@@ -159,7 +159,7 @@ def build(settings, source, clock=None, camera_clock=None, analyser_factory=None
     grabber = Grabber(source, camera_clock, settings.camera.reconnect_min_s, settings.camera.reconnect_max_s)
     worker = Worker(session, grabber, analyser_factory, CodeReader(settings.kiosk.qr_scan_width, code_rank(desk.codec)))
     op = settings.operator
-    lock = OperatorLock(op.pin_hash, op.pin_attempts, op.lockout_s, clock)
+    lock = OperatorLock(photographer_pins(settings), op.pin_attempts, op.lockout_s, clock)
     window = KioskWindow(settings, worker.post, grabber.latest, lock, source.fps)
     session.subscribe(window.bridge.changed.emit)
     window.show_view(session.view())

@@ -124,7 +124,9 @@ class IdentitySettings:
 
 @dataclass(frozen=True)
 class OperatorSettings:
-    pin_hash: str
+    pin_hash: str  # the station's PIN, for "<station id> photographer"; "" with photographers only
+    # name -> PIN hash, one PIN per photographer: the audit names who overrode, replaced or voided.
+    photographers: dict[str, str]
     pin_attempts: int = field(metadata=value_range(1, 20))
     lockout_s: float = field(metadata=value_range(0, 3600))
     timeout_s: float = field(metadata=value_range(30, 36000))
@@ -283,10 +285,19 @@ PIN_HASH = re.compile(r"pbkdf2_sha256\$[1-9][0-9]*\$(?:[0-9a-f]{2})+\$[0-9a-f]{6
 
 def _cross_checks(settings: Settings) -> None:
     capture, camera = settings.capture, settings.camera
-    if not PIN_HASH.fullmatch(settings.operator.pin_hash):
-        # Its value is not repeated: a pasted PIN would be printed in clear.
+    operator = settings.operator
+    # Values are not repeated: a pasted PIN would be printed in clear.
+    if not (PIN_HASH.fullmatch(operator.pin_hash) or (operator.pin_hash == "" and operator.photographers)):
         raise ConfigError("operator.pin_hash is not a PIN hash, so no PIN would open photographer mode: run "
                           "`kiosk pin` and paste the pin_hash line it prints (not the PIN itself)")
+    for name, pin_hash in operator.photographers.items():
+        if not PIN_HASH.fullmatch(pin_hash):
+            raise ConfigError(f"operator.photographers.{name} is not a PIN hash, so that photographer's PIN would "
+                              f"not open photographer mode: run `kiosk pin --name {name}` and paste the line it "
+                              "prints (not the PIN itself)")
+        if not 0 < len(name) <= 32 or name != name.strip() or not name.isprintable():
+            raise ConfigError(f"operator.photographers: the name {name!r} must be 1-32 printable characters without "
+                              "spaces at either end: the audit and the photographer's badge show it")
     if not station_id_ok(settings.station.id):
         raise ConfigError(f"station.id = {settings.station.id!r}: give 1-32 characters without \\ / : * ? \" < > |, "
                           "a leading dot or spaces at either end (such as \"HK-01\"): it names the station's batch "

@@ -69,18 +69,21 @@ def _config(settings: Settings) -> Item:
         return Item("config", True, f"{settings.source} (the shipped defaults, nothing changed; a station's own "
                                     f"settings go in {user_config_file()}, holding only the keys it changes)")
     # The PIN's hash is a secret: a 4-digit PIN falls to a brute force of its hash in seconds.
-    changed = "; ".join(f"{key} = {'(set)' if key == 'operator.pin_hash' else repr(value)}"
+    changed = "; ".join(f"{key} = {'(set)' if key == 'operator.pin_hash' or key.startswith('operator.photographers.') else repr(value)}"
                         for key, value in settings.overrides)
     return Item("config", True, f"{settings.source} sets, apart from the shipped defaults: {changed}")
 
 
 def _operator_pin(settings: Settings) -> Item:
-    from kiosk.session import pin_matches
+    from kiosk.session import photographer_pins, pin_matches
 
-    if pin_matches(DEMO_PIN, settings.operator.pin_hash):
-        return Item("photographer PIN", True, f"the demo PIN {DEMO_PIN} is still set: choose your own with "
-                                              "`kiosk pin` before students use the station", warning=True)
-    return Item("photographer PIN", True, "set")
+    pins = photographer_pins(settings)
+    if demo := [name for name, pin_hash in pins.items() if pin_matches(DEMO_PIN, pin_hash)]:
+        return Item("photographer PIN", True, f"the demo PIN {DEMO_PIN} is still set ({', '.join(demo)}): choose "
+                                              "your own with `kiosk pin` before students use the station", warning=True)
+    named = settings.operator.photographers
+    return Item("photographer PIN", True, f"set; photographers with a PIN of their own: {', '.join(named)}" if named
+                else "set")
 
 
 def _codec(settings: Settings) -> Item:

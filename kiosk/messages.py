@@ -272,10 +272,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "operator.pin_prompt": ("请输入摄影师密码", "Enter the photographer PIN"),
     "operator.pin_wrong": ("密码错误，还可再试 {left} 次", "Wrong PIN: {left} tries left"),
     "operator.pin_last_try": ("密码错误，还可再试 1 次", "Wrong PIN: 1 try left"),
+    "operator.pin_shared": (
+        "这个密码有两位摄影师在用，请各自用 kiosk pin 设新密码",
+        "Two photographers have this PIN: each sets a new one with kiosk pin",
+    ),
     "operator.pin_locked": (
         "错误次数过多，请 {seconds} 秒后再试", "Too many wrong PINs: try again in {seconds} s"
     ),
     "operator.badge": ("摄影师模式 · 剩余 {time}", "Photographer · {time} left"),
+    "operator.badge_named": ("摄影师 {name} · 剩余 {time}", "Photographer {name} · {time} left"),
     "operator.shutter": ("手动拍照", "Shutter"),
     "operator.today": ("今日列表", "Today's list"),
     "operator.leave": ("退出摄影师模式", "Leave photographer mode"),

@@ -524,31 +524,44 @@ def pin_matches(pin: str, pin_hash: str) -> bool:
 class OperatorLock:
     """Checks PINs, and locks out for a while after too many wrong ones."""
 
-    def __init__(self, pin_hash: str, attempts: int, lockout_s: float, clock) -> None:
-        self.pin_hash = pin_hash
+    def __init__(self, pin_hashes: dict[str, str], attempts: int, lockout_s: float, clock) -> None:
+        """`pin_hashes`: the photographer's name (as the audit records it) -> PIN hash."""
+        self.pin_hashes = pin_hashes
         self.attempts = attempts
         self.lockout_s = lockout_s
         self.clock = clock
         self.wrong = 0
         self.locked_until = -math.inf
 
-    def try_pin(self, pin: str) -> tuple[bool, str | None, dict]:
-        """(ok, message key, params) for the PIN dialog."""
+    def try_pin(self, pin: str) -> tuple[str | None, str | None, dict]:
+        """(the photographer's name or None, message key, params) for the PIN dialog."""
         now = self.clock.now()
         if now < self.locked_until:
-            return False, "operator.pin_locked", {"seconds": math.ceil(self.locked_until - now)}
+            return None, "operator.pin_locked", {"seconds": math.ceil(self.locked_until - now)}
         if not pin:  # an Enter on an empty field is no try: it must not bring the lock nearer
-            return False, "operator.pin_prompt", {}
-        if pin_matches(pin, self.pin_hash):
+            return None, "operator.pin_prompt", {}
+        # Every hash is tried (about 60 ms each), so the time taken tells nothing of whose PIN it was.
+        names = [name for name, pin_hash in self.pin_hashes.items() if pin_matches(pin, pin_hash)]
+        if len(names) > 1:  # two photographers chose one PIN: the audit could not tell them apart
+            return None, "operator.pin_shared", {}
+        if names:
             self.wrong = 0
-            return True, None, {}
+            return names[0], None, {}
         self.wrong += 1
         if self.wrong >= self.attempts:
             self.wrong = 0
             self.locked_until = now + self.lockout_s
-            return False, "operator.pin_locked", {"seconds": math.ceil(self.lockout_s)}
+            return None, "operator.pin_locked", {"seconds": math.ceil(self.lockout_s)}
         left = self.attempts - self.wrong
-        return False, "operator.pin_last_try" if left == 1 else "operator.pin_wrong", {"left": left}
+        return None, "operator.pin_last_try" if left == 1 else "operator.pin_wrong", {"left": left}
+
+
+def photographer_pins(settings) -> dict[str, str]:
+    """Name -> PIN hash of everyone who may open photographer mode: each of [operator]
+    photographers, and "<station id> photographer" for the station's pin_hash when set."""
+    op = settings.operator
+    shared = {f"{settings.station.id} photographer": op.pin_hash} if op.pin_hash else {}
+    return {**shared, **op.photographers}
 
 
 # --- the session -----------------------------------------------------------------------

@@ -58,6 +58,14 @@ def _value(kind: Any, value: Any, key: str, meta: Mapping) -> Any:
         elif len(value) != len(args):
             raise ConfigError(f"{key} must be a list of {len(args)} values, got {len(value)}")
         return tuple(_value(arg, item, f"{key}[{i}]", meta) for i, (arg, item) in enumerate(zip(args, value)))
+    if origin is dict:
+        # A table of names (each a non-empty text) to values: [operator.photographers], say.
+        if not isinstance(value, dict):
+            raise ConfigError(f"[{key}] must be a table of names and values, got {_show(value)}")
+        name_kind, item_kind = typing.get_args(kind)
+        if name_kind is not str:
+            raise ConfigError(f"{key}: unsupported setting type {kind}")
+        return {name: _value(item_kind, item, f"{key}.{name}", meta) for name, item in value.items()}
     if origin in (typing.Union, types.UnionType):
         raise ConfigError(f"{key}: optional values are not supported in settings")
     if kind is bool:

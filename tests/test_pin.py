@@ -15,3 +15,33 @@ def test_pin_without_an_answer_says_nothing_changed_without_a_traceback():
 def test_pin_prints_the_line_for_the_config():
     run = kiosk("pin", input="8642\n8642\n")
     assert run.returncode == 0 and 'pin_hash = "pbkdf2_sha256$' in run.stdout
+
+
+def test_each_photographer_gets_a_pin_of_their_own_and_doctor_names_them_not_their_hash(tmp_path, data_dir):
+    """A centre with several photographers on one station: the audit must say who overrode."""
+    run = kiosk("pin", "--name", "王伟", input="8642\n8642\n")
+    assert run.returncode == 0 and "[operator.photographers]" in run.stdout
+    line = run.stdout.strip().splitlines()[-1]
+    assert line.startswith('"王伟" = "pbkdf2_sha256$')
+    own = tmp_path / "station.toml"
+    own.write_text(f'[operator]\npin_hash = ""\n\n[operator.photographers]\n{line}\n', encoding="utf-8")
+    done = kiosk("--config", str(own), "doctor")
+    said = done.stdout + done.stderr
+    assert "photographer PIN" in said and "photographers with a PIN of their own: 王伟" in said, said
+    assert "pbkdf2_sha256" not in said  # a 4-digit PIN falls to its hash in seconds
+
+
+def test_a_photographer_line_that_holds_no_pin_hash_stops_the_station_and_says_whose(tmp_path, data_dir):
+    own = tmp_path / "station.toml"
+    own.write_text('[operator.photographers]\nwang = "2468"\n', encoding="utf-8")
+    done = kiosk("--config", str(own), "doctor")
+    said = done.stdout + done.stderr
+    assert done.returncode == 1 and "operator.photographers.wang is not a PIN hash" in said
+    assert "kiosk pin --name wang" in said and "2468" not in said
+
+
+def test_no_pin_at_all_is_refused(tmp_path, data_dir):
+    own = tmp_path / "station.toml"
+    own.write_text('[operator]\npin_hash = ""\n', encoding="utf-8")
+    done = kiosk("--config", str(own), "doctor")
+    assert done.returncode == 1 and "operator.pin_hash is not a PIN hash" in done.stdout + done.stderr

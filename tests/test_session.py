@@ -667,13 +667,24 @@ def test_the_very_same_frame_is_not_stored_for_a_second_student(session, fake_cl
 
 
 def test_the_pin_locks_after_too_many_wrong_tries(fake_clock):
-    lock = OperatorLock(hash_pin("2468", iterations=1000), attempts=3, lockout_s=60, clock=fake_clock)
-    assert lock.try_pin("1111") == (False, "operator.pin_wrong", {"left": 2})
-    assert lock.try_pin("2222")[0] is False
-    assert lock.try_pin("3333") == (False, "operator.pin_locked", {"seconds": 60})
-    assert lock.try_pin("2468")[0] is False  # even the right PIN waits out the lock
+    lock = OperatorLock({"HK-01 photographer": hash_pin("2468", iterations=1000)}, attempts=3, lockout_s=60,
+                        clock=fake_clock)
+    assert lock.try_pin("1111") == (None, "operator.pin_wrong", {"left": 2})
+    assert lock.try_pin("2222")[0] is None
+    assert lock.try_pin("3333") == (None, "operator.pin_locked", {"seconds": 60})
+    assert lock.try_pin("2468")[0] is None  # even the right PIN waits out the lock
     fake_clock.advance(61)
-    assert lock.try_pin("2468") == (True, None, {})
+    assert lock.try_pin("2468") == ("HK-01 photographer", None, {})
+
+
+def test_each_photographer_is_known_by_their_own_pin(fake_clock):
+    """The audit names who overrode, replaced or voided: the PIN says who unlocked."""
+    lock = OperatorLock({"wang": hash_pin("2468", iterations=1000), "li": hash_pin("1357", iterations=1000),
+                         "zhao": hash_pin("1357", iterations=1000)}, attempts=3, lockout_s=60, clock=fake_clock)
+    assert lock.try_pin("2468") == ("wang", None, {})
+    # Two photographers chose one PIN: refused, with what to do, rather than a guess in the audit.
+    assert lock.try_pin("1357") == (None, "operator.pin_shared", {})
+    assert lock.try_pin("9999") == (None, "operator.pin_wrong", {"left": 2})
 
 
 @pytest.mark.parametrize("pin_hash", [
@@ -683,8 +694,8 @@ def test_the_pin_locks_after_too_many_wrong_tries(fake_clock):
     "pbkdf2_sha256$1000$abcd$é",  # a digest with a character compare_digest refuses
 ])
 def test_a_malformed_pin_hash_is_a_wrong_pin_not_a_crash(fake_clock, pin_hash):
-    lock = OperatorLock(pin_hash, attempts=3, lockout_s=60, clock=fake_clock)
-    assert lock.try_pin("2468") == (False, "operator.pin_wrong", {"left": 2})
+    lock = OperatorLock({"op": pin_hash}, attempts=3, lockout_s=60, clock=fake_clock)
+    assert lock.try_pin("2468") == (None, "operator.pin_wrong", {"left": 2})
 
 
 def test_the_photographer_mode_ends_by_itself(session, fake_clock, settings):
@@ -1096,11 +1107,11 @@ def test_two_lines_never_say_the_same_and_a_check_not_judged_yet_says_nothing(se
 
 
 def test_an_empty_pin_is_no_try_and_the_last_try_is_said_so(fake_clock):
-    lock = OperatorLock(hash_pin("2468", iterations=1000), attempts=2, lockout_s=60, clock=fake_clock)
-    assert lock.try_pin("") == (False, "operator.pin_prompt", {})
-    assert lock.try_pin("1111") == (False, "operator.pin_last_try", {"left": 1})
-    assert lock.try_pin("") == (False, "operator.pin_prompt", {})  # no lock from an Enter on nothing
-    assert lock.try_pin("2468") == (True, None, {})
+    lock = OperatorLock({"op": hash_pin("2468", iterations=1000)}, attempts=2, lockout_s=60, clock=fake_clock)
+    assert lock.try_pin("") == (None, "operator.pin_prompt", {})
+    assert lock.try_pin("1111") == (None, "operator.pin_last_try", {"left": 1})
+    assert lock.try_pin("") == (None, "operator.pin_prompt", {})  # no lock from an Enter on nothing
+    assert lock.try_pin("2468") == ("op", None, {})
 
 
 def test_nobody_in_the_picture_ends_the_hold_at_once_and_nothing_is_taken(session, fake_clock, judged, settings):

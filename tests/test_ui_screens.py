@@ -119,7 +119,7 @@ class Station:
         self.desk = kiosk_desk(settings, self.open_store, printer, demo)
         self.session = s.Session(settings, clock, self.desk)
         op = settings.operator
-        lock = s.OperatorLock(op.pin_hash, op.pin_attempts, op.lockout_s, clock)
+        lock = s.OperatorLock(s.photographer_pins(settings), op.pin_attempts, op.lockout_s, clock)
         self.frame = None
         self.count = 0
         self.window = KioskWindow(settings, self.session.handle, lambda: self.frame, lock, 30)
@@ -342,6 +342,37 @@ def test_the_code_taken_screen_goes_back_to_waiting_soon(station, settings):
     assert station.window.pages.currentWidget() is station.window.preview
     # Ready for the next student, in the station's language.
     assert station.window.preview.shown_lines == [text("waiting.title", settings.station.language)]
+
+
+def test_a_photographer_with_a_pin_of_their_own_is_named_on_the_badge_and_in_the_store(
+        qtbot, settings, fake_clock, judged, tmp_path):
+    """Several photographers on one station: the PIN says who overrode a rule for this photo."""
+    own = {"王伟": s.hash_pin("1357", iterations=1000)}
+    named = dataclasses.replace(settings, operator=dataclasses.replace(settings.operator, photographers=own))
+    station = Station(qtbot, named, fake_clock, judged, LANDSCAPE, "zh", PdfPrinter(tmp_path / "printed.pdf"))
+    try:
+        window = station.window
+        station.to_guiding()
+        station.key(Qt.Key.Key_F12)
+        for digit in "1357":
+            station.click(window.dialog.keys[digit])
+        station.click(window.dialog.ok)
+        assert station.view.operator == "王伟"
+        assert window.badge.text().startswith("摄影师 王伟 · 剩余")
+        station.show("smiling", 1.0)  # fails one rule: lips closed
+        station.click(window.shutter_button)
+        [row] = window.failed_rows
+        station.click([b for b in station.visible_buttons(row) if b.text() == station.say("review.override")][0])
+        station.click(window.dialog.choices[0])
+        station.click(window.dialog.ok)
+        code = station.view.capture.student.code
+        station.accept()
+        with station.open_store() as store:
+            stored = store.accepted(code)
+        assert stored.operator == "王伟" and stored.overrides
+    finally:
+        station.desk.close()
+        station.window.allow_close = True
 
 
 def test_the_photographer_replaces_a_stored_photo_with_a_reason_tapped(station, settings):

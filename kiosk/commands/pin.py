@@ -1,20 +1,28 @@
-"""`kiosk pin`: set the photographer PIN."""
+"""`kiosk pin`: set the photographer PIN, the station's or one photographer's."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 
 
 def register(sub) -> None:
-    pin = sub.add_parser("pin", help="set the photographer PIN: prints the pin_hash line for [operator]")
+    pin = sub.add_parser("pin", help="set the photographer PIN: prints the pin_hash line for [operator], or with "
+                                     "--name a photographer's line for [operator.photographers]")
+    pin.add_argument("--name", help="the photographer's own PIN: the audit and the screen's badge name them (such as "
+                                    "wang or 王伟)")
     pin.set_defaults(func=make_pin, needs_settings=False)
 
 
 def make_pin(args: argparse.Namespace, settings) -> int:
     from kiosk.session import hash_pin
 
+    name = args.name
+    if name is not None and (not 0 < len(name) <= 32 or name != name.strip() or not name.isprintable()):
+        print("the name must be 1-32 printable characters without spaces at either end", file=sys.stderr)
+        return 2
     try:
         pin = getpass.getpass("new photographer PIN (4 or more digits): ")
         if len(pin) < 4 or not pin.isdigit():
@@ -27,6 +35,12 @@ def make_pin(args: argparse.Namespace, settings) -> int:
     if again != pin:
         print("the two PINs differ; nothing was changed", file=sys.stderr)
         return 2
-    print("put this line into the [operator] section of the station's config.toml:")
-    print(f'pin_hash = "{hash_pin(pin)}"')
+    if name is None:
+        print("put this line into the [operator] section of the station's config.toml:")
+        print(f'pin_hash = "{hash_pin(pin)}"')
+    else:
+        # Quoted, as TOML wants a name in Chinese characters; JSON's quoting is TOML's.
+        print("put this line under [operator.photographers] in the station's config.toml (add that heading once, "
+              "at the end of the file; each photographer's PIN must differ):")
+        print(f'{json.dumps(name, ensure_ascii=False)} = "{hash_pin(pin)}"')
     return 0

@@ -131,7 +131,7 @@ class Dialog(QFrame):
 class PinDialog(Dialog):
     """PIN entry with an on-screen keypad (the kiosk may have only a touch screen)."""
 
-    def __init__(self, lock, language: str, on_ok: Callable[[], None], on_cancel: Callable[[], None]) -> None:
+    def __init__(self, lock, language: str, on_ok: Callable[[str], None], on_cancel: Callable[[], None]) -> None:
         super().__init__(text("operator.pin_title", language))
         self.lock, self.language = lock, language
         self.on_ok, self.on_cancel = on_ok, on_cancel
@@ -156,11 +156,11 @@ class PinDialog(Dialog):
         self.rows.addWidget(_button(text("cancel", language), None, self.cancel))
 
     def submit(self) -> None:
-        ok, key, params = self.lock.try_pin(self.entry.text())
+        name, key, params = self.lock.try_pin(self.entry.text())
         self.entry.clear()
         self.entry.setFocus()
-        if ok:
-            self.on_ok()
+        if name is not None:
+            self.on_ok(name)
         else:
             self.message.setText(text(key, self.language, **params))
             # Red for a wrong PIN or the lock; the plain prompt again for an empty Enter.

@@ -482,7 +482,10 @@ class KioskWindow(QWidget):
             self.badge.setText("")
             return
         # Photographer mode ends by itself: how long is left is always in view.
-        self.badge.setText(text("operator.badge", lang, time=minutes(view.operator_left)))
+        # A photographer with a PIN of their own is named: whoever walks up sees whose mode it is.
+        named = view.operator in self.settings.operator.photographers
+        self.badge.setText(text("operator.badge_named" if named else "operator.badge", lang,
+                                time=minutes(view.operator_left), name=view.operator))
         set_role(self.badge, "badge_ending" if view.operator_left <= WARN_LEFT_S else "badge")
 
     def _show_operator(self, view: s.View, lang: str) -> None:
@@ -774,9 +777,7 @@ class KioskWindow(QWidget):
     def ask_pin(self) -> None:
         if self.view.operator or self.dialog is not None:
             return
-        name = f"{self.settings.station.id} photographer"
-
-        def unlocked() -> None:
+        def unlocked(name: str) -> None:
             self._close_dialog()
             self.post(s.OperatorOn(name))
 
