@@ -140,7 +140,7 @@ def render_all(settings, judged, language: str, size: tuple[int, int], suffix: s
                             "screens", "roster.csv")
     desk = kiosk_desk(settings, open_store, stand_in_printers(paths.data_dir(settings) / "printed.pdf"))
     session = s.Session(settings, clock, desk)
-    lock = s.OperatorLock(settings.operator.pin_hash, 5, 60, clock)
+    lock = s.OperatorLock(s.photographer_pins(settings), 5, 60, clock)
     current = {"frame": None}
     window = KioskWindow(settings, session.handle, lambda: current["frame"], lock, 30)
     session.subscribe(window.show_view)
