@@ -545,7 +545,7 @@ LIMITS: dict[tuple[str, str], tuple[str, str, str, bool, object]] = {
                                   _score),
     ("sharpness", "face_px"): ("脸宽（摄像头像素）", "face width (camera px)", "min_face_px", True,
                                lambda x: _n(x, 0)),
-    ("colour", ""): ("色度", "colour chroma", "min_chroma", True, _n),
+    ("colour", ""): ("同亮度颜色差异", "colours of one lightness apart", "min_colours", True, _n),
 }
 
 

@@ -361,12 +361,36 @@ def test_a_black_and_white_photo_is_not_colour(settings, photos):
         field = analyser.analyse(cv2.imread(str(photos / "field__greyscale_neutral_120.jpg")))
         made_grey = by_id(analyser.analyse(grey))
     colour = by_id(field)["colour"]
-    assert not field.accepted and field.failures[0] == colour and colour.value < 2  # said first
+    assert not field.accepted and field.failures[0] == colour and colour.value < 3  # said first
     assert "colour" in colour.message_en and "彩色" in colour.message_zh
-    assert made_grey["colour"].verdict == Verdict.FAIL and made_grey["colour"].value < 2
+    assert made_grey["colour"].verdict == Verdict.FAIL and made_grey["colour"].value < 3
     for judged in (by_id(field), made_grey):
         for rule in ("clothing", "background"):
             assert judged[rule].verdict == Verdict.UNKNOWN and "black-and-white" in judged[rule].message_en, rule
+
+
+def toned(image, a: float, b: float):
+    """`image` in black and white, then tinted as a camera's effect mode does: the tint (a*, b*)
+    strongest in the mid-tones. Each lightness gets one colour."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    lab = np.zeros(image.shape, np.float32)
+    lab[..., 0] = grey * 100 / 255
+    tint = np.sin(np.pi * grey / 255)
+    lab[..., 1], lab[..., 2] = a * tint, b * tint
+    return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * 255, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("tint", [(8, 22), (-5, -30)], ids=["sepia", "blue"])
+def test_a_toned_photo_is_not_colour_however_colourful_its_tint(settings, photos, tint):
+    """A trial's sepia copy of the field's black-and-white photo passed as colour (its chroma
+    is 20), and a blue tint makes the backdrop blue: each lightness has one colour only."""
+    image = cv2.imread(str(photos / COMPLIANT))
+    with Analyser(settings) as analyser:
+        made = by_id(analyser.analyse(toned(image, *tint)))
+        real = by_id(analyser.analyse(image))
+    assert made["colour"].verdict == Verdict.FAIL and "colour" in made["colour"].message_en
+    assert real["colour"].verdict == Verdict.PASS and real["colour"].value > 2 * made["colour"].value
+    assert made["background"].verdict == Verdict.UNKNOWN  # nobody is sent to another backdrop
 
 
 def test_without_face_parsing_the_appearance_rules_cannot_tell(settings, photos):

@@ -337,12 +337,22 @@ class Toolbox:
         return to_lab(np.ascontiguousarray(self.ctx.portrait[HALF]))
 
     @cached_property
-    def picture_chroma(self) -> float:
-        """Lab chroma of the most colourful 1 % of the portrait's camera pixels (half size).
-        Under kiosk.checks.scene.COLOURLESS_CHROMA the picture is black and white."""
-        lab = self.lab_half
-        chroma = cv2.magnitude(np.ascontiguousarray(lab[..., 1]), np.ascontiguousarray(lab[..., 2]))
-        return float(np.percentile(chroma[self.inside_half], 99))
+    def picture_colours(self) -> float:
+        """How far apart the colours of one lightness lie: the Lab chroma distance (a*, b*) of the
+        most distinct 1 % of the portrait's camera pixels (half size) from the median colour of
+        the pixels of their own lightness (L* in bands of 5). A colour photo shows different
+        colours at one lightness (skin beside the backdrop, the top, the hair); a black-and-white
+        picture has none, and a toned one (sepia, blue: a camera's effect mode) one colour per
+        lightness, however colourful. Under kiosk.checks.scene.COLOURLESS the picture has no
+        colours of its own."""
+        lab = self.lab_half[self.inside_half]
+        band = np.minimum(lab[:, 0] // 5, 19).astype(np.intp)
+        spread = np.zeros(len(lab), np.float32)
+        for value in np.unique(band):
+            pixels = band == value
+            ab = lab[pixels, 1:]
+            spread[pixels] = np.linalg.norm(ab - np.median(ab, axis=0), axis=1)
+        return float(np.percentile(spread, 99)) if len(spread) else 0.0
 
     @cached_property
     def inside_half(self) -> np.ndarray:

@@ -59,7 +59,7 @@ class Background(Check):
         shadow = median[0] - float(np.median(tools.lab_half[near][:, 0])) if near.sum() > 25 else 0.0
         return {"distance": min(float(np.linalg.norm(median - srgb_to_lab(c))) for c in p.colours),
                 "spread": float(np.percentile(np.linalg.norm(lab - median, axis=1), 90)), "shadow": shadow,
-                "colourless": float(tools.picture_chroma < COLOURLESS_CHROMA)}
+                "colourless": float(tools.picture_colours < COLOURLESS)}
 
     def decide(self, m, p):
         threshold, distance = self.threshold(p), m["distance"]
@@ -74,14 +74,17 @@ class Background(Check):
             return self.result(Verdict.FAIL, m["shadow"], threshold, "头部后面有阴影，请离背景远一点",
                                "there is a shadow behind your head: move a little away from the backdrop", "shadow")
         if colourless:
-            return self.unknown(threshold, "黑白照片看不出背景颜色，请关闭相机的黑白模式",
-                                "a black-and-white picture does not show the backdrop's colour: switch off the "
-                                "camera's black-and-white mode", distance)
+            return self.unknown(threshold, "黑白或单色照片看不出背景颜色，请关闭相机的黑白或单色模式",
+                                "a black-and-white or tinted picture does not show the backdrop's colour: switch "
+                                "off the camera's black-and-white or tint mode", distance)
         return self.result(Verdict.PASS, distance, threshold)
 
 
-# A greyscale JPEG's chroma stays under this (compression noise); skin alone is 10 and more.
-COLOURLESS_CHROMA = 2.0
+# Toolbox.picture_colours of a picture without colours of its own: black-and-white files measure 0
+# (at most 2.2 with compression noise), toned ones up to 6.1 (a sepia print; sepia, blue and
+# green toning of 74 photos of ../shared/faces at most 5.0), colour photos 7.8 and more (208 of
+# ../shared/faces, the least a synthetically under-exposed one; grey-backdrop studio photos 8.6).
+COLOURLESS = 7.0
 # A camera in black-and-white mode gives the same small difference between its channels in
 # every pixel, to within this: equal channels, or a constant offset where a video's colour
 # matrix rounds its grey (H.264 gives B - G = 3 throughout). A colour camera's noise alone
@@ -138,10 +141,10 @@ class Clothing(Check):
         if (missing := need_face(self, ctx, threshold)) is not None:
             return missing
         tools = ctx.tools
-        if tools.picture_chroma < COLOURLESS_CHROMA:  # the colour check says what to do
-            return self.unknown(threshold, "黑白照片分不出上衣与背景的颜色，请关闭相机的黑白模式",
-                                "a black-and-white picture has no colours to tell the top from the backdrop: "
-                                "switch off the camera's black-and-white mode")
+        if tools.picture_colours < COLOURLESS:  # the colour check says what to do
+            return self.unknown(threshold, "黑白或单色照片分不出上衣与背景的颜色，请关闭相机的黑白或单色模式",
+                                "a black-and-white or tinted picture has no colours to tell the top from the "
+                                "backdrop: switch off the camera's black-and-white or tint mode")
         top = tools.clothing_half
         bottom = slice(-top.shape[0] // 8, None)
         # Long hair over the chest or a picture cut at the shoulders leaves the bottom rows
@@ -291,34 +294,34 @@ class Sharpness(Check):
 
 @register
 class Colour(Check):
-    """A colour photo: the spec asks for 24-bit colour, and a black-and-white picture (a
-    greyscale camera mode, a desaturated file) has no chroma anywhere, not even on the lips."""
-    # Said before anything about colours (top, backdrop, light): in a black-and-white picture
-    # those are not the student's to fix.
+    """A colour photo: the spec asks for 24-bit colour. A black-and-white picture (a greyscale
+    camera mode, a desaturated file) has no colour anywhere, not even on the lips; a toned one
+    (sepia, a blue effect mode) has one colour for each lightness, whatever its tint."""
+    # Said before anything about colours (top, backdrop, light): in such a picture those are
+    # not the student's to fix.
     id, rule, priority = "colour", "colour", 5
     every_frame, overridable = False, False
 
     @dataclass(frozen=True)
     class Params:
-        # Lab chroma of the most colourful 1 % of the portrait. A greyscale JPEG stays under 2
-        # (compression noise); skin alone is 10 and more in any colour photo.
-        min_chroma: float = field(metadata={"range": (0.0, 50.0)})
+        # Toolbox.picture_colours: how far apart the colours of one lightness lie (Lab chroma).
+        min_colours: float = field(metadata={"range": (0.0, 50.0)})
 
     @staticmethod
     def threshold(p) -> str:
-        return f"colour: chroma >= {p.min_chroma:g}"
+        return f"colours of one lightness >= {p.min_colours:g} apart"
 
     def measure(self, ctx, p):
         if (missing := need_face(self, ctx, self.threshold(p))) is not None:
             return missing
-        return {"chroma": ctx.tools.picture_chroma}
+        return {"colours": ctx.tools.picture_colours}
 
     def decide(self, m, p):
         threshold = self.threshold(p)
-        if m["chroma"] >= p.min_chroma:
-            return self.result(Verdict.PASS, m["chroma"], threshold)
-        return self.result(Verdict.FAIL, m["chroma"], threshold, "照片须为彩色，请关闭相机的黑白模式",
-                           "the photo must be in colour: switch off the camera's black-and-white mode")
+        if m["colours"] >= p.min_colours:
+            return self.result(Verdict.PASS, m["colours"], threshold)
+        return self.result(Verdict.FAIL, m["colours"], threshold, "照片须为彩色，请关闭相机的黑白或单色模式",
+                           "the photo must be in colour: switch off the camera's black-and-white or tint mode")
 
 
 def _luminance(lightness: float) -> float:
