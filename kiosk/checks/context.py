@@ -339,20 +339,20 @@ class Toolbox:
     @cached_property
     def picture_colours(self) -> float:
         """How far apart the colours of one lightness lie: the Lab chroma distance (a*, b*) of the
-        most distinct 1 % of the portrait's camera pixels (half size) from the median colour of
+        most distinct 1 % of the portrait's camera pixels (half size) from the mean colour of
         the pixels of their own lightness (L* in bands of 5). A colour photo shows different
         colours at one lightness (skin beside the backdrop, the top, the hair); a black-and-white
         picture has none, and a toned one (sepia, blue: a camera's effect mode) one colour per
         lightness, however colourful. Under kiosk.checks.scene.COLOURLESS the picture has no
         colours of its own."""
         lab = self.lab_half[self.inside_half]
+        if not len(lab):
+            return 0.0
         band = np.minimum(lab[:, 0] // 5, 19).astype(np.intp)
-        spread = np.zeros(len(lab), np.float32)
-        for value in np.unique(band):
-            pixels = band == value
-            ab = lab[pixels, 1:]
-            spread[pixels] = np.linalg.norm(ab - np.median(ab, axis=0), axis=1)
-        return float(np.percentile(spread, 99)) if len(spread) else 0.0
+        count = np.maximum(np.bincount(band, minlength=20), 1)
+        a, b = lab[:, 1], lab[:, 2]
+        mean_a, mean_b = np.bincount(band, a, 20) / count, np.bincount(band, b, 20) / count
+        return float(np.percentile(np.hypot(a - mean_a[band], b - mean_b[band]), 99))
 
     @cached_property
     def inside_half(self) -> np.ndarray:
