@@ -680,10 +680,14 @@ class Session:
         """The saved photo's student is done: back to waiting, and photographer mode, which
         was for them (an override, a retake), ends with them; the next student starts in
         student mode, never with the photographer's controls. A photographer in the middle
-        of something (a dialog open: a print for the student) keeps the mode."""
-        if self.dialog is None:
+        of something (a dialog open: a print for the student, today's list) keeps the mode
+        and the language they read it in."""
+        busy, language = self.dialog is not None, self.language
+        if not busy:
             self.operator = None
         self._reset()
+        if busy:
+            self.language = language
 
     def _reset(self) -> None:
         """Back to waiting; forget the student and everything about them."""
@@ -1036,9 +1040,11 @@ class Session:
             self.receipt = self.desk.save(self.capture)
         except SamePicture as exc:
             # A camera that froze gives the last frame again: a new photo is what mends it.
-            # The other student's code is the staff's to see (the detail line), not this student's.
-            self._fail(Problem("error.same_picture", {}, "review.retake", "error.same_picture_title",
-                               detail=str(exc)), self._guide)
+            # The other student's code goes to the log for the staff, not on the screen the
+            # student reads (a trial read it there, under a Chinese sentence in English).
+            log.warning("the picture for %s is already the accepted photo of %s: not saved",
+                        self.capture.student.code, exc.other)
+            self._fail(Problem("error.same_picture", {}, "review.retake", "error.same_picture_title"), self._guide)
             return
         except DiskProblem as exc:
             # The commonest cause, told in the screen's language with the folder to mend; the

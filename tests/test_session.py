@@ -647,7 +647,7 @@ def test_a_face_too_close_is_told_one_move_not_two(session, fake_clock, settings
 
 
 def test_the_very_same_frame_is_not_stored_for_a_second_student(session, fake_clock, judged, settings,
-                                                                 store_factory):
+                                                                 store_factory, caplog):
     """A camera that froze (or a file camera) gives one student's frame again for the next:
     the second is told to retake, and nothing is stored under their code."""
     photographed = []
@@ -658,8 +658,9 @@ def test_the_very_same_frame_is_not_stored_for_a_second_student(session, fake_cl
         accept(session)
     view = session.view()
     assert view.state is State.ERROR and view.problem.key == "error.same_picture"
-    assert photographed[0] in view.problem.detail and view.problem.retry_key == "review.retake"
-    assert not view.problem.params  # the student's sentence names no other student's code
+    assert view.problem.retry_key == "review.retake"
+    assert not view.problem.params and not view.problem.detail  # no other student's code on the screen
+    assert photographed[0] in caplog.text  # the staff find it in the log
     with store_factory() as store:
         assert store.accepted(photographed[0]) is not None and store.accepted(photographed[1]) is None
     session.handle(Retry())
@@ -1014,6 +1015,24 @@ def test_photographer_mode_ends_with_the_student_it_was_for(session, fake_clock,
     session.handle(OperatorOn("op"))  # the photographer starts the next one in the mode
     session.handle(CodeRead(demo_code()[1]))
     assert session.state is State.CONFIRMING and session.view().operator == "op"
+
+
+def test_a_photographer_reading_todays_list_keeps_the_mode_and_the_language_past_the_saved_screen(
+        session, fake_clock, judged, settings):
+    """A trial's list, open in English with a row picked, turned Chinese when the saved screen
+    gave way to the next student."""
+    to_guiding(session)
+    session.handle(OperatorOn("op"))
+    frames(session, fake_clock, *judged["pass"], seconds=settings.capture.steady_s + settings.capture.countdown_s + 0.5)
+    accept(session)
+    session.handle(SetLanguage("en" if settings.station.language == "zh" else "zh"))
+    chosen = session.view().language
+    session.handle(Ask("today"))
+    fake_clock.advance(settings.kiosk.saved_screen_s + 1)
+    session.handle(Tick())
+    view = session.view()
+    assert view.state is State.WAITING and view.dialog.kind == "today"
+    assert view.operator == "op" and view.language == chosen
 
 
 def test_the_photographer_prints_a_stored_photo_counted_and_audited(records_session, fake_clock, judged, settings,
