@@ -143,6 +143,12 @@ def test_the_same_photo_saved_again_or_recoloured_is_not_stored_for_a_second_stu
     # A fourth trial's copy brightened by 12 % (highlights clip, the face is found a few pixels
     # apart), and a mirrored copy.
     lifted = np.clip(picture.astype(np.float32) * 1.12, 0, 255).astype(np.uint8)
+    # It fails a check too; that it is another student's photo is said first, as no
+    # --override mends it (a trial was told to override, then refused).
+    cv2.imwrite(str(tmp_path / "lifted.jpg"), lifted)
+    run = kiosk("add", "--confirmed", str(tmp_path / "lifted.jpg"), "--code", "A0011")
+    assert run.returncode == 1 and "looks like the photo already stored for A0010" in run.stderr, run.stderr
+    assert "--override" not in run.stderr
     for name, copy in (("lifted.jpg", lifted), ("mirrored.png", picture[:, ::-1])):
         cv2.imwrite(str(tmp_path / name), copy)
         run = kiosk("add", "--confirmed", str(tmp_path / name), "--code", "A0011", "--override", "x")
@@ -164,6 +170,9 @@ def test_a_second_photo_for_a_code_needs_an_explicit_retake(settings, roster, ph
     # The same file again is no retake (a trial's second run replaced the photo with itself).
     same = kiosk("add", "--confirmed", str(photos / PASSING), "--code", "A0003", "--retake", "student blinked")
     assert same.returncode == 1 and "is already A0003's photo" in same.stderr and "nothing changed" in same.stderr
+    # A mistyped file is what to say for a code with a photo too (a trial was told to --retake).
+    missing = kiosk("add", "--confirmed", str(tmp_path / "missing.jpg"), "--code", "A0003")
+    assert missing.returncode == 1 and "cannot read" in missing.stderr and "--retake" not in missing.stderr
     another = tmp_path / "another.jpg"  # another shot: the same scene, other pixels
     cv2.imwrite(str(another), cv2.imread(str(photos / PASSING)), [cv2.IMWRITE_JPEG_QUALITY, 90])
     retake = kiosk("add", "--confirmed", str(another), "--code", "A0003", "--retake", "student blinked")

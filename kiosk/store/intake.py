@@ -288,6 +288,15 @@ def add_photo(
 
     from kiosk.checks import Analyser, render_deliverable
 
+    # The file first: a mistyped path is what to say, whatever the code's state.
+    try:
+        raw = image_path.read_bytes()
+    except OSError as e:
+        raise StoreError(f"cannot read {image_path}: {e.strerror}") from e
+    try:
+        image = decode_image(raw)
+    except ImageFileError as error:
+        raise StoreError(f"{image_path}: {error}") from None
     entry = store.roster_entry(code)
     if entry is not None and (other := store.accepted_of_person(entry)) is not None:
         raise StoreError(f"{code}: the roster gives its ID number to {other.code} too, whose photo was taken "
@@ -302,14 +311,6 @@ def add_photo(
             f"{code} already has an accepted photo (taken {short_time(old.taken_at)}): "
             'to replace it, add --retake "reason"'
         )
-    try:
-        raw = image_path.read_bytes()
-    except OSError as e:
-        raise StoreError(f"cannot read {image_path}: {e.strerror}") from e
-    try:
-        image = decode_image(raw)
-    except ImageFileError as error:
-        raise StoreError(f"{image_path}: {error}") from None
     try:
         image_format(raw)
         master = raw  # keep the original file exactly as it came
@@ -329,10 +330,11 @@ def add_photo(
         except ValueError as e:
             raise StoreError(f"{image_path}: a graduation photo cannot be cut from it, and no override changes "
                              f"that: {e}") from None
-        if not report.accepted and (not override or not all(r.overridable for r in report.failures)):
-            raise Refused(code, report.failures)
+        # Another student's photo is said before the checks' reasons: no --override mends it.
         _new_photo(store, old, deliverable, code, image_path)  # the kiosk took it from this very frame
         _no_lookalike(store, deliverable, code, image_path, settings.store.lookalike_correlation)
+        if not report.accepted and (not override or not all(r.overridable for r in report.failures)):
+            raise Refused(code, report.failures)
         identity = None
         if consented and settings.identity.enabled and store.reference(code) is not None:
             with store.write():
