@@ -11,7 +11,7 @@ from kiosk.commands.base import adding_store, error, operator_option
 
 def register(sub) -> None:
     add = sub.add_parser("add", help="check a photo taken elsewhere and store it")
-    add.add_argument("image", type=Path, metavar="IMAGE")
+    add.add_argument("image", type=Path, metavar="IMAGE", help="the photo file (JPEG, PNG, WebP, BMP or TIFF)")
     add.add_argument("--code", required=True, metavar="CODE",
                      help="the capture code: as the roster lists it, or the text its QR holds (kiosk codes read)")
     add.add_argument("--override", metavar="REASON", help="store it even though checks fail, for this reason")

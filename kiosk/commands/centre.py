@@ -27,7 +27,7 @@ def register(sub) -> None:
 
     resolve = commands.add_parser("resolve", help="a code accepted at two stations: keep one station's photo, "
                                                   "void the other's (audited)")
-    resolve.add_argument("code")
+    resolve.add_argument("code", metavar="CODE", help="the capture code whose two photos collect held out")
     resolve.add_argument("--keep", required=True, metavar="STATION", help="the station whose photo is kept")
     _centre_folder(resolve)
     operator_option(resolve)

@@ -13,7 +13,7 @@ def register(sub) -> None:
                        description="Judge photos (e.g. a photographer's DSLR files) against every rule "
                                    "of the graduation photo. Exit code 0 when every photo is accepted, "
                                    "1 when any is rejected or unreadable.")
-    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="photo files to judge; nothing is stored")
     p.add_argument("--json", action="store_true", help="print JSON for machines instead of a table")
     p.add_argument("--crop", type=Path, metavar="DIR", help="write each photo's 480x640 deliverable here")
     p.set_defaults(func=check_command)

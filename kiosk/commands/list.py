@@ -12,9 +12,9 @@ def register(sub) -> None:
     ls = sub.add_parser("list", help="today's captures (names masked)")
     ls.add_argument("--all", action="store_true", help="every day, not only today")
     ls.add_argument("--day", type=day, metavar="YYYY-MM-DD", help="that day instead of today")
-    ls.add_argument("--status", choices=("accepted", "replaced", "voided"))
-    ls.add_argument("--code")
-    ls.add_argument("--batch", metavar="NAME")
+    ls.add_argument("--status", choices=("accepted", "replaced", "voided"), help="only photos in this state")
+    ls.add_argument("--code", metavar="CODE", help="only this capture code's photos, its retakes and voids included")
+    ls.add_argument("--batch", metavar="NAME", help="only the photos of this export batch (its folder name)")
     ls.add_argument("--json", action="store_true", help="print a JSON list of objects")
     ls.set_defaults(func=run_list)
 

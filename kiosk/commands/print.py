@@ -12,7 +12,7 @@ from kiosk.config import PAPERS
 
 def register(sub) -> None:
     p = sub.add_parser("print", help="lay out prints of a code's accepted photo at true size as a PDF (audited)")
-    p.add_argument("code")
+    p.add_argument("code", metavar="CODE", help="the capture code whose accepted photo is printed")
     p.add_argument("--copies", type=int, metavar="N", help="how many prints (default: as many as one sheet holds)")
     p.add_argument("--paper", choices=PAPERS, help="photo paper (default: [print] paper)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf", help="the PDF to write")

@@ -12,7 +12,8 @@ def register(sub) -> None:
                            description="Say how many photos were exported before the day and how much space their "
                                        "image files take; with --delete, delete those files. Records, hashes and "
                                        "the audit stay. The day must not be after today.")
-    purge.add_argument("--exported-before", required=True, type=day, metavar="YYYY-MM-DD")
+    purge.add_argument("--exported-before", required=True, type=day, metavar="YYYY-MM-DD",
+                       help="photos handed over in an export before this day")
     mode = purge.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="only say what would go (the default)")
     mode.add_argument("--delete", action="store_true", help="delete those image files (audited)")

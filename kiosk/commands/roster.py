@@ -15,7 +15,7 @@ def register(sub) -> None:
     roster = sub.add_parser("roster", help="the college's list of students")
     roster_sub = roster.add_subparsers(title="roster commands", metavar="ACTION", required=True)
     imp = roster_sub.add_parser(
-        "import", help="import a roster: CSV (UTF-8 or GBK) or Excel .xlsx, with the column names offices use")
+        "import", help="import a roster: CSV (UTF-8, UTF-16 or GBK) or Excel .xlsx, with the column names offices use")
     imp.add_argument("file", type=Path, metavar="FILE", help="the roster, .csv or .xlsx")
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
     imp.add_argument("--restore", action="store_true",
@@ -39,7 +39,7 @@ def register(sub) -> None:
         description="Take one student off the roster, with their reference photo: a code the college issued by "
                     "mistake, or a second code of one person (the import warns of those). Refused while the code has "
                     "an accepted photo. Audited with the reason.")
-    remove.add_argument("code", metavar="CODE")
+    remove.add_argument("code", metavar="CODE", help="the capture code to take off the roster")
     remove.add_argument("--reason", required=True, help="why, for the audit log (the college's word, a typo...)")
     operator_option(remove)
     remove.set_defaults(func=run_roster_remove)

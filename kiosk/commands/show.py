@@ -11,7 +11,7 @@ from kiosk.messages import short_time
 
 def register(sub) -> None:
     show = sub.add_parser("show", help="one capture code: student, reference photo, photos, checks, history")
-    show.add_argument("code")
+    show.add_argument("code", metavar="CODE", help="the capture code to show")
     show.add_argument("--full", action="store_true", help="show name and ID number unmasked (audited)")
     operator_option(show)
     show.set_defaults(func=run_show)

@@ -10,7 +10,7 @@ from kiosk.messages import short_time
 
 def register(sub) -> None:
     void = sub.add_parser("void", help="withdraw a code's accepted photo: kept, never exported (audited)")
-    void.add_argument("code")
+    void.add_argument("code", metavar="CODE", help="the capture code whose accepted photo is withdrawn")
     void.add_argument("--reason", required=True, help="why the photo is withdrawn")
     operator_option(void)
     void.set_defaults(func=run_void)
