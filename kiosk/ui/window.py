@@ -505,9 +505,11 @@ class KioskWindow(QWidget):
             if view.camera_problem:
                 status += f" ({view.camera_problem})"
         line = text("operator.camera", lang, status=status)
-        # The grabber's words can be long (a device path): a third of the bar, all of it on hover.
+        # The grabber's words can be long (a device path): a third of the bar beside the buttons,
+        # two thirds on an upright screen, where the statuses have a row of their own; all on hover.
+        share = 3 if self.width() >= self.height() else 1.5
         self.camera_status.setText(self.camera_status.fontMetrics().elidedText(
-            line, Qt.TextElideMode.ElideRight, self.width() // 3))
+            line, Qt.TextElideMode.ElideRight, int(self.width() / share)))
         self.camera_status.setToolTip(line)
         lost = view.camera in ("lost", "reconnecting")
         fix = "camera.small_fix" if small else f"camera.{fault}_fix" if fault else "camera.lost_fix" if lost else ""
