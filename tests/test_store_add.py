@@ -104,6 +104,9 @@ def test_a_black_and_white_photo_cannot_be_overridden_and_a_photo_without_a_face
                  "--override", "test")
     assert grey.returncode == 1 and "colour" in grey.stderr and "no reason can waive" in grey.stderr, grey.stderr
     assert "--override" not in grey.stderr.splitlines()[-1]
+    # The backdrop cannot be told in black and white: no value is shown for it, as `kiosk check` shows none.
+    [backdrop] = [line for line in grey.stderr.splitlines() if line.strip().startswith("background:")]
+    assert "cannot tell" in backdrop and "value" not in backdrop, backdrop
     empty = tmp_path / "backdrop.png"
     cv2.imwrite(str(empty), cv2.imread(str(photos / PASSING))[:120, :120])  # backdrop only
     for extra in ((), ("--override", "test")):

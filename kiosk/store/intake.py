@@ -143,10 +143,14 @@ class Refused(Exception):
 
     def explain(self) -> str:
         """Each failure's advice in Chinese, then English, as the kiosk shows it."""
+        from kiosk.checks.result import Verdict
+
         lines = [f"{self.code}: the photo was refused, nothing was saved:"]
         for r in self.failures:
             message = " / ".join(m for m in (r.message_zh, r.message_en) if m) or r.rule
-            measured = f"; value {r.value:.4g}, limit {r.threshold}" if isinstance(r.value, (int, float)) else \
+            # A check that cannot tell has no value to judge, as `kiosk check` shows it.
+            known = isinstance(r.value, (int, float)) and r.verdict is not Verdict.UNKNOWN
+            measured = f"; value {r.value:.4g}, limit {r.threshold}" if known else \
                 f"; limit {r.threshold}" if r.threshold else ""
             lines.append(f"  {r.id}: {r.verdict.value} ({message}{measured})")
         if fixed := [r.id for r in self.failures if not r.overridable]:
