@@ -458,6 +458,15 @@ def reasons(kind: str, language: str, rule: str | None = None) -> list[str]:
             if rule is None or rule in REASON_RULES.get(en, {rule})]
 
 
+def reason_in(reason: str, language: str) -> str:
+    """A stored reason for people reading `language`: one of the common reasons in the other
+    language (tapped on a screen in it) in this one; any other reason as it was typed."""
+    for zh, en in (pair for pairs in REASONS.values() for pair in pairs):
+        if reason in (zh, en):
+            return pick(language, zh, en)
+    return reason
+
+
 def _n(value: float, decimals: int = 1) -> str:
     """A number for people: at most `decimals` decimals, no trailing zeros (8.0 -> 8)."""
     return f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"

@@ -892,6 +892,15 @@ def test_todays_list_over_the_receipt_masked_marked_and_searchable_then_a_void(s
     statuses = {window.dialog.table.item(r, 1).text(): window.dialog.table.item(r, 3).text()
                 for r in range(window.dialog.table.rowCount())}
     assert statuses[other] == station.say("status.voided") + station.say("operator.end_reason", reason=reason)
+    # In the other language the tapped reason reads in that language too (a trial's Chinese list
+    # said "已被重拍替换（原因：Student asked for a retake）").
+    station.key(Qt.Key.Key_Escape)
+    station.click(window.language_button)
+    station.click(window.today_button)
+    words = [window.dialog.table.item(r, 3).text() for r in range(window.dialog.table.rowCount())
+             if window.dialog.table.item(r, 1).text() == other][0]
+    again = "en" if language == "zh" else "zh"
+    assert reasons("void", again)[3] in words and reason not in words
 
 
 @pytest.mark.parametrize("language, demo, scheduled", [("zh", False, True), ("en", False, False), ("zh", True, False)])

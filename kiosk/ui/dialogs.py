@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.messages import reasons, rule_name, text
+from kiosk.messages import reason_in, reasons, rule_name, text
 from kiosk.ui.style import label, set_role
 
 
@@ -284,7 +284,7 @@ class TodayDialog(Dialog):
         for i, row in enumerate(rows):
             status = text("status." + row.status, self.language)
             if row.end_reason:
-                status += text("operator.end_reason", self.language, reason=row.end_reason)
+                status += text("operator.end_reason", self.language, reason=reason_in(row.end_reason, self.language))
             if row.overrides:
                 rules = "、" if self.language == "zh" else ", "
                 status += " · " + text("operator.overridden", self.language,

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from kiosk import session as s
 from kiosk.codec import qr_image
 from kiosk.config import smallest_camera
-from kiosk.messages import measured, other_language, rule_name, text
+from kiosk.messages import measured, other_language, reason_in, rule_name, text
 from kiosk.scanner import WedgeInput
 from kiosk.session import State
 from kiosk.ui import style
@@ -672,7 +672,7 @@ class KioskWindow(QWidget):
         detail = ("；" if lang == "zh" else "; ").join(html.escape(measured(r, self.settings.checks.get(r.id), lang))
                                                        for r in results)
         if reason:
-            detail += "<br>" + html.escape(text("review.overridden", lang, reason=reason))
+            detail += "<br>" + html.escape(text("review.overridden", lang, reason=reason_in(reason, lang)))
         words = label(f"<b>{html.escape(rule_name(result.rule, lang))}</b>&nbsp;&nbsp; {detail}", "measured")
         words.setTextFormat(Qt.TextFormat.RichText)
         line.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
