@@ -271,6 +271,12 @@ def smallest_camera(settings: Settings) -> tuple[int, int]:
 NOT_IN_FILE_NAMES = frozenset('\\/:*?"<>|')
 
 
+def photographer_name_ok(name: str) -> bool:
+    """Whether `name` can stand for a photographer on the badge and in the audit: 1-32
+    printable characters (王伟 as well as wang), no spaces at either end."""
+    return 0 < len(name) <= 32 and name == name.strip() and name.isprintable()
+
+
 def station_id_ok(station_id: str) -> bool:
     """Whether `station_id` can name batch folders on any drive: 1-32 characters (虹口1号 as
     well as HK-01), none of NOT_IN_FILE_NAMES or control characters, no leading dot (a hidden
@@ -295,7 +301,7 @@ def _cross_checks(settings: Settings) -> None:
             raise ConfigError(f"operator.photographers.{name} is not a PIN hash, so that photographer's PIN would "
                               f"not open photographer mode: run `kiosk pin --name {name}` and paste the line it "
                               "prints (not the PIN itself)")
-        if not 0 < len(name) <= 32 or name != name.strip() or not name.isprintable():
+        if not photographer_name_ok(name):
             raise ConfigError(f"operator.photographers: the name {name!r} must be 1-32 printable characters without "
                               "spaces at either end: the audit and the photographer's badge show it")
     if not station_id_ok(settings.station.id):

@@ -69,7 +69,8 @@ def _config(settings: Settings) -> Item:
         return Item("config", True, f"{settings.source} (the shipped defaults, nothing changed; a station's own "
                                     f"settings go in {user_config_file()}, holding only the keys it changes)")
     # The PIN's hash is a secret: a 4-digit PIN falls to a brute force of its hash in seconds.
-    changed = "; ".join(f"{key} = {'(set)' if key == 'operator.pin_hash' or key.startswith('operator.photographers.') else repr(value)}"
+    secret = ("operator.pin_hash", "operator.photographers.")
+    changed = "; ".join(f"{key} = {'(set)' if key.startswith(secret) else repr(value)}"
                         for key, value in settings.overrides)
     return Item("config", True, f"{settings.source} sets, apart from the shipped defaults: {changed}")
 

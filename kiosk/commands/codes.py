@@ -27,7 +27,8 @@ def register(sub) -> None:
                     "does (as text where they are UTF-8, control characters escaped; else as hex), and what "
                     "the station's codec makes of them. Exit 0 only when every picture gave a code the "
                     "codec accepts.")
-    read.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="pictures holding a capture code (a camera frame, a screenshot of the QR)")
+    read.add_argument("images", nargs="+", type=Path, metavar="IMAGE",
+                      help="pictures holding a capture code (a camera frame, a screenshot of the QR)")
     read.add_argument("--time", action="store_true",
                       help=f"also time the reader: milliseconds per frame over {TIMED_FRAMES} frames of each picture")
     read.set_defaults(func=read_codes)

@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 
 
+LABELS_HELP = "labelled photos: one row per file, a 1/0 column per rule"
+
+
 def register(sub) -> None:
     p = sub.add_parser("eval", help="measure the checks against labelled photos (LABELS.tsv)",
                        description="Run every check on the photos of a LABELS.tsv (paths relative to its "
                                    "folder) and print, per rule and overall, true/false accepts and rejects, "
                                    "balanced accuracy, and every photo judged differently from its label.")
-    p.add_argument("labels", type=Path, metavar="LABELS.tsv", help="labelled photos: one row per file, a 1/0 column per rule")
+    p.add_argument("labels", type=Path, metavar="LABELS.tsv", help=LABELS_HELP)
     p.add_argument("--json", action="store_true", help="print only the counts as JSON")
     p.add_argument("--folds", type=int, metavar="K",
                    help="split the photos into K groups of people (the `person` column); fit the thresholds "
@@ -28,7 +31,7 @@ def register(sub) -> None:
                                    "each threshold beside its configured value, with its margin; round it and "
                                    "write it into config.toml with why. Judge the procedure with "
                                    "`kiosk eval --folds`, never with the photos it was fitted on.")
-    p.add_argument("labels", type=Path, metavar="LABELS.tsv", help="labelled photos: one row per file, a 1/0 column per rule")
+    p.add_argument("labels", type=Path, metavar="LABELS.tsv", help=LABELS_HELP)
     p.set_defaults(func=calibrate_command)
 
 

@@ -17,10 +17,11 @@ def register(sub) -> None:
 
 
 def make_pin(args: argparse.Namespace, settings) -> int:
+    from kiosk.config import photographer_name_ok
     from kiosk.session import hash_pin
 
     name = args.name
-    if name is not None and (not 0 < len(name) <= 32 or name != name.strip() or not name.isprintable()):
+    if name is not None and not photographer_name_ok(name):
         print("the name must be 1-32 printable characters without spaces at either end", file=sys.stderr)
         return 2
     try:

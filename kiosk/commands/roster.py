@@ -15,7 +15,8 @@ def register(sub) -> None:
     roster = sub.add_parser("roster", help="the college's list of students")
     roster_sub = roster.add_subparsers(title="roster commands", metavar="ACTION", required=True)
     imp = roster_sub.add_parser(
-        "import", help="import a roster: CSV (UTF-8, UTF-16 or GBK) or Excel .xlsx, with the column names offices use")
+        "import",
+        help="import a roster: CSV (UTF-8, UTF-16 or GBK) or Excel .xlsx, with the column names offices use")
     imp.add_argument("file", type=Path, metavar="FILE", help="the roster, .csv or .xlsx")
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
     imp.add_argument("--restore", action="store_true",

@@ -284,7 +284,8 @@ class TodayDialog(Dialog):
         for i, row in enumerate(rows):
             status = text("status." + row.status, self.language)
             if row.end_reason:
-                status += text("operator.end_reason", self.language, reason=reason_in(row.end_reason, self.language))
+                reason = reason_in(row.end_reason, self.language)
+                status += text("operator.end_reason", self.language, reason=reason)
             if row.overrides:
                 rules = "、" if self.language == "zh" else ", "
                 status += " · " + text("operator.overridden", self.language,
