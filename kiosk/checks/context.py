@@ -343,12 +343,15 @@ class Toolbox:
         the pixels of their own lightness (L* in bands of 5). A colour photo shows different
         colours at one lightness (skin beside the backdrop, the top, the hair); a black-and-white
         picture has none, and a toned one (sepia, blue: a camera's effect mode) one colour per
-        lightness, however colourful. Under kiosk.checks.scene.COLOURLESS the picture has no
-        colours of its own."""
+        lightness, however colourful. Near-black and near-white pixels (L* under 5, from 90) are
+        left out: there a tint's colour bends as the camera's channels clip (the standard sepia
+        matrix turns its whites from yellow to grey within one band). Under
+        kiosk.checks.scene.COLOURLESS the picture has no colours of its own."""
         lab = self.lab_half[self.inside_half]
+        lab = lab[(lab[:, 0] >= 5) & (lab[:, 0] < 90)]
         if not len(lab):
             return 0.0
-        band = np.minimum(lab[:, 0] // 5, 19).astype(np.intp)
+        band = (lab[:, 0] // 5).astype(np.intp)
         count = np.maximum(np.bincount(band, minlength=20), 1)
         a, b = lab[:, 1], lab[:, 2]
         mean_a, mean_b = np.bincount(band, a, 20) / count, np.bincount(band, b, 20) / count

@@ -81,9 +81,9 @@ class Background(Check):
 
 
 # Toolbox.picture_colours of a picture without colours of its own: black-and-white files measure 0
-# (at most 2.3 with compression noise), toned ones up to 6.1 (a sepia print; sepia, blue and
-# green toning of 74 photos of ../shared/faces at most 4.0), colour photos 7.6 and more (208 of
-# ../shared/faces, the least a synthetically under-exposed one; grey-backdrop studio photos 8.3).
+# (at most 2.3 with compression noise), toned ones up to 6.1 (a sepia print; the standard sepia
+# matrix on 56 photos of ../shared/faces at most 4.5, two trials' sepia and blue copies at most
+# 4.9), colour photos 8.5 and more (the photos of ../shared/faces, grey-backdrop studio ones too).
 COLOURLESS = 7.0
 # A camera in black-and-white mode gives the same small difference between its channels in
 # every pixel, to within this: equal channels, or a constant offset where a video's colour
