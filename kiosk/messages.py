@@ -561,6 +561,8 @@ LIMITS: dict[tuple[str, str], tuple[str, str, str, bool, object]] = {
 def _limit_words(key: tuple[str, str], v: float, p) -> tuple[str, str]:
     name_zh, name_en, param, at_least, fmt = LIMITS[key]
     limit = getattr(p, param)
+    if fmt(v) == fmt(limit) and v != limit:  # 6.955 against 7 must not read "7, at least 7"
+        fmt = lambda x: f"{x:.4g}"  # noqa: E731
     return (f"{name_zh} {fmt(v)}，{'下限' if at_least else '上限'} {fmt(limit)}",
             f"{name_en} {fmt(v)}, {'at least' if at_least else 'limit'} {fmt(limit)}")
 

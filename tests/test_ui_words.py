@@ -81,6 +81,14 @@ def test_a_turned_head_is_said_in_degrees_against_the_limit(value, zh, en):
     assert (measured(result, params, "zh"), measured(result, params, "en")) == (zh, en)
 
 
+def test_a_value_just_past_its_limit_is_not_rounded_onto_it():
+    """A trial read "colours of one lightness apart 7, at least 7" for a failing 6.955."""
+    params = load_settings().checks["colour"]
+    assert params.min_colours == 7
+    result = CheckResult("colour", "colour", Verdict.FAIL, 6.955, "...", "照片须为彩色", "in colour", 5)
+    assert measured(result, params, "en") == "colours of one lightness apart 6.955, at least 7"
+
+
 def test_a_check_that_cannot_tell_says_why():
     params = load_settings().checks["ears_visible"]
     result = CheckResult("ears_visible", "ears_visible", Verdict.UNKNOWN, None, "...", "耳朵不在画面内，请居中",
