@@ -70,7 +70,7 @@ def _config(settings: Settings) -> Item:
                                     f"settings go in {user_config_file()}, holding only the keys it changes)")
     # The PIN's hash is a secret: a 4-digit PIN falls to a brute force of its hash in seconds.
     secret = ("operator.pin_hash", "operator.photographers.")
-    changed = "; ".join(f"{key} = {'(set)' if key.startswith(secret) else repr(value)}"
+    changed = "; ".join(f"{key} = {('(set)' if value else '(off)') if key.startswith(secret) else repr(value)}"
                         for key, value in settings.overrides)
     return Item("config", True, f"{settings.source} sets, apart from the shipped defaults: {changed}")
 
@@ -83,8 +83,10 @@ def _operator_pin(settings: Settings) -> Item:
         return Item("photographer PIN", True, f"the demo PIN {DEMO_PIN} is still set ({', '.join(demo)}): choose "
                                               "your own with `kiosk pin` before students use the station", warning=True)
     named = settings.operator.photographers
-    return Item("photographer PIN", True, f"set; photographers with a PIN of their own: {', '.join(named)}" if named
-                else "set")
+    if not named:
+        return Item("photographer PIN", True, "set")
+    shared = "the station's PIN is off" if not settings.operator.pin_hash else "the station's PIN is set too"
+    return Item("photographer PIN", True, f"photographers with a PIN of their own: {', '.join(named)}; {shared}")
 
 
 def _codec(settings: Settings) -> Item:

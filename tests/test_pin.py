@@ -27,7 +27,8 @@ def test_each_photographer_gets_a_pin_of_their_own_and_doctor_names_them_not_the
     own.write_text(f'[operator]\npin_hash = ""\n\n[operator.photographers]\n{line}\n', encoding="utf-8")
     done = kiosk("--config", str(own), "doctor")
     said = done.stdout + done.stderr
-    assert "photographer PIN" in said and "photographers with a PIN of their own: 王伟" in said, said
+    assert "photographers with a PIN of their own: 王伟; the station's PIN is off" in said, said
+    assert "operator.pin_hash = (off)" in said
     assert "pbkdf2_sha256" not in said  # a 4-digit PIN falls to its hash in seconds
 
 
