@@ -46,3 +46,18 @@ def test_no_pin_at_all_is_refused(tmp_path, data_dir):
     own.write_text('[operator]\npin_hash = ""\n', encoding="utf-8")
     done = kiosk("--config", str(own), "doctor")
     assert done.returncode == 1 and "operator.pin_hash is not a PIN hash" in done.stdout + done.stderr
+
+
+def test_a_pin_another_photographer_already_has_is_refused_before_it_locks_both_out(tmp_path, data_dir):
+    """At the PIN dialog a PIN that two entries match opens nothing, so the clash is caught here."""
+    first = kiosk("pin", "--name", "wang", input="8642\n8642\n").stdout.strip().splitlines()[-1]
+    own = tmp_path / "station.toml"
+    own.write_text(f'[operator]\npin_hash = ""\n\n[operator.photographers]\n{first}\n', encoding="utf-8")
+    clash = kiosk("--config", str(own), "pin", "--name", "li", input="8642\n8642\n")
+    assert clash.returncode == 2 and "already another photographer's PIN" in clash.stderr
+    assert "choose another" in clash.stderr and "pbkdf2" not in clash.stdout and "wang" not in clash.stderr
+    # Wang setting a new PIN of the same digits replaces his own entry: no clash with himself.
+    again = kiosk("--config", str(own), "pin", "--name", "wang", input="8642\n8642\n")
+    assert again.returncode == 0 and again.stdout.strip().splitlines()[-1].startswith('"wang" = "pbkdf2_sha256$')
+    other = kiosk("--config", str(own), "pin", "--name", "li", input="1357\n1357\n")
+    assert other.returncode == 0

@@ -36,6 +36,11 @@ def make_pin(args: argparse.Namespace, settings) -> int:
     if again != pin:
         print("the two PINs differ; nothing was changed", file=sys.stderr)
         return 2
+    if (taken := _taken_by(args, pin)) is not None:
+        # At the PIN dialog a PIN that two hashes match opens nothing: both would be locked out.
+        print(f"this PIN is already {taken}: choose another; "
+              "nothing was changed", file=sys.stderr)
+        return 2
     if name is None:
         print("put this line into the [operator] section of the station's config.toml:")
         print(f'pin_hash = "{hash_pin(pin)}"')
@@ -45,3 +50,22 @@ def make_pin(args: argparse.Namespace, settings) -> int:
               "at the end of the file; each photographer's PIN must differ):")
         print(f'{json.dumps(name, ensure_ascii=False)} = "{hash_pin(pin)}"')
     return 0
+
+
+def _taken_by(args: argparse.Namespace, pin: str) -> str | None:
+    """Whose PIN, in words, the new one already is in the station's config (the entry being
+    replaced aside); None when nobody's or when the config cannot be read."""
+    from kiosk.config import ConfigError, load_settings
+    from kiosk.session import photographer_pins, pin_matches
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError:  # `kiosk doctor` says what is wrong with it; the PIN line is still wanted
+        return None
+    station = f"{settings.station.id} photographer"
+    for name, pin_hash in photographer_pins(settings).items():
+        replaced = name == (station if args.name is None else args.name)
+        if not replaced and pin_matches(pin, pin_hash):
+            whose = "the station's shared PIN" if name == station else "another photographer's PIN"
+            return f"{whose} in {settings.source}"
+    return None
