@@ -116,6 +116,26 @@ def test_again_rebuilds_a_lost_batch_with_the_same_photos(settings, tmp_path):
     assert "there is no batch" in kiosk("export", "--batch", "nope", "--again").stderr
 
 
+def test_again_refuses_a_whole_batch_so_a_photo_voided_since_does_not_change_what_the_centre_collected(
+        settings, tmp_path):
+    """A trial rebuilt a collected batch after a void: the centre then saw it as changed
+    behind its back at every collection."""
+    populate(settings, ["C0001", "C0002"])
+    out = tmp_path / "out"
+    out.mkdir()
+    kiosk("export", "--to", str(out))
+    [folder] = batch_folders(out)
+    sums = (folder / "SHA256SUMS").read_text()
+    assert kiosk("void", "C0002", "--reason", "wrong person").returncode == 0
+    run = kiosk("export", "--batch", folder.name, "--again")
+    assert run.returncode == 1 and "is whole" in run.stderr and "nothing to rebuild" in run.stderr
+    assert (folder / "SHA256SUMS").read_text() == sums and (folder / "C0002.jpg").exists()
+    # A damaged one is still rebuilt, at the place it went.
+    (folder / "C0001.jpg").write_bytes(make_jpeg(77))
+    assert kiosk("export", "--batch", folder.name, "--again").returncode == 0
+    assert kiosk("verify").returncode == 0
+
+
 def test_missing_target_is_refused_and_nothing_is_marked(settings, tmp_path):
     populate(settings, ["C0001"])
     run = kiosk("export", "--to", str(tmp_path / "no-such-drive"))

@@ -239,10 +239,17 @@ def publish_withdrawals(store: Store, target: Path) -> None:
 def export_again(
     store: Store, batch: Batch, target: Path, file_pattern: str, operator: str, progress: Progress | None = None
 ) -> Batch:
-    """Rebuild a finished batch (e.g. its folder was lost) with the same captures."""
+    """Rebuild a finished batch whose folder in `target` was lost or damaged, with the same
+    captures. A whole batch is refused (StoreError): the centre may have collected it, and a
+    rebuild without a photo voided since would read there as a batch changed behind its back
+    (the WITHDRAWN list already tells the centre of that photo)."""
     check_pattern(file_pattern)
     if batch.status != "complete":
         raise StoreError(f"batch {batch.name} is not finished yet: run `kiosk export` to finish it")
+    if not batch_problems(batch, target):
+        raise StoreError(f"batch {batch.name} in {batch.folder(target)} is whole (every file matches its SHA256SUMS, "
+                         "the zip too): nothing to rebuild. `--again` is for a batch lost or damaged, as "
+                         "`kiosk verify` names them; a photo voided since is withdrawn by the next `kiosk export`")
     _build(store, batch, target, file_pattern, operator, progress, again=True)
     return find_batch(store, batch.name)
 
@@ -473,33 +480,39 @@ def verify_batches(store: Store) -> list[str]:
         if b.status != "complete":
             problems.append(f"batch {b.name}: interrupted, not finished: run `kiosk export`")
             continue
-        folder = b.folder()
-        sums_file = folder / SUMS
-        if not sums_file.exists():
-            problems.append(f"batch {b.name}: {sums_file} is missing (moved, or drive not connected?)")
-            continue
-        listed = {}
-        for line in sums_file.read_text(encoding="utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            listed[name] = digest
-        for name, digest in listed.items():
-            path = folder / name
-            if not path.exists():
-                problems.append(f"batch {b.name}: {name} is missing")
-            elif sha256_file(path) != digest:
-                problems.append(f"batch {b.name}: {name} does not match SHA256SUMS")
-        photos = sum(1 for n in listed if n != MANIFEST)
-        if photos != b.count:
-            problems.append(f"batch {b.name}: SHA256SUMS lists {photos} photos, the store says {b.count}")
-        zip_path = folder.with_name(b.name + ".zip")
-        try:
-            with zipfile.ZipFile(zip_path) as z:
-                bad = z.testzip()
-                names = {Path(n).name for n in z.namelist()}
-            if bad:
-                problems.append(f"batch {b.name}: {bad} is damaged inside {zip_path.name}")
-            if names != set(listed) | {SUMS}:
-                problems.append(f"batch {b.name}: {zip_path.name} does not hold the same files as the folder")
-        except (OSError, zipfile.BadZipFile) as e:
-            problems.append(f"batch {b.name}: {zip_path.name} cannot be read ({e})")
+        problems += batch_problems(b)
+    return problems
+
+
+def batch_problems(b: Batch, target: Path | None = None) -> list[str]:
+    """A finished batch's folder in `target` (default: where it went) checked against its
+    SHA256SUMS, the store's count and its zip; returns the problems, [] when it is whole."""
+    folder = b.folder(target)
+    sums_file = folder / SUMS
+    if not sums_file.exists():
+        return [f"batch {b.name}: {sums_file} is missing (moved, or drive not connected?)"]
+    problems, listed = [], {}
+    for line in sums_file.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    for name, digest in listed.items():
+        path = folder / name
+        if not path.exists():
+            problems.append(f"batch {b.name}: {name} is missing")
+        elif sha256_file(path) != digest:
+            problems.append(f"batch {b.name}: {name} does not match SHA256SUMS")
+    photos = sum(1 for n in listed if n != MANIFEST)
+    if photos != b.count:
+        problems.append(f"batch {b.name}: SHA256SUMS lists {photos} photos, the store says {b.count}")
+    zip_path = folder.with_name(b.name + ".zip")
+    try:
+        with zipfile.ZipFile(zip_path) as z:
+            bad = z.testzip()
+            names = {Path(n).name for n in z.namelist()}
+        if bad:
+            problems.append(f"batch {b.name}: {bad} is damaged inside {zip_path.name}")
+        if names != set(listed) | {SUMS}:
+            problems.append(f"batch {b.name}: {zip_path.name} does not hold the same files as the folder")
+    except (OSError, zipfile.BadZipFile) as e:
+        problems.append(f"batch {b.name}: {zip_path.name} cannot be read ({e})")
     return problems
