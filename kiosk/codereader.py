@@ -14,6 +14,12 @@ Y800 = 0x30303859  # zbar's fourcc for 8-bit grayscale
 # misses a slightly blurred code under about 3 pixels a module, and a capture code has up
 # to about 60 modules with its quiet zone.
 MIN_REGION_PX = 400
+# Pass 3 (see CodeReader): the middle of the frame where the waiting screen asks for the code
+# (a square of this fraction of the frame's height, a little more than the box drawn), and
+# the unsharp mask that lets zbar read it through a phone's slight blur (sigma in pixels of
+# the camera frame, and the amount of the difference added back).
+MIDDLE = 0.55
+SHARPEN_SIGMA, SHARPEN_AMOUNT = 2.5, 2.0
 
 
 class ZbarError(RuntimeError):
@@ -69,6 +75,12 @@ class CodeReader:
        two while each frame pays for one search. The detector took no face for a code in
        the 225 photos of ../shared/faces, in either polarity.
 
+    3. When neither reads a capture code, on the frames pass 2 searches as they are: the
+       middle of the frame, where the waiting screen
+       draws the box to hold the code in, at full resolution through an unsharp mask, to
+       zbar and to the detector. A phone a little out of focus (a trial's code 180 px wide
+       blurred by sigma 1.8-2 px) is read so, and one blurred further is still found.
+
     A code the detector finds but zbar cannot read (a blurred phone, glare) is reported
     as seen, so the student can be told what to change.
 
@@ -80,7 +92,8 @@ class CodeReader:
     student is meant cannot be told, and picking one would photograph the other under it.
 
     Cost (`kiosk codes read --time`, 2 cores, mean of 30 frames): a frame without a code
-    10-11 ms at 1280x720 and 14-17 ms at 1920x1080 (8-9 and 9-10 ms with pass 1 alone);
+    10-11 ms at 1280x720 and 14-17 ms at 1920x1080 (8-9 and 9-10 ms with pass 1 alone),
+    and every other frame 10 ms more for pass 3;
     a code pass 1 reads, 7 ms as before; while a small or white-on-black code is in view,
     15-21 ms at 1280x720 and 35 ms at 1920x1080 a frame, until it is read."""
 
@@ -115,12 +128,16 @@ class CodeReader:
             return _best_first(codes, self._rank), True
         if self._detector is None:
             self._detector = cv2.QRCodeDetectorAruco()
-        picture = cv2.bitwise_not(gray) if self._negative else gray
-        self._negative = not self._negative
+        negative, self._negative = self._negative, not self._negative
+        picture = cv2.bitwise_not(gray) if negative else gray
         found, corners = self._detector.detectMulti(picture)
         for quad in corners if found else ():
             region = _region(picture, quad)
             codes += [] if region is None else zbar_qr(region)
+        if not negative and not any(self._rank(data) == 0 for data in codes):
+            middle = _sharpened(_middle(gray))
+            codes += zbar_qr(middle)
+            found = found or bool(codes) or self._detector.detect(middle)[0]
         return _best_first(codes, self._rank), bool(found or codes)
 
     def read_still(self, image) -> tuple[bytes | None, bool]:
@@ -161,6 +178,22 @@ def _best_first(codes: list[bytes], rank) -> list[bytes]:
     """Each code once (a code can be read in both passes), the lowest rank first."""
     distinct = list(dict.fromkeys(codes))
     return sorted(distinct, key=rank)  # stable: zbar's order among equals
+
+
+def _middle(gray):
+    """The square of side MIDDLE x the frame's height in the middle of `gray`."""
+    height, width = gray.shape
+    side = min(width, round(height * MIDDLE))
+    top, left = (height - side) // 2, (width - side) // 2
+    return gray[top:top + side, left:left + side]
+
+
+def _sharpened(gray):
+    """`gray` through an unsharp mask (SHARPEN_SIGMA, SHARPEN_AMOUNT)."""
+    import cv2
+
+    blurred = cv2.GaussianBlur(gray, (0, 0), SHARPEN_SIGMA)
+    return cv2.addWeighted(gray, 1 + SHARPEN_AMOUNT, blurred, -SHARPEN_AMOUNT, 0)
 
 
 def _region(gray, quad):

@@ -188,6 +188,26 @@ def test_a_small_code_anywhere_in_the_frame_is_read(tmp_path, size, width_px, ce
     assert seen and DemoCodec().decode(data).code == code
 
 
+@pytest.mark.parametrize("width_px, blur", [(180, 1.8), (200, 2.0), (260, 2.5)])
+def test_a_phone_a_little_out_of_focus_in_the_box_is_read(tmp_path, width_px, blur):
+    """A trial's code held in the waiting screen's box, out of focus: it got no hint, nor a read."""
+    code, text = FIELD_CODE[0], DemoCodec().encode(*FIELD_CODE)
+    frame = cv2.GaussianBlur(camera_frame(code_picture(text, tmp_path), (1280, 720), width_px, (0.5, 0.5)),
+                             (0, 0), blur)
+    data, seen = CodeReader(SCAN_WIDTH).read_still(frame)
+    assert seen and data is not None and DemoCodec().decode(data).code == code
+
+
+def test_a_phone_glaring_over_the_code_gets_the_hint(tmp_path):
+    """A light's reflection over the middle of the code: unreadable, and said so."""
+    text = DemoCodec().encode(*FIELD_CODE)
+    frame = camera_frame(code_picture(text, tmp_path), (1280, 720), 200, (0.5, 0.5)).astype(np.float32)
+    yy, xx = np.mgrid[:720, :1280]
+    frame += 400 * np.exp(-((xx - 640) ** 2 + (yy - 370) ** 2) / (2 * 50.0 ** 2))[..., None]
+    data, seen = CodeReader(SCAN_WIDTH).read_still(np.clip(frame, 0, 255).astype(np.uint8))
+    assert data is None and seen
+
+
 @pytest.mark.parametrize("payload", [
     bytes(range(256)),  # every byte value, NUL and 0xFF included
     random.Random(9).randbytes(100),
