@@ -12,7 +12,6 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.config import ConfigError, Settings, load_settings, smallest_camera, user_config_file
 
 
-DEMO_PIN = "2468"  # the PIN whose hash the shipped config.toml holds
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def _config(settings: Settings) -> Item:
 
 
 def _operator_pin(settings: Settings) -> Item:
-    from kiosk.session import photographer_pins, pin_matches
+    from kiosk.session import DEMO_PIN, photographer_pins, pin_matches
 
     pins = photographer_pins(settings)
     if demo := [name for name, pin_hash in pins.items() if pin_matches(DEMO_PIN, pin_hash)]:

@@ -499,6 +499,9 @@ def verdict_of(result) -> str:
 # --- the operator's PIN ----------------------------------------------------------------
 
 
+DEMO_PIN = "2468"  # the PIN whose hash the shipped config.toml holds
+
+
 def hash_pin(pin: str, iterations: int = 200_000, salt: str | None = None) -> str:
     """A PIN hash for [operator] pin_hash: pbkdf2_sha256$iterations$salt$hex."""
     salt = salt or secrets.token_hex(16)

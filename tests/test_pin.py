@@ -61,3 +61,11 @@ def test_a_pin_another_photographer_already_has_is_refused_before_it_locks_both_
     assert again.returncode == 0 and again.stdout.strip().splitlines()[-1].startswith('"wang" = "pbkdf2_sha256$')
     other = kiosk("--config", str(own), "pin", "--name", "li", input="1357\n1357\n")
     assert other.returncode == 0
+
+
+def test_a_pin_anyone_would_try_first_is_refused():
+    """A trial set 1111 without a word: a PIN that guards overrides and voids."""
+    for pin in ("1111", "1234", "9876", "8901", "2468"):
+        run = kiosk("pin", input=f"{pin}\n{pin}\n")
+        assert run.returncode == 2 and "choose another" in run.stderr and "pin_hash" not in run.stdout, pin
+    assert kiosk("pin", input="1359\n1359\n").returncode == 0

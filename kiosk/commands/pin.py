@@ -29,6 +29,10 @@ def make_pin(args: argparse.Namespace, settings) -> int:
         if len(pin) < 4 or not pin.isdigit():
             print("the PIN must be 4 or more digits", file=sys.stderr)
             return 2
+        if guessable(pin):
+            print("that PIN is among the first anyone tries (one digit repeated, a run such as 1234 or 9876, "
+                  "or the demo PIN): choose another; nothing was changed", file=sys.stderr)
+            return 2
         again = getpass.getpass("the same PIN again: ")
     except EOFError:  # Ctrl-D, or a pipe that ran dry
         print("\nno PIN given; nothing was changed", file=sys.stderr)
@@ -50,6 +54,15 @@ def make_pin(args: argparse.Namespace, settings) -> int:
               "at the end of the file; each photographer's PIN must differ):")
         print(f'{json.dumps(name, ensure_ascii=False)} = "{hash_pin(pin)}"')
     return 0
+
+
+def guessable(pin: str) -> bool:
+    """Whether a PIN of digits is one digit repeated, a run up or down by one (1234, 9876,
+    wrapping 8901 included), or the demo PIN the shipped config holds."""
+    from kiosk.session import DEMO_PIN
+
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:])}
+    return pin == DEMO_PIN or steps in ({0}, {1}, {9})
 
 
 def _taken_by(args: argparse.Namespace, pin: str) -> str | None:
