@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kiosk.messages import short_time
 from kiosk.store import Capture, Store, StoreError
 from kiosk.store.files import read_verified
 
@@ -134,6 +135,10 @@ def prepare(store: Store, settings: Any, code: str, copies: int | None = None, p
         raise StoreError(f"{copies} copies: print 1 to {options.max_copies} at a time ([print] max_copies)")
     capture = store.accepted(code)
     if capture is None:
+        last = store.history(code)[-1:]
+        if last and last[0].status == "voided":
+            raise StoreError(f"{code}'s photo was voided ({short_time(last[0].ended_at)}): there is nothing to "
+                             "print; take a new photo for this code")
         raise StoreError(f"{code} has no accepted photo to print: `kiosk list` shows today's photos")
     image = capture.images["deliverable"]
     if image.purged_at:

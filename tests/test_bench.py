@@ -31,3 +31,13 @@ def test_bench_at_the_camera_rate_gives_frames_no_faster_than_the_camera(setting
     assert run(settings, "bench", "--frames", "30", "--json", "--camera-rate") == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["frames"] == 30 and figures["fps"] <= settings.camera.fps + 0.5
+
+
+def test_no_frames_to_time_is_refused_as_such():
+    """A trial's `--frames 0` was told to give a longer video."""
+    from tests.helpers import kiosk
+
+    for args in (["bench", "--frames", "0"], ["codes", "make", "--count", "-1", "--out", "x"]):
+        done = kiosk(*args)
+        assert done.returncode == 2 and "give a whole number of 1 or more" in done.stderr, args
+        assert "longer video" not in done.stderr

@@ -110,6 +110,15 @@ def test_what_cannot_be_printed_is_refused_with_the_way_out(settings, tmp_path, 
         assert store.printed(store.accepted("C0001")) == 0
 
 
+def test_a_voided_photo_is_refused_saying_it_was_voided(settings, tmp_path):
+    """A trial printing a voided code was told only it had no photo, and sent to `kiosk list`."""
+    populate(settings, ["C0001"])
+    assert kiosk("void", "C0001", "--reason", "wrong person").returncode == 0
+    run = kiosk("print", "C0001", "--out", str(tmp_path / "sheet.pdf"))
+    assert run.returncode == 1 and "C0001's photo was voided (" in run.stderr and "take a new photo" in run.stderr
+    assert not (tmp_path / "sheet.pdf").exists()
+
+
 def test_a_damaged_stored_photo_is_not_printed(settings, tmp_path):
     populate(settings, ["C0001"])
     with Store.from_settings(settings) as store:

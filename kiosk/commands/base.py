@@ -104,6 +104,17 @@ def day(text: str) -> date:
             f"{text!r} is not a day: write it as YYYY-MM-DD, for example 2026-06-30") from None
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of 1 or more")
+    return number
+
+
 def pad(text: str, width: int, cut: bool = False) -> str:
     """`text` padded to `width` terminal columns; a Chinese character takes two. With `cut`, a
     longer text ends in "…" one column short of `width`, so the next column stays in line."""

@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+from kiosk.commands.base import positive
+
 BENCH_SIZE = (1280, 720)  # the station camera's frame size (config camera.width/height)
 PHOTOS = Path(__file__).resolve().parents[2] / "tests" / "photos"
 
@@ -17,7 +19,7 @@ def register(sub) -> None:
                                    "latency median and 95th percentile, the bare MediaPipe time of the same run, and "
                                    "how often the face parsing beside it updated and how long each parse took.")
     p.add_argument("path", nargs="?", type=Path, metavar="PATH", help="video file or folder of images")
-    p.add_argument("--frames", type=int, default=300, help="frames to time (default 300)")
+    p.add_argument("--frames", type=positive, default=300, help="frames to time, 1 or more (default 300)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--camera-rate", action="store_true",
                    help="give frames at [camera] fps, as the station's camera does (the guidance waits between "

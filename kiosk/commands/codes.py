@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from kiosk.commands.base import positive
+
 # Masked names and IDs the demo codes carry (they belong to nobody).
 DEMO_PEOPLE = (("张*三", "3101**********1234"), ("李*", "1101**********002X"),
                ("王*明", "4403**********5678"), ("Chen *i", "3205**********9012"))
@@ -18,7 +20,7 @@ def register(sub) -> None:
     codes_sub = codes.add_subparsers(title="commands", metavar="COMMAND", required=True)
     make = codes_sub.add_parser(
         "make", help="make demo capture codes: DIR/<code>.png each, the codes printed one per line")
-    make.add_argument("--count", type=int, default=1, metavar="N", help="how many codes (default 1)")
+    make.add_argument("--count", type=positive, default=1, metavar="N", help="how many codes, 1 or more (default 1)")
     make.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the QR images")
     make.set_defaults(func=make_codes, needs_settings=False)
     read = codes_sub.add_parser(
