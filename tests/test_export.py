@@ -98,13 +98,18 @@ def test_file_pattern_from_config_names_the_photos(settings, tmp_path):
     assert run.returncode == 1 and "must contain {code}" in run.stderr
 
 
-def test_again_rebuilds_a_lost_batch_with_the_same_photos(settings, tmp_path):
+def exported_batch(settings, tmp_path) -> tuple[Path, str]:
+    """C0001 and C0002 exported into tmp_path/out: the batch folder and its SHA256SUMS."""
     populate(settings, ["C0001", "C0002"])
     out = tmp_path / "out"
     out.mkdir()
     kiosk("export", "--to", str(out))
     [folder] = batch_folders(out)
-    sums = (folder / "SHA256SUMS").read_text()
+    return folder, (folder / "SHA256SUMS").read_text()
+
+
+def test_again_rebuilds_a_lost_batch_with_the_same_photos(settings, tmp_path):
+    folder, sums = exported_batch(settings, tmp_path)
     subprocess.run(["rm", "-r", str(folder), f"{folder}.zip"], check=True)
     assert kiosk("verify").returncode == 1
     # Without --to, where the batch went (a trial's went to the station's own exports folder).
@@ -120,12 +125,7 @@ def test_again_refuses_a_whole_batch_so_a_photo_voided_since_does_not_change_wha
         settings, tmp_path):
     """A trial rebuilt a collected batch after a void: the centre then saw it as changed
     behind its back at every collection."""
-    populate(settings, ["C0001", "C0002"])
-    out = tmp_path / "out"
-    out.mkdir()
-    kiosk("export", "--to", str(out))
-    [folder] = batch_folders(out)
-    sums = (folder / "SHA256SUMS").read_text()
+    folder, sums = exported_batch(settings, tmp_path)
     assert kiosk("void", "C0002", "--reason", "wrong person").returncode == 0
     run = kiosk("export", "--batch", folder.name, "--again")
     assert run.returncode == 1 and "is whole" in run.stderr and "nothing to rebuild" in run.stderr
